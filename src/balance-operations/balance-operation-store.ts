@@ -1,0 +1,164 @@
+import { bindings, type Database } from '../db/database';
+import { callDatabase } from '../db/transient';
+import { minorFromDb } from '../money/amount';
+import type { Bucket } from './operation-kinds';
+
+export type ApplyOutcome =
+  | 'OK'
+  | 'REPLAY'
+  | 'ACCOUNT_NOT_FOUND'
+  | 'INSUFFICIENT_FUNDS'
+  | 'IDEMPOTENCY_MISMATCH'
+  | 'ORDER_MISMATCH';
+
+export interface ApplyParams {
+  login: bigint;
+  newOrderNo: bigint | null;
+  targetOrderNo: bigint | null;
+  cmd: number;
+  operation: string;
+  bucket: Bucket;
+  systemBook: string;
+  amountMinor: bigint;
+  comment: string | null;
+  openTime: bigint | null;
+  closeTime: bigint | null;
+  source: 'admin' | 'manager';
+  actor: string;
+  idempotencyScope: string;
+  idempotencyKey: string | null;
+  requestDigest: Buffer;
+}
+
+export interface ApplyResult {
+  outcome: ApplyOutcome;
+  orderNo: bigint | null;
+  eventType: 'EV_RECORD_ADD' | 'EV_RECORD_UPDATE' | null;
+  /** The bucket's value after the operation (before it, when refused). */
+  bucketMinor: bigint | null;
+}
+
+export interface FinanceRecord {
+  orderNo: bigint;
+  login: bigint;
+  currency: string;
+  cmd: number;
+  operation: string;
+  bucket: Bucket;
+  amountMinor: bigint;
+  state: number;
+  comment: string | null;
+  openTime: bigint;
+  closeTime: bigint;
+  source: 'admin' | 'manager';
+  actor: string;
+  referenceId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface FinanceRecordRow {
+  order_no: string;
+  login: string;
+  currency: string;
+  cmd: number;
+  operation: string;
+  bucket: Bucket;
+  amount_minor: string;
+  state: number;
+  comment: string | null;
+  open_time: string;
+  close_time: string;
+  source: 'admin' | 'manager';
+  actor: string;
+  reference_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export class BalanceOperationStore {
+  constructor(
+    private readonly db: Database,
+    private readonly onRetry: () => void = () => undefined,
+  ) {}
+
+  async reserveOrderNo(): Promise<bigint> {
+    const { rows } = await this.db.raw<{ rows: { order_no: string }[] }>(`SELECT nextval('order_numbers') AS order_no`);
+    return BigInt(rows[0]!.order_no);
+  }
+
+  async apply(params: ApplyParams): Promise<ApplyResult> {
+    const { rows } = await callDatabase(
+      () =>
+        this.db.raw<{ rows: { outcome: ApplyOutcome; order_no: string | null; event_type: ApplyResult['eventType']; bucket_minor: string | null }[] }>(
+          `SELECT * FROM balance_operation_apply(?, coalesce(?::bigint, nextval('order_numbers')), ?, ?::smallint, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          bindings([
+            params.login,
+            params.newOrderNo,
+            params.targetOrderNo,
+            params.cmd,
+            params.operation,
+            params.bucket,
+            params.systemBook,
+            params.amountMinor,
+            params.comment,
+            params.openTime,
+            params.closeTime,
+            params.source,
+            params.actor,
+            params.idempotencyScope,
+            params.idempotencyKey,
+            params.requestDigest,
+          ]),
+        ),
+      this.onRetry,
+    );
+    const row = rows[0]!;
+    return {
+      outcome: row.outcome,
+      orderNo: row.order_no === null ? null : BigInt(row.order_no),
+      eventType: row.event_type,
+      bucketMinor: row.bucket_minor === null ? null : minorFromDb(row.bucket_minor),
+    };
+  }
+
+  async findRecord(orderNo: bigint): Promise<FinanceRecord | undefined> {
+    const row = await this.recordQuery().where('r.order_no', orderNo.toString()).first();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Records of one login, oldest first, optionally within [fromS, toS] of their close_time. */
+  async listRecords(login: bigint, fromS: bigint | null, toS: bigint | null, limit: number): Promise<FinanceRecord[]> {
+    const query = this.recordQuery().where('r.login', login.toString()).orderBy('r.order_no').limit(limit);
+    if (fromS !== null) query.where('r.close_time', '>=', fromS.toString());
+    if (toS !== null) query.where('r.close_time', '<=', toS.toString());
+    return (await query).map(toRecord);
+  }
+
+  private recordQuery() {
+    return this.db<FinanceRecordRow>('finance_records as r')
+      .join('accounts as a', 'a.login', 'r.login')
+      .select('r.*', 'a.currency');
+  }
+}
+
+function toRecord(row: FinanceRecordRow): FinanceRecord {
+  return {
+    orderNo: BigInt(row.order_no),
+    login: BigInt(row.login),
+    currency: row.currency,
+    cmd: row.cmd,
+    operation: row.operation,
+    bucket: row.bucket,
+    amountMinor: minorFromDb(row.amount_minor),
+    state: row.state,
+    comment: row.comment,
+    openTime: BigInt(row.open_time),
+    closeTime: BigInt(row.close_time),
+    source: row.source,
+    actor: row.actor,
+    referenceId: row.reference_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,45 @@
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+
+/** Connections of one instance's pool; PostgreSQL's default max_connections is 100. */
+export const DB_POOL_MAX = 20;
+/** How long a request may wait for a free pooled connection before failing transiently. */
+export const DB_ACQUIRE_TIMEOUT_MS = 10_000;
+/** A statement running longer than this is cancelled (guards against runaway queries). */
+export const DB_STATEMENT_TIMEOUT_MS = 30_000;
+
+export type Database = Knex;
+
+/**
+ * node-postgres returns BIGINT (int8) and NUMERIC as strings by default, which is what exact money
+ * needs: every store converts them explicitly (`minorFromDb`). We only make sure nobody changes it.
+ */
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => value);
+
+export function createDatabase(url: string, options: { poolMax?: number; applicationName?: string } = {}): Database {
+  return knex({
+    client: 'pg',
+    connection: {
+      connectionString: url,
+      application_name: options.applicationName ?? 'wallet-service',
+      statement_timeout: DB_STATEMENT_TIMEOUT_MS,
+    },
+    pool: { min: 0, max: options.poolMax ?? DB_POOL_MAX },
+    acquireConnectionTimeout: DB_ACQUIRE_TIMEOUT_MS,
+  });
+}
+
+/** Replaces the database name of a PostgreSQL URL. */
+export function withDatabaseName(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * Bindings for `db.raw`: node-postgres sends bigints, Buffers and arrays (with NULL elements) as
+ * PostgreSQL values, which knex's binding type does not describe.
+ */
+export function bindings(values: readonly unknown[]): Knex.RawBinding[] {
+  return values as Knex.RawBinding[];
+}

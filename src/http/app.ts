@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request } from 'express';
+import { pinoHttp } from 'pino-http';
+import { adminRouter } from '../admin/admin-controller';
+import type { Services } from '../services';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { operatorRouter } from '../operator/operator-controller';
+import { walletRouter } from '../wallet/wallet-controller';
+import { apiErrorHandler, sendError } from './error-handler';
+import { openApiRouter } from './openapi';
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+export interface HttpAppDeps {
+  services: Services;
+  metrics: Metrics;
+  logger: Logger;
+  /** Answers /healthz: true once the database is reachable and migrated, false while stopping. */
+  isHealthy: () => Promise<boolean>;
+}
+
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const { services, metrics, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
+    }),
+  );
+  app.use((req, res, next) => {
+    const stopTimer = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const labels = { route: routeLabel(req), method: req.method };
+      stopTimer(labels);
+      metrics.httpRequests.inc({ ...labels, status_code: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/healthz', async (_req, res) => {
+    const healthy = await deps.isHealthy().catch(() => false);
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(openApiRouter());
+  app.use('/wallet', walletRouter({ service: services.wallet, verifier: services.walletVerifier, metrics, logger }));
+  app.use('/operator', operatorRouter({ operatorApiKey: services.config.operatorApiKey, launchTokens: services.launchTokens }));
+  app.use(
+    '/admin',
+    adminRouter({
+      adminApiKey: services.config.adminApiKey,
+      accounts: services.accounts,
+      balanceOperations: services.balanceOperations,
+      ledger: services.ledger,
+    }),
+  );
+  app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));
+  app.use(apiErrorHandler(logger));
+  return app;
+}
+
+/** The matched route pattern (bounded label cardinality), or "unmatched". */
+function routeLabel(req: Request): string {
+  const route = (req as Request & { route?: { path?: string } }).route?.path;
+  return route ? `${req.baseUrl}${route}` : 'unmatched';
+}

@@ -1,0 +1,40 @@
+import express, { type RequestHandler } from 'express';
+import { parseJsonObject } from '../shared/json';
+
+/** Request body limits, in bytes. */
+export const WALLET_BODY_BYTES_MAX = 16 * 1024;
+export const API_BODY_BYTES_MAX = 16 * 1024;
+
+/** Reads the body as raw bytes (any content type), refusing more than `limitBytes`. */
+export function rawBody(limitBytes: number): RequestHandler {
+  return express.raw({ type: () => true, limit: limitBytes });
+}
+
+export function bodyBytes(body: unknown): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+/** Raw bytes parsed as one JSON object with exact numbers (req.body becomes the object). */
+export function jsonObjectBody(limitBytes: number): RequestHandler {
+  const readRaw = rawBody(limitBytes);
+  return (req, res, next) => {
+    readRaw(req, res, (error?: unknown) => {
+      if (error) {
+        next(error);
+        return;
+      }
+      try {
+        req.body = parseJsonObject(bodyBytes(req.body));
+        next();
+      } catch (parseError) {
+        next(parseError);
+      }
+    });
+  };
+}
+
+/** True for the errors body-parser raises for an oversized or unreadable body. */
+export function isBodyReadError(error: unknown): error is { status: number; type: string; message: string } {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && (type === 'entity.too.large' || type.startsWith('request.') || type === 'encoding.unsupported' || type === 'charset.unsupported');
+}

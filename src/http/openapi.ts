@@ -1,0 +1,323 @@
+import path from 'node:path';
+import express, { Router } from 'express';
+import { ADMIN_OPERATION_NAMES } from '../balance-operations/operation-kinds';
+import { LEDGER_PAGE_SIZE_MAX } from '../ledger/ledger-service';
+
+/**
+ * The OpenAPI 3.1 document of every HTTP endpoint, served at /openapi.json with a Swagger UI
+ * reference page at /docs. test/http/openapi.test.ts checks real responses against it.
+ */
+const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', examples: ['2180.00'] };
+const decimalInput = {
+  oneOf: [decimal, { type: 'number' }],
+  description: 'Decimal string (or JSON number read exactly by its text); at most the currency\'s decimals',
+};
+const loginSchema = { type: 'integer', minimum: 1, examples: [1001] };
+const walletStatus = {
+  type: 'string',
+  enum: ['Ok', 'InsufficientFunds', 'InvalidDigest', 'InvalidToken', 'Unauthorized', 'CurrencyMismatch', 'InvalidRequest', 'DuplicateTransaction'],
+};
+const signatureHeaders = [
+  { name: 'X-Sig-Version', in: 'header', schema: { const: 'v2' }, description: 'v2 signing scheme (omit for legacy body hash)' },
+  { name: 'X-Timestamp', in: 'header', schema: { type: 'string' }, description: 'unix seconds, within ±60 s' },
+  { name: 'X-Nonce', in: 'header', schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } },
+  {
+    name: 'X-Signature',
+    in: 'header',
+    schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    description: 'hex HMAC-SHA256(secret, METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(raw body)))',
+  },
+];
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const json = (schema: object) => ({ 'application/json': { schema } });
+const walletAnswer = {
+  description: 'Definitive answer (any status): do not retry. HTTP 5xx means retry.',
+  content: json({ $ref: '#/components/schemas/WalletAnswer' }),
+};
+const tradeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token', 'amount', 'currency', 'externalTradeType', 'externalTradeId'],
+  properties: {
+    token: { type: 'string', description: 'wallet token' },
+    amount: decimalInput,
+    currency: { type: 'string', examples: ['USD'] },
+    externalTradeType: { type: 'string', maxLength: 64 },
+    externalTradeId: { oneOf: [{ type: 'string', maxLength: 128 }, { type: 'integer' }] },
+    data: { description: 'anything the platform wants kept with the trade' },
+    hash: { type: 'string', description: 'legacy signature (see README)' },
+  },
+};
+const walletPost = (summary: string, body: object) => ({
+  post: {
+    tags: ['wallet'],
+    summary,
+    parameters: signatureHeaders,
+    requestBody: { required: true, content: json(body) },
+    responses: { '200': walletAnswer, '503': { description: 'transient failure: retry' } },
+  },
+});
+const adminAuth = [{ adminKey: [] }];
+const loginParam = { name: 'login', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } };
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Wallet service',
+    version: '0.1.0',
+    description:
+      'External wallet provider for trading platforms. Wallet API (called by the platform, signed), operator API, admin API. The manager TCP API is described in the README.',
+  },
+  tags: [{ name: 'wallet' }, { name: 'operator' }, { name: 'admin' }, { name: 'service' }],
+  paths: {
+    '/wallet/authenticate': walletPost('Exchange a launch token for a wallet token', {
+      type: 'object',
+      additionalProperties: false,
+      required: ['token'],
+      properties: { token: { type: 'string', description: 'launch token' }, hash: { type: 'string' } },
+    }),
+    '/wallet/getbalance': walletPost('Balance (balance + credit); InsufficientFunds when amount exceeds it', {
+      type: 'object',
+      additionalProperties: false,
+      required: ['token', 'currency'],
+      properties: { token: { type: 'string' }, currency: { type: 'string' }, amount: decimalInput, hash: { type: 'string' } },
+    }),
+    '/wallet/opentrade': walletPost('Reserve the stake of a trade (moves it to held)', tradeBody),
+    '/wallet/closetrade': walletPost('Settle a trade: release its stake and pay amount', tradeBody),
+    '/operator/launch-tokens': {
+      post: {
+        tags: ['operator'],
+        summary: 'Create a single-use launch token (valid 5 minutes)',
+        security: [{ operatorKey: [] }],
+        requestBody: { required: true, content: json({ type: 'object', additionalProperties: false, required: ['login'], properties: { login: loginSchema } }) },
+        responses: {
+          '201': {
+            description: 'created',
+            content: json({
+              type: 'object',
+              required: ['token', 'expiresAt'],
+              properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
+            }),
+          },
+          '400': errorResponse('invalid request'),
+          '401': errorResponse('missing or wrong operator key'),
+          '403': errorResponse('account disabled'),
+          '404': errorResponse('unknown account'),
+        },
+      },
+    },
+    '/admin/accounts': {
+      post: {
+        tags: ['admin'],
+        summary: 'Create an account',
+        security: adminAuth,
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            additionalProperties: false,
+            required: ['login', 'currency'],
+            properties: { login: loginSchema, currency: { type: 'string' }, name: { type: 'string', maxLength: 200 } },
+          }),
+        },
+        responses: {
+          '201': { description: 'created', content: json({ $ref: '#/components/schemas/Account' }) },
+          '400': errorResponse('invalid request'),
+          '401': errorResponse('missing or wrong admin key'),
+          '409': errorResponse('login already exists'),
+        },
+      },
+    },
+    '/admin/accounts/{login}': {
+      get: {
+        tags: ['admin'],
+        summary: 'An account with its buckets',
+        security: adminAuth,
+        parameters: [loginParam],
+        responses: {
+          '200': { description: 'the account', content: json({ $ref: '#/components/schemas/Account' }) },
+          '401': errorResponse('missing or wrong admin key'),
+          '404': errorResponse('unknown account'),
+        },
+      },
+      patch: {
+        tags: ['admin'],
+        summary: 'Enable or disable an account',
+        security: adminAuth,
+        parameters: [loginParam],
+        requestBody: {
+          required: true,
+          content: json({ type: 'object', additionalProperties: false, required: ['status'], properties: { status: { enum: ['active', 'disabled'] } } }),
+        },
+        responses: {
+          '200': { description: 'the account', content: json({ $ref: '#/components/schemas/Account' }) },
+          '400': errorResponse('invalid request'),
+          '404': errorResponse('unknown account'),
+        },
+      },
+    },
+    '/admin/accounts/{login}/transactions': {
+      get: {
+        tags: ['admin'],
+        summary: 'The account\'s ledger entries, newest first',
+        security: adminAuth,
+        parameters: [
+          loginParam,
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: LEDGER_PAGE_SIZE_MAX, default: 50 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+        ],
+        responses: {
+          '200': {
+            description: 'one page',
+            content: json({
+              type: 'object',
+              required: ['items', 'nextCursor'],
+              properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Entry' } }, nextCursor: { type: ['string', 'null'] } },
+            }),
+          },
+          '400': errorResponse('invalid limit or cursor'),
+          '404': errorResponse('unknown account'),
+        },
+      },
+    },
+    '/admin/balance': {
+      post: {
+        tags: ['admin'],
+        summary: 'Apply a typed balance operation (once per referenceId)',
+        security: adminAuth,
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            additionalProperties: false,
+            required: ['accountId', 'operation', 'amount'],
+            properties: {
+              accountId: loginSchema,
+              operation: { enum: ADMIN_OPERATION_NAMES },
+              amount: decimalInput,
+              comment: { type: 'string', maxLength: 500 },
+              referenceId: { type: 'string', maxLength: 128 },
+            },
+          }),
+        },
+        responses: {
+          '200': { description: 'applied (or already applied with this referenceId)', content: json({ const: true }) },
+          '400': errorResponse('invalid request'),
+          '401': errorResponse('missing or wrong admin key'),
+          '404': errorResponse('unknown account'),
+          '409': errorResponse('referenceId reused with different content'),
+          '422': errorResponse('decrease beyond the balance bucket'),
+        },
+      },
+    },
+    '/healthz': {
+      get: {
+        tags: ['service'],
+        summary: 'Readiness',
+        responses: {
+          '200': { description: 'accepting requests', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) },
+          '503': { description: 'not ready or stopping' },
+        },
+      },
+    },
+    '/metrics': { get: { tags: ['service'], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+  },
+  components: {
+    securitySchemes: {
+      adminKey: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' },
+      operatorKey: { type: 'http', scheme: 'bearer', description: 'OPERATOR_API_KEY' },
+    },
+    schemas: {
+      WalletAnswer: {
+        type: 'object',
+        required: ['status'],
+        properties: {
+          status: walletStatus,
+          balance: decimal,
+          currency: { type: 'string' },
+          message: { type: 'string' },
+          walletToken: { type: 'string' },
+          userId: { type: 'string' },
+        },
+        additionalProperties: false,
+      },
+      Error: {
+        type: 'object',
+        required: ['error', 'message'],
+        properties: { error: { type: 'string' }, message: { type: 'string' } },
+        additionalProperties: false,
+      },
+      Account: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['login', 'currency', 'name', 'status', 'balance', 'credit', 'held', 'available', 'withdrawable', 'version', 'createdAt', 'updatedAt'],
+        properties: {
+          login: loginSchema,
+          currency: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          status: { enum: ['active', 'disabled'] },
+          balance: decimal,
+          credit: decimal,
+          held: decimal,
+          available: { ...decimal, description: 'balance + credit' },
+          withdrawable: { ...decimal, description: 'balance' },
+          version: { type: 'integer', description: 'increases with every ledger entry of the account' },
+          createdAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      Entry: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'order', 'version', 'operation', 'currency', 'balanceChange', 'creditChange', 'heldChange', 'balanceAfter', 'creditAfter', 'heldAfter', 'actorKind', 'actor', 'referenceId', 'comment', 'createdAt', 'postings'],
+        properties: {
+          id: { type: 'integer' },
+          order: { type: 'integer' },
+          version: { type: 'integer' },
+          operation: { type: 'string' },
+          currency: { type: 'string' },
+          balanceChange: decimal,
+          creditChange: decimal,
+          heldChange: decimal,
+          balanceAfter: decimal,
+          creditAfter: decimal,
+          heldAfter: decimal,
+          actorKind: { enum: ['wallet', 'admin', 'manager', 'system'] },
+          actor: { type: 'string' },
+          referenceId: { type: ['string', 'null'] },
+          comment: { type: ['string', 'null'] },
+          createdAt: { type: 'string', format: 'date-time' },
+          postings: {
+            type: 'array',
+            items: { type: 'object', required: ['book', 'amount'], properties: { book: { type: 'string' }, amount: decimal }, additionalProperties: false },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Wallet service API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });</script>
+</body></html>`;
+
+export function openApiRouter(): Router {
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(OPENAPI_DOCUMENT);
+  });
+  router.get('/docs', (_req, res) => {
+    res.type('html').send(DOCS_PAGE);
+  });
+  router.use('/docs/assets', express.static(SWAGGER_UI_DIR, { index: false }));
+  return router;
+}

@@ -1,0 +1,93 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config';
+import { createDatabase, type Database } from './db/database';
+import { migrateToLatest } from './db/migrator';
+import { createHttpApp } from './http/app';
+import type { Logger } from './observability/logger';
+import { Metrics } from './observability/metrics';
+import { createServices, type Services } from './services';
+
+/** HTTP server limits against slow or idle clients, in milliseconds. */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
+export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** How long a stop waits for in-flight requests before closing their connections. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningService {
+  httpPort: number;
+  services: Services;
+  metrics: Metrics;
+  db: Database;
+  /** Stops taking new work, finishes what is in flight, closes the pool. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One instance of the service on `databaseUrl`: migrates, builds the finance core, and serves HTTP.
+ * Used by main.ts and by the tests (with port 0).
+ */
+export async function startService(config: Config, databaseUrl: string, logger: Logger): Promise<RunningService> {
+  const db = createDatabase(databaseUrl);
+  const metrics = new Metrics();
+  let stopping = false;
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const services = createServices(db, config, metrics);
+  observePool(db, metrics);
+
+  const app = createHttpApp({
+    services,
+    metrics,
+    logger,
+    isHealthy: async () => {
+      if (stopping) return false;
+      await db.raw('SELECT 1');
+      return true;
+    },
+  });
+  const server = http.createServer(app);
+  server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.httpPort, config.host, () => resolve());
+  });
+  const httpPort = (server.address() as AddressInfo).port;
+
+  return {
+    httpPort,
+    services,
+    metrics,
+    db,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await closeHttpServer(server);
+      await db.destroy();
+    },
+  };
+}
+
+async function closeHttpServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  await closed;
+  clearTimeout(grace);
+}
+
+/** Pool usage for /metrics, read when scraped (knex keeps its pool in a tarn.js Pool). */
+function observePool(db: Database, metrics: Metrics): void {
+  type TarnPool = { numUsed(): number; numFree(): number; numPendingAcquires(): number };
+  metrics.observePool(() => {
+    const pool = (db.client as { pool?: TarnPool }).pool;
+    return pool ? { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() } : undefined;
+  });
+}

@@ -1,0 +1,39 @@
+import { AccountService } from './accounts/account-service';
+import { AccountStore } from './accounts/account-store';
+import { BalanceOperationService } from './balance-operations/balance-operation-service';
+import { BalanceOperationStore } from './balance-operations/balance-operation-store';
+import type { Config } from './config';
+import type { Database } from './db/database';
+import { LedgerService } from './ledger/ledger-service';
+import { LedgerStore } from './ledger/ledger-store';
+import type { Metrics } from './observability/metrics';
+import { LaunchTokenService } from './operator/launch-token-service';
+import { LaunchTokenStore } from './operator/launch-token-store';
+import { WalletService } from './wallet/wallet-service';
+import { WalletSignatureVerifier } from './wallet/wallet-signature';
+import { WalletStore } from './wallet/wallet-store';
+
+/** The finance core and its services, built once per instance and shared by every transport. */
+export interface Services {
+  config: Config;
+  accounts: AccountService;
+  launchTokens: LaunchTokenService;
+  wallet: WalletService;
+  walletVerifier: WalletSignatureVerifier;
+  balanceOperations: BalanceOperationService;
+  ledger: LedgerService;
+}
+
+export function createServices(db: Database, config: Config, metrics: Metrics): Services {
+  const onRetry = () => metrics.dbRetries.inc();
+  const accounts = new AccountService(new AccountStore(db));
+  return {
+    config,
+    accounts,
+    launchTokens: new LaunchTokenService(new LaunchTokenStore(db), accounts),
+    wallet: new WalletService(new WalletStore(db, onRetry), config.walletTokenTtlS),
+    walletVerifier: new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode),
+    balanceOperations: new BalanceOperationService(new BalanceOperationStore(db, onRetry)),
+    ledger: new LedgerService(new LedgerStore(db), accounts),
+  };
+}

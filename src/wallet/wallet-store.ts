@@ -1,0 +1,103 @@
+import { bindings, type Database } from '../db/database';
+import { callDatabase } from '../db/transient';
+import { minorFromDb } from '../money/amount';
+
+/** Finance-core outcomes of a wallet request (see wallet.sql). */
+export type WalletOutcome =
+  | 'OK'
+  | 'INVALID_DIGEST'
+  | 'INVALID_TOKEN'
+  | 'ACCOUNT_DISABLED'
+  | 'FORBIDDEN'
+  | 'CURRENCY_MISMATCH'
+  | 'INSUFFICIENT_FUNDS'
+  | 'IDEMPOTENCY_MISMATCH';
+
+export type WalletOperationKind = 'balance' | 'open' | 'close';
+
+export interface WalletOperation {
+  kind: WalletOperationKind;
+  /** v2 nonce to consume with the request; null for legacy-signed requests. */
+  nonce: string | null;
+  tokenHash: Buffer;
+  currency: string;
+  amountMinor: bigint | null;
+  tradeType: string | null;
+  tradeId: string | null;
+  /** The platform's `data` as JSON text, stored with the trade. */
+  dataJson: string | null;
+}
+
+export interface WalletOperationResult {
+  outcome: WalletOutcome;
+  login: bigint | null;
+  /** The account's currency (null when the token is unknown). */
+  currency: string | null;
+  /** balance + credit after the request (or as first answered, for a replay). */
+  availableMinor: bigint | null;
+}
+
+export interface AuthenticationResult extends WalletOperationResult {}
+
+interface ResultRow {
+  r_outcome: WalletOutcome;
+  r_login: string | null;
+  r_currency: string | null;
+  r_available_minor: string | null;
+}
+
+/** The wallet's SQL: every call is one round trip to the wallet engine functions of wallet.sql. */
+export class WalletStore {
+  constructor(
+    private readonly db: Database,
+    private readonly onRetry: () => void = () => undefined,
+  ) {}
+
+  /** Executes requests in one transaction; returns one result per request, in order. */
+  async execute(operations: readonly WalletOperation[]): Promise<WalletOperationResult[]> {
+    const { rows } = await callDatabase(
+      () =>
+        this.db.raw<{ rows: ResultRow[] }>(
+          `SELECT * FROM wallet_execute(?::text[], ?::text[], ?::bytea[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::jsonb[])`,
+          bindings([
+            operations.map((op) => op.kind),
+            operations.map((op) => op.nonce),
+            operations.map((op) => op.tokenHash),
+            operations.map((op) => op.currency),
+            operations.map((op) => op.amountMinor),
+            operations.map((op) => op.tradeType),
+            operations.map((op) => op.tradeId),
+            operations.map((op) => op.dataJson),
+          ]),
+        ),
+      this.onRetry,
+    );
+    if (rows.length !== operations.length) {
+      throw new Error(`wallet_execute answered ${rows.length} results for ${operations.length} requests`);
+    }
+    return rows.map(toResult);
+  }
+
+  async authenticate(nonce: string | null, launchHash: Buffer, walletHash: Buffer, ttlS: number): Promise<AuthenticationResult> {
+    const { rows } = await callDatabase(
+      () =>
+        this.db.raw<{ rows: ResultRow[] }>(
+          `SELECT outcome AS r_outcome, login AS r_login, account_currency AS r_currency,
+                  available_minor AS r_available_minor
+             FROM wallet_authenticate(?, ?, ?, ?)`,
+          bindings([nonce, launchHash, walletHash, ttlS]),
+        ),
+      this.onRetry,
+    );
+    return toResult(rows[0]!);
+  }
+}
+
+function toResult(row: ResultRow): WalletOperationResult {
+  return {
+    outcome: row.r_outcome,
+    login: row.r_login === null ? null : minorFromDb(row.r_login),
+    currency: row.r_currency,
+    availableMinor: row.r_available_minor === null ? null : minorFromDb(row.r_available_minor),
+  };
+}

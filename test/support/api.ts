@@ -1,0 +1,75 @@
+import { HttpJsonClient, type HttpJsonResponse } from '../../src/clients/http-json';
+import { WalletClient } from '../../src/clients/wallet-client';
+import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from './test-service';
+
+/** Clients of a test service's HTTP APIs with the test credentials, plus common set-up steps. */
+export class TestApi {
+  readonly http: HttpJsonClient;
+  readonly wallet: WalletClient;
+  private nextLogin = 1000;
+
+  constructor(readonly target: TestService) {
+    this.http = new HttpJsonClient(target.baseUrl);
+    this.wallet = new WalletClient(target.baseUrl, TEST_WALLET_SECRET);
+  }
+
+  admin(method: string, path: string, body?: unknown, key = TEST_ADMIN_KEY): Promise<HttpJsonResponse> {
+    return this.http.request(method, path, body === undefined ? null : JSON.stringify(body), { Authorization: `Bearer ${key}` });
+  }
+
+  operator(method: string, path: string, body?: unknown, key = TEST_OPERATOR_KEY): Promise<HttpJsonResponse> {
+    return this.http.request(method, path, body === undefined ? null : JSON.stringify(body), { Authorization: `Bearer ${key}` });
+  }
+
+  /** A new account with a login unique within this test file. */
+  async createAccount(currency = 'USD', login = this.takeLogin()): Promise<number> {
+    const response = await this.admin('POST', '/admin/accounts', { login, currency, name: `user ${login}` });
+    if (response.status !== 201) throw new Error(`account creation failed: ${response.text}`);
+    return login;
+  }
+
+  async balanceOperation(login: number, operation: string, amount: string, referenceId?: string): Promise<HttpJsonResponse> {
+    return this.admin('POST', '/admin/balance', { accountId: login, operation, amount, referenceId });
+  }
+
+  async deposit(login: number, amount: string): Promise<void> {
+    const response = await this.balanceOperation(login, 'add', amount);
+    if (response.status !== 200) throw new Error(`deposit failed: ${response.text}`);
+  }
+
+  async launchToken(login: number): Promise<string> {
+    const response = await this.operator('POST', '/operator/launch-tokens', { login });
+    if (response.status !== 201) throw new Error(`launch failed: ${response.text}`);
+    return (response.body as { token: string }).token;
+  }
+
+  /** Launch + authenticate: the wallet token the platform uses for this user. */
+  async walletToken(login: number): Promise<string> {
+    const answer = await this.wallet.call('authenticate', { token: await this.launchToken(login) });
+    if (answer.status !== 'Ok' || !answer.walletToken) throw new Error(`authenticate failed: ${JSON.stringify(answer)}`);
+    return answer.walletToken;
+  }
+
+  /** A funded account and its wallet token. */
+  async player(deposit = '1000.00', currency = 'USD'): Promise<{ login: number; token: string }> {
+    const login = await this.createAccount(currency);
+    if (deposit !== '0') await this.deposit(login, deposit);
+    return { login, token: await this.walletToken(login) };
+  }
+
+  async account(login: number): Promise<Record<string, string>> {
+    const response = await this.admin('GET', `/admin/accounts/${login}`);
+    if (response.status !== 200) throw new Error(`account read failed: ${response.text}`);
+    return response.body as Record<string, string>;
+  }
+
+  takeLogin(): number {
+    this.nextLogin += 1;
+    return this.nextLogin;
+  }
+
+  close(): void {
+    this.http.close();
+    this.wallet.close();
+  }
+}
