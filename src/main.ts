@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     await embedded?.stop();
     throw error;
   }
-  printWelcome(config.host, service.httpPort, embedded?.url);
+  printWelcome(config.host, service.httpPort, service.managerPort, embedded?.url);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -55,9 +55,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-function printWelcome(host: string, httpPort: number, embeddedUrl: string | undefined): void {
+function printWelcome(host: string, httpPort: number, managerPort: number, embeddedUrl: string | undefined): void {
   const base = `http://${host}:${httpPort}`;
   console.log(`Wallet service listening on ${base}`);
+  console.log(`Manager TCP API listening on ${host}:${managerPort}`);
   console.log(`  health:   curl ${base}/healthz`);
   console.log(`  API docs: ${base}/docs  (OpenAPI: ${base}/openapi.json)`);
   console.log(`  walkthrough: npm run demo`);

@@ -4,6 +4,8 @@ import type { Config } from './config';
 import { createDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrator';
 import { createHttpApp } from './http/app';
+import { managerCommands } from './manager/manager-commands';
+import { ManagerTcpServer } from './manager/tcp-server';
 import type { Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { createServices, type Services } from './services';
@@ -17,6 +19,7 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningService {
   httpPort: number;
+  managerPort: number;
   services: Services;
   metrics: Metrics;
   db: Database;
@@ -38,8 +41,9 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     await db.destroy();
     throw error;
   }
-  const services = createServices(db, config, metrics);
+  const services = createServices(db, databaseUrl, config, metrics, logger);
   observePool(db, metrics);
+  await services.events.start();
 
   const app = createHttpApp({
     services,
@@ -61,15 +65,27 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   });
   const httpPort = (server.address() as AddressInfo).port;
 
+  const manager = new ManagerTcpServer({
+    commands: managerCommands({ auth: services.managerAuth, accounts: services.accounts, balanceOperations: services.balanceOperations }),
+    auth: services.managerAuth,
+    relay: services.events,
+    metrics,
+    logger,
+    syncTimeoutMs: config.managerSyncTimeoutMs,
+  });
+  const managerPort = await manager.listen(config.host, config.managerPort);
+
   return {
     httpPort,
+    managerPort,
     services,
     metrics,
     db,
     async stop() {
       if (stopping) return;
       stopping = true;
-      await closeHttpServer(server);
+      await Promise.all([closeHttpServer(server), manager.stop(config.managerSyncTimeoutMs + SHUTDOWN_GRACE_MS)]);
+      await services.events.stop();
       await db.destroy();
     },
   };

@@ -6,6 +6,11 @@ import type { Config } from './config';
 import type { Database } from './db/database';
 import { LedgerService } from './ledger/ledger-service';
 import { LedgerStore } from './ledger/ledger-store';
+import { EventRelay } from './events/event-relay';
+import { EventStore } from './events/event-store';
+import { ManagerAuthService } from './manager/manager-auth-service';
+import { ManagerStore } from './manager/manager-store';
+import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { LaunchTokenService } from './operator/launch-token-service';
 import { LaunchTokenStore } from './operator/launch-token-store';
@@ -22,18 +27,24 @@ export interface Services {
   walletVerifier: WalletSignatureVerifier;
   balanceOperations: BalanceOperationService;
   ledger: LedgerService;
+  managerAuth: ManagerAuthService;
+  events: EventRelay;
 }
 
-export function createServices(db: Database, config: Config, metrics: Metrics): Services {
+export function createServices(db: Database, databaseUrl: string, config: Config, metrics: Metrics, logger: Logger): Services {
   const onRetry = () => metrics.dbRetries.inc();
+  const events = new EventRelay(new EventStore(db), databaseUrl, logger, metrics);
+  const onEventsCommitted = () => events.committed();
   const accounts = new AccountService(new AccountStore(db));
   return {
     config,
     accounts,
     launchTokens: new LaunchTokenService(new LaunchTokenStore(db), accounts),
-    wallet: new WalletService(new WalletStore(db, onRetry), config.walletTokenTtlS),
+    wallet: new WalletService(new WalletStore(db, onRetry, onEventsCommitted), config.walletTokenTtlS),
     walletVerifier: new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode),
-    balanceOperations: new BalanceOperationService(new BalanceOperationStore(db, onRetry)),
+    balanceOperations: new BalanceOperationService(new BalanceOperationStore(db, onRetry, onEventsCommitted)),
     ledger: new LedgerService(new LedgerStore(db), accounts),
+    managerAuth: new ManagerAuthService(new ManagerStore(db)),
+    events,
   };
 }

@@ -6,6 +6,8 @@ import { ADMIN_OPERATIONS, ADMIN_OPERATION_NAMES, signedAmount } from '../balanc
 import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
 import { bearerAuth } from '../http/bearer-auth';
 import { sendJson } from '../http/respond';
+import type { ManagerAuthService } from '../manager/manager-auth-service';
+import { MANAGER_ROLES } from '../manager/manager-store';
 import { LEDGER_PAGE_SIZE_DEFAULT, LEDGER_PAGE_SIZE_MAX, type LedgerService } from '../ledger/ledger-service';
 import { parseMinorUnits } from '../money/amount';
 import { requireCurrency } from '../money/currency';
@@ -36,11 +38,18 @@ const historyQuerySchema = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
+const createManagerSchema = z.strictObject({
+  login,
+  password: z.string().min(1).max(256),
+  role: z.enum(MANAGER_ROLES),
+});
+
 interface AdminControllerDeps {
   adminApiKey: string;
   accounts: AccountService;
   balanceOperations: BalanceOperationService;
   ledger: LedgerService;
+  managerAuth: ManagerAuthService;
 }
 
 /** The back office's HTTP API (SPEC 6), behind the admin bearer key. */
@@ -87,6 +96,12 @@ export function adminRouter(deps: AdminControllerDeps): Router {
       referenceId: body.referenceId ?? null,
     });
     sendJson(res, 200, true);
+  });
+
+  router.post('/managers', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
+    const body = parseWith(createManagerSchema, req.body);
+    await deps.managerAuth.createManager(body.login, body.password, body.role);
+    sendJson(res, 201, { login: body.login, role: body.role });
   });
 
   return router;

@@ -83,8 +83,20 @@ export class BalanceOperationService {
     return record;
   }
 
-  listRecords(login: bigint, fromS: bigint | null, toS: bigint | null, limit: number): Promise<FinanceRecord[]> {
-    return this.store.listRecords(login, fromS, toS, limit);
+  findRecord(orderNo: bigint): Promise<FinanceRecord | undefined> {
+    return this.store.findRecord(orderNo);
+  }
+
+  /** A record as its event data (JSON text), as Sync commands answer it. */
+  async recordEventData(orderNo: bigint): Promise<string> {
+    const [data] = await this.store.recordEventData({ orderNo });
+    if (data === undefined) throw new RecordNotFoundError(`order ${orderNo} does not exist`, { order: orderNo.toString() });
+    return data;
+  }
+
+  /** A login's records as event data, oldest first, within [fromS, toS] of their close time. */
+  listRecordEventData(login: bigint, fromS: bigint | null, toS: bigint | null, limit: number): Promise<string[]> {
+    return this.store.recordEventData({ login, fromS, toS, limit });
   }
 
   private toResult(request: BalanceOperationRequest, result: ApplyResult): BalanceOperationResult {

@@ -80,6 +80,8 @@ export class BalanceOperationStore {
   constructor(
     private readonly db: Database,
     private readonly onRetry: () => void = () => undefined,
+    /** Called after a commit that may have written events (wakes the event relay). */
+    private readonly onEventsCommitted: () => void = () => undefined,
   ) {}
 
   async reserveOrderNo(): Promise<bigint> {
@@ -114,6 +116,7 @@ export class BalanceOperationStore {
       this.onRetry,
     );
     const row = rows[0]!;
+    if (row.outcome === 'OK') this.onEventsCommitted();
     return {
       outcome: row.outcome,
       orderNo: row.order_no === null ? null : BigInt(row.order_no),
@@ -127,12 +130,24 @@ export class BalanceOperationStore {
     return row ? toRecord(row) : undefined;
   }
 
-  /** Records of one login, oldest first, optionally within [fromS, toS] of their close_time. */
-  async listRecords(login: bigint, fromS: bigint | null, toS: bigint | null, limit: number): Promise<FinanceRecord[]> {
-    const query = this.recordQuery().where('r.login', login.toString()).orderBy('r.order_no').limit(limit);
-    if (fromS !== null) query.where('r.close_time', '>=', fromS.toString());
-    if (toS !== null) query.where('r.close_time', '<=', toS.toString());
-    return (await query).map(toRecord);
+  /**
+   * Records as their trade:event data (exact JSON text, the shape Sync commands answer with), of one
+   * order or of one login within [fromS, toS] of their close_time, oldest first.
+   */
+  async recordEventData(filter: { orderNo: bigint } | { login: bigint; fromS: bigint | null; toS: bigint | null; limit: number }): Promise<string[]> {
+    const query = this.db('finance_records as r')
+      .join('accounts as a', 'a.login', 'r.login')
+      .join('currencies as c', 'c.code', 'a.currency')
+      .select(this.db.raw('finance_record_event_data(r.order_no, c.scale)::text AS data'))
+      .orderBy('r.order_no');
+    if ('orderNo' in filter) {
+      query.where('r.order_no', filter.orderNo.toString());
+    } else {
+      query.where('r.login', filter.login.toString()).limit(filter.limit);
+      if (filter.fromS !== null) query.where('r.close_time', '>=', filter.fromS.toString());
+      if (filter.toS !== null) query.where('r.close_time', '<=', filter.toS.toString());
+    }
+    return (await query).map((row: { data: string }) => row.data);
   }
 
   private recordQuery() {

@@ -66,6 +66,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       accounts: services.accounts,
       balanceOperations: services.balanceOperations,
       ledger: services.ledger,
+      managerAuth: services.managerAuth,
     }),
   );
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));

@@ -213,6 +213,35 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/admin/managers': {
+      post: {
+        tags: ['admin'],
+        summary: 'Create a manager-API user (password stored as a scrypt hash)',
+        security: adminAuth,
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            additionalProperties: false,
+            required: ['login', 'password', 'role'],
+            properties: {
+              login: loginSchema,
+              password: { type: 'string', minLength: 8, maxLength: 256 },
+              role: { enum: ['SESSION_ADMIN', 'SESSION_MANAGER', 'SESSION_DEALER', 'SESSION_VIEWER'] },
+            },
+          }),
+        },
+        responses: {
+          '201': {
+            description: 'created',
+            content: json({ type: 'object', required: ['login', 'role'], properties: { login: loginSchema, role: { type: 'string' } }, additionalProperties: false }),
+          },
+          '400': errorResponse('invalid request'),
+          '401': errorResponse('missing or wrong admin key'),
+          '409': errorResponse('login already exists'),
+        },
+      },
+    },
     '/healthz': {
       get: {
         tags: ['service'],

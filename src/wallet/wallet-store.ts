@@ -51,6 +51,8 @@ export class WalletStore {
   constructor(
     private readonly db: Database,
     private readonly onRetry: () => void = () => undefined,
+    /** Called after a commit that may have written events (wakes the event relay). */
+    private readonly onEventsCommitted: () => void = () => undefined,
   ) {}
 
   /** Executes requests in one transaction; returns one result per request, in order. */
@@ -72,6 +74,7 @@ export class WalletStore {
         ),
       this.onRetry,
     );
+    if (operations.some((op) => op.kind !== 'balance')) this.onEventsCommitted();
     if (rows.length !== operations.length) {
       throw new Error(`wallet_execute answered ${rows.length} results for ${operations.length} requests`);
     }

@@ -1,0 +1,325 @@
+import net from 'node:net';
+import { z } from 'zod';
+import { TooManyWaitersError, DeferredResponses, type Deferral } from '../events/deferred-responses';
+import type { EventRelay } from '../events/event-relay';
+import type { StoredEvent } from '../events/event-store';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { parseJsonObject, stringifyJson } from '../shared/json';
+import { parseWith, text } from '../shared/validation';
+import { UnauthenticatedError, ValidationError } from '../shared/errors';
+import { EventHub } from './event-hub';
+import type { ManagerAuthService } from './manager-auth-service';
+import type { CommandHandler, CommandResult } from './manager-commands';
+import { INTERNAL_ERROR_ANSWER, managerErrorAnswer, type ManagerAnswer } from './manager-errors';
+import type { ManagerSession } from './manager-store';
+
+/** One message (one line) at most, in bytes (ScaleTrade's client refuses more than 64 KB too). */
+export const TCP_MESSAGE_BYTES_MAX = 64 * 1024;
+export const TCP_CONNECTIONS_MAX = 1000;
+export const COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX = 64;
+export const SYNC_WAITERS_PER_CONNECTION_MAX = 256;
+/** A peer that lets this much unread output pile up (a stalled subscriber) is disconnected. */
+export const SOCKET_WRITE_BUFFER_BYTES_MAX = 4 * 1024 * 1024;
+/** A connection must Login (or send a command with __token) within this time. */
+export const UNAUTHENTICATED_IDLE_TIMEOUT_MS = 30_000;
+/** An authenticated connection that is silent this long, with no subscription or waiter, is closed. */
+export const IDLE_TIMEOUT_MS = 10 * 60_000;
+export const EXT_ID_LENGTH_MAX = 128;
+export const COMMAND_NAME_LENGTH_MAX = 64;
+/** Channels a connection can subscribe to. */
+export const SUBSCRIBABLE_CHANNELS = ['trade:event'] as const;
+
+const envelopeSchema = z.strictObject({
+  command: text(COMMAND_NAME_LENGTH_MAX).min(1),
+  extID: text(EXT_ID_LENGTH_MAX),
+  data: z.record(z.string(), z.unknown()).optional(),
+  __token: z.string().min(1).max(256).optional(),
+});
+type Envelope = z.output<typeof envelopeSchema>;
+
+const subscribeSchema = z
+  .strictObject({
+    channels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(),
+    chanels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(), // the seeds' spelling
+  })
+  .refine((value) => (value.channels ?? value.chanels) !== undefined, 'channels is required');
+
+interface Connection {
+  id: number;
+  socket: net.Socket;
+  address: string;
+  session: ManagerSession | null;
+  pending: Buffer;
+  inFlight: number;
+  channels: Set<string>;
+  releaseHub: (() => void) | undefined;
+  closing: boolean;
+}
+
+export interface ManagerTcpServerDeps {
+  commands: ReadonlyMap<string, CommandHandler>;
+  auth: ManagerAuthService;
+  relay: EventRelay;
+  metrics: Metrics;
+  logger: Logger;
+  syncTimeoutMs: number;
+}
+
+/**
+ * The manager TCP API transport: `\r\n`-framed JSON, answers correlated by extID (in any order),
+ * the trade:event stream for subscribers, and the generic deferred answer of Sync commands.
+ */
+export class ManagerTcpServer {
+  private readonly server = net.createServer((socket) => this.accept(socket));
+  private readonly connections = new Map<number, Connection>();
+  private readonly waiters: DeferredResponses;
+  private readonly hub: EventHub;
+  private nextConnectionId = 1;
+  private inFlight = 0;
+  private stopping = false;
+
+  constructor(private readonly deps: ManagerTcpServerDeps) {
+    this.server.maxConnections = TCP_CONNECTIONS_MAX;
+    this.waiters = new DeferredResponses(SYNC_WAITERS_PER_CONNECTION_MAX, (count) => deps.metrics.syncWaiters.set(count));
+    this.hub = new EventHub(deps.relay, (event) => this.broadcast(event));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as net.AddressInfo).port));
+    });
+  }
+
+  /** Stops accepting, lets in-flight commands finish (Sync ones until their timeout), then closes. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    this.waiters.expireAll();
+    for (const connection of this.connections.values()) connection.socket.end();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const connection of this.connections.values()) connection.socket.destroy();
+    this.hub.close();
+    await closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    const connection: Connection = {
+      id: this.nextConnectionId++,
+      socket,
+      address: socket.remoteAddress ?? 'unknown',
+      session: null,
+      pending: Buffer.alloc(0),
+      inFlight: 0,
+      channels: new Set(),
+      releaseHub: undefined,
+      closing: false,
+    };
+    this.connections.set(connection.id, connection);
+    this.deps.metrics.managerConnections.set(this.connections.size);
+    socket.setNoDelay(true);
+    socket.setTimeout(UNAUTHENTICATED_IDLE_TIMEOUT_MS);
+    socket.on('timeout', () => {
+      const busy = connection.channels.size > 0 || connection.inFlight > 0;
+      if (!busy) socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
+    socket.on('error', () => undefined); // 'close' follows and cleans up
+    socket.on('close', () => this.forget(connection));
+  }
+
+  private forget(connection: Connection): void {
+    this.connections.delete(connection.id);
+    this.deps.metrics.managerConnections.set(this.connections.size);
+    this.waiters.dropConnection(connection.id);
+    connection.releaseHub?.();
+  }
+
+  /** Splits the byte stream into lines (`\r\n`, or a bare `\n`), refusing oversized messages. */
+  private receive(connection: Connection, chunk: Buffer): void {
+    if (connection.closing) return;
+    const buffer = connection.pending.length === 0 ? chunk : Buffer.concat([connection.pending, chunk]);
+    let start = 0;
+    for (let newline = buffer.indexOf(10, start); newline !== -1; newline = buffer.indexOf(10, start)) {
+      const end = newline > start && buffer[newline - 1] === 13 ? newline - 1 : newline;
+      if (end - start > TCP_MESSAGE_BYTES_MAX) {
+        this.refuseAndClose(connection, `a message may not exceed ${TCP_MESSAGE_BYTES_MAX} bytes`);
+        return;
+      }
+      if (end > start) this.receiveLine(connection, buffer.subarray(start, end));
+      if (connection.closing) return;
+      start = newline + 1;
+    }
+    connection.pending = buffer.subarray(start);
+    if (connection.pending.length > TCP_MESSAGE_BYTES_MAX) {
+      this.refuseAndClose(connection, `a message may not exceed ${TCP_MESSAGE_BYTES_MAX} bytes`);
+    }
+  }
+
+  private receiveLine(connection: Connection, line: Buffer): void {
+    let message: Record<string, unknown>;
+    try {
+      message = parseJsonObject(line);
+    } catch (error) {
+      this.refuseAndClose(connection, (error as Error).message);
+      return;
+    }
+    let envelope: Envelope;
+    try {
+      envelope = parseWith(envelopeSchema, message);
+    } catch (error) {
+      const extID = typeof message.extID === 'string' ? message.extID : null;
+      this.answer(connection, extID, managerErrorAnswer(error)!);
+      return;
+    }
+    void this.execute(connection, envelope);
+  }
+
+  /** A line that is not a JSON object, or too long: one error answer, then the connection closes. */
+  private refuseAndClose(connection: Connection, message: string): void {
+    this.answer(connection, null, { status: 400, data: { error: 'INVALID_DATA', message } });
+    connection.closing = true;
+    connection.socket.end();
+    setTimeout(() => connection.socket.destroy(), 1000).unref();
+  }
+
+  private async execute(connection: Connection, envelope: Envelope): Promise<void> {
+    const { command, extID } = envelope;
+    if (this.stopping) {
+      this.answer(connection, extID, { status: 503, data: { error: 'SHUTTING_DOWN', message: 'the server is stopping' } });
+      return;
+    }
+    if (connection.inFlight >= COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX) {
+      this.answer(connection, extID, {
+        status: 429,
+        data: { error: 'TOO_MANY_REQUESTS', message: `at most ${COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX} commands in flight per connection` },
+      });
+      return;
+    }
+    const handler = this.deps.commands.get(command);
+    const commandLabel = handler !== undefined || command === 'Subscribe' ? command : 'unknown';
+    const stopTimer = this.deps.metrics.managerDuration.startTimer({ command: commandLabel });
+    connection.inFlight += 1;
+    this.inFlight += 1;
+    let status = 500;
+    try {
+      const session = envelope.__token ? await this.deps.auth.session(envelope.__token) : connection.session;
+      if (command === 'Subscribe') {
+        status = await this.subscribe(connection, extID, envelope.data ?? {}, session);
+      } else if (!handler) {
+        status = this.answer(connection, extID, { status: 400, data: { error: 'UNKNOWN_COMMAND', message: `unknown command ${command}` } });
+      } else {
+        status = await this.run(connection, extID, handler, envelope.data ?? {}, session);
+      }
+    } catch (error) {
+      status = this.answerError(connection, extID, error, handler?.permissionError);
+    } finally {
+      connection.inFlight -= 1;
+      this.inFlight -= 1;
+      stopTimer();
+      this.deps.metrics.managerCommands.inc({ command: commandLabel, status: String(status) });
+    }
+  }
+
+  private async run(connection: Connection, extID: string, handler: CommandHandler, data: unknown, session: ManagerSession | null): Promise<number> {
+    let result: CommandResult;
+    try {
+      result = await handler(data, { session, address: connection.address });
+    } catch (error) {
+      return this.answerError(connection, extID, error, handler.permissionError);
+    }
+    if (result.adoptSession) {
+      connection.session = result.adoptSession;
+      connection.socket.setTimeout(IDLE_TIMEOUT_MS);
+    }
+    if (result.deferral) return this.defer(connection, extID, result.deferral, handler.permissionError);
+    return this.answer(connection, extID, result);
+  }
+
+  /**
+   * The deferred answer: register the waiter first, then start the work that produces the event,
+   * then answer with the event's data, the work's error, or SYNC_TIMEOUT.
+   */
+  private async defer(connection: Connection, extID: string, deferral: Deferral, permissionError?: string): Promise<number> {
+    const release = await this.hub.acquire();
+    try {
+      return await new Promise<number>((settle) => {
+        let handle;
+        try {
+          handle = this.waiters.register(connection.id, extID, deferral.key, this.deps.syncTimeoutMs, {
+            resolve: (payloadJson) => settle(this.answer(connection, extID, { status: 200, dataJson: payloadJson })),
+            reject: (error) => settle(this.answerError(connection, extID, error, permissionError)),
+            timeout: () =>
+              settle(
+                this.answer(connection, extID, {
+                  status: 504,
+                  data: { error: 'SYNC_TIMEOUT', kind: deferral.key.event.split(':')[0], order: deferral.key.order },
+                }),
+              ),
+            dropped: () => settle(499),
+          });
+        } catch (error) {
+          if (!(error instanceof TooManyWaitersError)) throw error;
+          settle(this.answer(connection, extID, { status: 429, data: { error: 'TOO_MANY_REQUESTS', message: error.message } }));
+          return;
+        }
+        const waiter = handle;
+        deferral.run().then(
+          (answerJson) => {
+            if (answerJson !== undefined) waiter.answer(answerJson);
+          },
+          (error: unknown) => waiter.fail(error),
+        );
+      });
+    } finally {
+      release();
+    }
+  }
+
+  private async subscribe(connection: Connection, extID: string, data: unknown, session: ManagerSession | null): Promise<number> {
+    if (!session) throw new UnauthenticatedError('Login first, or send __token');
+    const body = parseWith(subscribeSchema, data);
+    const channels = body.channels ?? body.chanels ?? [];
+    if (channels.length === 0) throw new ValidationError('channels is required');
+    if (!connection.releaseHub) {
+      connection.releaseHub = await this.hub.acquire();
+      if (connection.socket.destroyed) connection.releaseHub();
+    }
+    for (const channel of channels) connection.channels.add(channel);
+    return this.answer(connection, extID, { status: 200, data: { subscribed: [...connection.channels] } });
+  }
+
+  /** One event to every subscriber of its channel (serialised once), then to the Sync waiters. */
+  private broadcast(event: StoredEvent): void {
+    const line = Buffer.from(`{"event":${JSON.stringify(event.channel)},"type":${JSON.stringify(event.type)},"data":${event.payloadJson}}\r\n`);
+    for (const connection of this.connections.values()) {
+      if (connection.channels.has(event.channel)) this.write(connection, line);
+    }
+    if (event.orderNo !== null) this.waiters.deliver({ event: event.channel, type: event.type, order: event.orderNo }, event.payloadJson);
+  }
+
+  private answerError(connection: Connection, extID: string, error: unknown, permissionError?: string): number {
+    const answer = managerErrorAnswer(error, permissionError);
+    if (!answer) this.deps.logger.error({ err: error, extID }, 'manager command failed');
+    return this.answer(connection, extID, answer ?? INTERNAL_ERROR_ANSWER);
+  }
+
+  private answer(connection: Connection, extID: string | null, answer: ManagerAnswer): number {
+    const data = answer.dataJson ?? stringifyJson(answer.data ?? {});
+    this.write(connection, Buffer.from(`{"extID":${JSON.stringify(extID)},"status":${answer.status},"data":${data}}\r\n`));
+    return answer.status;
+  }
+
+  private write(connection: Connection, line: Buffer): void {
+    const { socket } = connection;
+    if (socket.destroyed || !socket.writable) return;
+    socket.write(line);
+    if (socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_MAX) {
+      this.deps.logger.warn({ connection: connection.id }, 'manager peer does not read its output; disconnecting');
+      socket.destroy();
+    }
+  }
+}
