@@ -1,0 +1,75 @@
+import pg from 'pg';
+import { createDatabase, type Database } from '../../src/db/database';
+import { EventRelay } from '../../src/events/event-relay';
+import { EventStore, type StoredEvent } from '../../src/events/event-store';
+import { createLogger } from '../../src/observability/logger';
+import { Metrics } from '../../src/observability/metrics';
+import { createTestDatabase } from '../support/database';
+import { eventually } from '../support/manager';
+
+let database: { url: string; drop: () => Promise<void> };
+let db: Database;
+let sql: pg.Pool;
+let relay: EventRelay;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDatabase(database.url, { poolMax: 4 });
+  sql = new pg.Pool({ connectionString: database.url, max: 4 });
+  await sql.query(`INSERT INTO accounts (login, currency) VALUES (1, 'USD'), (2, 'USD')`);
+  relay = new EventRelay(new EventStore(db), database.url, createLogger('silent'), new Metrics());
+  await relay.start();
+});
+afterAll(async () => {
+  await relay.stop();
+  await db.destroy();
+  await sql.end();
+  await database.drop();
+});
+
+const insertEvent = (client: pg.Pool | pg.PoolClient, login: number, order: number) =>
+  client.query(`INSERT INTO events (channel, type, login, order_no, payload) VALUES ('trade:event', 'EV_TEST', $1, $2, '{"n": 1.50}') RETURNING id`, [login, order]);
+
+describe('event relay', () => {
+  it('delivers an event that commits after a later one, exactly once', async () => {
+    const seen: StoredEvent[] = [];
+    const stop = await relay.listen((event) => seen.push(event));
+    const slow = await sql.connect();
+    await slow.query('BEGIN');
+    const { rows } = await insertEvent(slow, 1, 100); // takes the lower id, commits last
+    await insertEvent(sql, 2, 101);
+    relay.committed();
+    await eventually(() => seen.some((event) => event.orderNo === 101n));
+    expect(seen.map((event) => event.orderNo)).toEqual([101n]);
+    await slow.query('COMMIT');
+    slow.release();
+    relay.committed();
+    await eventually(() => seen.length === 2);
+    relay.committed();
+    await insertEvent(sql, 2, 102);
+    relay.committed();
+    await eventually(() => seen.length === 3);
+    expect(seen.map((event) => event.orderNo)).toEqual([101n, 100n, 102n]);
+    expect(seen[1]!.id).toBe(BigInt(rows[0].id));
+    expect(seen[1]!.payloadJson).toBe('{"n": 1.50}');
+    stop();
+  });
+
+  it('never delivers events of a rolled-back transaction, and starts a new listener from now', async () => {
+    await insertEvent(sql, 1, 200); // before the listener: not delivered
+    const seen: StoredEvent[] = [];
+    const stop = await relay.listen((event) => seen.push(event));
+    const aborted = await sql.connect();
+    await aborted.query('BEGIN');
+    await insertEvent(aborted, 1, 201);
+    await insertEvent(sql, 1, 202);
+    relay.committed();
+    await aborted.query('ROLLBACK');
+    aborted.release();
+    await insertEvent(sql, 1, 203);
+    relay.committed();
+    await eventually(() => seen.some((event) => event.orderNo === 203n));
+    expect(seen.map((event) => event.orderNo)).toEqual([202n, 203n]);
+    stop();
+  });
+});
