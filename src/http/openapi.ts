@@ -63,6 +63,27 @@ const walletPost = (summary: string, body: object) => ({
 const adminAuth = [{ adminKey: [] }];
 const loginParam = { name: 'login', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } };
 
+type Operation = { requestBody?: unknown; security?: unknown; parameters?: ReadonlyArray<{ in: string }>; responses: Record<string, unknown> };
+
+/**
+ * Answers every bearer-protected or body-taking endpoint shares: 401 for a missing or wrong key,
+ * 413 for an oversized body, 400 for a malformed path parameter. Added here once instead of on
+ * each operation.
+ */
+function withCommonResponses<T extends Record<string, Record<string, Operation>>>(paths: T): T {
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const add = (status: string, description: string) => {
+        operation.responses[status] ??= errorResponse(description);
+      };
+      if (operation.security) add('401', 'missing or wrong bearer key');
+      if (operation.requestBody && operation.security) add('413', 'body larger than the limit');
+      if (operation.parameters?.some((parameter) => parameter.in === 'path')) add('400', 'malformed path parameter');
+    }
+  }
+  return paths;
+}
+
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
   info: {
@@ -72,7 +93,7 @@ export const OPENAPI_DOCUMENT = {
       'External wallet provider for trading platforms. Wallet API (called by the platform, signed), operator API, admin API. The manager TCP API is described in the README.',
   },
   tags: [{ name: 'wallet' }, { name: 'operator' }, { name: 'admin' }, { name: 'service' }],
-  paths: {
+  paths: withCommonResponses({
     '/wallet/authenticate': walletPost('Exchange a launch token for a wallet token', {
       type: 'object',
       additionalProperties: false,
@@ -253,7 +274,7 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     '/metrics': { get: { tags: ['service'], summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
-  },
+  }),
   components: {
     securitySchemes: {
       adminKey: { type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' },

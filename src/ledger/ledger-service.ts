@@ -1,5 +1,6 @@
 import type { AccountService } from '../accounts/account-service';
 import { ValidationError } from '../shared/errors';
+import { INT64_MAX } from '../shared/validation';
 import type { JournalEntry, LedgerStore } from './ledger-store';
 
 /** Page sizes of ledger listings, in entries. */
@@ -38,6 +39,7 @@ function encodeCursor(version: bigint): string {
 
 function decodeCursor(cursor: string): bigint {
   const match = /^v1:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new ValidationError('cursor is not valid');
-  return BigInt(match[1]!);
+  const version = match ? BigInt(match[1]!) : undefined;
+  if (version === undefined || version > INT64_MAX) throw new ValidationError('cursor is not valid');
+  return version;
 }

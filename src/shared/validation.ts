@@ -32,12 +32,37 @@ export const INT64_MAX = 2n ** 63n - 1n;
 /** Account logins: positive 63-bit integers. */
 export const login = jsonInteger(1n, INT64_MAX);
 
-/** Strings with a length limit and no control characters (they end up in logs and CSV exports). */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * True for text PostgreSQL stores exactly as sent: well-formed Unicode (a lone surrogate would be
+ * replaced by U+FFFD, so two different keys could become one) and no NUL (refused by text/jsonb).
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+}
+
+/** Strings with a length limit, storable, and no control characters (they end up in logs and CSV). */
 export function text(maxLength: number) {
   return z
     .string()
     .max(maxLength)
-    .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), 'control characters are not allowed');
+    .refine(isStorableText, 'must be well-formed Unicode')
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'control characters are not allowed');
+}
+
+/** Any JSON value whose strings (keys included) are all storable, nested at most `depthMax` deep. */
+export function storableJson(depthMax: number) {
+  return z.unknown().refine((value) => isStorableJson(value, depthMax), `must be JSON of storable text nested at most ${depthMax} deep`);
+}
+
+function isStorableJson(value: unknown, depthLeft: number): boolean {
+  if (typeof value === 'string') return isStorableText(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depthLeft === 0) return false;
+  const entries = Array.isArray(value) ? value.map((item) => ['', item] as const) : Object.entries(value);
+  return entries.every(([key, item]) => isStorableText(key) && isStorableJson(item, depthLeft - 1));
 }
 
 /** Parses with a zod schema; every problem becomes one ValidationError listing the fields. */

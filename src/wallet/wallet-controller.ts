@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics';
 import { AppError } from '../shared/errors';
 import { fieldText, parseJsonObject, stringifyJson } from '../shared/json';
 import { TOKEN_LENGTH_MAX } from '../shared/tokens';
-import { decimalText, jsonInteger, parseWith, text, INT64_MAX } from '../shared/validation';
+import { decimalText, jsonInteger, parseWith, storableJson, text, INT64_MAX } from '../shared/validation';
 import type { WalletBalance, WalletService } from './wallet-service';
 import type { VerifiedSignature, WalletSignatureVerifier } from './wallet-signature';
 import { WALLET_STATUS_BY_CODE, type WalletStatus } from './wallet-status';
@@ -16,6 +16,8 @@ import { WALLET_STATUS_BY_CODE, type WalletStatus } from './wallet-status';
 /** Trade key limits, in characters. */
 export const TRADE_TYPE_LENGTH_MAX = 64;
 export const TRADE_ID_LENGTH_MAX = 128;
+/** How deep the platform's `data` may nest. */
+export const TRADE_DATA_DEPTH_MAX = 16;
 
 const token = z.string().min(1).max(TOKEN_LENGTH_MAX);
 const currency = z.string().regex(/^[A-Z]{3,5}$/, 'expected a currency code such as USD');
@@ -31,7 +33,7 @@ const tradeSchema = z.strictObject({
   amount: decimalText,
   externalTradeType: text(TRADE_TYPE_LENGTH_MAX).min(1),
   externalTradeId: tradeId,
-  data: z.unknown().optional(),
+  data: storableJson(TRADE_DATA_DEPTH_MAX).optional(),
   hash,
 });
 type TradeBody = z.output<typeof tradeSchema>;
