@@ -4,6 +4,8 @@ import type { Config } from './config';
 import { createDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrator';
 import { createHttpApp } from './http/app';
+import { Maintenance } from './maintenance/maintenance';
+import { MaintenanceStore } from './maintenance/maintenance-store';
 import { managerCommands } from './manager/manager-commands';
 import { ManagerTcpServer } from './manager/tcp-server';
 import type { Logger } from './observability/logger';
@@ -20,6 +22,7 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 export interface RunningService {
   httpPort: number;
   managerPort: number;
+  maintenance: Maintenance;
   services: Services;
   metrics: Metrics;
   db: Database;
@@ -44,6 +47,8 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   const services = createServices(db, databaseUrl, config, metrics, logger);
   observePool(db, metrics);
   await services.events.start();
+  const maintenance = new Maintenance(new MaintenanceStore(db), services.managerAuth, logger);
+  maintenance.start();
 
   const app = createHttpApp({
     services,
@@ -78,6 +83,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   return {
     httpPort,
     managerPort,
+    maintenance,
     services,
     metrics,
     db,
@@ -85,7 +91,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
       if (stopping) return;
       stopping = true;
       await Promise.all([closeHttpServer(server), manager.stop(config.managerSyncTimeoutMs + SHUTDOWN_GRACE_MS)]);
-      await services.events.stop();
+      await Promise.all([services.events.stop(), maintenance.stop()]);
       await db.destroy();
     },
   };

@@ -270,3 +270,18 @@ describe('trade:event stream', () => {
     expect(await manager.command('Subscribe', { channels: ['balance:nope'] })).toMatchObject({ status: 400 });
   });
 });
+
+describe('login throttling', () => {
+  it('refuses even the right password after five failures for one login', async () => {
+    const login = api.takeLogin() + 500_000;
+    await api.admin('POST', '/admin/managers', { login, password: MANAGER_PASSWORD, role: 'SESSION_MANAGER' });
+    const client = await ManagerClient.connect(target.service.managerPort);
+    clients.push(client);
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      expect(await client.command('Login', { login, password: `guess-${attempt}` })).toMatchObject({ status: 401 });
+    }
+    expect(await client.command('Login', { login, password: MANAGER_PASSWORD })).toMatchObject({ status: 429, data: { error: 'TOO_MANY_REQUESTS' } });
+    const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM manager_login_failures WHERE login = $1`, [login]);
+    expect(rows[0].n).toBe(5);
+  });
+});
