@@ -7,6 +7,7 @@ import { createHttpApp } from './http/app';
 import { Maintenance } from './maintenance/maintenance';
 import { MaintenanceStore } from './maintenance/maintenance-store';
 import { managerCommands } from './manager/manager-commands';
+import { SyncTimeoutStore } from './manager/sync-timeout-store';
 import { ManagerTcpServer } from './manager/tcp-server';
 import type { Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
@@ -70,6 +71,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   });
   const httpPort = (server.address() as AddressInfo).port;
 
+  const syncTimeouts = new SyncTimeoutStore(db);
   const manager = new ManagerTcpServer({
     commands: managerCommands({ auth: services.managerAuth, accounts: services.accounts, balanceOperations: services.balanceOperations }),
     auth: services.managerAuth,
@@ -77,6 +79,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     metrics,
     logger,
     syncTimeoutMs: config.managerSyncTimeoutMs,
+    recordSyncTimeout: (timeout) => syncTimeouts.insert(timeout),
   });
   const managerPort = await manager.listen(config.host, config.managerPort);
 

@@ -12,6 +12,9 @@ import { ManagerAuthService } from './manager/manager-auth-service';
 import { ManagerStore } from './manager/manager-store';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
+import { MatchService } from './reconciliation/match-service';
+import { ReconciliationService } from './reconciliation/reconciliation-service';
+import { MatchStore, ReconciliationStore } from './reconciliation/reconciliation-store';
 import { LaunchTokenService } from './operator/launch-token-service';
 import { LaunchTokenStore } from './operator/launch-token-store';
 import { WalletService } from './wallet/wallet-service';
@@ -29,6 +32,8 @@ export interface Services {
   ledger: LedgerService;
   managerAuth: ManagerAuthService;
   events: EventRelay;
+  reconciliation: ReconciliationService;
+  matching: MatchService;
 }
 
 export function createServices(db: Database, databaseUrl: string, config: Config, metrics: Metrics, logger: Logger): Services {
@@ -46,5 +51,7 @@ export function createServices(db: Database, databaseUrl: string, config: Config
     ledger: new LedgerService(new LedgerStore(db), accounts),
     managerAuth: new ManagerAuthService(new ManagerStore(db)),
     events,
+    reconciliation: new ReconciliationService(new ReconciliationStore(db), accounts),
+    matching: new MatchService(new MatchStore(db)),
   };
 }

@@ -4,15 +4,14 @@ import type { AccountService } from '../accounts/account-service';
 import type { BalanceOperationService } from '../balance-operations/balance-operation-service';
 import { ADMIN_OPERATIONS, ADMIN_OPERATION_NAMES, signedAmount } from '../balance-operations/operation-kinds';
 import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
-import { bearerAuth } from '../http/bearer-auth';
 import { sendJson } from '../http/respond';
 import type { ManagerAuthService } from '../manager/manager-auth-service';
 import { MANAGER_ROLES } from '../manager/manager-store';
 import { LEDGER_PAGE_SIZE_DEFAULT, LEDGER_PAGE_SIZE_MAX, type LedgerService } from '../ledger/ledger-service';
 import { parseMinorUnits } from '../money/amount';
 import { requireCurrency } from '../money/currency';
-import { ValidationError } from '../shared/errors';
-import { decimalText, INT64_MAX, login, parseWith, text } from '../shared/validation';
+import { decimalText, login, parseWith, text } from '../shared/validation';
+import { pathLogin } from '../http/params';
 import { presentAccount, presentEntry } from './admin-presenters';
 
 /** Length limits of admin text fields, in characters. */
@@ -45,17 +44,15 @@ const createManagerSchema = z.strictObject({
 });
 
 interface AdminControllerDeps {
-  adminApiKey: string;
   accounts: AccountService;
   balanceOperations: BalanceOperationService;
   ledger: LedgerService;
   managerAuth: ManagerAuthService;
 }
 
-/** The back office's HTTP API (SPEC 6), behind the admin bearer key. */
+/** The back office's HTTP API (SPEC 6); app.ts puts it behind the admin bearer key. */
 export function adminRouter(deps: AdminControllerDeps): Router {
   const router = Router();
-  router.use(bearerAuth(deps.adminApiKey, 'admin'));
 
   router.post('/accounts', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(createAccountSchema, req.body);
@@ -105,11 +102,4 @@ export function adminRouter(deps: AdminControllerDeps): Router {
   });
 
   return router;
-}
-
-function pathLogin(value: unknown): bigint {
-  if (typeof value !== 'string' || !/^\d{1,19}$/.test(value)) throw new ValidationError('login must be a positive integer');
-  const parsed = BigInt(value);
-  if (parsed < 1n || parsed > INT64_MAX) throw new ValidationError('login must be a positive integer');
-  return parsed;
 }

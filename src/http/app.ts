@@ -7,6 +7,8 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { operatorRouter } from '../operator/operator-controller';
 import { walletRouter } from '../wallet/wallet-controller';
+import { reconciliationRouter } from '../reconciliation/reconciliation-controller';
+import { bearerAuth } from './bearer-auth';
 import { apiErrorHandler, sendError } from './error-handler';
 import { openApiRouter } from './openapi';
 
@@ -61,8 +63,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/operator', operatorRouter({ operatorApiKey: services.config.operatorApiKey, launchTokens: services.launchTokens }));
   app.use(
     '/admin',
+    bearerAuth(services.config.adminApiKey, 'admin'),
+    reconciliationRouter({ reconciliation: services.reconciliation, matching: services.matching }),
     adminRouter({
-      adminApiKey: services.config.adminApiKey,
       accounts: services.accounts,
       balanceOperations: services.balanceOperations,
       ledger: services.ledger,

@@ -30,6 +30,12 @@ export function sendError(res: Response, status: number, error: string, message:
 
 export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    if (res.headersSent) {
+      // A streamed report failed midway: the status is gone, so cut the response short.
+      logger.error({ err: error, path: req.path }, 'response failed after it started');
+      res.destroy();
+      return;
+    }
     if (isBodyReadError(error)) {
       sendError(res, error.status === 413 ? 413 : 400, 'INVALID_REQUEST', error.message);
       return;

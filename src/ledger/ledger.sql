@@ -62,12 +62,14 @@ BEGIN
     order_no, login, account_version, currency, operation,
     balance_delta_minor, credit_delta_minor, held_delta_minor,
     balance_after_minor, credit_after_minor, held_after_minor,
-    actor_kind, actor, idempotency_key, comment)
+    actor_kind, actor, idempotency_key, comment, created_at)
   VALUES (
     p_order_no, p_login, account_version, v_currency, p_operation,
     p_balance_delta, p_credit_delta, p_held_delta,
     balance_after, credit_after, held_after,
-    p_actor_kind, p_actor, p_idempotency_key, p_comment)
+    p_actor_kind, p_actor, p_idempotency_key, p_comment,
+    -- the time under the account lock: per account, entries are in time order as in version order
+    clock_timestamp())
   RETURNING id INTO entry_id;
 
   INSERT INTO postings (entry_id, book, amount_minor)

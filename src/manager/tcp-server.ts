@@ -64,6 +64,15 @@ export interface ManagerTcpServerDeps {
   metrics: Metrics;
   logger: Logger;
   syncTimeoutMs: number;
+  /** Records a Sync command answered with SYNC_TIMEOUT, for the finance team to review. */
+  recordSyncTimeout: (timeout: SyncTimeout) => Promise<void>;
+}
+
+export interface SyncTimeout {
+  order: bigint;
+  command: string;
+  extID: string;
+  managerLogin: bigint | null;
 }
 
 /**
@@ -212,7 +221,7 @@ export class ManagerTcpServer {
       } else if (!handler) {
         status = this.answer(connection, extID, { status: 400, data: { error: 'UNKNOWN_COMMAND', message: `unknown command ${command}` } });
       } else {
-        status = await this.run(connection, extID, handler, envelope.data ?? {}, session);
+        status = await this.run(connection, envelope, handler, session);
       }
     } catch (error) {
       status = this.answerError(connection, extID, error, handler?.permissionError);
@@ -224,10 +233,11 @@ export class ManagerTcpServer {
     }
   }
 
-  private async run(connection: Connection, extID: string, handler: CommandHandler, data: unknown, session: ManagerSession | null): Promise<number> {
+  private async run(connection: Connection, envelope: Envelope, handler: CommandHandler, session: ManagerSession | null): Promise<number> {
+    const { extID } = envelope;
     let result: CommandResult;
     try {
-      result = await handler(data, { session, address: connection.address });
+      result = await handler(envelope.data ?? {}, { session, address: connection.address });
     } catch (error) {
       return this.answerError(connection, extID, error, handler.permissionError);
     }
@@ -235,7 +245,10 @@ export class ManagerTcpServer {
       connection.session = result.adoptSession;
       connection.socket.setTimeout(IDLE_TIMEOUT_MS);
     }
-    if (result.deferral) return this.defer(connection, extID, result.deferral, handler.permissionError);
+    if (result.deferral) {
+      const timeout = { order: result.deferral.key.order, command: envelope.command, extID, managerLogin: session?.managerLogin ?? null };
+      return this.defer(connection, extID, result.deferral, timeout, handler.permissionError);
+    }
     return this.answer(connection, extID, result);
   }
 
@@ -243,7 +256,7 @@ export class ManagerTcpServer {
    * The deferred answer: register the waiter first, then start the work that produces the event,
    * then answer with the event's data, the work's error, or SYNC_TIMEOUT.
    */
-  private async defer(connection: Connection, extID: string, deferral: Deferral, permissionError?: string): Promise<number> {
+  private async defer(connection: Connection, extID: string, deferral: Deferral, timeout: SyncTimeout, permissionError?: string): Promise<number> {
     const release = await this.hub.acquire();
     try {
       return await new Promise<number>((settle) => {
@@ -252,13 +265,15 @@ export class ManagerTcpServer {
           handle = this.waiters.register(connection.id, extID, deferral.key, this.deps.syncTimeoutMs, {
             resolve: (payloadJson) => settle(this.answer(connection, extID, { status: 200, dataJson: payloadJson })),
             reject: (error) => settle(this.answerError(connection, extID, error, permissionError)),
-            timeout: () =>
+            timeout: () => {
+              this.deps.recordSyncTimeout(timeout).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not record a sync timeout'));
               settle(
                 this.answer(connection, extID, {
                   status: 504,
                   data: { error: 'SYNC_TIMEOUT', kind: deferral.key.event.split(':')[0], order: deferral.key.order },
                 }),
-              ),
+              );
+            },
             dropped: () => settle(499),
           });
         } catch (error) {

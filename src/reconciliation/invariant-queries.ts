@@ -1,7 +1,7 @@
 /**
  * The ledger's invariants as SQL queries that return one row per discrepancy (no row: the invariant
- * holds). Each row carries the account (if any), what was expected, what was found and the entries
- * involved. Pure SQL text: the reconciliation store streams them.
+ * holds). Each row names the account (if any), the bucket or key concerned, what was expected, what
+ * was found, and the entries involved. PostgreSQL does the aggregation; the rows are streamed.
  */
 export interface InvariantQuery {
   check: string;
@@ -9,29 +9,53 @@ export interface InvariantQuery {
   sql: string;
 }
 
+/** Columns every query returns. */
+export interface DiscrepancyRow {
+  login: string | null;
+  subject: string | null;
+  expected: string;
+  found: string;
+  entry_ids: string[] | null;
+}
+
+const ACCOUNT_BUCKETS = `(VALUES ('balance', a.balance_minor), ('credit', a.credit_minor), ('held', a.held_minor)) AS b (book, found)`;
+
 export const INVARIANT_QUERIES: readonly InvariantQuery[] = [
   {
     check: 'bucket_equals_postings',
-    description: "each account bucket equals the sum of its postings",
+    description: 'each account bucket equals the sum of its postings',
     sql: `
-      SELECT a.login, b.book AS bucket, coalesce(s.total, 0)::text AS expected, b.found::text AS found,
-             NULL::bigint[] AS entry_ids
-        FROM accounts a
-       CROSS JOIN LATERAL (VALUES ('balance', a.balance_minor), ('credit', a.credit_minor), ('held', a.held_minor))
-             AS b (book, found)
-        LEFT JOIN LATERAL (
-             SELECT sum(p.amount_minor) AS total
-               FROM journal_entries e JOIN postings p ON p.entry_id = e.id AND p.book = b.book
-              WHERE e.login = a.login) s ON true
+      WITH sums AS (
+        SELECT e.login, p.book, sum(p.amount_minor) AS total, max(e.id) AS last_entry_id
+          FROM postings p JOIN journal_entries e ON e.id = p.entry_id
+         WHERE p.book IN ('balance', 'credit', 'held')
+         GROUP BY e.login, p.book)
+      SELECT a.login::text, b.book AS subject, coalesce(s.total, 0)::text AS expected, b.found::text AS found,
+             CASE WHEN s.last_entry_id IS NULL THEN NULL ELSE ARRAY[s.last_entry_id::text] END AS entry_ids
+        FROM accounts a CROSS JOIN LATERAL ${ACCOUNT_BUCKETS}
+        LEFT JOIN sums s ON s.login = a.login AND s.book = b.book
        WHERE coalesce(s.total, 0) <> b.found
+       ORDER BY a.login, b.book`,
+  },
+  {
+    check: 'bucket_equals_last_entry',
+    description: "each account bucket equals the value its latest journal entry left it at",
+    sql: `
+      SELECT a.login::text, b.book AS subject, b.after::text AS expected, b.found::text AS found,
+             ARRAY[e.id::text] AS entry_ids
+        FROM accounts a
+        JOIN LATERAL (SELECT * FROM journal_entries e WHERE e.login = a.login ORDER BY e.account_version DESC LIMIT 1) e ON true
+       CROSS JOIN LATERAL (VALUES ('balance', a.balance_minor, e.balance_after_minor),
+                                  ('credit', a.credit_minor, e.credit_after_minor),
+                                  ('held', a.held_minor, e.held_after_minor)) AS b (book, found, after)
+       WHERE b.after <> b.found OR a.version <> e.account_version
        ORDER BY a.login, b.book`,
   },
   {
     check: 'currency_sums_to_zero',
     description: "every currency's postings sum to zero",
     sql: `
-      SELECT NULL::bigint AS login, e.currency AS bucket, '0' AS expected, sum(p.amount_minor)::text AS found,
-             NULL::bigint[] AS entry_ids
+      SELECT NULL AS login, e.currency AS subject, '0' AS expected, sum(p.amount_minor)::text AS found, NULL::text[] AS entry_ids
         FROM postings p JOIN journal_entries e ON e.id = p.entry_id
        GROUP BY e.currency
       HAVING sum(p.amount_minor) <> 0`,
@@ -40,43 +64,44 @@ export const INVARIANT_QUERIES: readonly InvariantQuery[] = [
     check: 'entry_balances',
     description: 'every journal entry balances: its postings sum to zero and match its bucket changes',
     sql: `
-      SELECT e.login, NULL AS bucket, '0' AS expected, coalesce(sum(p.amount_minor), 0)::text AS found,
-             ARRAY[e.id] AS entry_ids
-        FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id
-       GROUP BY e.id
-      HAVING coalesce(sum(p.amount_minor), 0) <> 0
-          OR count(p.entry_id) = 0
-          OR coalesce(sum(p.amount_minor) FILTER (WHERE p.book = 'balance'), 0) <> e.balance_delta_minor
-          OR coalesce(sum(p.amount_minor) FILTER (WHERE p.book = 'credit'), 0) <> e.credit_delta_minor
-          OR coalesce(sum(p.amount_minor) FILTER (WHERE p.book = 'held'), 0) <> e.held_delta_minor`,
+      SELECT e.login::text, e.operation AS subject, '0' AS expected, coalesce(p.total, 0)::text AS found,
+             ARRAY[e.id::text] AS entry_ids
+        FROM journal_entries e
+        LEFT JOIN (SELECT entry_id, sum(amount_minor) AS total,
+                          coalesce(sum(amount_minor) FILTER (WHERE book = 'balance'), 0) AS balance,
+                          coalesce(sum(amount_minor) FILTER (WHERE book = 'credit'), 0) AS credit,
+                          coalesce(sum(amount_minor) FILTER (WHERE book = 'held'), 0) AS held
+                     FROM postings GROUP BY entry_id) p ON p.entry_id = e.id
+       WHERE p.entry_id IS NULL OR p.total <> 0
+          OR p.balance <> e.balance_delta_minor OR p.credit <> e.credit_delta_minor OR p.held <> e.held_delta_minor
+       ORDER BY e.id`,
   },
   {
     check: 'held_equals_open_stakes',
     description: "each account's held bucket equals the stakes of its open trades",
     sql: `
-      SELECT a.login, 'held' AS bucket, coalesce(t.stakes, 0)::text AS expected, a.held_minor::text AS found,
-             NULL::bigint[] AS entry_ids
+      SELECT a.login::text, 'held' AS subject, coalesce(t.stakes, 0)::text AS expected, a.held_minor::text AS found,
+             NULL::text[] AS entry_ids
         FROM accounts a
         LEFT JOIN (SELECT login, sum(stake_minor) AS stakes FROM trades WHERE state = 'open' GROUP BY login) t
                ON t.login = a.login
-       WHERE coalesce(t.stakes, 0) <> a.held_minor`,
+       WHERE coalesce(t.stakes, 0) <> a.held_minor
+       ORDER BY a.login`,
   },
   {
     check: 'buckets_not_negative',
     description: 'no bucket is negative',
     sql: `
-      SELECT a.login, b.book AS bucket, '>= 0' AS expected, b.found::text AS found, NULL::bigint[] AS entry_ids
-        FROM accounts a
-       CROSS JOIN LATERAL (VALUES ('balance', a.balance_minor), ('credit', a.credit_minor), ('held', a.held_minor))
-             AS b (book, found)
+      SELECT a.login::text, b.book AS subject, '>= 0' AS expected, b.found::text AS found, NULL::text[] AS entry_ids
+        FROM accounts a CROSS JOIN LATERAL ${ACCOUNT_BUCKETS}
        WHERE b.found < 0`,
   },
   {
     check: 'idempotency_keys_resolve',
-    description: 'every once-only key points at an existing finance record with its entries',
+    description: 'every once-only key points at an existing finance record',
     sql: `
-      SELECT NULL::bigint AS login, k.scope || ':' || k.key AS bucket, 'order ' || k.order_no AS expected,
-             'missing' AS found, NULL::bigint[] AS entry_ids
+      SELECT NULL AS login, k.scope || ':' || k.key AS subject, 'order ' || k.order_no AS expected,
+             'missing' AS found, NULL::text[] AS entry_ids
         FROM idempotency_keys k
        WHERE NOT EXISTS (SELECT 1 FROM finance_records r WHERE r.order_no = k.order_no)`,
   },
