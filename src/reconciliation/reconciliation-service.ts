@@ -7,8 +7,6 @@ import type { BucketRow, DailyTotalRow, EntryRow, Period, ReconciliationStore } 
 export const LISTED_ITEMS_MAX = 1000;
 /** Trades open longer than this are reported as stale holds unless told otherwise. */
 export const STALE_HOLD_AGE_DEFAULT_S = 24 * 3600;
-/** The longest period a report or export may cover, in days. */
-export const PERIOD_DAYS_MAX = 3660;
 
 export interface Discrepancy {
   check: string;
@@ -165,5 +163,4 @@ export function checkPeriod(period: Period): void {
   const { from, to } = period;
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new ValidationError('from and to must be dates');
   if (from >= to) throw new ValidationError('from must be before to');
-  if (to.getTime() - from.getTime() > PERIOD_DAYS_MAX * 86_400_000) throw new ValidationError(`a period may cover at most ${PERIOD_DAYS_MAX} days`);
 }
