@@ -1,0 +1,261 @@
+/**
+ * `npm run bench`: throughput and latency of the wallet API on this machine, next to the ceiling
+ * set by the same database work without the service (db-direct).
+ *
+ * One run: a fresh database (DATABASE_URL's server, or an embedded PostgreSQL in a temporary
+ * directory with default durable settings), the service as a child process (`tsx src/main.ts`),
+ * accounts set up through the admin and operator APIs, then each selected scenario in turn.
+ * Prints a table and writes bench/results/bench-<timestamp>.json. Exits non-zero when anything
+ * failed or any request was answered with an error.
+ *
+ *   npm run bench -- --quick                     smoke run: 1,000 accounts, short scenarios
+ *   npm run bench -- --duration 30 --scenarios spread,db-direct-spread
+ */
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { createBenchContext } from './lib/bench-context';
+import { checkpoint, provisionBenchDatabase, type BenchDatabase } from './lib/bench-database';
+import { CleanupStack } from './lib/cleanup';
+import { sleep } from './lib/concurrency';
+import { dbDirectScenario } from './lib/db-direct';
+import { WindowCpu } from './lib/cpu-usage';
+import {
+  formatCpuTable,
+  formatTable,
+  machineInfo,
+  withBaselineRatios,
+  writeReport,
+  type BenchReport,
+  type ScenarioResult,
+} from './lib/report';
+import { RssSampler } from './lib/rss-sampler';
+import type { BenchContext, BenchOptions, Scenario } from './lib/scenario';
+import { ServiceApi } from './lib/service-api';
+import { launchService, type ServiceCredentials, type ServiceProcess } from './lib/service-process';
+import { walletPairScenario } from './lib/wallet-scenarios';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+const DEFAULT_DURATION_S = 15;
+const DEFAULT_WARMUP_MS = 3_000;
+const DEFAULT_ACCOUNTS = 10_000;
+const DEFAULT_CONNECTIONS = 64;
+const QUICK_DURATION_S = 3;
+const QUICK_WARMUP_MS = 1_000;
+const QUICK_ACCOUNTS = 1_000;
+/** Pause after the pre-scenario CHECKPOINT, so that its I/O does not bleed into the warm-up. */
+const SETTLE_MS = 500;
+
+/** Fixed credentials: the service is ours alone for the run, and fixed keys keep runs reproducible. */
+const CREDENTIALS: ServiceCredentials = {
+  walletSecret: 'bench-wallet-secret-0123456789abcdef',
+  operatorApiKey: 'bench-operator-key-0123456789abcdef',
+  adminApiKey: 'bench-admin-key-0123456789abcdef',
+};
+
+const fromAllSpreadAccounts = (context: BenchContext) => context.spreadAccounts();
+const fromHotAccount = async (context: BenchContext) => [await context.hotAccount()];
+
+/** Run in this order. Later issues add: pgbench-style TPC-B, manager TCP, growth (10M entries), memory. */
+const SCENARIOS: Scenario[] = [
+  walletPairScenario({
+    name: 'spread',
+    description: 'signed opentrade + closetrade pairs over HTTP, each on a random one of many accounts',
+    baseline: 'db-direct-spread',
+    accounts: fromAllSpreadAccounts,
+  }),
+  walletPairScenario({
+    name: 'hot',
+    description: 'signed opentrade + closetrade pairs over HTTP, all on one account (its row lock serialises them)',
+    baseline: 'db-direct-hot',
+    accounts: fromHotAccount,
+  }),
+  dbDirectScenario({
+    name: 'db-direct-spread',
+    description: 'wallet_execute from a plain pg.Pool, no HTTP: the ceiling of "spread"',
+    accounts: fromAllSpreadAccounts,
+  }),
+  dbDirectScenario({
+    name: 'db-direct-hot',
+    description: 'wallet_execute from a plain pg.Pool on the one hot account: the ceiling of "hot"',
+    accounts: fromHotAccount,
+  }),
+];
+
+interface CliFlags {
+  duration?: number;
+  accounts?: number;
+  connections?: number;
+  scenarios?: Scenario[];
+  quick?: boolean;
+}
+
+function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[] } {
+  const flags = new Command()
+    .name('bench')
+    .description('Wallet service benchmark: HTTP scenarios against their db-direct ceilings')
+    .option('--duration <seconds>', `measured seconds per scenario (default ${DEFAULT_DURATION_S}, quick ${QUICK_DURATION_S})`, positiveNumber)
+    .option('--accounts <n>', `accounts of the spread scenarios (default ${DEFAULT_ACCOUNTS}, quick ${QUICK_ACCOUNTS})`, positiveInteger)
+    .option('--connections <n>', `concurrent workers / connections (default ${DEFAULT_CONNECTIONS})`, positiveInteger)
+    .option('--scenarios <list>', `comma-separated, from: ${SCENARIOS.map((scenario) => scenario.name).join(', ')} (default all)`, scenarioList)
+    .option('--quick', 'smoke run: short scenarios on 1,000 accounts')
+    .parse(argv)
+    .opts<CliFlags>();
+  const quick = flags.quick === true;
+  // Explicit flags win over --quick's shorter defaults.
+  const options: BenchOptions = {
+    durationMs: (flags.duration ?? (quick ? QUICK_DURATION_S : DEFAULT_DURATION_S)) * 1000,
+    warmupMs: quick ? QUICK_WARMUP_MS : DEFAULT_WARMUP_MS,
+    accounts: flags.accounts ?? (quick ? QUICK_ACCOUNTS : DEFAULT_ACCOUNTS),
+    connections: flags.connections ?? DEFAULT_CONNECTIONS,
+    quick,
+  };
+  return { options, scenarios: flags.scenarios ?? SCENARIOS };
+}
+
+/** The named scenarios, in the order of SCENARIOS (a baseline may be named before its HTTP scenario). */
+function scenarioList(list: string): Scenario[] {
+  const names = list.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(`unknown scenario(s) "${unknown.join(', ')}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  }
+  return SCENARIOS.filter((scenario) => names.includes(scenario.name));
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a positive number');
+  return number;
+}
+
+function positiveInteger(value: string): number {
+  const number = positiveNumber(value);
+  if (!Number.isInteger(number)) throw new InvalidArgumentError('expected a positive integer');
+  return number;
+}
+
+async function runScenario(scenario: Scenario, context: BenchContext, sampler: RssSampler, cpu: WindowCpu): Promise<ScenarioResult> {
+  await checkpoint(context.databaseUrl);
+  await sleep(SETTLE_MS);
+  process.stderr.write(`scenario ${scenario.name}: ${scenario.description}\n`);
+  // Set-up (accounts, tokens) happens inside run on first use; the RSS window covers it too,
+  // which is right for memory: the set-up's peak is a real peak of the service.
+  sampler.startWindow();
+  cpu.reset();
+  const startedAt = Date.now();
+  const measurement = await scenario.run(context);
+  const result: ScenarioResult = {
+    name: scenario.name,
+    description: scenario.description,
+    transport: scenario.transport,
+    baseline: scenario.baseline ?? null,
+    ratioToBaseline: null,
+    serviceRssPeakMib: sampler.windowPeakMib,
+    cpuMsPerRequest: cpu.perRequest(measurement.requests),
+    wallClockMs: Date.now() - startedAt,
+    ...measurement,
+  };
+  process.stderr.write(
+    `scenario ${scenario.name}: ${result.requestsPerS.toFixed(0)} requests/s, p99 ${result.latency.p99Ms.toFixed(1)} ms, ${result.errors} errors\n`,
+  );
+  return result;
+}
+
+interface Infrastructure {
+  database: BenchDatabase;
+  service: ServiceProcess;
+  sampler: RssSampler;
+  api: ServiceApi;
+}
+
+/** Database, service, RSS sampler and set-up client; each registered for cleanup as soon as it exists. */
+async function startInfrastructure(options: BenchOptions, cleanup: CleanupStack, started: Partial<Infrastructure>): Promise<Infrastructure> {
+  process.stderr.write(process.env.DATABASE_URL ? 'creating a fresh database on DATABASE_URL\n' : 'starting an embedded PostgreSQL\n');
+  const database = await provisionBenchDatabase(process.env.DATABASE_URL);
+  cleanup.push('drop the database / stop PostgreSQL', () => database.close());
+
+  const service = await launchService({ projectRoot: PROJECT_ROOT, databaseUrl: database.url, credentials: CREDENTIALS, logLevel: 'warn' });
+  started.service = service;
+  cleanup.push('stop the service', () => service.stop());
+  process.stderr.write(`service listening on ${service.baseUrl} (pid ${service.servicePid})\n`);
+
+  const sampler = new RssSampler(service.servicePid);
+  sampler.start();
+  cleanup.push('stop the RSS sampler', () => sampler.stop());
+  const api = new ServiceApi(service.baseUrl, CREDENTIALS, options.connections);
+  cleanup.push('close the set-up client', () => api.close());
+  return { database, service, sampler, api };
+}
+
+async function runBench(options: BenchOptions, scenarios: Scenario[], infrastructure: Infrastructure): Promise<BenchReport> {
+  const { database, service, sampler, api } = infrastructure;
+  const startedAt = new Date().toISOString();
+  const setupMs: Record<string, number> = {};
+  const cpu = new WindowCpu(service.servicePid, database.serverPid);
+  const context = createBenchContext(options, { databaseUrl: database.url, service, credentials: CREDENTIALS, api, window: cpu }, setupMs);
+  const measured: ScenarioResult[] = [];
+  for (const scenario of scenarios) measured.push(await runScenario(scenario, context, sampler, cpu));
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: machineInfo(database.serverVersion, database.embedded),
+    options,
+    setupMs,
+    service: { rssPeakMib: sampler.peakMib, rssSamples: sampler.sampleCount, errorLogLines: service.errorLogLines() },
+    scenarios: withBaselineRatios(measured),
+  };
+}
+
+async function main(): Promise<number> {
+  const { options, scenarios } = parseCli(process.argv);
+  const cleanup = new CleanupStack();
+  cleanup.exitOnSignals();
+  const started: Partial<Infrastructure> = {};
+  try {
+    const report = await runBench(options, scenarios, await startInfrastructure(options, cleanup, started));
+    printSummary(report, writeReport(PROJECT_ROOT, report));
+    return exitCodeOf(report);
+  } catch (error) {
+    // The service's own words are the quickest way to a cause.
+    const exit = started.service?.exitStatus();
+    if (exit) process.stderr.write(`the service process exited during the run (${exit})\n`);
+    const tail = started.service?.outputTail() ?? [];
+    if (tail.length > 0) process.stderr.write(`last lines of the service's output:\n${tail.join('\n')}\n`);
+    throw error;
+  } finally {
+    await cleanup.runAll();
+  }
+}
+
+function printSummary(report: BenchReport, file: string): void {
+  const { machine } = report;
+  console.log(`\n${machine.cpuModel} x${machine.cpuCount}, ${machine.totalMemoryGib} GiB, node ${machine.nodeVersion}`);
+  console.log(`${machine.postgresVersion.split(',')[0]} (${machine.postgres})`);
+  console.log(
+    `${report.options.connections} connections, ${report.options.durationMs / 1000} s per scenario after ${report.options.warmupMs / 1000} s warm-up, ${report.options.accounts} spread accounts\n`,
+  );
+  console.log(formatTable(report.scenarios));
+  console.log('');
+  console.log(formatCpuTable(report.scenarios));
+  console.log(`\nservice peak RSS ${report.service.rssPeakMib.toFixed(0)} MiB; error log lines ${report.service.errorLogLines}`);
+  console.log(`set-up: ${Object.entries(report.setupMs).map(([label, ms]) => `${label} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+}
+
+/** A benchmark whose requests failed measured something else than the service working: fail the run. */
+function exitCodeOf(report: BenchReport): number {
+  const failing = report.scenarios.filter((scenario) => scenario.errors > 0);
+  for (const scenario of failing) {
+    console.error(`scenario ${scenario.name}: ${scenario.errors} errors: ${JSON.stringify(scenario.errorKinds)}`);
+  }
+  return failing.length > 0 || report.service.errorLogLines > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
