@@ -38,7 +38,8 @@ async function withContext<T>(run: (context: Context) => Promise<T>): Promise<T>
     embedded = await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR ?? './.data', database: 'wallet' });
     url = embedded.url;
   }
-  const db = createDatabase(url, { poolMax: 4, applicationName: 'wallet-cli' });
+  // A reconciliation of a large ledger may run minutes: no statement timeout for the finance tools.
+  const db = createDatabase(url, { poolMax: 4, applicationName: 'wallet-cli', statementTimeoutMs: 0 });
   try {
     await migrateToLatest(db);
     const accounts = new AccountService(new AccountStore(db));

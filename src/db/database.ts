@@ -16,13 +16,20 @@ export type Database = Knex;
  */
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => value);
 
-export function createDatabase(url: string, options: { poolMax?: number; applicationName?: string } = {}): Database {
+export interface DatabaseOptions {
+  poolMax?: number;
+  applicationName?: string;
+  /** 0 = no limit (command-line tools reading a whole large ledger). */
+  statementTimeoutMs?: number;
+}
+
+export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
   return knex({
     client: 'pg',
     connection: {
       connectionString: url,
       application_name: options.applicationName ?? 'wallet-service',
-      statement_timeout: DB_STATEMENT_TIMEOUT_MS,
+      statement_timeout: options.statementTimeoutMs ?? DB_STATEMENT_TIMEOUT_MS,
     },
     pool: { min: 0, max: options.poolMax ?? DB_POOL_MAX },
     acquireConnectionTimeout: DB_ACQUIRE_TIMEOUT_MS,
