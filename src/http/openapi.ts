@@ -61,6 +61,17 @@ const walletPost = (summary: string, body: object) => ({
   },
 });
 const adminAuth = [{ adminKey: [] }];
+const periodParameters = (defaultPeriod: string) => [
+  { name: 'from', in: 'query', schema: { type: 'string' }, description: `ISO 8601 date or time (default: ${defaultPeriod})` },
+  { name: 'to', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 date or time, exclusive' },
+];
+const formatParameter = { name: 'format', in: 'query', schema: { enum: ['json', 'csv'], default: 'json' } };
+const listing = (items: object) => ({
+  type: 'object',
+  required: ['count', 'items', 'truncated'],
+  properties: { count: { type: 'integer' }, items: { type: 'array', items }, truncated: { type: 'boolean' } },
+});
+const buckets = { type: 'object', required: ['balance', 'credit', 'held'], properties: { balance: decimal, credit: decimal, held: decimal } };
 const loginParam = { name: 'login', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' } };
 
 type Operation = { requestBody?: unknown; security?: unknown; parameters?: ReadonlyArray<{ in: string }>; responses: Record<string, unknown> };
@@ -92,7 +103,7 @@ export const OPENAPI_DOCUMENT = {
     description:
       'External wallet provider for trading platforms. Wallet API (called by the platform, signed), operator API, admin API. The manager TCP API is described in the README.',
   },
-  tags: [{ name: 'wallet' }, { name: 'operator' }, { name: 'admin' }, { name: 'service' }],
+  tags: [{ name: 'wallet' }, { name: 'operator' }, { name: 'admin' }, { name: 'reconciliation' }, { name: 'service' }],
   paths: withCommonResponses({
     '/wallet/authenticate': walletPost('Exchange a launch token for a wallet token', {
       type: 'object',
@@ -263,6 +274,96 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/admin/reconciliation': {
+      get: {
+        tags: ['reconciliation'],
+        summary: 'Check every ledger invariant and list the exceptions for review',
+        security: adminAuth,
+        parameters: [...periodParameters('all time'), { name: 'staleHoldAgeS', in: 'query', schema: { type: 'integer', minimum: 0, default: 86400 } }],
+        responses: {
+          '200': { description: 'the report (clean: every invariant holds)', content: json({ $ref: '#/components/schemas/ReconciliationReport' }) },
+          '400': errorResponse('invalid period'),
+        },
+      },
+    },
+    '/admin/reports/daily-totals': {
+      get: {
+        tags: ['reconciliation'],
+        summary: 'Totals per day (UTC), currency and operation',
+        security: adminAuth,
+        parameters: [...periodParameters('the last 30 days'), formatParameter],
+        responses: {
+          '200': {
+            description: 'the totals (format=csv: a CSV attachment)',
+            content: {
+              ...json({
+                type: 'object',
+                required: ['totals'],
+                properties: {
+                  totals: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['day', 'currency', 'operation', 'entries', 'balance', 'credit', 'held'],
+                      properties: { day: { type: 'string' }, currency: { type: 'string' }, operation: { type: 'string' }, entries: { type: 'integer' }, balance: decimal, credit: decimal, held: decimal },
+                    },
+                  },
+                },
+              }),
+              'text/csv': { schema: { type: 'string' } },
+            },
+          },
+          '400': errorResponse('invalid period'),
+        },
+      },
+    },
+    '/admin/accounts/{login}/statement': {
+      get: {
+        tags: ['reconciliation'],
+        summary: 'Account statement: opening buckets, every entry, closing buckets',
+        security: adminAuth,
+        parameters: [loginParam, ...periodParameters('the last 30 days'), formatParameter],
+        responses: {
+          '200': {
+            description: 'the statement (format=csv: a CSV attachment with opening and closing lines)',
+            content: { ...json({ $ref: '#/components/schemas/Statement' }), 'text/csv': { schema: { type: 'string' } } },
+          },
+          '400': errorResponse('invalid period'),
+          '404': errorResponse('unknown account'),
+        },
+      },
+    },
+    '/admin/ledger/export': {
+      get: {
+        tags: ['reconciliation'],
+        summary: 'The full ledger of a period as CSV, one line per posting (streamed)',
+        security: adminAuth,
+        parameters: periodParameters('the last 30 days'),
+        responses: { '200': { description: 'CSV attachment', content: { 'text/csv': { schema: { type: 'string' } } } }, '400': errorResponse('invalid period') },
+      },
+    },
+    '/admin/reconciliation/match': {
+      post: {
+        tags: ['reconciliation'],
+        summary: 'Match an external CSV against the ledger by reference and amount (dry run by default)',
+        security: adminAuth,
+        parameters: [
+          ...periodParameters('the dates of the file, with a day of margin'),
+          { name: 'side', in: 'query', schema: { enum: ['finance-records', 'trades'], default: 'finance-records' } },
+          { name: 'dryRun', in: 'query', schema: { enum: ['true', 'false'], default: 'true' } },
+          { name: 'driftMinor', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 }, description: 'allowed difference in minor units' },
+          { name: 'referenceColumn', in: 'query', schema: { type: 'string', default: 'reference' } },
+          { name: 'amountColumn', in: 'query', schema: { type: 'string', default: 'amount' } },
+          { name: 'currencyColumn', in: 'query', schema: { type: 'string', default: 'currency' } },
+          { name: 'dateColumn', in: 'query', schema: { type: 'string', default: 'date' } },
+        ],
+        requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } },
+        responses: {
+          '200': { description: 'the match report', content: json({ $ref: '#/components/schemas/MatchReport' }) },
+          '400': errorResponse('unreadable file or invalid option'),
+        },
+      },
+    },
     '/healthz': {
       get: {
         tags: ['service'],
@@ -293,6 +394,73 @@ export const OPENAPI_DOCUMENT = {
           userId: { type: 'string' },
         },
         additionalProperties: false,
+      },
+      ReconciliationReport: {
+        type: 'object',
+        required: ['clean', 'checkedAt', 'period', 'staleHoldAgeS', 'checks', 'discrepancies', 'exceptions'],
+        properties: {
+          clean: { type: 'boolean' },
+          checkedAt: { type: 'string', format: 'date-time' },
+          period: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
+          staleHoldAgeS: { type: 'integer' },
+          checks: {
+            type: 'array',
+            items: { type: 'object', required: ['check', 'description', 'discrepancies'], properties: { check: { type: 'string' }, description: { type: 'string' }, discrepancies: { type: 'integer' } } },
+          },
+          discrepancies: listing({
+            type: 'object',
+            required: ['check', 'login', 'subject', 'expected', 'found', 'entryIds'],
+            properties: {
+              check: { type: 'string' },
+              login: { type: ['string', 'null'] },
+              subject: { type: ['string', 'null'] },
+              expected: { type: 'string', description: 'minor units' },
+              found: { type: 'string', description: 'minor units' },
+              entryIds: { type: 'array', items: { type: 'string' } },
+            },
+          }),
+          exceptions: {
+            type: 'object',
+            required: ['orphanCloses', 'staleHolds', 'refusedDuplicates', 'syncTimeouts'],
+            properties: {
+              orphanCloses: listing({ type: 'object' }),
+              staleHolds: listing({ type: 'object' }),
+              refusedDuplicates: listing({ type: 'object' }),
+              syncTimeouts: listing({ type: 'object' }),
+            },
+          },
+        },
+      },
+      Statement: {
+        type: 'object',
+        required: ['login', 'currency', 'from', 'to', 'opening', 'entries', 'closing'],
+        properties: {
+          login: { type: 'string' },
+          currency: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          opening: buckets,
+          entries: { type: 'array', items: { type: 'object' } },
+          closing: buckets,
+        },
+      },
+      MatchReport: {
+        type: 'object',
+        required: ['dryRun', 'runId', 'side', 'period', 'fileRows', 'invalidRows', 'counts', 'exceptions'],
+        properties: {
+          dryRun: { type: 'boolean' },
+          runId: { type: ['string', 'null'] },
+          side: { enum: ['finance-records', 'trades'] },
+          period: { type: 'object' },
+          fileRows: { type: 'integer' },
+          invalidRows: listing({ type: 'string' }),
+          counts: {
+            type: 'object',
+            required: ['matched', 'amount_mismatch', 'missing_in_ledger', 'missing_in_file'],
+            properties: { matched: { type: 'integer' }, amount_mismatch: { type: 'integer' }, missing_in_ledger: { type: 'integer' }, missing_in_file: { type: 'integer' } },
+          },
+          exceptions: listing({ type: 'object' }),
+        },
       },
       Error: {
         type: 'object',
