@@ -45,7 +45,7 @@ export function createServices(db: Database, databaseUrl: string, config: Config
     config,
     accounts,
     launchTokens: new LaunchTokenService(new LaunchTokenStore(db), accounts),
-    wallet: new WalletService(new WalletStore(db, onRetry, onEventsCommitted), config.walletTokenTtlS),
+    wallet: new WalletService(new WalletStore(db, onRetry, onEventsCommitted), config.walletTokenTtlS, (size) => metrics.walletBatchSize.observe(size)),
     walletVerifier: new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode),
     balanceOperations: new BalanceOperationService(new BalanceOperationStore(db, onRetry, onEventsCommitted)),
     ledger: new LedgerService(new LedgerStore(db), accounts),

@@ -32,6 +32,12 @@ export class Metrics {
     labelNames: ['action', 'status'],
     registers: [this.registry],
   });
+  readonly walletBatchSize = new Histogram({
+    name: 'wallet_engine_batch_size',
+    help: 'Wallet requests executed together in one database transaction',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
   readonly managerCommands = new Counter({
     name: 'wallet_manager_commands_total',
     help: 'Manager TCP commands by command and answer status',

@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '../shared/errors';
 import { hashToken, newToken } from '../shared/tokens';
+import { WalletBatcher } from './wallet-batcher';
 import type { WalletOperation, WalletOperationKind, WalletOperationResult, WalletStore } from './wallet-store';
 
 /** What every successful wallet answer carries: the platform balance (balance + credit). */
@@ -46,10 +47,16 @@ export interface TradeRequest {
  * the wallet engine (wallet.sql), one transaction per request.
  */
 export class WalletService {
+  private readonly batcher: WalletBatcher<WalletOperation, WalletOperationResult>;
+
   constructor(
     private readonly store: WalletStore,
     private readonly walletTokenTtlS: number,
-  ) {}
+    onBatch: (size: number) => void = () => undefined,
+  ) {
+    // One user's requests share a lane (keyed by the token), so they are applied in arrival order.
+    this.batcher = new WalletBatcher((operations) => store.execute(operations), (operation) => operation.tokenHash.readUInt32BE(0), onBatch);
+  }
 
   async authenticate(launchToken: string, nonce: string | null): Promise<AuthenticatedWallet> {
     const walletToken = newToken();
@@ -98,8 +105,7 @@ export class WalletService {
       tradeId: trade?.externalTradeId ?? null,
       dataJson: trade?.dataJson ?? null,
     };
-    const [result] = await this.store.execute([operation]);
-    return toBalance(result!);
+    return toBalance(await this.batcher.submit(operation));
   }
 }
 
