@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: throughput and latency of the wallet API on this machine, next to the ceiling
- * set by the same database work without the service (db-direct).
+ * set by the same database work without the service (db-direct), and of the manager TCP API
+ * (BalanceInSync round trips; commit-to-event latency of the trade:event fan-out).
  *
  * One run: a fresh database (DATABASE_URL's server, or an embedded PostgreSQL in a temporary
  * directory with default durable settings), the service as a child process (`tsx src/main.ts`),
@@ -10,6 +11,7 @@
  *
  *   npm run bench -- --quick                     smoke run: 1,000 accounts, short scenarios
  *   npm run bench -- --duration 30 --scenarios spread,db-direct-spread
+ *   npm run bench -- --quick --scenarios manager-sync,event-fanout
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -21,6 +23,7 @@ import { dbDirectScenario } from './lib/db-direct';
 import { WindowCpu } from './lib/cpu-usage';
 import {
   formatCpuTable,
+  formatFanoutTable,
   formatTable,
   machineInfo,
   withBaselineRatios,
@@ -28,6 +31,7 @@ import {
   type BenchReport,
   type ScenarioResult,
 } from './lib/report';
+import { eventFanoutScenario, managerSyncScenario } from './lib/manager-scenarios';
 import { RssSampler } from './lib/rss-sampler';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario';
 import { ServiceApi } from './lib/service-api';
@@ -56,7 +60,7 @@ const CREDENTIALS: ServiceCredentials = {
 const fromAllSpreadAccounts = (context: BenchContext) => context.spreadAccounts();
 const fromHotAccount = async (context: BenchContext) => [await context.hotAccount()];
 
-/** Run in this order. Later issues add: pgbench-style TPC-B, manager TCP, growth (10M entries), memory. */
+/** Run in this order. Later issues add: pgbench-style TPC-B, growth (10M entries), memory. */
 const SCENARIOS: Scenario[] = [
   walletPairScenario({
     name: 'spread',
@@ -80,6 +84,8 @@ const SCENARIOS: Scenario[] = [
     description: 'wallet_execute from a plain pg.Pool on the one hot account: the ceiling of "hot"',
     accounts: fromHotAccount,
   }),
+  managerSyncScenario(),
+  eventFanoutScenario(),
 ];
 
 interface CliFlags {
@@ -93,10 +99,10 @@ interface CliFlags {
 function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[] } {
   const flags = new Command()
     .name('bench')
-    .description('Wallet service benchmark: HTTP scenarios against their db-direct ceilings')
+    .description('Wallet service benchmark: HTTP scenarios against their db-direct ceilings, and the manager TCP API')
     .option('--duration <seconds>', `measured seconds per scenario (default ${DEFAULT_DURATION_S}, quick ${QUICK_DURATION_S})`, positiveNumber)
     .option('--accounts <n>', `accounts of the spread scenarios (default ${DEFAULT_ACCOUNTS}, quick ${QUICK_ACCOUNTS})`, positiveInteger)
-    .option('--connections <n>', `concurrent workers / connections (default ${DEFAULT_CONNECTIONS})`, positiveInteger)
+    .option('--connections <n>', `concurrent workers / connections of the wallet scenarios (default ${DEFAULT_CONNECTIONS}; the manager ones use fixed counts)`, positiveInteger)
     .option('--scenarios <list>', `comma-separated, from: ${SCENARIOS.map((scenario) => scenario.name).join(', ')} (default all)`, scenarioList)
     .option('--quick', 'smoke run: short scenarios on 1,000 accounts')
     .parse(argv)
@@ -236,6 +242,8 @@ function printSummary(report: BenchReport, file: string): void {
     `${report.options.connections} connections, ${report.options.durationMs / 1000} s per scenario after ${report.options.warmupMs / 1000} s warm-up, ${report.options.accounts} spread accounts\n`,
   );
   console.log(formatTable(report.scenarios));
+  const fanout = formatFanoutTable(report.scenarios);
+  if (fanout) console.log(`\n${fanout}`);
   console.log('');
   console.log(formatCpuTable(report.scenarios));
   console.log(`\nservice peak RSS ${report.service.rssPeakMib.toFixed(0)} MiB; error log lines ${report.service.errorLogLines}`);

@@ -4,18 +4,25 @@
  * calls the v2 signature headers) with the answer and one line on what just happened; every
  * answer is checked, and the demo exits non-zero at the first one that is not as expected.
  *
+ * The last part is the back office's manager TCP API: a manager is created, logs in, a second
+ * connection subscribes to trade:event and prints every event, then a BalanceInSync deposit, a plain
+ * BalanceOut withdrawal and a GetFinanceRecord; every line sent and received is printed.
+ *
  *   npm run demo                               http://127.0.0.1:8080, keys from ./.data/secrets.json
  *   npm run demo -- --url http://host:8080     keys from WALLET_SECRETS, ADMIN_API_KEY, OPERATOR_API_KEY
+ *   npm run demo -- --manager-port 9093        manager TCP API port (env MANAGER_PORT, default 8093), on the URL's host
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { HttpJsonClient, type HttpJsonResponse } from '../src/clients/http-json';
+import { ManagerClient, type ManagerAnswer, type ManagerEvent } from '../src/clients/manager-client';
 import { signV2 } from '../src/wallet/wallet-signature';
 import { withTimeout } from './lib/concurrency';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
+const DEFAULT_MANAGER_PORT = 8093;
 const DEFAULT_DATA_DIR = './.data';
 const SECRETS_FILE = 'secrets.json';
 /** One request of the demo may take this long before we call the service unresponsive. */
@@ -26,6 +33,9 @@ const NONCE_BYTES = 16;
 const CURRENCY = 'USD';
 /** Answers longer than this are printed one item per line rather than on one line. */
 const ONE_LINE_ANSWER_CHARS_MAX = 300;
+/** Random bytes of the demo manager's password (never printed: the manager may move money). */
+const MANAGER_PASSWORD_BYTES = 18;
+const TRADE_EVENT = 'trade:event';
 
 interface Credentials {
   walletSecret: string;
@@ -83,8 +93,19 @@ class Walkthrough {
     private readonly credentials: Credentials,
   ) {}
 
-  admin(explain: string, method: string, path: string, body: unknown, check: Check): Promise<HttpJsonResponse> {
-    return this.bearer(explain, method, path, body, this.credentials.adminApiKey, '<ADMIN_API_KEY>', check);
+  /** `printed` replaces the body in the output when the body holds a secret (a password). */
+  admin(explain: string, method: string, path: string, body: unknown, check: Check, printed: unknown = body): Promise<HttpJsonResponse> {
+    return this.bearer(explain, method, path, body, this.credentials.adminApiKey, '<ADMIN_API_KEY>', check, printed);
+  }
+
+  /** A numbered step that is not an HTTP request (the manager part prints its own lines). */
+  beginStep(explain: string): void {
+    this.step += 1;
+    console.log(`\n${this.step}. ${explain}`);
+  }
+
+  get stepNumber(): number {
+    return this.step;
   }
 
   operator(explain: string, method: string, path: string, body: unknown, check: Check): Promise<HttpJsonResponse> {
@@ -115,10 +136,11 @@ class Walkthrough {
     key: string,
     keyName: string,
     check: Check,
+    printed: unknown = body,
   ): Promise<HttpJsonResponse> {
     const text = body === undefined ? null : JSON.stringify(body);
     // The key's name, not the key: a demo's output gets pasted into chats and tickets.
-    this.announce(explain, method, path, { Authorization: `Bearer ${keyName}` }, text);
+    this.announce(explain, method, path, { Authorization: `Bearer ${keyName}` }, printed === undefined ? null : JSON.stringify(printed));
     return this.send(method, path, text, { Authorization: `Bearer ${key}` }, check);
   }
 
@@ -285,18 +307,220 @@ function printStatement(response: HttpJsonResponse): void {
   for (const row of rows) console.log(`     ${line(row)}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The manager TCP API (back office connectors: CRM, payment gateway, cashier)
+
+/** Shortens session tokens in printed lines, the way the README shows them ("cf07…ffea"). */
+function shortenTokens(line: string): string {
+  return line.replace(/"(token|__token)":"([0-9a-f]{4})[0-9a-f]{56}([0-9a-f]{4})"/g, '"$1":"$2…$3"');
+}
+
+/** Prints every line a connection receives, as received (tokens shortened), labelled with the connection. */
+function printReceivedLines(client: ManagerClient, label: string): void {
+  let buffer = '';
+  // Registered after ManagerClient's own listener: an answer is printed before the code awaiting it resumes.
+  client.socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let newline = buffer.indexOf('\n'); newline !== -1; newline = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, newline).replace(/\r$/, '');
+      buffer = buffer.slice(newline + 1);
+      const arrow = line.startsWith('{"event"') ? '⇠' : '←';
+      if (line.length > 0) console.log(`   ${arrow} [${label}] ${shortenTokens(line)}`);
+    }
+  });
+}
+
+/** The events a subscribed connection received, and a bounded wait for the one of an order. */
+class EventLog {
+  readonly events: ManagerEvent[] = [];
+  private readonly waiting = new Map<unknown, (event: ManagerEvent) => void>();
+
+  constructor(client: ManagerClient) {
+    client.on('event', (event: ManagerEvent) => {
+      this.events.push(event);
+      this.waiting.get(event.data.order)?.(event);
+      this.waiting.delete(event.data.order);
+    });
+  }
+
+  waitFor(order: unknown): Promise<ManagerEvent> {
+    const seen = this.events.find((event) => event.data.order === order);
+    if (seen) return Promise.resolve(seen);
+    const arrived = new Promise<ManagerEvent>((resolve) => this.waiting.set(order, resolve));
+    return withTimeout(arrived, REQUEST_TIMEOUT_MS, `the trade:event of order ${String(order)}`).catch(() => {
+      throw new DemoFailure(`the subscriber received no trade:event for order ${String(order)} within ${REQUEST_TIMEOUT_MS} ms`);
+    });
+  }
+
+  of(order: unknown): ManagerEvent[] {
+    return this.events.filter((event) => event.data.order === order);
+  }
+}
+
+/** Field-by-field comparison of a manager answer's data; undefined when as expected. */
+function mismatches(data: Record<string, unknown>, expected: Record<string, unknown>): string | undefined {
+  const wrong = Object.entries(expected).filter(([name, value]) => data[name] !== value);
+  return wrong.length === 0 ? undefined : wrong.map(([name, value]) => `${name}: expected ${JSON.stringify(value)}, got ${JSON.stringify(data[name])}`).join('; ');
+}
+
+interface DemoManager {
+  login: number;
+  password: string;
+}
+
+/** A manager login unlikely to be taken (managers have their own logins); 409 means taken: try the next. */
+async function createManager(walk: Walkthrough): Promise<DemoManager> {
+  const first = Math.floor(Date.now() / 1000);
+  const password = randomBytes(MANAGER_PASSWORD_BYTES).toString('base64url');
+  for (let login = first; login < first + LOGIN_ATTEMPTS_MAX; login += 1) {
+    const body = { login, password, role: 'SESSION_MANAGER' };
+    const created = await walk.admin(
+      'Create a back-office manager for the TCP API (role SESSION_MANAGER may move money; the password is stored as a scrypt hash and not printed here).',
+      'POST',
+      '/admin/managers',
+      body,
+      (response) => (response.status === 409 ? undefined : expectAnswer(201, { login, role: 'SESSION_MANAGER' })(response)),
+      { ...body, password: '<random, not shown>' },
+    );
+    if (created.status === 201) return { login, password };
+  }
+  throw new DemoFailure(`manager logins ${first}..${first + LOGIN_ATTEMPTS_MAX - 1} are all taken`);
+}
+
+/** Sends one command, printing its line (secrets replaced); checks the answer's status and fields. */
+async function managerCommand(
+  walk: Walkthrough,
+  client: ManagerClient,
+  label: string,
+  command: string,
+  extID: string,
+  data: Record<string, unknown>,
+  expected: { status: number; data?: Record<string, unknown> },
+  options: { token?: string; printedData?: Record<string, unknown> } = {},
+): Promise<ManagerAnswer> {
+  // What ManagerClient writes: the token of its own Login, or the one given, travels as __token.
+  const printed = { command, extID, data: options.printedData ?? data, ...(options.token ? { __token: options.token } : {}) };
+  console.log(`   → [${label}] ${shortenTokens(JSON.stringify(printed))}`);
+  const answer = await withTimeout(client.command(command, data, { extID, ...(options.token ? { token: options.token } : {}) }), REQUEST_TIMEOUT_MS, command);
+  const problem =
+    answer.status !== expected.status ? `expected status ${expected.status}, got ${answer.status}` : mismatches(answer.data, expected.data ?? {});
+  if (problem) throw new DemoFailure(`step ${walk.stepNumber} (${command}) did not answer as expected: ${problem}`);
+  return answer;
+}
+
+async function connectManager(host: string, port: number): Promise<ManagerClient> {
+  try {
+    return await withTimeout(ManagerClient.connect(port, host), REQUEST_TIMEOUT_MS, `connect to ${host}:${port}`);
+  } catch (error) {
+    throw new DemoFailure(
+      `cannot connect to the manager TCP API at ${host}:${port} (${error instanceof Error ? error.message : String(error)}); pass --manager-port or set MANAGER_PORT`,
+    );
+  }
+}
+
+async function managerPart(walk: Walkthrough, host: string, port: number, login: number): Promise<void> {
+  console.log(`\n--- The manager TCP API at ${host}:${port}: one JSON object per line; → sent, ← answer, ⇠ event ---`);
+  const manager = await createManager(walk);
+  const connections: ManagerClient[] = [];
+  try {
+    walk.beginStep('Connection A: connect and Login. The answer is a session token and the role; the connection is now authenticated.');
+    const main = await connectManager(host, port);
+    connections.push(main);
+    printReceivedLines(main, 'A');
+    const loginAnswer = await managerCommand(
+      walk,
+      main,
+      'A',
+      'Login',
+      'login-1',
+      { login: manager.login, password: manager.password },
+      { status: 200, data: { role: 'SESSION_MANAGER' } },
+      { printedData: { login: manager.login, password: '<password>' } },
+    );
+    const token = String(loginAnswer.data.token);
+
+    walk.beginStep('Connection B subscribes to trade:event with the token as __token (any connection may use it); it now prints every event.');
+    const watcher = await connectManager(host, port);
+    connections.push(watcher);
+    printReceivedLines(watcher, 'B');
+    const events = new EventLog(watcher);
+    await managerCommand(walk, watcher, 'B', 'Subscribe', 'subscribe-1', { channels: [TRADE_EVENT] }, { status: 200 }, { token });
+
+    walk.beginStep(
+      'BalanceInSync 50.00 on A: answered only once its trade:event is broadcast, with the event\'s data (the final record, state 3). B gets the same event (on another connection, so it may print first).',
+    );
+    const deposit = await managerCommand(
+      walk,
+      main,
+      'A',
+      'BalanceInSync',
+      `deposit-${login}`,
+      { login, amount: 50.0, comment: 'Demo gateway deposit' },
+      { status: 200, data: { login, cmd: 6, state: 3, profit: 50, comment: 'Demo gateway deposit' } },
+    );
+    const depositOrder = deposit.data.order;
+    if (typeof depositOrder !== 'number') throw new DemoFailure(`BalanceInSync answered no order: ${JSON.stringify(deposit.data)}`);
+    const depositEvent = await events.waitFor(depositOrder);
+    if (depositEvent.type !== 'EV_RECORD_ADD' || JSON.stringify(depositEvent.data) !== JSON.stringify(deposit.data)) {
+      throw new DemoFailure(`the subscriber's event of order ${depositOrder} differs from the Sync answer: ${JSON.stringify(depositEvent)}`);
+    }
+
+    walk.beginStep('BalanceOut -30.00 (plain, not Sync) on A: acknowledged at once, after the commit (state 10 = request accepted); B then prints the event.');
+    const withdrawal = await managerCommand(
+      walk,
+      main,
+      'A',
+      'BalanceOut',
+      `withdrawal-${login}`,
+      { login, amount: -30.0, comment: 'Demo manual withdrawal', referenceId: `demo-${login}-withdrawal` },
+      { status: 200, data: { accepted: true, state: 10, login, cmd: 8, amount: -30 } },
+    );
+    const withdrawalOrder = withdrawal.data.order;
+    const withdrawalEvent = await events.waitFor(withdrawalOrder);
+    const wrongEvent = withdrawalEvent.type === 'EV_RECORD_ADD' ? mismatches(withdrawalEvent.data, { login, cmd: 8, state: 3, profit: -30 }) : `type ${withdrawalEvent.type}`;
+    if (wrongEvent) throw new DemoFailure(`the event of the withdrawal (order ${String(withdrawalOrder)}) is not as expected: ${wrongEvent}`);
+
+    walk.beginStep('GetFinanceRecord of the Sync deposit\'s order: how a connector resolves an uncertain outcome (e.g. after a 504 SYNC_TIMEOUT).');
+    const record = await managerCommand(walk, main, 'A', 'GetFinanceRecord', 'record-1', { order: depositOrder }, { status: 200 });
+    if (JSON.stringify(record.data) !== JSON.stringify(deposit.data)) {
+      throw new DemoFailure(`GetFinanceRecord ${depositOrder} differs from the Sync answer: ${JSON.stringify(record.data)}`);
+    }
+    const counts = [depositOrder, withdrawalOrder].map((order) => events.of(order).length);
+    if (counts.some((count) => count !== 1)) throw new DemoFailure(`the subscriber received ${counts.join(' and ')} events for the two orders, expected one each`);
+    console.log(`   The subscriber received ${events.events.length} event(s), one per order.`);
+  } finally {
+    await Promise.all(connections.map((client) => client.close()));
+  }
+  await walk.admin(
+    'The account after the manager commands: balance 125.00 + 50.00 - 30.00 = 145.00, credit unchanged.',
+    'GET',
+    `/admin/accounts/${login}`,
+    undefined,
+    expectAnswer(200, { balance: '145.00', credit: '20.00', held: '0.00' }),
+  );
+}
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a TCP port (1-65535)');
+  return port;
+}
+
 async function main(): Promise<void> {
   const flags = new Command()
     .name('demo')
     .description('A guided walk through one user\'s life against a running wallet service')
     .option('--url <url>', `base URL of the running service (env WALLET_URL, default ${DEFAULT_URL})`)
+    .option('--manager-port <port>', `manager TCP API port on the URL's host (env MANAGER_PORT, default ${DEFAULT_MANAGER_PORT})`, portNumber)
     .parse(process.argv)
-    .opts<{ url?: string }>();
+    .opts<{ url?: string; managerPort?: number }>();
   const baseUrl = flags.url ?? process.env.WALLET_URL ?? DEFAULT_URL;
+  const managerPort = flags.managerPort ?? (process.env.MANAGER_PORT ? portNumber(process.env.MANAGER_PORT) : DEFAULT_MANAGER_PORT);
+  const managerHost = new URL(baseUrl).hostname;
   const credentials = loadCredentials(process.env);
   const http = new HttpJsonClient(baseUrl, 1);
   const walk = new Walkthrough(http, credentials);
-  console.log(`Wallet service at ${baseUrl}; keys from ${credentials.source}.`);
+  console.log(`Wallet service at ${baseUrl}, manager TCP API at ${managerHost}:${managerPort}; keys from ${credentials.source}.`);
   try {
     const health = await walk.probe('Is the service up? /healthz answers 200 once the database is reachable and migrated.', '/healthz', false);
     if (health.status !== 200) throw new DemoFailure(`/healthz answered ${health.status}: is the service started (npm start)?`);
@@ -305,7 +529,10 @@ async function main(): Promise<void> {
     const walletToken = await launchAndAuthenticate(walk, login);
     await trade(walk, walletToken, login);
     await showAccount(walk, login);
-    console.log(`\nDone: account ${login} deposited 100.00, got 20.00 credit, staked 30.00 and won 25.00.`);
+    await managerPart(walk, managerHost, managerPort, login);
+    console.log(
+      `\nDone: account ${login} deposited 100.00, got 20.00 credit, staked 30.00 and won 25.00; then the manager API deposited 50.00 (Sync) and withdrew 30.00.`,
+    );
   } finally {
     http.close();
   }

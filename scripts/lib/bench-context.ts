@@ -3,6 +3,7 @@
  * account set-up (done once, on first use, and timed for the report).
  */
 import { setUpAccounts, type BenchAccount } from './account-setup';
+import { BENCH_MANAGER_PASSWORD, MANAGER_LOGINS, type BenchManager, type ManagerRole } from './manager-connections';
 import type { BenchContext, BenchOptions } from './scenario';
 import { BENCH_CURRENCY, HOT_DEPOSIT, HOT_LOGIN, SPREAD_DEPOSIT, SPREAD_FIRST_LOGIN } from './trade-load';
 
@@ -23,6 +24,7 @@ export function createBenchContext(
     setupMs[label] = Date.now() - startedAt;
     return value;
   };
+  const managers = new Map<ManagerRole, () => Promise<BenchManager>>();
   const spreadLogins = Array.from({ length: options.accounts }, (_, index) => SPREAD_FIRST_LOGIN + index);
   return {
     options,
@@ -38,5 +40,17 @@ export function createBenchContext(
       );
       return account!;
     }),
+    manager: (role) => {
+      let make = managers.get(role);
+      if (make === undefined) {
+        make = once(async () => {
+          const manager = { login: MANAGER_LOGINS[role], password: BENCH_MANAGER_PASSWORD, role };
+          await timed(`manager ${role}`, () => base.api.createManager(manager.login, manager.password, role));
+          return manager;
+        });
+        managers.set(role, make);
+      }
+      return make();
+    },
   };
 }

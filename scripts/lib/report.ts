@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CpuShare } from './cpu-usage';
+import type { FanoutFigures } from './manager-scenarios';
 import type { BenchOptions, ScenarioMeasurement } from './scenario';
 
 const BYTES_PER_GIB = 1024 ** 3;
@@ -10,7 +11,7 @@ const BYTES_PER_GIB = 1024 ** 3;
 export interface ScenarioResult extends ScenarioMeasurement {
   name: string;
   description: string;
-  transport: 'http' | 'db';
+  transport: 'http' | 'tcp' | 'db';
   baseline: string | null;
   /** This scenario's requests/s over its baseline's (null without a baseline in this run). */
   ratioToBaseline: number | null;
@@ -77,13 +78,46 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     results.map((result) => [
       result.name,
       result.requestsPerS.toFixed(0),
-      result.pairsPerS.toFixed(0),
+      result.transport === 'tcp' ? '-' : result.pairsPerS.toFixed(0), // manager commands come alone, not in pairs
       result.latency.p50Ms.toFixed(2),
       result.latency.p99Ms.toFixed(2),
       result.latency.maxMs.toFixed(1),
       String(result.errors),
       result.ratioToBaseline === null ? '-' : `${(result.ratioToBaseline * 100).toFixed(0)} %`,
     ]),
+  );
+}
+
+/**
+ * The event fan-out beyond the common columns (its requests/s are events/s, its latency is commit
+ * to event): deliveries, and the exactly-once check. Empty when no fan-out scenario ran.
+ */
+export function formatFanoutTable(results: readonly ScenarioResult[]): string {
+  const rows = results.flatMap((result) => {
+    const figures = result.extra as Partial<FanoutFigures> | undefined;
+    if (figures?.subscribers === undefined || figures.writerLatency === undefined) return [];
+    return [
+      [
+        result.name,
+        String(figures.subscribers),
+        `${figures.acknowledged}/${figures.issued}/${figures.planned}`,
+        String(figures.windowEvents),
+        String(figures.windowDeliveries),
+        (figures.deliveriesPerS ?? 0).toFixed(0),
+        String(figures.missing),
+        String(figures.duplicates),
+        String(figures.wrongData),
+        String(figures.beforeAnswer),
+        figures.sendToEvent === undefined ? '-' : `${figures.sendToEvent.p50Ms.toFixed(2)} / ${figures.sendToEvent.p99Ms.toFixed(2)}`,
+        figures.writerLatency.p99Ms.toFixed(2),
+        (figures.drainMs ?? 0).toFixed(0),
+      ],
+    ];
+  });
+  if (rows.length === 0) return '';
+  return formatColumns(
+    ['fan-out', 'subscribers', 'acked/sent/planned', 'events', 'deliveries', 'deliveries/s', 'missing', 'dupes', 'wrong', 'before answer', 'send→event p50/p99 ms', 'writer p99 ms', 'drain ms'],
+    rows,
   );
 }
 

@@ -50,6 +50,15 @@ export class ServiceApi {
     });
   }
 
+  /** A manager of the manager TCP API (POST /admin/managers); a 409 on a retry means our first attempt did create it. */
+  createManager(login: number, password: string, role: string): Promise<void> {
+    return retryOnConnectionError(async (attempt) => {
+      const response = await this.call('POST', '/admin/managers', { login, password, role }, this.credentials.adminApiKey);
+      if (attempt > 1 && response.status === 409) return;
+      expectStatus(response, 201, `create manager ${login}`);
+    });
+  }
+
   async launchToken(login: number): Promise<string> {
     const response = await this.call('POST', '/operator/launch-tokens', { login }, this.credentials.operatorApiKey);
     expectStatus(response, 201, `launch token for ${login}`);

@@ -15,6 +15,8 @@ const SERVICE_STOP_TIMEOUT_MS = 20_000;
 /** Lines of the child's output kept for error messages. */
 const OUTPUT_TAIL_LINES = 60;
 const LISTENING_LINE = /Wallet service listening on (http:\/\/\S+)/;
+/** Printed right after LISTENING_LINE: the manager TCP API's address (MANAGER_PORT=0 picks a free port). */
+const MANAGER_LISTENING_LINE = /Manager TCP API listening on \S+:(\d+)/;
 /** pino's numeric levels of `error` and `fatal`. */
 const PINO_ERROR_LEVEL_MIN = 50;
 
@@ -35,6 +37,8 @@ export interface ServiceLaunchOptions {
 
 export interface ServiceProcess {
   baseUrl: string;
+  /** Port of the manager TCP API, on the same host as baseUrl. */
+  managerPort: number;
   /** The node process that runs src/main.ts (tsx starts it as a child of its own wrapper). */
   servicePid: number;
   /** Log lines at level error or fatal seen so far. */
@@ -72,9 +76,10 @@ export async function launchService(options: ServiceLaunchOptions): Promise<Serv
     return code;
   };
   try {
-    const baseUrl = await waitForListening(output, exited);
+    const { baseUrl, managerPort } = await waitForListening(output, exited);
     return {
       baseUrl,
+      managerPort,
       servicePid: deepestDescendant(child.pid!),
       errorLogLines: () => output.errorLines,
       exitStatus: () => exitStatus,
@@ -137,17 +142,21 @@ class OutputWatcher {
   }
 }
 
-function waitForListening(output: OutputWatcher, exited: Promise<number | null>): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+function waitForListening(output: OutputWatcher, exited: Promise<number | null>): Promise<{ baseUrl: string; managerPort: number }> {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`the service did not listen within ${SERVICE_START_TIMEOUT_MS} ms:\n${output.tail().join('\n')}`)),
       SERVICE_START_TIMEOUT_MS,
     );
+    let baseUrl: string | undefined;
+    let managerPort: number | undefined;
     output.onLineMatching((line) => {
-      const match = LISTENING_LINE.exec(line);
-      if (!match) return;
+      baseUrl ??= LISTENING_LINE.exec(line)?.[1];
+      const manager = MANAGER_LISTENING_LINE.exec(line);
+      if (manager) managerPort ??= Number(manager[1]);
+      if (baseUrl === undefined || managerPort === undefined) return;
       clearTimeout(timer);
-      resolve(match[1]!);
+      resolve({ baseUrl, managerPort });
     });
     void exited.then((code) => {
       clearTimeout(timer);
