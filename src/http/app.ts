@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import { adminRouter } from '../admin/admin-controller';
+import { consoleRouter } from '../console/console-controller';
 import type { Services } from '../services';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -73,6 +74,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       managerAuth: services.managerAuth,
     }),
   );
+  app.use('/console', consoleRouter({ adminApiKey: services.config.adminApiKey, accounts: services.accounts, ledger: services.ledger, reconciliation: services.reconciliation, matching: services.matching, logger }));
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));
   app.use(apiErrorHandler(logger));
   return app;

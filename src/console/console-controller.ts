@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { AccountService } from '../accounts/account-service';
+import { presentAccount, presentEntry } from '../admin/admin-presenters';
+import { isBodyReadError } from '../http/body';
+import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
+import { pathLogin } from '../http/params';
+import { sendJson } from '../http/respond';
+import type { LedgerService } from '../ledger/ledger-service';
+import type { Logger } from '../observability/logger';
+import type { MatchService } from '../reconciliation/match-service';
+import { DEFAULT_COLUMNS } from '../reconciliation/matching';
+import { DEFAULT_PERIOD_DAYS, readPeriod } from '../reconciliation/period';
+import { MATCH_UPLOAD_BYTES_MAX } from '../reconciliation/reconciliation-controller';
+import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationService } from '../reconciliation/reconciliation-service';
+import type { Period } from '../reconciliation/reconciliation-store';
+import { writeStatementCsv, writeStatementJson } from '../reconciliation/report-writers';
+import { AccountNotFoundError, AppError, ValidationError } from '../shared/errors';
+import { parseWith } from '../shared/validation';
+import { adminKeyMatches, clearSessionCookie, createSessionValue, sessionCookieOf, setSessionCookie, verifySessionValue } from './console-session';
+import { accountPage, errorPage, loginPage, matchPage, reconciliationPage, searchPage } from './console-views';
+
+/** Largest login form body, in bytes (one key field). */
+export const LOGIN_FORM_BYTES_MAX = 4 * 1024;
+/** Ledger entries per console page. */
+export const CONSOLE_LEDGER_PAGE_SIZE = 25;
+/** Longest query value the console reads (dates, cursors, logins), in characters. */
+const QUERY_VALUE_LENGTH_MAX = 200;
+/** Largest stale-hold age the reconciliation page accepts, in hours (ten years). */
+const STALE_HOLD_AGE_MAX_H = 10 * 365 * 24;
+const DAY_MS = 86_400_000;
+const DAY_TEXT = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface ConsoleDeps {
+  adminApiKey: string;
+  accounts: AccountService;
+  ledger: LedgerService;
+  reconciliation: ReconciliationService;
+  matching: MatchService;
+  logger: Logger;
+}
+
+const columnName = z.string().trim().min(1).max(100);
+const dayText = z.string().max(10).optional();
+const matchQuery = z.strictObject({
+  from: dayText,
+  to: dayText,
+  side: z.enum(['finance-records', 'trades']).default('finance-records'),
+  dryRun: z.enum(['true', 'false']).default('true'),
+  driftMinor: z.coerce.number().int().min(0).max(1e12).default(0),
+  referenceColumn: columnName.default(DEFAULT_COLUMNS.reference),
+  amountColumn: columnName.default(DEFAULT_COLUMNS.amount),
+  currencyColumn: columnName.default(DEFAULT_COLUMNS.currency),
+  dateColumn: columnName.default(DEFAULT_COLUMNS.date),
+});
+
+/**
+ * The finance team's web console (mounted under /console): server-rendered pages over the same
+ * services as the admin API, behind a login form that exchanges the admin key for a signed session
+ * cookie. Reads are GETs; the only state-changing requests (login, logout, a saved match run) are POSTs,
+ * and the SameSite=Strict cookie keeps other sites from making them.
+ */
+export function consoleRouter(deps: ConsoleDeps): Router {
+  const router = Router();
+  router.use(securityHeaders);
+
+  router.get('/login', (req, res) => {
+    if (signedIn(deps, req)) {
+      res.redirect(303, '/console/accounts');
+      return;
+    }
+    sendPage(res, 200, loginPage(nonceOf(res)));
+  });
+
+  router.post('/login', express.urlencoded({ extended: false, limit: LOGIN_FORM_BYTES_MAX }), (req, res) => {
+    const posted = (req.body as Record<string, unknown> | undefined)?.key;
+    if (!adminKeyMatches(deps.adminApiKey, posted)) {
+      sendPage(res, 401, loginPage(nonceOf(res), 'That is not the admin key.'));
+      return;
+    }
+    setSessionCookie(req, res, createSessionValue(deps.adminApiKey));
+    res.redirect(303, '/console/accounts');
+  });
+
+  router.post('/logout', (req, res) => {
+    clearSessionCookie(req, res);
+    res.redirect(303, '/console/login');
+  });
+
+  router.use((req, res, next) => {
+    if (signedIn(deps, req)) next();
+    else res.redirect(303, '/console/login');
+  });
+
+  router.get('/', (_req, res) => res.redirect(303, '/console/accounts'));
+
+  router.get('/accounts', async (req, res) => {
+    const given = queryText(req, 'login').trim();
+    if (given === '') {
+      sendPage(res, 200, searchPage(nonceOf(res)));
+      return;
+    }
+    let login: bigint;
+    try {
+      login = pathLogin(given);
+    } catch {
+      sendPage(res, 400, searchPage(nonceOf(res), { login: given, error: 'A login is a positive whole number.' }));
+      return;
+    }
+    try {
+      await deps.accounts.get(login);
+    } catch (error) {
+      if (!(error instanceof AccountNotFoundError)) throw error;
+      sendPage(res, 404, searchPage(nonceOf(res), { login: given, error: `Account ${given} not found.` }));
+      return;
+    }
+    res.redirect(303, `/console/accounts/${login}`);
+  });
+
+  router.get('/accounts/:login', async (req, res) => {
+    const login = pathLogin(req.params.login);
+    const cursor = queryText(req, 'cursor');
+    const account = await deps.accounts.get(login);
+    const page = await deps.ledger.history(login, cursor === '' ? null : cursor, CONSOLE_LEDGER_PAGE_SIZE);
+    const today = new Date();
+    sendPage(
+      res,
+      200,
+      accountPage(nonceOf(res), {
+        account: presentAccount(account),
+        entries: page.items.map(presentEntry),
+        nextCursor: page.nextCursor,
+        firstPage: cursor === '',
+        pageSize: CONSOLE_LEDGER_PAGE_SIZE,
+        statement: { from: dayOf(new Date(today.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS)), to: dayOf(today) },
+      }),
+    );
+  });
+
+  router.get('/accounts/:login/statement', async (req, res) => {
+    const login = pathLogin(req.params.login);
+    const format = queryText(req, 'format') || 'csv';
+    if (format !== 'csv' && format !== 'json') throw new ValidationError('format must be csv or json');
+    const period = dayPeriod(queryText(req, 'from'), queryText(req, 'to'), DEFAULT_PERIOD_DAYS);
+    const statement = await deps.reconciliation.statement(login, period);
+    const filename = `statement-${login}-${dayOf(period.from)}-${dayOf(new Date(period.to.getTime() - 1))}.${format}`;
+    res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+    if (format === 'csv') await writeStatementCsv(statement, res);
+    else await writeStatementJson(statement, res);
+  });
+
+  router.get('/reconciliation', async (req, res) => {
+    const form = {
+      from: queryText(req, 'from'),
+      to: queryText(req, 'to'),
+      staleHoldAgeH: queryText(req, 'staleHoldAgeH') || String(STALE_HOLD_AGE_DEFAULT_S / 3600),
+    };
+    if (queryText(req, 'run') === '') {
+      sendPage(res, 200, reconciliationPage(nonceOf(res), form));
+      return;
+    }
+    let period: Period;
+    let staleHoldAgeS: number;
+    try {
+      period = dayPeriod(form.from, form.to, 'all');
+      staleHoldAgeS = hoursToSeconds(form.staleHoldAgeH);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      sendPage(res, 400, reconciliationPage(nonceOf(res), form, undefined, error.message));
+      return;
+    }
+    const report = await deps.reconciliation.reconcile({ period, staleHoldAgeS });
+    sendPage(res, 200, reconciliationPage(nonceOf(res), form, report));
+  });
+
+  router.get('/match', (_req, res) => sendPage(res, 200, matchPage(nonceOf(res), MATCH_UPLOAD_BYTES_MAX)));
+
+  router.post('/match/run', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
+    const query = parseWith(matchQuery, req.query);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const report = await deps.matching.match(Readable.from([body]), {
+      side: query.side,
+      columns: { reference: query.referenceColumn, amount: query.amountColumn, currency: query.currencyColumn, date: query.dateColumn },
+      driftMinor: BigInt(query.driftMinor),
+      dryRun: query.dryRun === 'true',
+      ...(query.from || query.to ? { period: dayPeriod(query.from ?? '', query.to ?? '', 'all') } : {}),
+    });
+    sendJson(res, 200, report);
+  });
+
+  router.use((_req, res) => sendPage(res, 404, errorPage(nonceOf(res), true, 404, 'There is no such console page.')));
+  router.use(consoleErrorHandler(deps));
+  return router;
+}
+
+/** Renders failures as a console page (or as JSON for the match endpoint, which a script calls). */
+function consoleErrorHandler(deps: ConsoleDeps): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    if (res.headersSent) {
+      deps.logger.error({ err: error, path: req.originalUrl }, 'console response failed after it started');
+      res.destroy();
+      return;
+    }
+    let status = 500;
+    let code = 'INTERNAL';
+    let text = 'The console could not complete this request; it has been logged.';
+    if (isBodyReadError(error)) {
+      status = error.status === 413 ? 413 : 400;
+      code = 'INVALID_REQUEST';
+      text = error.status === 413 ? 'The upload is too large.' : error.message;
+    } else if (error instanceof AppError) {
+      ({ status, error: code } = HTTP_ERROR_BY_CODE[error.code]);
+      text = error.message;
+    } else {
+      deps.logger.error({ err: error, path: req.originalUrl }, 'console request failed');
+    }
+    if (req.path === '/match/run') sendJson(res, status, { error: code, message: text });
+    else sendPage(res, status, errorPage(nonceOf(res), signedIn(deps, req), status, text));
+  };
+}
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  const nonce = randomBytes(16).toString('base64');
+  res.locals.cspNonce = nonce;
+  res.setHeader(
+    'Content-Security-Policy',
+    `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; ` +
+      `form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  );
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  next();
+};
+
+function nonceOf(res: Response): string {
+  return String(res.locals.cspNonce);
+}
+
+function signedIn(deps: ConsoleDeps, req: Request): boolean {
+  return verifySessionValue(deps.adminApiKey, sessionCookieOf(req));
+}
+
+function sendPage(res: Response, status: number, page: string): void {
+  res.status(status).type('text/html; charset=utf-8').send(page);
+}
+
+/** One query value as text: '' when absent, repeated or too long to be anything the console made. */
+function queryText(req: Request, name: string): string {
+  const value = (req.query as Record<string, unknown>)[name];
+  if (typeof value !== 'string') return '';
+  if (value.length > QUERY_VALUE_LENGTH_MAX) throw new ValidationError(`${name} is too long`);
+  return value;
+}
+
+/**
+ * A period from the date inputs, in whole UTC days with `to` included (the period ends at the start
+ * of the next day); a missing end defaults as readPeriod says.
+ */
+function dayPeriod(from: string, to: string, defaultDays: number | 'all'): Period {
+  if (from !== '' && !DAY_TEXT.test(from)) throw new ValidationError('from must be a day such as 2026-11-01');
+  if (to !== '' && !DAY_TEXT.test(to)) throw new ValidationError('to must be a day such as 2026-11-30');
+  let end: string | undefined;
+  if (to !== '') {
+    const day = new Date(`${to}T00:00:00Z`);
+    if (Number.isNaN(day.getTime())) throw new ValidationError('to is not a valid day');
+    end = new Date(day.getTime() + DAY_MS).toISOString();
+  }
+  return readPeriod(from === '' ? undefined : from, end, defaultDays);
+}
+
+function hoursToSeconds(text: string): number {
+  if (!/^\d{1,6}$/.test(text) || Number(text) > STALE_HOLD_AGE_MAX_H) {
+    throw new ValidationError(`the stale hold age must be a whole number of hours from 0 to ${STALE_HOLD_AGE_MAX_H}`);
+  }
+  return Number(text) * 3600;
+}
+
+function dayOf(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
