@@ -8,7 +8,15 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'wallet' },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-signature"]', '*.password', '*.token', '*.walletToken'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-signature"]',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.token',
+        '*.walletToken',
+      ],
       censor: '[redacted]',
     },
   });
