@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request } from 'express';
-import { pinoHttp } from 'pino-http';
+import express, { type Express } from 'express';
 import { adminRouter } from '../admin/admin-controller';
 import { consoleRouter } from '../console/console-controller';
 import type { Services } from '../services';
@@ -12,8 +10,7 @@ import { reconciliationRouter } from '../reconciliation/reconciliation-controlle
 import { bearerAuth } from './bearer-auth';
 import { apiErrorHandler, sendError } from './error-handler';
 import { openApiRouter } from './openapi';
-
-const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+import { requestLog } from './request-log';
 
 export interface HttpAppDeps {
   services: Services;
@@ -30,28 +27,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Refusals are routine (a client's mistake): info; only failures of ours are errors.
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-    }),
-  );
-  app.use((req, res, next) => {
-    const stopTimer = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const labels = { route: routeLabel(req), method: req.method };
-      stopTimer(labels);
-      metrics.httpRequests.inc({ ...labels, status_code: String(res.statusCode) });
-    });
-    next();
-  });
+  app.use(requestLog(logger, metrics));
 
   app.get('/healthz', async (_req, res) => {
     const healthy = await deps.isHealthy().catch(() => false);
@@ -78,10 +54,4 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));
   app.use(apiErrorHandler(logger));
   return app;
-}
-
-/** The matched route pattern (bounded label cardinality), or "unmatched". */
-function routeLabel(req: Request): string {
-  const route = (req as Request & { route?: { path?: string } }).route?.path;
-  return route ? `${req.baseUrl}${route}` : 'unmatched';
 }

@@ -31,9 +31,9 @@ CREATE OR REPLACE FUNCTION ledger_post(
   OUT held_after bigint,
   OUT account_version bigint
 ) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
   v_net bigint := p_balance_delta + p_credit_delta + p_held_delta;
-  v_currency text;
 BEGIN
   IF p_balance_delta = 0 AND p_credit_delta = 0 AND p_held_delta = 0 THEN
     RAISE EXCEPTION 'ledger_post: an entry must move money (order %)', p_order_no;
@@ -45,43 +45,49 @@ BEGIN
     RAISE EXCEPTION 'ledger_post: % is an account book, not a system book', p_system_book;
   END IF;
 
-  UPDATE accounts
-     SET balance_minor = balance_minor + p_balance_delta,
-         credit_minor = credit_minor + p_credit_delta,
-         held_minor = held_minor + p_held_delta,
-         version = version + 1,
-         updated_at = now()
-   WHERE login = p_login
-  RETURNING balance_minor, credit_minor, held_minor, version, currency
-       INTO balance_after, credit_after, held_after, account_version, v_currency;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'ledger_post: account % does not exist', p_login;
-  END IF;
-
-  INSERT INTO journal_entries (
-    order_no, login, account_version, currency, operation,
-    balance_delta_minor, credit_delta_minor, held_delta_minor,
-    balance_after_minor, credit_after_minor, held_after_minor,
-    actor_kind, actor, idempotency_key, comment, created_at)
-  VALUES (
-    p_order_no, p_login, account_version, v_currency, p_operation,
-    p_balance_delta, p_credit_delta, p_held_delta,
-    balance_after, credit_after, held_after,
-    p_actor_kind, p_actor, p_idempotency_key, p_comment,
-    -- the time under the account lock: per account, entries are in time order as in version order
-    clock_timestamp())
-  RETURNING id INTO entry_id;
-
-  INSERT INTO postings (entry_id, book, amount_minor)
-  SELECT entry_id, book.name, book.amount
-    FROM (VALUES ('balance', p_balance_delta),
-                 ('credit', p_credit_delta),
-                 ('held', p_held_delta),
-                 (p_system_book, -v_net)) AS book (name, amount)
-   WHERE book.amount <> 0;
-
-  IF p_event_type IS NOT NULL THEN
+  -- One statement: the bucket update, the entry, its postings and its event (fewer round trips
+  -- through the executor than four statements; measured on the wallet's hot path).
+  WITH account AS (
+    UPDATE accounts
+       SET balance_minor = balance_minor + p_balance_delta,
+           credit_minor = credit_minor + p_credit_delta,
+           held_minor = held_minor + p_held_delta,
+           version = version + 1,
+           updated_at = now()
+     WHERE login = p_login
+    RETURNING balance_minor, credit_minor, held_minor, version, currency),
+  entry AS (
+    INSERT INTO journal_entries (
+      order_no, login, account_version, currency, operation,
+      balance_delta_minor, credit_delta_minor, held_delta_minor,
+      balance_after_minor, credit_after_minor, held_after_minor,
+      actor_kind, actor, idempotency_key, comment, created_at)
+    SELECT p_order_no, p_login, a.version, a.currency, p_operation,
+           p_balance_delta, p_credit_delta, p_held_delta,
+           a.balance_minor, a.credit_minor, a.held_minor,
+           p_actor_kind, p_actor, p_idempotency_key, p_comment,
+           -- the time under the account lock: per account, entries are in time order as in version order
+           clock_timestamp()
+      FROM account a
+    RETURNING id, account_version, balance_after_minor, credit_after_minor, held_after_minor),
+  posted AS (
+    INSERT INTO postings (entry_id, book, amount_minor)
+    SELECT e.id, book.name, book.amount
+      FROM entry e,
+           (VALUES ('balance', p_balance_delta),
+                   ('credit', p_credit_delta),
+                   ('held', p_held_delta),
+                   (p_system_book, -v_net)) AS book (name, amount)
+     WHERE book.amount <> 0),
+  event AS (
     INSERT INTO events (channel, type, login, order_no, payload)
-    VALUES ('trade:event', p_event_type, p_login, p_order_no, p_event_data);
+    SELECT 'trade:event', p_event_type, p_login, p_order_no, p_event_data
+      FROM entry
+     WHERE p_event_type IS NOT NULL)
+  SELECT e.id, e.balance_after_minor, e.credit_after_minor, e.held_after_minor, e.account_version
+    INTO entry_id, balance_after, credit_after, held_after, account_version
+    FROM entry e;
+  IF entry_id IS NULL THEN
+    RAISE EXCEPTION 'ledger_post: account % does not exist', p_login;
   END IF;
 END $$;

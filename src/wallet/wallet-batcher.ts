@@ -3,7 +3,7 @@ import { UnavailableError } from '../shared/errors';
 /** Requests executed together in one database transaction, at most. */
 export const WALLET_BATCH_SIZE_MAX = 256;
 /** Lanes of one instance; each has at most one transaction in flight. */
-export const WALLET_LANES = 8;
+export const WALLET_LANES = 2;
 /** Requests waiting in one lane, at most; beyond, a request is refused as transient (HTTP 503). */
 export const WALLET_LANE_QUEUE_MAX = 4096;
 

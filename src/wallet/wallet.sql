@@ -50,11 +50,16 @@ DECLARE
   v_order_no bigint;
   v_attempt integer;
 BEGIN
-  SELECT * INTO outcome, account_currency, available_minor
-    FROM wallet_balance(p_login, p_token_live, p_currency, NULL);
-  IF outcome <> 'OK' THEN RETURN; END IF;
-  SELECT a.balance_minor, a.credit_minor, c.scale INTO v_balance, v_credit, v_scale
+  IF p_login IS NULL OR NOT p_token_live THEN
+    outcome := 'INVALID_TOKEN';
+    RETURN;
+  END IF;
+  SELECT a.currency, a.balance_minor, a.credit_minor, c.scale,
+         CASE WHEN a.status = 'disabled' THEN 'ACCOUNT_DISABLED' WHEN a.currency <> p_currency THEN 'CURRENCY_MISMATCH' ELSE 'OK' END
+    INTO account_currency, v_balance, v_credit, v_scale, outcome
     FROM accounts a JOIN currencies c ON c.code = a.currency WHERE a.login = p_login;
+  available_minor := v_balance + v_credit;
+  IF outcome <> 'OK' THEN RETURN; END IF;
 
   -- Two passes at most: the second one only when another account's opentrade with the same key
   -- committed between our look-up and our insert.
