@@ -41,20 +41,29 @@ export class ManagerAuthService {
     if (!inserted) throw new AlreadyExistsError(`manager ${login} already exists`);
   }
 
-  /** Checks a password; refuses (slowly) after too many failures for the login or the address. */
+  /**
+   * Checks a password; refuses (slowly) after too many failures for the login or the address.
+   *
+   * The attempt is recorded as a failure before it is counted and before the password is checked,
+   * so that guesses sent all at once count against each other: the k-th attempt to be recorded sees
+   * at least k - 1 others, so no more than the limit are ever checked. An attempt refused by the limit
+   * or that succeeds is then forgotten.
+   */
   async login(login: bigint, password: string, address: string): Promise<{ token: string; session: ManagerSession }> {
+    const attempt = await this.store.recordLoginFailure(login, address);
     const failures = await this.store.recentLoginFailures(login, address, LOGIN_FAILURE_WINDOW_S);
-    if (failures.byLogin >= LOGIN_FAILURES_PER_LOGIN_MAX || failures.byAddress >= LOGIN_FAILURES_PER_ADDRESS_MAX) {
+    if (failures.byLogin > LOGIN_FAILURES_PER_LOGIN_MAX || failures.byAddress > LOGIN_FAILURES_PER_ADDRESS_MAX) {
+      await this.store.forgetLoginFailure(attempt);
       await this.delay(LOGIN_FAILURE_DELAY_MS);
       throw new TooManyAttemptsError('too many failed logins; try again later');
     }
     const manager = await this.store.findManager(login);
     const valid = await verifyPassword(password, manager?.passwordHash ?? (await dummyPasswordHash()));
     if (!manager || !valid) {
-      await this.store.recordLoginFailure(login, address);
       await this.delay(LOGIN_FAILURE_DELAY_MS);
       throw new UnauthenticatedError('Invalid login or password');
     }
+    await this.store.forgetLoginFailure(attempt);
     const token = newToken();
     await this.store.insertSession(hashToken(token), login, MANAGER_SESSION_TTL_S);
     return {

@@ -44,8 +44,15 @@ export class ManagerStore {
     return row ? { managerLogin: BigInt(row.manager_login), role: row.role as ManagerRole, expiresAt: row.expires_at as Date } : undefined;
   }
 
-  async recordLoginFailure(login: bigint | null, address: string): Promise<void> {
-    await this.db('manager_login_failures').insert({ login: login?.toString() ?? null, address });
+  /** Records a failed login (or an attempt not yet decided); returns its id. */
+  async recordLoginFailure(login: bigint | null, address: string): Promise<string> {
+    const rows = await this.db('manager_login_failures').insert({ login: login?.toString() ?? null, address }).returning('id');
+    return String(rows[0]!.id);
+  }
+
+  /** Removes a recorded attempt that turned out not to be a failure. */
+  async forgetLoginFailure(id: string): Promise<void> {
+    await this.db('manager_login_failures').where({ id }).delete();
   }
 
   /** Failed logins within the window, for this login and for this address. */
