@@ -17,7 +17,8 @@ export class HttpJsonClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  request(method: string, path: string, body: string | Buffer | null, headers: Record<string, string> = {}): Promise<HttpJsonResponse> {
+  /** Sends one request; with `timeoutMs`, a request without an answer by then fails (and its socket is dropped). */
+  request(method: string, path: string, body: string | Buffer | null, headers: Record<string, string> = {}, timeoutMs?: number): Promise<HttpJsonResponse> {
     return new Promise((resolve, reject) => {
       const payload = body === null ? null : Buffer.from(body);
       const req = http.request(
@@ -43,6 +44,7 @@ export class HttpJsonClient {
         },
       );
       req.on('error', reject);
+      if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.end(payload ?? undefined);
     });
   }

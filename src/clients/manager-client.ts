@@ -20,7 +20,7 @@ export interface ManagerEvent {
  * by extID, and emits 'event' for subscribed events and 'answer' for every answer.
  */
 export class ManagerClient extends EventEmitter {
-  private readonly pending = new Map<string, (answer: ManagerAnswer) => void>();
+  private readonly pending = new Map<string, { resolve: (answer: ManagerAnswer) => void; reject: (error: Error) => void }>();
   private buffer = '';
   private nextExtId = 1;
   private token: string | undefined;
@@ -30,7 +30,12 @@ export class ManagerClient extends EventEmitter {
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
     socket.on('data', (chunk: string) => this.receive(chunk));
-    socket.on('close', () => this.emit('close'));
+    socket.on('close', () => {
+      // Commands still waiting will never be answered on this connection: their outcome is unknown.
+      for (const waiting of this.pending.values()) waiting.reject(new Error('connection closed before the answer'));
+      this.pending.clear();
+      this.emit('close');
+    });
     socket.on('error', (error) => this.emit('socketError', error));
   }
 
@@ -54,7 +59,7 @@ export class ManagerClient extends EventEmitter {
         reject(new Error(`extID ${extID} is already waiting`));
         return;
       }
-      this.pending.set(extID, resolve as (answer: ManagerAnswer) => void);
+      this.pending.set(extID, { resolve: resolve as (answer: ManagerAnswer) => void, reject });
       this.sendRaw(`${JSON.stringify({ command, extID, data, ...(token ? { __token: token } : {}) })}\r\n`);
     });
   }
@@ -99,10 +104,10 @@ export class ManagerClient extends EventEmitter {
     const answer = message as unknown as ManagerAnswer;
     this.emit('answer', answer);
     const extID = typeof answer.extID === 'string' ? answer.extID : undefined;
-    const resolve = extID === undefined ? undefined : this.pending.get(extID);
-    if (resolve && extID !== undefined) {
+    const waiting = extID === undefined ? undefined : this.pending.get(extID);
+    if (waiting && extID !== undefined) {
       this.pending.delete(extID);
-      resolve(answer);
+      waiting.resolve(answer);
     }
   }
 }

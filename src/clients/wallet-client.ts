@@ -36,16 +36,16 @@ export class WalletClient {
   }
 
   /** Signs and sends; returns the raw HTTP response (tests look at 5xx and headers too). */
-  send(action: WalletAction, fields: Record<string, unknown>): Promise<HttpJsonResponse> {
+  send(action: WalletAction, fields: Record<string, unknown>, timeoutMs?: number): Promise<HttpJsonResponse> {
     const path = `/wallet/${action}`;
     if (this.scheme === 'legacy') {
       const texts = Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
       const body = JSON.stringify({ ...fields, hash: signLegacy(this.secret, texts) });
-      return this.http.request('POST', path, body);
+      return this.http.request('POST', path, body, {}, timeoutMs);
     }
     const body = JSON.stringify(fields);
     const headers = signV2(this.secret, 'POST', path, body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
-    return this.http.request('POST', path, body, headers);
+    return this.http.request('POST', path, body, headers, timeoutMs);
   }
 
   close(): void {

@@ -18,6 +18,8 @@ export interface EmbeddedPostgresOptions {
   database: string;
   /** Extra `-c name=value` settings for the server. */
   settings?: Record<string, string>;
+  /** A fixed port (a restarted server keeps its address); by default a free one. */
+  port?: number;
   onLog?: (line: string) => void;
 }
 
@@ -57,7 +59,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return { url, stop: async () => undefined };
   }
 
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const settings = { listen_addresses: '127.0.0.1', max_connections: '200', ...options.settings };
   const server = new EmbeddedPostgres({
     databaseDir,

@@ -1,0 +1,77 @@
+/**
+ * `npm run chaos -- --duration 60s`: the fault-injection workload (issue 6). Two service instances
+ * on one PostgreSQL, many clients retrying every request with its idempotency key, instances
+ * SIGKILLed and PostgreSQL shut down immediately at random moments. Prints what ran, the faults and
+ * the violations, writes JSON to bench/results/, and exits 1 on any violation.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { runChaos } from './lib/chaos/engine';
+
+function duration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a duration such as 500ms, 60s or 10m');
+  const amount = Number(match[1]);
+  return Math.round(match[2] === 'ms' ? amount : match[2] === 'm' ? amount * 60_000 : amount * 1000);
+}
+
+function count(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer');
+  return number;
+}
+
+const options = new Command('chaos')
+  .description('fault-injection workload: checks that no acknowledged money movement is lost or applied twice')
+  .option('--duration <time>', 'how long faults are injected', duration, 60_000)
+  .option('--instances <n>', 'service instances on the one database', count, 2)
+  .option('--workers <n>', 'concurrent clients', count, 24)
+  .option('--accounts <n>', 'accounts the clients share', count, 20)
+  .option('--kill-every <time>', 'mean time between two instance kills', duration, 10_000)
+  .option('--postgres-restart-every <time>', 'mean time between two PostgreSQL immediate restarts', duration, 90_000)
+  .option('--resolve <time>', 'time allowed after the faults to resolve uncertain requests', duration, 60_000)
+  .option('--sync-timeout <time>', 'MANAGER_SYNC_TIMEOUT_MS of the instances', duration, 2_000)
+  .option('--json', 'print the report as JSON')
+  .parse()
+  .opts<{ duration: number; instances: number; workers: number; accounts: number; killEvery: number; postgresRestartEvery: number; resolve: number; syncTimeout: number; json?: boolean }>();
+
+async function main(): Promise<void> {
+  const report = await runChaos({
+    durationMs: options.duration,
+    instances: options.instances,
+    workers: options.workers,
+    accounts: options.accounts,
+    killEveryMs: options.killEvery,
+    postgresRestartEveryMs: options.postgresRestartEvery,
+    resolveMs: options.resolve,
+    syncTimeoutMs: options.syncTimeout,
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  const directory = path.resolve(__dirname, '..', 'bench', 'results');
+  mkdirSync(directory, { recursive: true });
+  const file = path.join(directory, `chaos-${new Date().toISOString().replace(/:/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    const { operations, faults, violations } = report;
+    console.log(`chaos run of ${(report.durationMs / 1000).toFixed(0)} s`);
+    console.log(`  operations: ${operations.started} started, ${operations.acknowledged} acknowledged, ${operations.refused} refused, ${operations.unresolved} unresolved`);
+    console.log(`  requests sent: ${operations.attempts} (${operations.uncertainAttempts} without a definitive answer, retried)`);
+    console.log(`  by kind: ${Object.entries(report.byKind).map(([kind, n]) => `${kind} ${n.acknowledged}/${n.refused}`).join(', ')} (acknowledged/refused)`);
+    console.log(`  deliberate replays: ${report.deliberateReplays.sent} sent, ${report.deliberateReplays.accepted} answered from the first outcome`);
+    console.log(`  deliberate amount changes: ${report.deliberateMismatches.sent} sent, ${report.deliberateMismatches.refused} refused`);
+    console.log(`  faults: ${faults.instanceKills} instance kills (SIGKILL), ${faults.postgresRestarts} PostgreSQL immediate restarts`);
+    console.log(`  throughput while faults were injected: ${report.throughputPerS.toFixed(1)} acknowledged operations/s`);
+    console.log(`  violations: ${violations.length}`);
+    for (const violation of violations.slice(0, 50)) console.log(`    ${violation}`);
+    console.log(`  report: ${file}`);
+  }
+  process.exitCode = report.violations.length > 0 ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 2;
+});
