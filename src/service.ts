@@ -17,8 +17,19 @@ import { createServices, type Services } from './services';
 export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
 export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * How often Node checks the two timeouts above. Its default (30 s) let a client that trickles its
+ * headers hold a connection for up to 40 s instead of HTTP_HEADERS_TIMEOUT_MS.
+ */
+export const HTTP_TIMEOUTS_CHECK_INTERVAL_MS = 1_000;
 /** How long a stop waits for in-flight requests before closing their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Limits a caller may shorten (the tests do); production runs with the defaults. */
+export interface ServiceOptions {
+  /** How long a manager connection may stay without logging in (default UNAUTHENTICATED_IDLE_TIMEOUT_MS). */
+  managerLoginTimeoutMs?: number;
+}
 
 export interface RunningService {
   httpPort: number;
@@ -35,7 +46,7 @@ export interface RunningService {
  * One instance of the service on `databaseUrl`: migrates, builds the finance core, and serves HTTP.
  * Used by main.ts and by the tests (with port 0).
  */
-export async function startService(config: Config, databaseUrl: string, logger: Logger): Promise<RunningService> {
+export async function startService(config: Config, databaseUrl: string, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   const db = createDatabase(databaseUrl);
   const metrics = new Metrics();
   let stopping = false;
@@ -61,7 +72,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
       return true;
     },
   });
-  const server = http.createServer(app);
+  const server = http.createServer({ connectionsCheckingInterval: HTTP_TIMEOUTS_CHECK_INTERVAL_MS }, app);
   server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
   server.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
@@ -79,6 +90,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     metrics,
     logger,
     syncTimeoutMs: config.managerSyncTimeoutMs,
+    ...(options.managerLoginTimeoutMs === undefined ? {} : { loginTimeoutMs: options.managerLoginTimeoutMs }),
     recordSyncTimeout: (timeout) => syncTimeouts.insert(timeout),
   });
   const managerPort = await manager.listen(config.host, config.managerPort);

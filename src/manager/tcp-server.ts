@@ -21,7 +21,11 @@ export const COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX = 64;
 export const SYNC_WAITERS_PER_CONNECTION_MAX = 256;
 /** A peer that lets this much unread output pile up (a stalled subscriber) is disconnected. */
 export const SOCKET_WRITE_BUFFER_BYTES_MAX = 4 * 1024 * 1024;
-/** A connection must Login (or send a command with __token) within this time. */
+/**
+ * A connection must Login (or send a command with a valid __token) within this time after it
+ * connects, however active it is meanwhile (a deadline, not an idle timeout: a client trickling
+ * bytes or sending Pings does not hold a connection open without credentials).
+ */
 export const UNAUTHENTICATED_IDLE_TIMEOUT_MS = 30_000;
 /** An authenticated connection that is silent this long, with no subscription or waiter, is closed. */
 export const IDLE_TIMEOUT_MS = 10 * 60_000;
@@ -55,6 +59,8 @@ interface Connection {
   channels: Set<string>;
   releaseHub: (() => void) | undefined;
   closing: boolean;
+  /** Closes the connection unless it authenticates first (cleared by Login or a valid __token). */
+  loginDeadline: NodeJS.Timeout | undefined;
 }
 
 export interface ManagerTcpServerDeps {
@@ -64,6 +70,8 @@ export interface ManagerTcpServerDeps {
   metrics: Metrics;
   logger: Logger;
   syncTimeoutMs: number;
+  /** How long a connection may stay without logging in; UNAUTHENTICATED_IDLE_TIMEOUT_MS unless given. */
+  loginTimeoutMs?: number;
   /** Records a Sync command answered with SYNC_TIMEOUT, for the finance team to review. */
   recordSyncTimeout: (timeout: SyncTimeout) => Promise<void>;
 }
@@ -126,11 +134,13 @@ export class ManagerTcpServer {
       channels: new Set(),
       releaseHub: undefined,
       closing: false,
+      loginDeadline: undefined,
     };
     this.connections.set(connection.id, connection);
     this.deps.metrics.managerConnections.set(this.connections.size);
     socket.setNoDelay(true);
-    socket.setTimeout(UNAUTHENTICATED_IDLE_TIMEOUT_MS);
+    connection.loginDeadline = setTimeout(() => socket.destroy(), this.deps.loginTimeoutMs ?? UNAUTHENTICATED_IDLE_TIMEOUT_MS);
+    socket.setTimeout(IDLE_TIMEOUT_MS);
     socket.on('timeout', () => {
       const busy = connection.channels.size > 0 || connection.inFlight > 0;
       if (!busy) socket.destroy();
@@ -141,6 +151,7 @@ export class ManagerTcpServer {
   }
 
   private forget(connection: Connection): void {
+    clearTimeout(connection.loginDeadline);
     this.connections.delete(connection.id);
     this.deps.metrics.managerConnections.set(this.connections.size);
     this.waiters.dropConnection(connection.id);
@@ -216,6 +227,7 @@ export class ManagerTcpServer {
     let status = 500;
     try {
       const session = envelope.__token ? await this.deps.auth.session(envelope.__token) : connection.session;
+      if (session) clearTimeout(connection.loginDeadline);
       if (command === 'Subscribe') {
         status = await this.subscribe(connection, extID, envelope.data ?? {}, session);
       } else if (!handler) {
@@ -243,7 +255,7 @@ export class ManagerTcpServer {
     }
     if (result.adoptSession) {
       connection.session = result.adoptSession;
-      connection.socket.setTimeout(IDLE_TIMEOUT_MS);
+      clearTimeout(connection.loginDeadline);
     }
     if (result.deferral) {
       const timeout = { order: result.deferral.key.order, command: envelope.command, extID, managerLogin: session?.managerLogin ?? null };

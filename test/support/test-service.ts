@@ -2,7 +2,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { INVARIANT_QUERIES } from '../../src/reconciliation/invariant-queries';
-import { startService, type RunningService } from '../../src/service';
+import { startService, type RunningService, type ServiceOptions } from '../../src/service';
 import { createTestDatabase } from './database';
 
 export const TEST_WALLET_SECRET = 'test-wallet-secret-0123456789abcdef';
@@ -19,8 +19,11 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-/** A real service instance on a fresh database, listening on ephemeral ports. */
-export async function startTestService(env: Record<string, string> = {}, databaseUrl?: string): Promise<TestService> {
+/**
+ * A real service instance on a fresh database (or on `databaseUrl`, to run a second instance),
+ * listening on ephemeral ports; `options` shortens limits such as the manager login timeout.
+ */
+export async function startTestService(env: Record<string, string> = {}, databaseUrl?: string, options: ServiceOptions = {}): Promise<TestService> {
   const database = databaseUrl ? { url: databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const config = loadConfig({
     DATABASE_URL: database.url,
@@ -33,7 +36,7 @@ export async function startTestService(env: Record<string, string> = {}, databas
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const service = await startService(config, database.url, createLogger(config.logLevel));
+  const service = await startService(config, database.url, createLogger(config.logLevel), options);
   const sql = new pg.Pool({ connectionString: database.url, max: 4 });
   return {
     service,
