@@ -33,8 +33,15 @@ export function jsonObjectBody(limitBytes: number): RequestHandler {
   };
 }
 
-/** True for the errors body-parser raises for an oversized or unreadable body. */
-export function isBodyReadError(error: unknown): error is { status: number; type: string; message: string } {
-  const type = (error as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && (type === 'entity.too.large' || type.startsWith('request.') || type === 'encoding.unsupported' || type === 'charset.unsupported');
+/**
+ * True for the errors body-parser raises for an oversized or unreadable body. A body that does not
+ * decompress (corrupt gzip, deflate or br) comes as the decoder's own error, without a type, that
+ * body-parser made a client error (http-errors: a 4xx status, exposed).
+ */
+export function isBodyReadError(error: unknown): error is { status: number; type?: string; message: string } {
+  const { type, status, expose } = (error ?? {}) as { type?: unknown; status?: unknown; expose?: unknown };
+  if (typeof type === 'string') {
+    return type === 'entity.too.large' || type.startsWith('request.') || type === 'encoding.unsupported' || type === 'charset.unsupported';
+  }
+  return expose === true && typeof status === 'number' && status >= 400 && status < 500;
 }

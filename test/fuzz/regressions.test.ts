@@ -1,0 +1,79 @@
+import { gzipSync } from 'node:zlib';
+import { TestApi } from '../support/api';
+import type { HttpJsonResponse } from '../../src/clients/http-json';
+import { stateSnapshot } from '../support/probes';
+import { ledgerDiscrepancies, startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, type TestService } from '../support/test-service';
+
+/**
+ * Bugs the property-based fuzz suite (test/fuzz/*.test.ts) found, each pinned by a plain test
+ * named after what it catches.
+ */
+
+let target: TestService;
+let api: TestApi;
+let login: number;
+
+beforeAll(async () => {
+  target = await startTestService();
+  api = new TestApi(target);
+  login = await api.createAccount();
+  await api.deposit(login, '100');
+  await api.balanceOperation(login, 'add', '5', 'regression-ref-1');
+});
+afterEach(async () => {
+  expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
+});
+afterAll(async () => {
+  api.close();
+  await target.stop();
+});
+
+const ADMIN = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
+/** The gzip header followed by bytes that are not deflate data. */
+const CORRUPT_GZIP = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xfc, 0xf9, 0x86, 0xa9]);
+
+function send(method: string, path: string, body: string | Buffer | null, headers: Record<string, string>): Promise<HttpJsonResponse> {
+  return api.http.request(method, path, body, headers);
+}
+
+async function expectRefusedUnchanged(request: () => Promise<HttpJsonResponse>, expected: { status: number; body?: unknown }): Promise<void> {
+  const before = await stateSnapshot(target.sql);
+  const response = await request();
+  expect({ status: response.status, body: response.body }).toEqual({ status: expected.status, body: expected.body ?? expect.anything() });
+  expect(await stateSnapshot(target.sql)).toEqual(before);
+}
+
+describe('bodies that do not decompress', () => {
+  it.each([
+    ['gzip', CORRUPT_GZIP],
+    ['deflate', Buffer.from([0x78, 0x9c, 0xff, 0xff, 0x00])],
+    ['br', Buffer.from([0xff, 0xff, 0xff, 0xff])],
+    ['gzip', gzipSync('{"accountId":1,"operation":"add","amount":"1"}').subarray(0, 20)],
+  ])('answers 400 INVALID_REQUEST, not 500, for a %s body that does not decompress (admin, operator)', async (encoding, body) => {
+    const headers = { 'Content-Type': 'application/json', 'Content-Encoding': encoding };
+    const invalid = { error: 'INVALID_REQUEST', message: expect.any(String) };
+    await expectRefusedUnchanged(() => send('POST', '/admin/balance', body, { ...headers, ...ADMIN }), { status: 400, body: invalid });
+    await expectRefusedUnchanged(() => send('POST', '/admin/reconciliation/match', body, { ...headers, ...ADMIN }), { status: 400, body: invalid });
+    await expectRefusedUnchanged(() => send('POST', '/operator/launch-tokens', body, { ...headers, Authorization: `Bearer ${TEST_OPERATOR_KEY}` }), { status: 400, body: invalid });
+  });
+
+  it('answers InvalidRequest, not 500, for a wallet body that does not decompress', async () => {
+    for (const path of ['/wallet/getbalance', '/wallet/opentrade']) {
+      await expectRefusedUnchanged(() => send('POST', path, CORRUPT_GZIP, { 'Content-Encoding': 'gzip' }), {
+        status: 200,
+        body: { status: 'InvalidRequest', message: expect.any(String) },
+      });
+    }
+  });
+
+  it('answers 400, not 500, for a console login form that does not decompress', async () => {
+    const response = await send('POST', '/console/login', CORRUPT_GZIP, { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Encoding': 'gzip' });
+    expect(response.status).toBe(400);
+  });
+
+  it('still reads a well-formed gzip body', async () => {
+    const body = gzipSync(JSON.stringify({ accountId: login, operation: 'add', amount: '1' }));
+    const response = await send('POST', '/admin/balance', body, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', ...ADMIN });
+    expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: true });
+  });
+});
