@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { AccountService } from '../accounts/account-service';
@@ -11,9 +10,8 @@ import { sendJson } from '../http/respond';
 import type { LedgerService } from '../ledger/ledger-service';
 import type { Logger } from '../observability/logger';
 import type { MatchService } from '../reconciliation/match-service';
-import { DEFAULT_COLUMNS } from '../reconciliation/matching';
 import { DEFAULT_PERIOD_DAYS, readPeriod } from '../reconciliation/period';
-import { MATCH_UPLOAD_BYTES_MAX } from '../reconciliation/reconciliation-controller';
+import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from '../reconciliation/match-request';
 import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationService } from '../reconciliation/reconciliation-service';
 import type { Period } from '../reconciliation/reconciliation-store';
 import { writeStatementCsv, writeStatementJson } from '../reconciliation/report-writers';
@@ -42,19 +40,8 @@ export interface ConsoleDeps {
   logger: Logger;
 }
 
-const columnName = z.string().trim().min(1).max(100);
 const dayText = z.string().max(10).optional();
-const matchQuery = z.strictObject({
-  from: dayText,
-  to: dayText,
-  side: z.enum(['finance-records', 'trades']).default('finance-records'),
-  dryRun: z.enum(['true', 'false']).default('true'),
-  driftMinor: z.coerce.number().int().min(0).max(1e12).default(0),
-  referenceColumn: columnName.default(DEFAULT_COLUMNS.reference),
-  amountColumn: columnName.default(DEFAULT_COLUMNS.amount),
-  currencyColumn: columnName.default(DEFAULT_COLUMNS.currency),
-  dateColumn: columnName.default(DEFAULT_COLUMNS.date),
-});
+const matchQuery = z.strictObject({ from: dayText, to: dayText, ...matchQueryFields });
 
 /**
  * The finance team's web console (mounted under /console): server-rendered pages over the same
@@ -180,14 +167,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.post('/match/run', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
     const query = parseWith(matchQuery, req.query);
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const report = await deps.matching.match(Readable.from([body]), {
-      side: query.side,
-      columns: { reference: query.referenceColumn, amount: query.amountColumn, currency: query.currencyColumn, date: query.dateColumn },
-      driftMinor: BigInt(query.driftMinor),
-      dryRun: query.dryRun === 'true',
-      ...(query.from || query.to ? { period: dayPeriod(query.from ?? '', query.to ?? '', 'all') } : {}),
-    });
+    const period = query.from || query.to ? dayPeriod(query.from ?? '', query.to ?? '', 'all') : undefined;
+    const report = await matchUpload(deps.matching, req.body, query, period);
     sendJson(res, 200, report);
   });
 

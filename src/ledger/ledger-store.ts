@@ -27,7 +27,8 @@ export interface JournalEntry {
   postings: Posting[];
 }
 
-interface EntryRow {
+/** A journal_entries row as node-postgres returns it (BIGINTs as strings). */
+export interface EntryRow {
   id: string;
   order_no: string;
   login: string;
@@ -45,6 +46,9 @@ interface EntryRow {
   idempotency_key: string | null;
   comment: string | null;
   created_at: Date;
+}
+
+interface EntryWithPostingsRow extends EntryRow {
   postings: { book: string; amount_minor: string | number }[];
 }
 
@@ -53,7 +57,7 @@ export class LedgerStore {
 
   /** An account's entries, newest first, with account_version below `beforeVersion` when given. */
   async entriesOfAccount(login: bigint, beforeVersion: bigint | null, limit: number): Promise<JournalEntry[]> {
-    const query = this.db<EntryRow>('journal_entries as e')
+    const query = this.db<EntryWithPostingsRow>('journal_entries as e')
       .select(
         'e.*',
         this.db.raw(
@@ -69,7 +73,7 @@ export class LedgerStore {
   }
 }
 
-function toEntry(row: EntryRow): JournalEntry {
+function toEntry(row: EntryWithPostingsRow): JournalEntry {
   return {
     id: BigInt(row.id),
     orderNo: BigInt(row.order_no),

@@ -1,33 +1,19 @@
-import { Readable } from 'node:stream';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import { parseWith } from '../shared/validation';
-import { DEFAULT_COLUMNS } from './matching';
+import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from './match-request';
 import type { MatchService } from './match-service';
 import { readPeriod, DEFAULT_PERIOD_DAYS } from './period';
 import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationService } from './reconciliation-service';
 import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeStatementCsv, writeStatementJson } from './report-writers';
 
-/** Largest uploaded file for matching, in bytes. */
-export const MATCH_UPLOAD_BYTES_MAX = 20 * 1024 * 1024;
-
 const periodQuery = { from: z.string().max(40).optional(), to: z.string().max(40).optional() };
 const reconcileQuery = z.strictObject({ ...periodQuery, staleHoldAgeS: z.coerce.number().int().min(0).max(10 * 365 * 86400).default(STALE_HOLD_AGE_DEFAULT_S) });
 const formatQuery = z.strictObject({ ...periodQuery, format: z.enum(['json', 'csv']).default('json') });
 const exportQuery = z.strictObject(periodQuery);
-const columnName = z.string().min(1).max(100);
-const matchQuery = z.strictObject({
-  ...periodQuery,
-  side: z.enum(['finance-records', 'trades']).default('finance-records'),
-  dryRun: z.enum(['true', 'false']).default('true'),
-  driftMinor: z.coerce.number().int().min(0).max(1e12).default(0),
-  referenceColumn: columnName.default(DEFAULT_COLUMNS.reference),
-  amountColumn: columnName.default(DEFAULT_COLUMNS.amount),
-  currencyColumn: columnName.default(DEFAULT_COLUMNS.currency),
-  dateColumn: columnName.default(DEFAULT_COLUMNS.date),
-});
+const matchQuery = z.strictObject({ ...periodQuery, ...matchQueryFields });
 
 /** The reconciliation endpoints of the admin API (mounted under /admin, behind the admin key). */
 export function reconciliationRouter(deps: { reconciliation: ReconciliationService; matching: MatchService }): Router {
@@ -74,14 +60,8 @@ export function reconciliationRouter(deps: { reconciliation: ReconciliationServi
 
   router.post('/reconciliation/match', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
     const query = parseWith(matchQuery, req.query);
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const report = await deps.matching.match(Readable.from([body]), {
-      side: query.side,
-      columns: { reference: query.referenceColumn, amount: query.amountColumn, currency: query.currencyColumn, date: query.dateColumn },
-      driftMinor: BigInt(query.driftMinor),
-      dryRun: query.dryRun === 'true',
-      ...(query.from || query.to ? { period: readPeriod(query.from, query.to, 'all') } : {}),
-    });
+    const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
+    const report = await matchUpload(deps.matching, req.body, query, period);
     sendJson(res, 200, report);
   });
 

@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
 import { bindings, type Database } from '../db/database';
+import type { EntryRow } from '../ledger/ledger-store';
+
+export type { EntryRow };
 import { INVARIANT_QUERIES, type DiscrepancyRow, type InvariantQuery } from './invariant-queries';
 
 /** Rows fetched per round trip while streaming a query (memory stays bounded by this). */
@@ -126,25 +129,6 @@ export interface BucketRow {
   held_minor: string;
 }
 
-export interface EntryRow {
-  id: string;
-  order_no: string;
-  login: string;
-  account_version: string;
-  currency: string;
-  operation: string;
-  balance_delta_minor: string;
-  credit_delta_minor: string;
-  held_delta_minor: string;
-  balance_after_minor: string;
-  credit_after_minor: string;
-  held_after_minor: string;
-  actor_kind: string;
-  actor: string;
-  idempotency_key: string | null;
-  comment: string | null;
-  created_at: Date;
-}
 
 export type LedgerSide = 'finance-records' | 'trades';
 
