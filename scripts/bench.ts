@@ -1,7 +1,11 @@
 /**
- * `npm run bench`: throughput and latency of the wallet API on this machine, next to the ceiling
- * set by the same database work without the service (db-direct), and of the manager TCP API
- * (BalanceInSync round trips; commit-to-event latency of the trade:event fan-out).
+ * `npm run bench`: issue 5's yardstick in one run. Throughput and latency of the wallet API on this
+ * machine, as a ratio to pgbench's TPC-B-like transaction on the same server (the baseline: from
+ * Node at scale 10 for spread, scale 1 for hot, and the pgbench binary where installed) and to the
+ * same database work without the service (db-direct); closetrade latency at half the spread
+ * throughput (paced); getbalance/opentrade latency at ~10,000 and at 10,000,000 ledger entries
+ * (growth); the manager TCP API (BalanceInSync round trips; commit-to-event latency of the
+ * trade:event fan-out); and the service's peak RSS. Issue 5's targets are checked at the end.
  *
  * One run: a fresh database (DATABASE_URL's server, or an embedded PostgreSQL in a temporary
  * directory with default durable settings), the service as a child process (`tsx src/main.ts`),
@@ -9,9 +13,11 @@
  * Prints a table and writes bench/results/bench-<timestamp>.json. Exits non-zero when anything
  * failed or any request was answered with an error.
  *
- *   npm run bench -- --quick                     smoke run: 1,000 accounts, short scenarios
- *   npm run bench -- --duration 30 --scenarios spread,db-direct-spread
+ *   npm run bench -- --quick                     smoke run: 1,000 accounts, short scenarios, growth to 200,000 entries
+ *   npm run bench -- --duration 30 --scenarios tpcb-scale10,spread,spread-half,db-direct-spread
  *   npm run bench -- --quick --scenarios manager-sync,event-fanout
+ *   npm run bench -- --scenarios spread-half --rate 2000    (paced at 2,000 requests/s without running spread)
+ *   npm run bench -- --scenarios growth --growth-entries 1000000
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -21,9 +27,14 @@ import { CleanupStack } from './lib/cleanup';
 import { sleep } from './lib/concurrency';
 import { dbDirectScenario } from './lib/db-direct';
 import { WindowCpu } from './lib/cpu-usage';
+import { growthScenario } from './lib/growth';
+import { pacedHalfScenario } from './lib/paced-scenarios';
 import {
+  formatBaselineTable,
   formatCpuTable,
   formatFanoutTable,
+  formatGrowthTable,
+  formatPacedTable,
   formatTable,
   machineInfo,
   withBaselineRatios,
@@ -36,6 +47,8 @@ import { RssSampler } from './lib/rss-sampler';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario';
 import { ServiceApi } from './lib/service-api';
 import { launchService, type ServiceCredentials, type ServiceProcess } from './lib/service-process';
+import { evaluateTargets, formatTargets } from './lib/targets';
+import { findPgbench, pgbenchScenario, tpcbScenario } from './lib/tpcb';
 import { walletPairScenario } from './lib/wallet-scenarios';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -47,6 +60,8 @@ const DEFAULT_CONNECTIONS = 64;
 const QUICK_DURATION_S = 3;
 const QUICK_WARMUP_MS = 1_000;
 const QUICK_ACCOUNTS = 1_000;
+const DEFAULT_GROWTH_ENTRIES = 10_000_000;
+const QUICK_GROWTH_ENTRIES = 200_000;
 /** Pause after the pre-scenario CHECKPOINT, so that its I/O does not bleed into the warm-up. */
 const SETTLE_MS = 500;
 
@@ -60,28 +75,44 @@ const CREDENTIALS: ServiceCredentials = {
 const fromAllSpreadAccounts = (context: BenchContext) => context.spreadAccounts();
 const fromHotAccount = async (context: BenchContext) => [await context.hotAccount()];
 
-/** Run in this order. Later issues add: pgbench-style TPC-B, growth (10M entries), memory. */
+/**
+ * Run in this order. The TPC-B baselines first (each loads, runs and drops its own tables), then
+ * growth first among the wallet scenarios: right after the spread accounts are set up, the ledger
+ * holds about one entry per account (their deposits), which is its "10,000 entries" measurement;
+ * it then grows the ledger, and every later scenario runs on the grown ledger. spread-half paces
+ * itself on the throughput spread has just measured.
+ */
 const SCENARIOS: Scenario[] = [
+  tpcbScenario(10),
+  pgbenchScenario(10),
+  tpcbScenario(1),
+  pgbenchScenario(1),
+  growthScenario(),
   walletPairScenario({
     name: 'spread',
     description: 'signed opentrade + closetrade pairs over HTTP, each on a random one of many accounts',
-    baseline: 'db-direct-spread',
+    baseline: 'tpcb-scale10',
+    ceiling: 'db-direct-spread',
     accounts: fromAllSpreadAccounts,
   }),
+  pacedHalfScenario({ name: 'spread-half', of: 'spread', fraction: 0.5 }),
   walletPairScenario({
     name: 'hot',
-    description: 'signed opentrade + closetrade pairs over HTTP, all on one account (its row lock serialises them)',
-    baseline: 'db-direct-hot',
+    description: 'signed opentrade + closetrade pairs over HTTP, all on one account',
+    baseline: 'tpcb-scale1',
+    ceiling: 'db-direct-hot',
     accounts: fromHotAccount,
   }),
   dbDirectScenario({
     name: 'db-direct-spread',
     description: 'wallet_execute from a plain pg.Pool, no HTTP: the ceiling of "spread"',
+    baseline: 'tpcb-scale10',
     accounts: fromAllSpreadAccounts,
   }),
   dbDirectScenario({
     name: 'db-direct-hot',
     description: 'wallet_execute from a plain pg.Pool on the one hot account: the ceiling of "hot"',
+    baseline: 'tpcb-scale1',
     accounts: fromHotAccount,
   }),
   managerSyncScenario(),
@@ -94,6 +125,8 @@ interface CliFlags {
   connections?: number;
   scenarios?: Scenario[];
   quick?: boolean;
+  rate?: number;
+  growthEntries?: number;
 }
 
 function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[] } {
@@ -104,7 +137,13 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
     .option('--accounts <n>', `accounts of the spread scenarios (default ${DEFAULT_ACCOUNTS}, quick ${QUICK_ACCOUNTS})`, positiveInteger)
     .option('--connections <n>', `concurrent workers / connections of the wallet scenarios (default ${DEFAULT_CONNECTIONS}; the manager ones use fixed counts)`, positiveInteger)
     .option('--scenarios <list>', `comma-separated, from: ${SCENARIOS.map((scenario) => scenario.name).join(', ')} (default all)`, scenarioList)
-    .option('--quick', 'smoke run: short scenarios on 1,000 accounts')
+    .option('--quick', `smoke run: short scenarios on ${QUICK_ACCOUNTS.toLocaleString('en')} accounts, growth to ${QUICK_GROWTH_ENTRIES.toLocaleString('en')} entries`)
+    .option('--rate <requests/s>', 'rate of spread-half (default: half of the requests/s spread measured in this run)', positiveNumber)
+    .option(
+      '--growth-entries <n>',
+      `journal entries growth grows the ledger to (default ${DEFAULT_GROWTH_ENTRIES.toLocaleString('en')}, quick ${QUICK_GROWTH_ENTRIES.toLocaleString('en')})`,
+      positiveInteger,
+    )
     .parse(argv)
     .opts<CliFlags>();
   const quick = flags.quick === true;
@@ -115,6 +154,8 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
     accounts: flags.accounts ?? (quick ? QUICK_ACCOUNTS : DEFAULT_ACCOUNTS),
     connections: flags.connections ?? DEFAULT_CONNECTIONS,
     quick,
+    ...(flags.rate === undefined ? {} : { rate: flags.rate }),
+    growthEntries: flags.growthEntries ?? (quick ? QUICK_GROWTH_ENTRIES : DEFAULT_GROWTH_ENTRIES),
   };
   return { options, scenarios: flags.scenarios ?? SCENARIOS };
 }
@@ -157,13 +198,17 @@ async function runScenario(scenario: Scenario, context: BenchContext, sampler: R
     transport: scenario.transport,
     baseline: scenario.baseline ?? null,
     ratioToBaseline: null,
+    ceiling: scenario.ceiling ?? null,
+    ratioToCeiling: null,
     serviceRssPeakMib: sampler.windowPeakMib,
     cpuMsPerRequest: cpu.perRequest(measurement.requests),
     wallClockMs: Date.now() - startedAt,
     ...measurement,
   };
   process.stderr.write(
-    `scenario ${scenario.name}: ${result.requestsPerS.toFixed(0)} requests/s, p99 ${result.latency.p99Ms.toFixed(1)} ms, ${result.errors} errors\n`,
+    result.skipped === undefined
+      ? `scenario ${scenario.name}: ${result.requestsPerS.toFixed(0)} ops/s, ${result.latencyMeanOnly ? `average ${result.latency.meanMs.toFixed(1)}` : `p99 ${result.latency.p99Ms.toFixed(1)}`} ms, ${result.errors} errors\n`
+      : `scenario ${scenario.name}: skipped: ${result.skipped}\n`,
   );
   return result;
 }
@@ -199,9 +244,22 @@ async function runBench(options: BenchOptions, scenarios: Scenario[], infrastruc
   const startedAt = new Date().toISOString();
   const setupMs: Record<string, number> = {};
   const cpu = new WindowCpu(service.servicePid, database.serverPid);
-  const context = createBenchContext(options, { databaseUrl: database.url, service, credentials: CREDENTIALS, api, window: cpu }, setupMs);
   const measured: ScenarioResult[] = [];
+  const context = createBenchContext(
+    options,
+    {
+      databaseUrl: database.url,
+      service,
+      credentials: CREDENTIALS,
+      api,
+      window: cpu,
+      measured: (name) => measured.find((result) => result.name === name),
+    },
+    setupMs,
+  );
   for (const scenario of scenarios) measured.push(await runScenario(scenario, context, sampler, cpu));
+  const pgbenchBinary = findPgbench() ?? null;
+  const results = withBaselineRatios(measured);
   return {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -209,7 +267,12 @@ async function runBench(options: BenchOptions, scenarios: Scenario[], infrastruc
     options,
     setupMs,
     service: { rssPeakMib: sampler.peakMib, rssSamples: sampler.sampleCount, errorLogLines: service.errorLogLines() },
-    scenarios: withBaselineRatios(measured),
+    scenarios: results,
+    targets: evaluateTargets(results, sampler.peakMib, sampler.sampleCount),
+    pgbench: {
+      binary: pgbenchBinary,
+      note: pgbenchBinary ? `${pgbenchBinary} (pgbench -n -c ${options.connections} -j 2 -T <duration> -M simple, after a warm-up run)` : 'not found (/usr/lib/postgresql/*/bin/pgbench): only the node-postgres baseline ran',
+    },
   };
 }
 
@@ -242,12 +305,20 @@ function printSummary(report: BenchReport, file: string): void {
     `${report.options.connections} connections, ${report.options.durationMs / 1000} s per scenario after ${report.options.warmupMs / 1000} s warm-up, ${report.options.accounts} spread accounts\n`,
   );
   console.log(formatTable(report.scenarios));
-  const fanout = formatFanoutTable(report.scenarios);
-  if (fanout) console.log(`\n${fanout}`);
-  console.log('');
-  console.log(formatCpuTable(report.scenarios));
-  console.log(`\nservice peak RSS ${report.service.rssPeakMib.toFixed(0)} MiB; error log lines ${report.service.errorLogLines}`);
-  console.log(`set-up: ${Object.entries(report.setupMs).map(([label, ms]) => `${label} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+  for (const table of [
+    formatBaselineTable(report.scenarios, report.pgbench.note),
+    formatPacedTable(report.scenarios),
+    formatGrowthTable(report.scenarios),
+    formatFanoutTable(report.scenarios),
+    formatCpuTable(report.scenarios),
+    formatTargets(report.targets),
+  ]) {
+    if (table) console.log(`\n${table}`);
+  }
+  const rssMb = (report.service.rssPeakMib * 1024 * 1024) / 1e6;
+  console.log(`\nservice peak RSS ${report.service.rssPeakMib.toFixed(0)} MiB (${rssMb.toFixed(0)} MB; target < 200 MB); error log lines ${report.service.errorLogLines}`);
+  const setups = Object.entries(report.setupMs).map(([label, ms]) => `${label} ${(ms / 1000).toFixed(1)} s`);
+  console.log(`set-up: ${setups.length > 0 ? setups.join(', ') : 'none'}`);
   console.log(`results: ${path.relative(process.cwd(), file)}`);
 }
 

@@ -12,6 +12,7 @@ const MS_PER_TICK = 1000 / CLOCK_TICKS_PER_S;
 
 /** Fields of /proc/<pid>/stat after the command name: utime, stime, cutime, cstime (1-based 14..17). */
 const UTIME_FIELD = 14;
+const CUTIME_FIELD = 16;
 const CSTIME_FIELD = 17;
 
 /**
@@ -40,18 +41,27 @@ export function machineBusyCpuMs(): number | undefined {
 
 export const CPU_COUNT = os.cpus().length;
 
-function statTicks(pid: number): number | undefined {
+function statTicks(pid: number | 'self', firstField = UTIME_FIELD): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may contain spaces: fields are counted after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const offset = 3; // fields[0] is field 3 (state)
     let ticks = 0;
-    for (let field = UTIME_FIELD; field <= CSTIME_FIELD; field += 1) ticks += Number(fields[field - offset]);
+    for (let field = firstField; field <= CSTIME_FIELD; field += 1) ticks += Number(fields[field - offset]);
     return ticks;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU milliseconds of this process's children that have exited and been reaped (cutime + cstime):
+ * a pgbench run by the bench counts as load generator once it has finished. Running children (the
+ * service, the embedded server) are not included.
+ */
+function reapedChildrenCpuMs(): number {
+  return (statTicks('self', CUTIME_FIELD) ?? 0) * MS_PER_TICK;
 }
 
 function childrenOf(pid: number): number[] {
@@ -91,6 +101,7 @@ export class CpuMeter {
 
 /** CPU milliseconds per request of each party (null where it could not be measured). */
 export interface CpuShare {
+  /** This process, plus its finished child processes (pgbench). */
   client: number | null;
   service: number | null;
   postgres: number | null;
@@ -110,7 +121,7 @@ export class WindowCpu implements WindowObserver {
     this.meter = new CpuMeter({
       client: () => {
         const usage = process.cpuUsage();
-        return (usage.user + usage.system) / 1000;
+        return (usage.user + usage.system) / 1000 + reapedChildrenCpuMs();
       },
       service: () => processTreeCpuMs(servicePid),
       postgres: () => (postgresPid === undefined ? undefined : processTreeCpuMs(postgresPid)),

@@ -30,12 +30,15 @@ interface ExecuteRow {
 export function dbDirectScenario(spec: {
   name: string;
   description: string;
+  /** The TPC-B baseline it is compared with, like the HTTP scenario it is the ceiling of. */
+  baseline: string;
   accounts: (context: BenchContext) => Promise<BenchAccount[]>;
 }): Scenario {
   return {
     name: spec.name,
     description: spec.description,
     transport: 'db',
+    baseline: spec.baseline,
     run: async (context) => runDirectPairs(spec.name, await spec.accounts(context), context),
   };
 }

@@ -9,7 +9,7 @@
  * Errors are counted over the whole run, warm-up included: an error is an error.
  */
 import { performance } from 'node:perf_hooks';
-import { TimeoutError, withTimeout } from './concurrency';
+import { sleep, TimeoutError, withTimeout } from './concurrency';
 import { LatencyRecorder, type LatencySummary } from './latency';
 
 /** One request may take this long before it counts as an error (the worker then moves on). */
@@ -48,6 +48,8 @@ export interface LoadResult {
   requestsPerS: number;
   pairsPerS: number;
   latency: LatencySummary;
+  /** Latency by kind of request (the `kind` given to LoadMeter.measure), when kinds were given. */
+  latencyByKind?: Record<string, LatencySummary>;
 }
 
 export interface IterationContext {
@@ -60,19 +62,23 @@ export class LoadMeter {
   readonly windowStart: number;
   readonly windowEnd: number;
   private readonly latencies = new LatencyRecorder();
+  private readonly latenciesByKind = new Map<string, LatencyRecorder>();
   private requests = 0;
   private pairs = 0;
   private insufficientFunds = 0;
   private errors = 0;
   private readonly errorKinds = new Map<string, number>();
 
-  constructor(options: LoadOptions, startedAt: number) {
+  constructor(options: Pick<LoadOptions, 'warmupMs' | 'durationMs'>, startedAt: number) {
     this.windowStart = startedAt + options.warmupMs;
     this.windowEnd = this.windowStart + options.durationMs;
   }
 
-  /** Times one request and classifies its answer; returns the answer, or undefined when it failed. */
-  async measure<T>(call: () => Promise<T>, classify: (answer: T) => Verdict): Promise<T | undefined> {
+  /**
+   * Times one request and classifies its answer; returns the answer, or undefined when it failed.
+   * `kind` (e.g. "opentrade") also records the latency under that kind.
+   */
+  async measure<T>(call: () => Promise<T>, classify: (answer: T) => Verdict, kind?: string): Promise<T | undefined> {
     const started = performance.now();
     let verdict: Verdict;
     let answer: T | undefined;
@@ -83,8 +89,13 @@ export class LoadMeter {
       verdict = { error: error instanceof TimeoutError ? 'timeout' : errorText(error) };
     }
     const finished = performance.now();
-    this.count(verdict, started, finished);
+    this.count(verdict, started, finished, kind);
     return verdict === 'ok' || verdict === 'insufficient' ? answer : undefined;
+  }
+
+  /** An error that is no request's answer (e.g. a start the open loop had to refuse): counted, no latency. */
+  countError(kind: string): void {
+    this.addError(kind);
   }
 
   /** A pair (open + close) that began at `startedAt` (performance.now()) completed now. */
@@ -105,19 +116,29 @@ export class LoadMeter {
       requestsPerS: this.requests / durationS,
       pairsPerS: this.pairs / durationS,
       latency: this.latencies.summary(),
+      ...(this.latenciesByKind.size > 0
+        ? { latencyByKind: Object.fromEntries([...this.latenciesByKind].map(([kind, recorder]) => [kind, recorder.summary()])) }
+        : {}),
     };
   }
 
-  private count(verdict: Verdict, started: number, finished: number): void {
-    if (typeof verdict === 'object') {
-      this.errors += 1;
-      const kind = this.errorKinds.has(verdict.error) || this.errorKinds.size < ERROR_KINDS_MAX ? verdict.error : 'other';
-      this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + 1);
-    }
+  private addError(text: string): void {
+    this.errors += 1;
+    const kind = this.errorKinds.has(text) || this.errorKinds.size < ERROR_KINDS_MAX ? text : 'other';
+    this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + 1);
+  }
+
+  private count(verdict: Verdict, started: number, finished: number, kind: string | undefined): void {
+    if (typeof verdict === 'object') this.addError(verdict.error);
     if (!this.inWindow(started) || !this.inWindow(finished)) return;
     // Latency of every request, failures included (a timeout is what a platform would feel);
     // throughput only of answered ones, so that fast failures cannot inflate it.
     this.latencies.record(finished - started);
+    if (kind !== undefined) {
+      let recorder = this.latenciesByKind.get(kind);
+      if (recorder === undefined) this.latenciesByKind.set(kind, (recorder = new LatencyRecorder()));
+      recorder.record(finished - started);
+    }
     if (typeof verdict === 'object') return;
     this.requests += 1;
     if (verdict === 'insufficient') this.insufficientFunds += 1;
@@ -146,6 +167,74 @@ export async function runClosedLoop(options: LoadOptions, iterate: (context: Ite
     clearTimeout(endTimer);
   }
   return meter.result(options.workers);
+}
+
+export interface PacedOptions {
+  /** Starts per second (each start is one iteration: a pair of requests for the wallet). */
+  startsPerS: number;
+  /** Iterations in flight at most; a start due while this many are in flight is refused and counted as an error. */
+  maxInFlight: number;
+  warmupMs: number;
+  durationMs: number;
+  window?: WindowObserver;
+}
+
+export interface PacedResult extends LoadResult {
+  startsPerS: number;
+  maxInFlight: number;
+  /** Starts the schedule called for (rate x run time, capped at PACED_STARTS_MAX). */
+  planned: number;
+  started: number;
+  /** Starts refused because maxInFlight were in flight (each also counted as an error). */
+  refused: number;
+  /** The most iterations that were in flight at once. */
+  peakInFlight: number;
+}
+
+/** Whatever the rate and the duration, an open loop starts no more iterations than this. */
+export const PACED_STARTS_MAX = 5_000_000;
+
+/**
+ * An open loop: iteration i is due at start + i / startsPerS, whatever became of the earlier ones
+ * (as independent platform users would send), until the measured window closes. At most
+ * `maxInFlight` run at once; a start due while that many are in flight is refused and counted as an
+ * error, so that a service that cannot keep up shows as errors rather than as a slower schedule.
+ */
+export async function runPaced(options: PacedOptions, iterate: (context: IterationContext) => Promise<void>): Promise<PacedResult> {
+  const startedAt = performance.now();
+  const meter = new LoadMeter(options, startedAt);
+  const intervalMs = 1000 / options.startsPerS;
+  const planned = Math.min(PACED_STARTS_MAX, Math.ceil(((options.warmupMs + options.durationMs) / 1000) * options.startsPerS));
+  const inFlight = new Set<Promise<void>>();
+  let started = 0;
+  let refused = 0;
+  let peakInFlight = 0;
+  const startTimer = setTimeout(() => options.window?.onStart(), options.warmupMs);
+  const endTimer = setTimeout(() => options.window?.onEnd(), options.warmupMs + options.durationMs);
+  try {
+    for (let index = 0; index < planned; index += 1) {
+      const due = startedAt + index * intervalMs;
+      if (due >= meter.windowEnd) break;
+      const wait = due - performance.now();
+      // Behind schedule: still let answers in (they free slots) before deciding on this start.
+      await (wait > 0 ? sleep(wait) : new Promise<void>((resolve) => setImmediate(resolve)));
+      if (inFlight.size >= options.maxInFlight) {
+        refused += 1;
+        meter.countError(`start refused: ${options.maxInFlight} in flight`);
+        continue;
+      }
+      started += 1;
+      const run = iterate({ worker: 0, iteration: index, meter }).catch((error: unknown) => meter.countError(errorText(error)));
+      inFlight.add(run);
+      peakInFlight = Math.max(peakInFlight, inFlight.size);
+      void run.finally(() => inFlight.delete(run));
+    }
+    await withTimeout(Promise.all(inFlight), DRAIN_TIMEOUT_MS, 'paced iterations in flight');
+  } finally {
+    clearTimeout(startTimer);
+    clearTimeout(endTimer);
+  }
+  return { ...meter.result(options.maxInFlight), startsPerS: options.startsPerS, maxInFlight: options.maxInFlight, planned, started, refused, peakInFlight };
 }
 
 function errorText(error: unknown): string {

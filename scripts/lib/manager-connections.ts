@@ -4,6 +4,7 @@
  * connection closes (ManagerClient alone would wait for an answer that can no longer come).
  */
 import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
+import { LOGIN_FAILURES_PER_LOGIN_MAX } from '../../src/manager/manager-auth-service';
 import { forEachConcurrently, withTimeout } from './concurrency';
 
 export type ManagerRole = 'SESSION_ADMIN' | 'SESSION_MANAGER' | 'SESSION_DEALER' | 'SESSION_VIEWER';
@@ -19,8 +20,12 @@ export const BENCH_MANAGER_PASSWORD = 'bench-manager-password-0123456789';
 
 /** Connect + Login of one connection may take this long (scrypt verification queues on the service's thread pool). */
 const SESSION_OPEN_TIMEOUT_MS = 30_000;
-/** Logins in flight at once: scrypt is deliberately slow; more would only queue in the service. */
-const LOGIN_CONCURRENCY = 8;
+/**
+ * Logins in flight at once: scrypt is deliberately slow; more would only queue in the service. And
+ * the service records every Login attempt as a failure until its password checks out, so more than
+ * LOGIN_FAILURES_PER_LOGIN_MAX concurrent Logins of one manager are refused with 429 (since ee28c8a).
+ */
+const LOGIN_CONCURRENCY = Math.max(1, Math.min(8, LOGIN_FAILURES_PER_LOGIN_MAX - 1));
 
 export interface BenchManager {
   login: number;

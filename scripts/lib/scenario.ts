@@ -1,9 +1,11 @@
 /**
  * What a benchmark scenario is and what it gets to work with. A scenario is an object with a name
  * and a `run`; bench.ts runs the selected ones in order on one database and one service process.
- * New scenarios (TPC-B baseline, growth, memory) are new objects in its list.
+ * The TPC-B baselines (tpcb.ts), growth (growth.ts) and the paced spread (paced-scenarios.ts) are
+ * objects in its list like the others.
  */
 import type { BenchAccount } from './account-setup';
+import type { CpuShare } from './cpu-usage';
 import type { BenchManager, ManagerRole } from './manager-connections';
 import type { LoadResult, WindowObserver } from './load';
 import type { ServiceApi } from './service-api';
@@ -17,6 +19,10 @@ export interface BenchOptions {
   /** Concurrent workers: HTTP connections to the service, or pooled connections to PostgreSQL. */
   connections: number;
   quick: boolean;
+  /** Requests/s of the paced scenario (spread-half); undefined: half of what `spread` measured in this run. */
+  rate?: number;
+  /** Journal entries the `growth` scenario grows the ledger to (default 10,000,000; quick 200,000). */
+  growthEntries: number;
 }
 
 export interface BenchContext {
@@ -32,8 +38,10 @@ export interface BenchContext {
   hotAccount(): Promise<BenchAccount>;
   /** A manager of this role (POST /admin/managers), created once on first use; connections log in with it. */
   manager(role: ManagerRole): Promise<BenchManager>;
-  /** Pass to runClosedLoop: bench.ts measures CPU use over the measured window. */
-  window: WindowObserver;
+  /** Pass to runClosedLoop: bench.ts measures CPU use over the measured window (perRequest: of the last window). */
+  window: WindowObserver & { perRequest(requests: number): CpuShare | null };
+  /** The measurement of a scenario that already ran in this run (spread-half paces itself on spread's). */
+  measured(name: string): ScenarioMeasurement | undefined;
 }
 
 /** A scenario's own figures; bench.ts adds the name, the service's memory and the ratios. */
@@ -41,6 +49,10 @@ export interface ScenarioMeasurement extends LoadResult {
   /** How many accounts the load was spread over. */
   accounts: number;
   extra?: Record<string, unknown>;
+  /** Set when the scenario could not run here (no pgbench binary, no rate to pace at): why. Its figures are zeros. */
+  skipped?: string;
+  /** Set when only the mean latency is known (pgbench's own output): percentiles are NaN, printed as "-". */
+  latencyMeanOnly?: boolean;
 }
 
 export interface Scenario {
@@ -48,7 +60,27 @@ export interface Scenario {
   description: string;
   /** What the requests went through: the service over HTTP, its manager TCP API, or straight to PostgreSQL. */
   transport: 'http' | 'tcp' | 'db';
-  /** The scenario whose throughput is this one's ceiling (the ratio column of the report). */
+  /** The issue-5 baseline (a TPC-B scenario) whose operations/s this one's requests/s are compared with. */
   baseline?: string;
+  /** The db-direct scenario doing the same database work without the service (a second ratio column). */
+  ceiling?: string;
   run(context: BenchContext): Promise<ScenarioMeasurement>;
+}
+
+/** The measurement of a scenario that did not run here, with the reason (reported, not an error). */
+export function skippedMeasurement(reason: string, workers = 0): ScenarioMeasurement {
+  return {
+    workers,
+    durationMs: 0,
+    requests: 0,
+    pairs: 0,
+    insufficientFunds: 0,
+    errors: 0,
+    errorKinds: {},
+    requestsPerS: 0,
+    pairsPerS: 0,
+    latency: { count: 0, meanMs: 0, minMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 },
+    accounts: 0,
+    skipped: reason,
+  };
 }

@@ -16,6 +16,7 @@ export function walletPairScenario(spec: {
   name: string;
   description: string;
   baseline: string;
+  ceiling: string;
   accounts: (context: BenchContext) => Promise<BenchAccount[]>;
 }): Scenario {
   return {
@@ -23,6 +24,7 @@ export function walletPairScenario(spec: {
     description: spec.description,
     transport: 'http',
     baseline: spec.baseline,
+    ceiling: spec.ceiling,
     run: async (context) => runWalletPairs(spec.name, await spec.accounts(context), context),
   };
 }
@@ -42,17 +44,30 @@ async function runWalletPairs(name: string, accounts: BenchAccount[], context: B
   }
 }
 
-async function tradePair(wallet: WalletClient, account: BenchAccount, id: string, meter: LoadMeter): Promise<void> {
+/** opentrade, then (when it was accepted) closetrade of the same trade; their latencies are also kept apart by kind. */
+export async function tradePair(wallet: WalletClient, account: BenchAccount, id: string, meter: LoadMeter): Promise<void> {
   const trade = { token: account.walletToken, currency: BENCH_CURRENCY, externalTradeType: TRADE_TYPE, externalTradeId: id };
   const startedAt = performance.now();
-  const opened = await meter.measure(() => wallet.send('opentrade', { ...trade, amount: STAKE }), walletVerdict);
+  const opened = await meter.measure(() => wallet.send('opentrade', { ...trade, amount: STAKE }), walletVerdict, 'opentrade');
   if (opened === undefined || walletStatus(opened) !== 'Ok') return; // refused: nothing to close
-  const closed = await meter.measure(() => wallet.send('closetrade', { ...trade, amount: usdText(pickPayoutMinor()) }), walletVerdict);
+  const closed = await meter.measure(() => wallet.send('closetrade', { ...trade, amount: usdText(pickPayoutMinor()) }), walletVerdict, 'closetrade');
   if (closed !== undefined && walletStatus(closed) === 'Ok') meter.completePair(startedAt);
 }
 
+/** getbalance of the account (an Ok answer is the only correct one). */
+export async function getBalance(wallet: WalletClient, account: BenchAccount, meter: LoadMeter): Promise<void> {
+  await meter.measure(
+    () => wallet.send('getbalance', { token: account.walletToken, currency: BENCH_CURRENCY }),
+    (response) => {
+      const verdict = walletVerdict(response);
+      return verdict === 'insufficient' ? { error: 'status InsufficientFunds' } : verdict;
+    },
+    'getbalance',
+  );
+}
+
 /** Ok and InsufficientFunds are correct answers; any other status, and any HTTP error, is an error. */
-function walletVerdict(response: HttpJsonResponse): Verdict {
+export function walletVerdict(response: HttpJsonResponse): Verdict {
   if (response.status !== 200) return { error: `HTTP ${response.status}` };
   const status = walletStatus(response);
   if (status === 'Ok') return 'ok';

@@ -1,0 +1,114 @@
+/**
+ * Issue 5's targets, checked against the figures of one run (ratios measured in the same run).
+ * A target whose scenarios did not run is listed as not measured, never as met.
+ */
+import type { GrowthFigures } from './growth';
+import type { PacedFigures } from './paced-scenarios';
+import { formatColumns, ratioOf, type ScenarioResult } from './report';
+
+export const TARGETS = {
+  spreadVsScale10: 0.5,
+  hotVsScale1: 1.0,
+  closetradeP99Ms: 10,
+  growthP50Ratio: 1.2,
+  managerSyncP99Ms: 20,
+  commitToEventP99Ms: 5,
+  /** Peak RSS, in MB (10^6 bytes: the stricter reading of "200 MB"). */
+  rssPeakMb: 200,
+} as const;
+
+const BYTES_PER_MIB = 1024 * 1024;
+
+export interface TargetCheck {
+  target: string;
+  required: string;
+  /** The figure, as printed; null when not measured in this run. */
+  measured: string | null;
+  value: number | null;
+  /** null: not measured. */
+  met: boolean | null;
+  note?: string;
+}
+
+export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: number, rssSamples: number): TargetCheck[] {
+  const find = (name: string) => results.find((result) => result.name === name && result.skipped === undefined);
+  const checks: TargetCheck[] = [];
+  const check = (target: string, required: string, value: number | null, met: (value: number) => boolean, show: (value: number) => string, note?: string) => {
+    checks.push({ target, required, value, measured: value === null ? null : show(value), met: value === null ? null : met(value), ...(note ? { note } : {}) });
+  };
+  const times = (value: number) => `${value.toFixed(2)}x`;
+  const millis = (value: number) => `${value.toFixed(2)} ms`;
+
+  for (const [name, baseline, pgbench, required] of [
+    ['spread', 'tpcb-scale10', 'pgbench-scale10', TARGETS.spreadVsScale10],
+    ['hot', 'tpcb-scale1', 'pgbench-scale1', TARGETS.hotVsScale1],
+  ] as const) {
+    const result = find(name);
+    const ratio = result ? ratioOf(results, result, baseline) : null;
+    const vsBinary = result ? ratioOf(results, result, pgbench) : null;
+    check(
+      `${name} ops/s vs ${baseline} tps`,
+      `>= ${required.toFixed(1)}x`,
+      ratio,
+      (value) => value >= required,
+      times,
+      vsBinary === null ? undefined : `${times(vsBinary)} vs ${pgbench}`,
+    );
+  }
+
+  const paced = find('spread-half');
+  const pacedFigures = paced?.extra as Partial<PacedFigures> | undefined;
+  check(
+    'spread-half closetrade p99',
+    `< ${TARGETS.closetradeP99Ms} ms`,
+    pacedFigures?.closetrade?.p99Ms ?? null,
+    (value) => value < TARGETS.closetradeP99Ms,
+    millis,
+    pacedFigures?.targetRequestsPerS === undefined ? undefined : `at ${pacedFigures.targetRequestsPerS.toFixed(0)} requests/s, ${paced!.errors} errors`,
+  );
+
+  const growth = find('growth');
+  const growthFigures = growth?.extra as Partial<GrowthFigures> | undefined;
+  for (const kind of ['getbalance', 'opentrade'] as const) {
+    const entries =
+      growthFigures?.small && growthFigures.large
+        ? `${growthFigures.large.entriesBefore.toLocaleString('en')} vs ${growthFigures.small.entriesBefore.toLocaleString('en')} entries`
+        : undefined;
+    check(
+      `growth ${kind} p50 ratio`,
+      `<= ${TARGETS.growthP50Ratio.toFixed(1)}x`,
+      growthFigures?.p50Ratio?.[kind] ?? null,
+      (value) => value <= TARGETS.growthP50Ratio,
+      times,
+      entries,
+    );
+  }
+
+  check('manager-sync p99', `< ${TARGETS.managerSyncP99Ms} ms`, find('manager-sync')?.latency.p99Ms ?? null, (value) => value < TARGETS.managerSyncP99Ms, millis);
+  check(
+    'event-fanout commit-to-event p99',
+    `< ${TARGETS.commitToEventP99Ms} ms`,
+    find('event-fanout')?.latency.p99Ms ?? null,
+    (value) => value < TARGETS.commitToEventP99Ms,
+    millis,
+  );
+
+  const rssMb = rssSamples > 0 ? (rssPeakMib * BYTES_PER_MIB) / 1e6 : null;
+  check(
+    'service peak RSS',
+    `< ${TARGETS.rssPeakMb} MB`,
+    rssMb,
+    (value) => value < TARGETS.rssPeakMb,
+    (value) => `${value.toFixed(0)} MB`,
+    rssMb === null ? undefined : `${rssPeakMib.toFixed(0)} MiB, over the whole run`,
+  );
+  return checks;
+}
+
+export function formatTargets(checks: readonly TargetCheck[]): string {
+  return formatColumns(
+    ['issue-5 target', 'required', 'measured', 'met', 'note'],
+    checks.map((check) => [check.target, check.required, check.measured ?? '-', check.met === null ? 'not measured' : check.met ? 'yes' : 'NO', check.note ?? '']),
+    [4],
+  );
+}
