@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { adminRouter } from '../admin/admin-controller';
 import { consoleRouter } from '../console/console-controller';
 import type { Services } from '../services';
@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics';
 import { operatorRouter } from '../operator/operator-controller';
 import { walletRouter } from '../wallet/wallet-controller';
 import { reconciliationRouter } from '../reconciliation/reconciliation-controller';
+import { ValidationError } from '../shared/errors';
 import { bearerAuth } from './bearer-auth';
 import { apiErrorHandler, sendError } from './error-handler';
 import { openApiRouter } from './openapi';
@@ -28,6 +29,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestLog(logger, metrics));
+  app.use(decodablePath);
 
   app.get('/healthz', async (_req, res) => {
     const healthy = await deps.isHealthy().catch(() => false);
@@ -55,3 +57,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(apiErrorHandler(logger));
   return app;
 }
+
+/**
+ * Refuses a path that is not valid percent-encoding (`/admin/accounts/%zz`) before routing: the
+ * router would fail on decoding its parameters with a bare URIError, answered 500.
+ */
+const decodablePath: RequestHandler = (req, _res, next) => {
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    next(new ValidationError('the path is not valid percent-encoding'));
+    return;
+  }
+  next();
+};

@@ -77,3 +77,22 @@ describe('bodies that do not decompress', () => {
     expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: true });
   });
 });
+
+describe('paths that are not valid percent-encoding', () => {
+  it.each([['%zz'], ['%'], ['%E0%A4%A'], ['1%']])('answers 400 INVALID_REQUEST, not 500, for the login %j in an admin path', async (segment) => {
+    const invalid = { status: 400, body: { error: 'INVALID_REQUEST', message: expect.any(String) } };
+    await expectRefusedUnchanged(() => send('GET', `/admin/accounts/${segment}`, null, ADMIN), invalid);
+    await expectRefusedUnchanged(() => send('GET', `/admin/accounts/${segment}/transactions`, null, ADMIN), invalid);
+    await expectRefusedUnchanged(() => send('GET', `/admin/accounts/${segment}/statement`, null, ADMIN), invalid);
+    await expectRefusedUnchanged(() => send('PATCH', `/admin/accounts/${segment}`, '{"status":"disabled"}', ADMIN), invalid);
+  });
+
+  it('answers 400, not 500, for such a login in a console path', async () => {
+    const signIn = await send('POST', '/console/login', `key=${TEST_ADMIN_KEY}`, { 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(signIn.status).toBe(303);
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+    expect((await send('GET', `/console/accounts/${login}`, null, { Cookie: cookie })).status).toBe(200);
+    expect((await send('GET', '/console/accounts/%zz', null, { Cookie: cookie })).status).toBe(400);
+    expect((await send('GET', '/console/accounts/%E0%A4%A/statement', null, { Cookie: cookie })).status).toBe(400);
+  });
+});
