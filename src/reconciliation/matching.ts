@@ -53,6 +53,13 @@ export function compareRecords(external: ExternalRecord, ledger: LedgerRecord, d
   return withinDrift ? { ...base, outcome: 'matched' } : { ...base, outcome: 'amount_mismatch', detail: `differs by ${difference} minor units` };
 }
 
+/**
+ * Dates a file may carry: the matching period is derived from them (with a margin) and queried in
+ * PostgreSQL, so a date at the ends of JavaScript's range would make an invalid period.
+ */
+const EXTERNAL_DATE_MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+const EXTERNAL_DATE_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 /** Reads one CSV row (an object keyed by header) into an external record, or explains why not. */
 export function readExternalRow(row: Record<string, string | undefined>, columns: ColumnNames, line: number): ExternalRecord | string {
   const reference = row[columns.reference]?.trim();
@@ -70,5 +77,8 @@ export function readExternalRow(row: Record<string, string | undefined>, columns
   const dateText = row[columns.date]?.trim();
   const date = dateText ? new Date(dateText) : null;
   if (date && Number.isNaN(date.getTime())) return `line ${line}: date ${JSON.stringify(dateText)} is not a date`;
+  if (date && (date.getTime() < EXTERNAL_DATE_MIN_MS || date.getTime() > EXTERNAL_DATE_MAX_MS)) {
+    return `line ${line}: date ${JSON.stringify(dateText)} is not between 0001-01-01 and 9999-12-31`;
+  }
   return { reference, amountMinor: amountMinor < 0n ? -amountMinor : amountMinor, currency: currency.code, date, line };
 }

@@ -96,3 +96,22 @@ describe('paths that are not valid percent-encoding', () => {
     expect((await send('GET', '/console/accounts/%E0%A4%A/statement', null, { Cookie: cookie })).status).toBe(400);
   });
 });
+
+describe('matching files with dates at the ends of time', () => {
+  it.each([['-271821-04-20'], ['+275760-09-13'], ['-004713-11-24'], ['-271821-04-20T00:00:00Z']])(
+    'refuses a row dated %s as an unreadable row, not with a 500',
+    async (date) => {
+      const csv = `reference,amount,currency,date\nregression-ref-1,5,USD,2026-11-01\nfar,1,USD,${date}\n`;
+      const before = await stateSnapshot(target.sql);
+      const response = await send('POST', '/admin/reconciliation/match', csv, { 'Content-Type': 'text/csv', ...ADMIN });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ fileRows: 2, invalidRows: { count: 1, items: [expect.stringContaining('line 3')] }, counts: { matched: 1 } });
+      expect(await stateSnapshot(target.sql)).toEqual(before);
+    },
+  );
+
+  it('refuses a file whose only row is dated beyond year 9999 with 400, not 500', async () => {
+    const response = await send('POST', '/admin/reconciliation/match', 'reference,amount,currency,date\nx,1,USD,+275760-09-13\n', { 'Content-Type': 'text/csv', ...ADMIN });
+    expect({ status: response.status, body: response.body }).toEqual({ status: 400, body: { error: 'INVALID_REQUEST', message: expect.stringContaining('date') } });
+  });
+});
