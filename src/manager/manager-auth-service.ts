@@ -44,32 +44,28 @@ export class ManagerAuthService {
   /**
    * Checks a password; refuses (slowly) after too many failures for the login or the address.
    *
-   * The attempt is recorded as a failure before it is counted and before the password is checked,
-   * so that guesses sent all at once count against each other: the k-th attempt to be recorded sees
-   * at least k - 1 others, so no more than the limit are ever checked. An attempt refused by the limit
-   * or that succeeds is then forgotten.
+   * Attempts on one manager login, and from one address, are decided one after the other (advisory
+   * locks held while counting, checking and recording): guesses sent all at once each see the
+   * failures of those before them, so no more than the limit are ever checked, while correct logins
+   * sent at once all succeed.
    */
   async login(login: bigint, password: string, address: string): Promise<{ token: string; session: ManagerSession }> {
-    const attempt = await this.store.recordLoginFailure(login, address);
-    const failures = await this.store.recentLoginFailures(login, address, LOGIN_FAILURE_WINDOW_S);
-    if (failures.byLogin > LOGIN_FAILURES_PER_LOGIN_MAX || failures.byAddress > LOGIN_FAILURES_PER_ADDRESS_MAX) {
-      await this.store.forgetLoginFailure(attempt);
-      await this.delay(LOGIN_FAILURE_DELAY_MS);
-      throw new TooManyAttemptsError('too many failed logins; try again later');
-    }
-    const manager = await this.store.findManager(login);
-    const valid = await verifyPassword(password, manager?.passwordHash ?? (await dummyPasswordHash()));
-    if (!manager || !valid) {
-      await this.delay(LOGIN_FAILURE_DELAY_MS);
-      throw new UnauthenticatedError('Invalid login or password');
-    }
-    await this.store.forgetLoginFailure(attempt);
-    const token = newToken();
-    await this.store.insertSession(hashToken(token), login, MANAGER_SESSION_TTL_S);
-    return {
-      token,
-      session: { managerLogin: login, role: manager.role, expiresAt: new Date(Date.now() + MANAGER_SESSION_TTL_S * 1000) },
-    };
+    const outcome = await this.store.oneAttemptAtATime(login, address, async (store) => {
+      const failures = await store.recentLoginFailures(login, address, LOGIN_FAILURE_WINDOW_S);
+      if (failures.byLogin >= LOGIN_FAILURES_PER_LOGIN_MAX || failures.byAddress >= LOGIN_FAILURES_PER_ADDRESS_MAX) return 'throttled' as const;
+      const manager = await store.findManager(login);
+      const valid = await verifyPassword(password, manager?.passwordHash ?? (await dummyPasswordHash()));
+      if (!manager || !valid) {
+        await store.recordLoginFailure(login, address);
+        return 'failed' as const;
+      }
+      const token = newToken();
+      await store.insertSession(hashToken(token), login, MANAGER_SESSION_TTL_S);
+      return { token, session: { managerLogin: login, role: manager.role, expiresAt: new Date(Date.now() + MANAGER_SESSION_TTL_S * 1000) } };
+    });
+    if (typeof outcome === 'object') return outcome;
+    await this.delay(LOGIN_FAILURE_DELAY_MS);
+    throw outcome === 'throttled' ? new TooManyAttemptsError('too many failed logins; try again later') : new UnauthenticatedError('Invalid login or password');
   }
 
   /** The session of a token (`__token`), from a short per-instance cache or the database. */

@@ -44,15 +44,20 @@ export class ManagerStore {
     return row ? { managerLogin: BigInt(row.manager_login), role: row.role as ManagerRole, expiresAt: row.expires_at as Date } : undefined;
   }
 
-  /** Records a failed login (or an attempt not yet decided); returns its id. */
-  async recordLoginFailure(login: bigint | null, address: string): Promise<string> {
-    const rows = await this.db('manager_login_failures').insert({ login: login?.toString() ?? null, address }).returning('id');
-    return String(rows[0]!.id);
+  async recordLoginFailure(login: bigint | null, address: string): Promise<void> {
+    await this.db('manager_login_failures').insert({ login: login?.toString() ?? null, address });
   }
 
-  /** Removes a recorded attempt that turned out not to be a failure. */
-  async forgetLoginFailure(id: string): Promise<void> {
-    await this.db('manager_login_failures').where({ id }).delete();
+  /**
+   * Runs `decide` in one transaction holding the advisory locks of this manager login and of this
+   * address (in a fixed order: no deadlock), with a store bound to that transaction.
+   */
+  oneAttemptAtATime<T>(login: bigint, address: string, decide: (store: ManagerStore) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (trx) => {
+      const keys = [`manager-login:${login}`, `manager-address:${address}`].sort();
+      for (const key of keys) await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+      return decide(new ManagerStore(trx));
+    });
   }
 
   /** Failed logins within the window, for this login and for this address. */

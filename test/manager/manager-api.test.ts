@@ -272,6 +272,15 @@ describe('trade:event stream', () => {
 });
 
 describe('login throttling', () => {
+  it('lets ten correct logins of one manager sent at once all succeed', async () => {
+    const login = api.takeLogin() + 500_000;
+    await api.admin('POST', '/admin/managers', { login, password: MANAGER_PASSWORD, role: 'SESSION_DEALER' });
+    const connections = await Promise.all(Array.from({ length: 10 }, () => ManagerClient.connect(target.service.managerPort)));
+    clients.push(...connections);
+    const answers = await Promise.all(connections.map((client) => client.command('Login', { login, password: MANAGER_PASSWORD })));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+  });
+
   it('refuses even the right password after five failures for one login', async () => {
     const login = api.takeLogin() + 500_000;
     await api.admin('POST', '/admin/managers', { login, password: MANAGER_PASSWORD, role: 'SESSION_MANAGER' });
