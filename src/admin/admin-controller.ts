@@ -77,9 +77,8 @@ export function adminRouter(deps: AdminControllerDeps): Router {
 
   router.post('/balance', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(balanceSchema, req.body);
-    const account = await deps.accounts.get(body.accountId);
     const kind = ADMIN_OPERATIONS[body.operation];
-    const amountMinor = parseMinorUnits(body.amount, requireCurrency(account.currency).scale);
+    const amountMinor = parseMinorUnits(body.amount, requireCurrency(await deps.accounts.currencyOf(body.accountId)).scale);
     await deps.balanceOperations.apply({
       login: body.accountId,
       kind,

@@ -84,9 +84,13 @@ export class BalanceOperationStore {
     private readonly onEventsCommitted: () => void = () => undefined,
   ) {}
 
-  async reserveOrderNo(): Promise<bigint> {
-    const { rows } = await this.db.raw<{ rows: { order_no: string }[] }>(`SELECT nextval('order_numbers') AS order_no`);
-    return BigInt(rows[0]!.order_no);
+  /** Takes `count` order numbers from the sequence in one round trip. */
+  async reserveOrderNumbers(count: number): Promise<bigint[]> {
+    const { rows } = await this.db.raw<{ rows: { order_no: string }[] }>(
+      `SELECT nextval('order_numbers') AS order_no FROM generate_series(1, ?)`,
+      [count],
+    );
+    return rows.map((row) => BigInt(row.order_no));
   }
 
   async apply(params: ApplyParams): Promise<ApplyResult> {

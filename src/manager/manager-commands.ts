@@ -125,8 +125,7 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
   const handler: CommandHandler = async (data, context) => {
     if (!canMoveMoney(context.session)) throw new ForbiddenError('insufficient permissions');
     const body = parseWith(schema, data);
-    const account = await deps.accounts.get(body.login);
-    const scale = requireCurrency(account.currency).scale;
+    const scale = requireCurrency(await deps.accounts.currencyOf(body.login)).scale;
     const amountMinor = parseMinorUnits(body.amount, scale);
     if (kind.direction === 1 ? amountMinor <= 0n : amountMinor >= 0n) {
       throw new ValidationError(`amount must be ${kind.direction === 1 ? 'positive' : 'negative'} for ${family}`);
