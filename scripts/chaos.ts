@@ -36,7 +36,15 @@ const options = new Command('chaos')
   .parse()
   .opts<{ duration: number; instances: number; workers: number; accounts: number; killEvery: number; postgresRestartEvery: number; resolve: number; syncTimeout: number; json?: boolean }>();
 
+/** Beyond the workload and the resolution window, a run that has not finished is hung: say so and stop. */
+const WATCHDOG_MARGIN_MS = 5 * 60_000;
+
 async function main(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    console.error('chaos: the run did not finish in time (hung); stopping');
+    process.exit(2);
+  }, options.duration + options.resolve + WATCHDOG_MARGIN_MS);
+  watchdog.unref();
   const report = await runChaos({
     durationMs: options.duration,
     instances: options.instances,

@@ -14,6 +14,8 @@ const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** A fresh instance must answer /healthz within this time (migrations are already applied). */
 const INSTANCE_READY_TIMEOUT_MS = 60_000;
 const READY_POLL_MS = 100;
+/** SIGKILL takes effect at once; this only bounds the wait for the exit event. */
+const KILL_WAIT_MS = 5_000;
 const DATABASE = 'wallet_chaos';
 
 export const CHAOS_CREDENTIALS = {
@@ -73,10 +75,10 @@ export class ChaosCluster {
   async killInstance(instance: Instance): Promise<void> {
     instance.up = false;
     const child = instance.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
-    await exited;
+    await Promise.race([exited, sleep(KILL_WAIT_MS)]);
   }
 
   async startInstance(instance: Instance, syncTimeoutMs = this.syncTimeoutMs): Promise<void> {
@@ -101,7 +103,11 @@ export class ChaosCluster {
     const deadline = Date.now() + INSTANCE_READY_TIMEOUT_MS;
     while (!(await this.healthy(instance))) {
       if (child.exitCode !== null) throw new Error(`instance ${instance.index} exited with ${child.exitCode} while starting`);
-      if (Date.now() > deadline) throw new Error(`instance ${instance.index} did not become healthy`);
+      if (Date.now() > deadline) {
+        // Never leave a half-started process holding the ports of the next attempt.
+        await this.killInstance(instance);
+        throw new Error(`instance ${instance.index} did not become healthy`);
+      }
       await sleep(READY_POLL_MS);
     }
     instance.up = true;

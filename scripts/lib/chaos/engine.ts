@@ -35,6 +35,8 @@ export interface ChaosReport {
   violations: string[];
 }
 
+/** An instance that cannot start again within this time fails the run. */
+const RESTART_DEADLINE_MS = 120_000;
 const MANAGER_LOGIN = 77_001;
 const MANAGER_PASSWORD = 'chaos-manager-password';
 const FIRST_LOGIN = 100_001;
@@ -124,7 +126,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(Array.from({ length: options.workers }, worker));
     await injector;
     // Every fault is over: bring everything up so that the uncertain requests can resolve.
-    for (const instance of cluster.instances) if (!instance.up) await restart(cluster, instance);
+    for (const instance of cluster.instances) if (!instance.up) await restart(cluster, instance, options.log);
     await Promise.all(ops.filter((op) => op.outcome === 'pending').map((op) => settle(op)));
     clients.close();
 
@@ -199,13 +201,16 @@ async function managerSession(instance: Instance): Promise<string> {
   }
 }
 
-async function restart(cluster: ChaosCluster, instance: Instance): Promise<void> {
-  for (let attempt = 0; ; attempt += 1) {
+/** Starts an instance again, retrying while PostgreSQL is itself restarting; bounded in time. */
+async function restart(cluster: ChaosCluster, instance: Instance, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + RESTART_DEADLINE_MS;
+  for (;;) {
     try {
       await cluster.startInstance(instance);
       return;
     } catch (error) {
-      if (attempt >= 20) throw error;
+      log(`instance ${instance.index} did not start (${(error as Error).message}); retrying`);
+      if (Date.now() > deadline) throw error;
       await sleep(500);
     }
   }
@@ -225,7 +230,7 @@ async function injectFaults(cluster: ChaosCluster, options: ChaosOptions, until:
       await cluster.killInstance(victim);
       faults.instanceKills += 1;
       await sleep(200 + Math.random() * 1000);
-      await restart(cluster, victim);
+      await restart(cluster, victim, options.log);
     }
   };
   const postgresRestarts = async () => {
