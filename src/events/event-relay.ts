@@ -19,8 +19,10 @@ export type EventListener = (event: StoredEvent) => void;
  *
  * Ids are taken while the account row is locked, so per account the id order is the commit order.
  * Across accounts a lower id may commit later than a higher one; the relay therefore remembers the
- * transactions that were in progress at its last read (the snapshot's xip list) and reads their
- * events when they commit, even below its cursor. An event is never skipped and never repeated.
+ * transactions that were in progress at its last read (the snapshot's xip list, and every xid at or
+ * above its xmax: a transaction with an xid above the latest completed one is in progress without
+ * being listed) and reads their events when they commit, even below its cursor. An event is never
+ * skipped and never repeated.
  *
  * Wake-ups: a local commit (`committed()`), a NOTIFY from another instance, or the poll timer. The
  * relay only reads while someone listens; a new listener starts from "now".
@@ -29,6 +31,7 @@ export class EventRelay {
   private readonly listeners = new Set<EventListener>();
   private cursor = 0n;
   private pendingTxids: string[] = [];
+  private pendingFrom: string | null = null;
   private starting: Promise<void> | undefined;
   private draining = false;
   private drainAgain = false;
@@ -89,6 +92,7 @@ export class EventRelay {
       const start = await this.store.startingPoint();
       this.cursor = start.cursor;
       this.pendingTxids = start.pendingTxids;
+      this.pendingFrom = start.pendingFrom;
       clearInterval(this.pollTimer);
       this.pollTimer = setInterval(() => void this.drain(), EVENT_POLL_INTERVAL_MS);
       this.pollTimer.unref();
@@ -107,9 +111,10 @@ export class EventRelay {
       let full = true;
       while ((full || this.drainAgain) && this.listeners.size > 0 && !this.stopped) {
         this.drainAgain = false;
-        const batch = await this.store.readAfter(this.cursor, this.pendingTxids, EVENT_BATCH_SIZE_MAX);
+        const batch = await this.store.readAfter(this.cursor, this.pendingTxids, this.pendingFrom, EVENT_BATCH_SIZE_MAX);
         this.cursor = batch.cursor;
         this.pendingTxids = batch.pendingTxids;
+        this.pendingFrom = batch.pendingFrom;
         full = batch.full;
         for (const event of batch.events) this.dispatch(event);
       }

@@ -18,12 +18,19 @@ export interface EventBatch {
   cursor: bigint;
   /** Transactions in progress at the batch's snapshot: they may still commit events below the cursor. */
   pendingTxids: string[];
+  /**
+   * The snapshot's xmax: a transaction at or above it may be in progress without being listed in
+   * `pendingTxids` (xmax is the latest completed xid + 1, not the next xid to be assigned), so it
+   * may still commit events below the cursor too.
+   */
+  pendingFrom: string;
   /** True when the batch was cut at the limit: more rows wait above the cursor. */
   full: boolean;
 }
 
 interface EventRow {
   xip: string[];
+  xmax: string;
   id: string | null;
   channel: string;
   type: string;
@@ -39,31 +46,34 @@ export class EventStore {
   constructor(private readonly db: Database) {}
 
   /** Where a new reader starts: the newest id, and the transactions that might still add below it. */
-  async startingPoint(): Promise<{ cursor: bigint; pendingTxids: string[] }> {
-    const { rows } = await this.db.raw<{ rows: { cursor: string; xip: string[] }[] }>(
-      `SELECT coalesce(max(id), 0) AS cursor, array(SELECT pg_snapshot_xip(pg_current_snapshot())::text) AS xip
+  async startingPoint(): Promise<{ cursor: bigint; pendingTxids: string[]; pendingFrom: string }> {
+    const { rows } = await this.db.raw<{ rows: { cursor: string; xip: string[]; xmax: string }[] }>(
+      `SELECT coalesce(max(id), 0) AS cursor, array(SELECT pg_snapshot_xip(pg_current_snapshot())::text) AS xip,
+              pg_snapshot_xmax(pg_current_snapshot())::text AS xmax
          FROM events`,
     );
-    return { cursor: BigInt(rows[0]!.cursor), pendingTxids: rows[0]!.xip };
+    return { cursor: BigInt(rows[0]!.cursor), pendingTxids: rows[0]!.xip, pendingFrom: rows[0]!.xmax };
   }
 
   /**
    * Events above the cursor (at most `limit`), plus the events of transactions that were pending at
-   * the previous read and have committed since (they may sit below the cursor), in id order.
+   * the previous read (listed, or at or above its xmax) and have committed since (they may sit below
+   * the cursor), in id order.
    */
-  async readAfter(cursor: bigint, pendingTxids: readonly string[], limit: number): Promise<EventBatch> {
+  async readAfter(cursor: bigint, pendingTxids: readonly string[], pendingFrom: string | null, limit: number): Promise<EventBatch> {
     const { rows } = await this.db.raw<{ rows: EventRow[] }>(
-      `SELECT s.xip, e.id, e.channel, e.type, e.login, e.order_no, e.payload::text AS payload, e.created_at, e.late
-         FROM (SELECT array(SELECT pg_snapshot_xip(pg_current_snapshot())::text) AS xip) s
+      `SELECT s.xip, s.xmax, e.id, e.channel, e.type, e.login, e.order_no, e.payload::text AS payload, e.created_at, e.late
+         FROM (SELECT array(SELECT pg_snapshot_xip(pg_current_snapshot())::text) AS xip,
+                      pg_snapshot_xmax(pg_current_snapshot())::text AS xmax) s
          LEFT JOIN LATERAL (
            (SELECT id, channel, type, login, order_no, payload, created_at, false AS late
               FROM events WHERE id > ? ORDER BY id LIMIT ?)
            UNION ALL
            (SELECT id, channel, type, login, order_no, payload, created_at, true AS late
-              FROM events WHERE txid = ANY (?::xid8[]) AND id <= ?)
+              FROM events WHERE (txid = ANY (?::xid8[]) OR txid >= ?::xid8) AND id <= ?)
          ) e ON true
         ORDER BY e.id`,
-      bindings([cursor, limit, pendingTxids, cursor]),
+      bindings([cursor, limit, pendingTxids, pendingFrom, cursor]),
     );
     let next = cursor;
     let fresh = 0;
@@ -85,6 +95,6 @@ export class EventStore {
         createdAt: row.created_at,
       });
     }
-    return { events, cursor: next, pendingTxids: rows[0]?.xip ?? [], full: fresh >= limit };
+    return { events, cursor: next, pendingTxids: rows[0]?.xip ?? [], pendingFrom: rows[0]!.xmax, full: fresh >= limit };
   }
 }

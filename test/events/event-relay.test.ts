@@ -55,6 +55,36 @@ describe('event relay', () => {
     stop();
   });
 
+  it('delivers a late event of a transaction in progress above the snapshot xmax (not in its xip list)', async () => {
+    // Woken by its poll only: relay.committed() would NOTIFY, and that NOTIFY's own xid, completing,
+    // would raise the xmax of the relay's next snapshot above the transaction under test.
+    const seen: StoredEvent[] = [];
+    const stop = await relay.listen((event) => seen.push(event));
+    const first = await sql.connect();
+    const second = await sql.connect();
+    try {
+      await first.query('BEGIN');
+      await first.query('SELECT pg_current_xact_id()');
+      await second.query('BEGIN');
+      await second.query('SELECT pg_current_xact_id()'); // a higher xid than the first's
+      await insertEvent(second, 1, 300); // takes the lower id, commits last
+      await insertEvent(first, 2, 301);
+      // The latest completed xid is now the first's: the second is in progress above the xmax of the
+      // relay's next snapshot, which therefore does not list it among the transactions in progress.
+      await first.query('COMMIT');
+      await eventually(() => seen.some((event) => event.orderNo === 301n));
+      await second.query('COMMIT');
+      await eventually(() => seen.some((event) => event.orderNo === 300n));
+      await insertEvent(sql, 2, 302);
+      await eventually(() => seen.some((event) => event.orderNo === 302n));
+      expect(seen.map((event) => event.orderNo)).toEqual([301n, 300n, 302n]);
+    } finally {
+      first.release();
+      second.release();
+      stop();
+    }
+  });
+
   it('never delivers events of a rolled-back transaction, and starts a new listener from now', async () => {
     await insertEvent(sql, 1, 200); // before the listener: not delivered
     const seen: StoredEvent[] = [];
