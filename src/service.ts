@@ -72,7 +72,20 @@ export async function startService(config: Config, databaseUrl: string, logger: 
       return true;
     },
   });
-  const server = http.createServer({ connectionsCheckingInterval: HTTP_TIMEOUTS_CHECK_INTERVAL_MS }, app);
+  const inFlight = new Set<http.ServerResponse>();
+  const server = http.createServer({ connectionsCheckingInterval: HTTP_TIMEOUTS_CHECK_INTERVAL_MS }, (req, res) => {
+    if (stopping) {
+      refuseWhileStopping(req, res);
+      return;
+    }
+    inFlight.add(res);
+    metrics.httpInFlight.set(inFlight.size);
+    res.once('close', () => {
+      inFlight.delete(res);
+      metrics.httpInFlight.set(inFlight.size);
+    });
+    app(req, res);
+  });
   server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
   server.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
@@ -105,11 +118,22 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     async stop() {
       if (stopping) return;
       stopping = true;
+      // A keep-alive connection closes once its request in flight is answered; a request arriving
+      // meanwhile on such a connection is new work and is refused (refuseWhileStopping).
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       await Promise.all([closeHttpServer(server), manager.stop(config.managerSyncTimeoutMs + SHUTDOWN_GRACE_MS)]);
       await Promise.all([services.events.stop(), maintenance.stop()]);
       await db.destroy();
     },
   };
+}
+
+/** 503 (retry elsewhere; nothing was done) on a keep-alive connection's request after a stop began, then close. */
+function refuseWhileStopping(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const wallet = req.url?.startsWith('/wallet/') ?? false;
+  const message = 'the server is stopping; retry';
+  res.writeHead(503, { 'Content-Type': 'application/json', Connection: 'close' });
+  res.end(JSON.stringify(wallet ? { status: 'Unavailable', message } : { error: 'UNAVAILABLE', message }));
 }
 
 async function closeHttpServer(server: http.Server): Promise<void> {

@@ -26,6 +26,11 @@ export class Metrics {
     buckets: LATENCY_BUCKETS_S,
     registers: [this.registry],
   });
+  readonly httpInFlight = new Gauge({
+    name: 'wallet_http_requests_in_flight',
+    help: 'HTTP requests received and not yet answered',
+    registers: [this.registry],
+  });
   readonly walletOutcomes = new Counter({
     name: 'wallet_api_outcomes_total',
     help: 'Wallet API answers by action and platform status',

@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
+import { WalletClient } from '../../src/clients/wallet-client';
+import { TestApi } from '../support/api';
+import { createTestDatabase } from '../support/database';
+import { MANAGER_PASSWORD } from '../support/manager';
+import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, ledgerDiscrepancies, type TestService } from '../support/test-service';
+import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById, waitUntil } from './support';
+
+/**
+ * The real process: `tsx src/main.ts` on a test database gets SIGTERM while wallet requests and
+ * Sync commands are in flight (held by row locks for a moment), answers them, and exits 0.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const TRADE_TYPE = 'sigterm';
+
+let database: { url: string; drop: () => Promise<void> };
+let sql: pg.Pool;
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  sql = new pg.Pool({ connectionString: database.url, max: 4 });
+});
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await sql.end();
+  await database.drop();
+});
+
+/** Starts the service as `npm start` would run it; resolves with its ports once it prints them. */
+function startChild(): Promise<{ httpPort: number; managerPort: number; exited: Promise<number | null>; output: () => string }> {
+  const spawned = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MANAGER_PORT: '0',
+      WALLET_SECRETS: TEST_WALLET_SECRET,
+      OPERATOR_API_KEY: TEST_OPERATOR_KEY,
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = spawned;
+  let output = '';
+  spawned.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  spawned.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => spawned.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the service did not start:\n${output}`)), 30_000);
+    const check = () => {
+      const http = /Wallet service listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      const manager = /Manager TCP API listening on 127\.0\.0\.1:(\d+)/.exec(output);
+      if (http && manager) {
+        clearTimeout(timer);
+        resolve({ httpPort: Number(http[1]), managerPort: Number(manager[1]), exited, output: () => output });
+      }
+    };
+    spawned.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the service exited with ${code} before it listened:\n${output}`));
+    });
+  });
+}
+
+it('answers what is in flight after SIGTERM, then exits 0, with every acknowledged operation in the ledger once', async () => {
+  const service = await startChild();
+  const baseUrl = `http://127.0.0.1:${service.httpPort}`;
+  const api = new TestApi({ baseUrl } as TestService);
+  const wallet = new WalletClient(baseUrl, TEST_WALLET_SECRET, 'v2', 32);
+  const players: Array<{ login: number; token: string }> = [];
+  for (let index = 0; index < 4; index += 1) players.push(await api.player('100.00'));
+  const managerLogin = api.takeLogin() + 500_000;
+  expect((await api.admin('POST', '/admin/managers', { login: managerLogin, password: MANAGER_PASSWORD, role: 'SESSION_MANAGER' })).status).toBe(201);
+  const manager = await ManagerClient.connect(service.managerPort);
+  expect(await manager.login(managerLogin, MANAGER_PASSWORD)).toMatchObject({ status: 200 });
+  await Promise.all(Array.from({ length: 20 }, () => wallet.http.request('GET', '/healthz', null))); // open the connections first
+
+  const locks = await holdAccountLocks(sql, players.map((player) => player.login));
+  let trades: Promise<{ id: string; login: number; outcome: Awaited<ReturnType<typeof settle<{ status: number; body: unknown }>>> }>[];
+  let syncs: Promise<{ login: number; answer: Awaited<ReturnType<typeof settle<ManagerAnswer>>> }>[];
+  try {
+    trades = Array.from({ length: 20 }, async (_, index) => {
+      const player = players[index % players.length]!;
+      const id = `t-${index}`;
+      const fields = { token: player.token, currency: 'USD', amount: '1', externalTradeType: TRADE_TYPE, externalTradeId: id };
+      return { id, login: player.login, outcome: await settle(wallet.send('opentrade', fields)) };
+    });
+    syncs = Array.from({ length: 8 }, async (_, index) => {
+      const login = players[index % players.length]!.login;
+      return { login, answer: await settle(manager.command('BalanceInSync', { login, amount: 2, referenceId: `sigterm-${index}` })) };
+    });
+    const metric = async (name: string) => {
+      const text = (await api.http.request('GET', '/metrics', null)).text;
+      return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? -1);
+    };
+    await waitUntil(async () => (await metric('wallet_sync_waiters')) === 8, 10_000, 'sync waiters');
+    await waitUntil(async () => (await lockWaiters(sql)) >= 2, 10_000, 'wallet lanes blocked');
+    // 20 trades plus the /metrics request asking
+    await waitUntil(async () => (await metric('wallet_http_requests_in_flight')) === 21, 10_000, 'trades received');
+  } catch (error) {
+    await locks.release();
+    throw error;
+  }
+
+  child!.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await locks.release();
+  let exitTimer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([service.exited, new Promise((resolve) => (exitTimer = setTimeout(() => resolve('still running'), 30_000)))]);
+  clearTimeout(exitTimer);
+  expect({ code, output: code === 0 ? '' : service.output() }).toEqual({ code: 0, output: '' });
+  expect(service.output()).toMatch(/"msg":"stopped"/);
+
+  const tradeOutcomes = await Promise.all(trades);
+  const syncOutcomes = await Promise.all(syncs);
+  wallet.close();
+  api.close();
+  await manager.close();
+
+  for (const { id, outcome } of tradeOutcomes) {
+    expect({ id, status: outcome.ok ? outcome.value.status : outcome.error, body: outcome.ok ? outcome.value.body : undefined }).toEqual({
+      id,
+      status: 200,
+      body: { status: 'Ok', balance: expect.any(String), currency: 'USD' },
+    });
+  }
+  for (const { answer } of syncOutcomes) expect(answer.ok && answer.value.status).toBe(200);
+
+  const stored = await tradesById(sql, TRADE_TYPE);
+  const entries = await tradeEntriesByKey(sql, TRADE_TYPE);
+  expect(stored.size).toBe(20);
+  for (const { id, login } of tradeOutcomes) {
+    expect({ id, trade: stored.get(id), entries: entries.get(`${TRADE_TYPE}:${id}`) }).toEqual({ id, trade: { login: String(login), state: 'open', stake: '100' }, entries: 1 });
+  }
+  for (const player of players) {
+    const { rows } = await sql.query(`SELECT balance_minor::text AS balance, held_minor::text AS held FROM accounts WHERE login = $1`, [player.login]);
+    // 100.00 deposited, 5 stakes of 1.00 held, 2 Sync deposits of 2.00
+    expect(rows[0]).toEqual({ balance: String(10000 - 500 + 400), held: '500' });
+  }
+  expect(await ledgerDiscrepancies(sql)).toEqual([]);
+}, 90_000);
