@@ -293,9 +293,10 @@ async function exactlyOnce(client: import('pg').Client, ops: Op[]): Promise<stri
   );
   const tradeCount = new Map(tradeEntries.map((row) => [`${row.key}|${row.operation}`, row.n]));
   const { rows: records } = await client.query<{ key: string; n: number; entries: number }>(
-    `SELECT r.reference_id AS key, count(*)::int AS n,
-            (SELECT count(*)::int FROM journal_entries e WHERE e.idempotency_key = r.reference_id) AS entries
-       FROM finance_records r WHERE r.reference_id LIKE 'k%' GROUP BY r.reference_id`,
+    `WITH entries AS (SELECT idempotency_key AS key, count(*) AS n FROM journal_entries WHERE idempotency_key LIKE 'k%' GROUP BY 1)
+     SELECT r.reference_id AS key, count(*)::int AS n, coalesce(max(e.n), 0)::int AS entries
+       FROM finance_records r LEFT JOIN entries e ON e.key = r.reference_id
+      WHERE r.reference_id LIKE 'k%' GROUP BY r.reference_id`,
   );
   const recordCount = new Map(records.map((row) => [row.key, row]));
   for (const op of ops) {
