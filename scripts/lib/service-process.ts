@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
+import { serviceStartCommand } from './start-command';
 
 /** Migrations, SQL definitions and tsx's first compile happen before the service listens. */
 const SERVICE_START_TIMEOUT_MS = 90_000;
@@ -51,7 +51,8 @@ export interface ServiceProcess {
 }
 
 export async function launchService(options: ServiceLaunchOptions): Promise<ServiceProcess> {
-  const child = spawn(path.join(options.projectRoot, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+  const start = serviceStartCommand(options.projectRoot);
+  const child = spawn(start.command, start.args, {
     cwd: options.projectRoot,
     env: serviceEnv(options),
     stdio: ['ignore', 'pipe', 'pipe'],

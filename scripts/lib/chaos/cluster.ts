@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { findFreePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../../src/db/embedded-postgres';
+import { serviceStartCommand } from '../start-command';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** A fresh instance must answer /healthz within this time (migrations are already applied). */
@@ -82,7 +83,8 @@ export class ChaosCluster {
   }
 
   async startInstance(instance: Instance, syncTimeoutMs = this.syncTimeoutMs): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const start = serviceStartCommand(PROJECT_ROOT);
+    const child = spawn(start.command, start.args, {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,
