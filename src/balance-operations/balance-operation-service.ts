@@ -101,12 +101,6 @@ export class BalanceOperationService {
     return this.toResult(request, result);
   }
 
-  async getRecord(orderNo: bigint): Promise<FinanceRecord> {
-    const record = await this.store.findRecord(orderNo);
-    if (!record) throw new RecordNotFoundError(`order ${orderNo} does not exist`, { order: orderNo.toString() });
-    return record;
-  }
-
   findRecord(orderNo: bigint): Promise<FinanceRecord | undefined> {
     return this.store.findRecord(orderNo);
   }
