@@ -29,6 +29,8 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 export interface ServiceOptions {
   /** How long a manager connection may stay without logging in (default UNAUTHENTICATED_IDLE_TIMEOUT_MS). */
   managerLoginTimeoutMs?: number;
+  /** How long an HTTP request may take to arrive, headers and body (default HTTP_REQUEST_TIMEOUT_MS). */
+  httpRequestTimeoutMs?: number;
 }
 
 export interface RunningService {
@@ -86,8 +88,11 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     });
     app(req, res);
   });
-  server.headersTimeout = HTTP_HEADERS_TIMEOUT_MS;
-  server.requestTimeout = HTTP_REQUEST_TIMEOUT_MS;
+  const requestTimeoutMs = options.httpRequestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
+  // Node enforces a slow body's request timeout only when the headers timeout is not longer
+  // (its constructor refuses such options; the properties are not checked).
+  server.headersTimeout = Math.min(HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs);
+  server.requestTimeout = requestTimeoutMs;
   server.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,19 +1,22 @@
 import net from 'node:net';
 import { ManagerClient } from '../../src/clients/manager-client';
-import { HTTP_HEADERS_TIMEOUT_MS } from '../../src/service';
+import { HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS } from '../../src/service';
 import { TestApi } from '../support/api';
 import { managerClient, MANAGER_PASSWORD } from '../support/manager';
 import { ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';
 
 /**
  * Slow-loris clients: connections that trickle bytes to hold a server slot forever. The HTTP server
- * must close a request whose headers are not complete within its headers timeout, and the manager
+ * must close a request whose headers are not complete within its headers timeout, or whose body is
+ * not complete within its request timeout, and the manager
  * TCP server a connection that has not logged in within its login timeout, however busy the client
  * keeps it; other clients are served meanwhile.
  */
 
 /** The manager login timeout of this file's service (production: 30 s). */
 const LOGIN_TIMEOUT_MS = 1000;
+/** The HTTP request timeout of the service of the slow-body test (production: HTTP_REQUEST_TIMEOUT_MS). */
+const REQUEST_TIMEOUT_MS = 2000;
 /** How late after a deadline a connection may still be closed: a bound for the waits, not a measurement. */
 const MARGIN_MS = 3000;
 
@@ -107,6 +110,38 @@ describe('HTTP', () => {
       expect(client.received()).toMatch(/^(|HTTP\/1\.1 408 [^]*)$/);
     }
     expect(await api.account(login)).toMatchObject({ balance: '100.00', held: '0.00' });
+  }, 30_000);
+
+  it(`closes connections whose body trickles in after complete headers past the request timeout (${HTTP_REQUEST_TIMEOUT_MS} ms in production), moving nothing`, async () => {
+    const slowBodies = await startTestService({}, undefined, { httpRequestTimeoutMs: REQUEST_TIMEOUT_MS });
+    const slowApi = new TestApi(slowBodies);
+    try {
+      const { login } = await slowApi.player('100.00');
+      // a complete admin deposit, except that its body arrives one byte every 200 ms
+      const body = JSON.stringify({ accountId: login, operation: 'add', amount: '5.00', comment: 'slow body', referenceId: 'slow-body-1' });
+      const headers = [
+        'POST /admin/balance HTTP/1.1',
+        'Host: 127.0.0.1',
+        `Authorization: Bearer ${slowBodies.config.adminApiKey}`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+      ].join('\r\n');
+      const loris = await Promise.all(
+        Array.from({ length: 10 }, () => slowClient(slowBodies.service.httpPort, `${headers}\r\n\r\n`, body, 200)),
+      );
+      // the whole body would take body.length * 200 ms, far beyond the timeout; others are served meanwhile
+      expect(Buffer.byteLength(body) * 200).toBeGreaterThan(REQUEST_TIMEOUT_MS + MARGIN_MS);
+      expect((await slowApi.account(login)).balance).toBe('100.00');
+
+      const closed = await Promise.all(loris.map((client) => client.closedWithin(REQUEST_TIMEOUT_MS + MARGIN_MS)));
+      expect(closed).toEqual(Array(loris.length).fill(true));
+      for (const client of loris) expect(client.received()).toMatch(/^(|HTTP\/1\.1 408 [^]*)$/);
+      expect(await slowApi.account(login)).toMatchObject({ balance: '100.00', held: '0.00' });
+      expect(await ledgerDiscrepancies(slowBodies.sql)).toEqual([]);
+    } finally {
+      slowApi.close();
+      await slowBodies.stop();
+    }
   }, 30_000);
 });
 
