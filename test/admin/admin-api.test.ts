@@ -1,22 +1,12 @@
-import { TestApi } from '../support/api';
+import { TestApi, useTestService } from '../support/api';
 import { bucketsOf, stateSnapshot } from '../support/probes';
-import { ledgerDiscrepancies, startTestService, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from '../support/test-service';
+import { TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from '../support/test-service';
 
 let target: TestService;
 let api: TestApi;
 let tradeSeq = 0;
 
-beforeAll(async () => {
-  target = await startTestService();
-  api = new TestApi(target);
-});
-afterEach(async () => {
-  expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
-});
-afterAll(async () => {
-  api.close();
-  await target.stop();
-});
+useTestService((started) => ({ target, api } = started));
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

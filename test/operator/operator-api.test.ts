@@ -1,21 +1,11 @@
-import { TestApi } from '../support/api';
+import { TestApi, useTestService } from '../support/api';
 import { stateSnapshot } from '../support/probes';
-import { ledgerDiscrepancies, startTestService, TEST_WALLET_SECRET, type TestService } from '../support/test-service';
+import { TEST_WALLET_SECRET, type TestService } from '../support/test-service';
 
 let target: TestService;
 let api: TestApi;
 
-beforeAll(async () => {
-  target = await startTestService();
-  api = new TestApi(target);
-});
-afterEach(async () => {
-  expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
-});
-afterAll(async () => {
-  api.close();
-  await target.stop();
-});
+useTestService((started) => ({ target, api } = started));
 
 const FIVE_MINUTES_MS = 5 * 60 * 1000;
 

@@ -1,6 +1,6 @@
 import { HttpJsonClient, type HttpJsonResponse } from '../../src/clients/http-json';
 import { WalletClient } from '../../src/clients/wallet-client';
-import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from './test-service';
+import { ledgerDiscrepancies, startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from './test-service';
 
 /** Clients of a test service's HTTP APIs with the test credentials, plus common set-up steps. */
 export class TestApi {
@@ -72,4 +72,26 @@ export class TestApi {
     this.http.close();
     this.wallet.close();
   }
+}
+
+/**
+ * The usual hooks of a test file: one service for the file and its TestApi, handed to `started`
+ * (`useTestService((started) => ({ target, api } = started))`), the ledger invariants checked
+ * after every test, and everything stopped at the end.
+ */
+export function useTestService(started: (context: { target: TestService; api: TestApi }) => void): void {
+  let target: TestService | undefined;
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    target = await startTestService();
+    api = new TestApi(target);
+    started({ target, api });
+  });
+  afterEach(async () => {
+    expect(await ledgerDiscrepancies(target!.sql)).toEqual([]);
+  });
+  afterAll(async () => {
+    api?.close();
+    await target?.stop();
+  });
 }

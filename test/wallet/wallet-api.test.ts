@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { WalletClient } from '../../src/clients/wallet-client';
 import { signV2 } from '../../src/wallet/wallet-signature';
-import { TestApi } from '../support/api';
-import { ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';
+import { TestApi, useTestService } from '../support/api';
+import type { TestService } from '../support/test-service';
 
 let target: TestService;
 let api: TestApi;
 let tradeSeq = 0;
 
-beforeAll(async () => {
-  target = await startTestService();
-  api = new TestApi(target);
-});
-afterEach(async () => {
-  expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
-});
-afterAll(async () => {
-  api.close();
-  await target.stop();
-});
+useTestService((started) => ({ target, api } = started));
 
 function tradeKey() {
   tradeSeq += 1;

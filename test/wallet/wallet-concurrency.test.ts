@@ -1,20 +1,10 @@
-import { TestApi } from '../support/api';
-import { ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';
+import { TestApi, useTestService } from '../support/api';
+import type { TestService } from '../support/test-service';
 
 let target: TestService;
 let api: TestApi;
 
-beforeAll(async () => {
-  target = await startTestService();
-  api = new TestApi(target);
-});
-afterEach(async () => {
-  expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
-});
-afterAll(async () => {
-  api.close();
-  await target.stop();
-});
+useTestService((started) => ({ target, api } = started));
 
 describe('concurrent requests on one account', () => {
   it('accepts exactly as many of 50 concurrent opentrades as the balance covers', async () => {
