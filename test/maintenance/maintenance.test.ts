@@ -1,17 +1,10 @@
-import { TestApi } from '../support/api';
-import { startTestService, type TestService } from '../support/test-service';
+import { TestApi, useTestService } from '../support/api';
+import type { TestService } from '../support/test-service';
 
 let target: TestService;
 let api: TestApi;
 
-beforeAll(async () => {
-  target = await startTestService();
-  api = new TestApi(target);
-});
-afterAll(async () => {
-  api.close();
-  await target.stop();
-});
+useTestService((started) => ({ target, api } = started));
 
 describe('maintenance', () => {
   it('prunes nonces past the replay window and long-expired tokens, and keeps the rest', async () => {

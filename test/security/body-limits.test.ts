@@ -1,7 +1,7 @@
 import { SESSION_COOKIE } from '../../src/console/console-session';
-import { TestApi } from '../support/api';
+import { TestApi, useTestService } from '../support/api';
 import { rawAdmin, stateSnapshot } from '../support/probes';
-import { TEST_ADMIN_KEY, startTestService, type TestService } from '../support/test-service';
+import { TEST_ADMIN_KEY, type TestService } from '../support/test-service';
 
 /**
  * Request bodies over the limits on the endpoints the other suites leave out: the 16 KiB of the
@@ -16,14 +16,7 @@ const MATCH_UPLOAD_BYTES_MAX = 20 * 1024 * 1024;
 let target: TestService;
 let api: TestApi;
 
-beforeAll(async () => {
-  target = await startTestService();
-  api = new TestApi(target);
-});
-afterAll(async () => {
-  api.close();
-  await target.stop();
-});
+useTestService((started) => ({ target, api } = started));
 
 it('refuses PATCH /admin/accounts/:login and POST /admin/managers bodies over 16 KiB with 413 and changes nothing', async () => {
   const login = await api.createAccount();
