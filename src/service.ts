@@ -4,6 +4,7 @@ import type { Config } from './config';
 import { createDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrator';
 import { createHttpApp } from './http/app';
+import { HTTP_ERROR_BY_CODE } from './http/error-handler';
 import { Maintenance } from './maintenance/maintenance';
 import { MaintenanceStore } from './maintenance/maintenance-store';
 import { managerCommands } from './manager/manager-commands';
@@ -137,8 +138,8 @@ export async function startService(config: Config, databaseUrl: string, logger: 
 function refuseWhileStopping(req: http.IncomingMessage, res: http.ServerResponse): void {
   const wallet = req.url?.startsWith('/wallet/') ?? false;
   const message = 'the server is stopping; retry';
-  res.writeHead(503, { 'Content-Type': 'application/json', Connection: 'close' });
-  res.end(JSON.stringify(wallet ? { status: 'Unavailable', message } : { error: 'UNAVAILABLE', message }));
+  res.writeHead(HTTP_ERROR_BY_CODE.UNAVAILABLE.status, { 'Content-Type': 'application/json', Connection: 'close' });
+  res.end(JSON.stringify(wallet ? { status: 'Unavailable', message } : { error: HTTP_ERROR_BY_CODE.UNAVAILABLE.error, message }));
 }
 
 async function closeHttpServer(server: http.Server): Promise<void> {

@@ -95,6 +95,8 @@ export class EventStore {
         createdAt: row.created_at,
       });
     }
-    return { events, cursor: next, pendingTxids: rows[0]?.xip ?? [], pendingFrom: rows[0]!.xmax, full: fresh >= limit };
+    // the snapshot row is always there (a LEFT JOIN from it), with or without events
+    const snapshot = rows[0]!;
+    return { events, cursor: next, pendingTxids: snapshot.xip, pendingFrom: snapshot.xmax, full: fresh >= limit };
   }
 }

@@ -1,3 +1,4 @@
+import { BoundedSemaphore } from '../shared/bounded-semaphore';
 import { AlreadyExistsError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../shared/errors';
 import { hashToken, newToken } from '../shared/tokens';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password-hash';
@@ -15,6 +16,13 @@ export const LOGIN_FAILURE_DELAY_MS = 500;
 /** Sessions looked up by token are cached this long on an instance. */
 export const SESSION_CACHE_TTL_MS = 10_000;
 export const SESSION_CACHE_ENTRIES_MAX = 10_000;
+/**
+ * Logins decided at once on an instance: each holds a pooled database connection (and its locks)
+ * while scrypt runs, so a flood of logins must not take the pool from the wallet.
+ */
+export const LOGINS_IN_FLIGHT_MAX = 4;
+/** Logins waiting for their turn on an instance; beyond, a login is refused at once (TOO_MANY_REQUESTS). */
+export const LOGINS_WAITING_MAX = 256;
 export const PASSWORD_LENGTH_MIN = 8;
 export const PASSWORD_LENGTH_MAX = 256;
 
@@ -27,6 +35,11 @@ export function canMoveMoney(session: ManagerSession | null): boolean {
 
 export class ManagerAuthService {
   private readonly sessionCache = new Map<string, { session: ManagerSession; cachedAt: number }>();
+  private readonly loginTurns = new BoundedSemaphore(
+    LOGINS_IN_FLIGHT_MAX,
+    LOGINS_WAITING_MAX,
+    () => new TooManyAttemptsError('too many logins at once; try again later'),
+  );
 
   constructor(
     private readonly store: ManagerStore,
@@ -47,10 +60,17 @@ export class ManagerAuthService {
    * Attempts on one manager login, and from one address, are decided one after the other (advisory
    * locks held while counting, checking and recording): guesses sent all at once each see the
    * failures of those before them, so no more than the limit are ever checked, while correct logins
-   * sent at once all succeed.
+   * sent at once all succeed. At most LOGINS_IN_FLIGHT_MAX are decided at once on an instance.
    */
   async login(login: bigint, password: string, address: string): Promise<{ token: string; session: ManagerSession }> {
-    const outcome = await this.store.oneAttemptAtATime(login, address, async (store) => {
+    const outcome = await this.loginTurns.run(() => this.decideLogin(login, password, address));
+    if (typeof outcome === 'object') return outcome;
+    await this.delay(LOGIN_FAILURE_DELAY_MS);
+    throw outcome === 'throttled' ? new TooManyAttemptsError('too many failed logins; try again later') : new UnauthenticatedError('Invalid login or password');
+  }
+
+  private decideLogin(login: bigint, password: string, address: string) {
+    return this.store.oneAttemptAtATime(login, address, async (store) => {
       const failures = await store.recentLoginFailures(login, address, LOGIN_FAILURE_WINDOW_S);
       if (failures.byLogin >= LOGIN_FAILURES_PER_LOGIN_MAX || failures.byAddress >= LOGIN_FAILURES_PER_ADDRESS_MAX) return 'throttled' as const;
       const manager = await store.findManager(login);
@@ -63,9 +83,6 @@ export class ManagerAuthService {
       await store.insertSession(hashToken(token), login, MANAGER_SESSION_TTL_S);
       return { token, session: { managerLogin: login, role: manager.role, expiresAt: new Date(Date.now() + MANAGER_SESSION_TTL_S * 1000) } };
     });
-    if (typeof outcome === 'object') return outcome;
-    await this.delay(LOGIN_FAILURE_DELAY_MS);
-    throw outcome === 'throttled' ? new TooManyAttemptsError('too many failed logins; try again later') : new UnauthenticatedError('Invalid login or password');
   }
 
   /** The session of a token (`__token`), from a short per-instance cache or the database. */
