@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { TestApi } from '../support/api';
-import { ledgerDiscrepancies, startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, type TestService } from '../support/test-service';
+import { startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, type TestService } from '../support/test-service';
 import { anyString, damagedBody, goodAmount, goodText, numberText, objectText, percentEncode, queryString, ref, resolveRefs, sometimes, urlText } from './arbitraries';
-import { brief, checkProperty, closeHttpAgents, expectAlive, noteOutcome, expectUnchanged, rawHttpRequest, snapshot, timeoutFor, writeReport, type RawHttpResponse } from './harness';
+import { brief, fuzzHooks, checkProperty, noteOutcome, expectUnchanged, rawHttpRequest, snapshot, timeoutFor, type RawHttpResponse } from './harness';
 
 /**
  * The back office's HTTP APIs under fuzzing (shared by admin.test.ts and reports.test.ts, each on
@@ -28,14 +28,7 @@ export function setUpBackOffice(file: string, seedSteps = 0): void {
     // a ledger in use: valid operations before the first case
     if (seedSteps > 0) for (const step of fc.sample(validStep, { numRuns: seedSteps, seed: 1 })) await runValid(step);
   });
-  afterEach(async () => {
-    writeReport(file);
-    expect(await ledgerDiscrepancies(ctx.target.sql)).toEqual([]);
-    await expectAlive(ctx.target);
-  });
-  afterAll(async () => {
-    writeReport(file, true);
-    closeHttpAgents();
+  fuzzHooks(file, () => ctx.target, async () => {
     ctx.api.close();
     await ctx.target.stop();
   });

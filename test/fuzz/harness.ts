@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 import type pg from 'pg';
-import type { TestService } from '../support/test-service';
+import { ledgerDiscrepancies, type TestService } from '../support/test-service';
 
 /**
  * The property-based fuzz suite's harness: run counts and seed, the state snapshot a refused
@@ -90,7 +90,7 @@ export async function checkProperty<T>(name: string, property: fc.IAsyncProperty
 }
 
 /** Writes the totals so far of a fuzz file to test/artifacts/fuzz/ (and prints them in long mode). */
-export function writeReport(file: string, print = false): void {
+function writeReport(file: string, print = false): void {
   const directory = path.resolve(__dirname, '../artifacts/fuzz');
   mkdirSync(directory, { recursive: true });
   const report = { file, seed: FUZZ_SEED, runsPerProperty: FUZZ_RUNS ?? 'short', properties: tallies };
@@ -187,7 +187,7 @@ export function expectUnchanged(before: Snapshot, after: Snapshot, refusedDuplic
 }
 
 /** The service still serves HTTP (/healthz 200) and the manager API (Ping 200). */
-export async function expectAlive(target: TestService): Promise<void> {
+async function expectAlive(target: TestService): Promise<void> {
   const health = await rawHttpRequest(target.service.httpPort, 'GET', '/healthz', null, {});
   if (health.status !== 200) throw new Error(`/healthz answered ${health.status}: ${health.text}`);
   const connection = await TcpProbe.open(target.service.managerPort);
@@ -249,7 +249,7 @@ export function rawHttpRequest(port: number, method: string, requestPath: string
   });
 }
 
-export function closeHttpAgents(): void {
+function closeHttpAgents(): void {
   for (const agent of agents.values()) agent.destroy();
   agents.clear();
 }
@@ -377,4 +377,22 @@ export function brief(value: unknown): string {
     return inner;
   });
   return text === undefined ? String(value) : text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/**
+ * The hooks of every fuzz file: after each property its totals are written, the ledger invariants
+ * checked and the service shown alive; at the end the totals are printed (long mode), the raw HTTP
+ * agents closed and `stop` run.
+ */
+export function fuzzHooks(file: string, target: () => TestService, stop: () => Promise<void>): void {
+  afterEach(async () => {
+    writeReport(file);
+    expect(await ledgerDiscrepancies(target().sql)).toEqual([]);
+    await expectAlive(target());
+  });
+  afterAll(async () => {
+    writeReport(file, true);
+    closeHttpAgents();
+    await stop();
+  });
 }

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { ManagerClient } from '../../src/clients/manager-client';
 import { TestApi } from '../support/api';
 import { MANAGER_PASSWORD } from '../support/manager';
-import { ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';
+import { startTestService, type TestService } from '../support/test-service';
 import { anyString, goodAmount, goodText, sometimes, isJsonObject, jsonValueText, objectText, ref, resolveRefs, stringText, type FieldSpec } from './arbitraries';
-import { brief, checkProperty, expectAlive, expectUnchanged, LONG_MODE, noteOutcome, runsFor, sleep, snapshot, TcpProbe, timeoutFor, writeReport } from './harness';
+import { brief, fuzzHooks, checkProperty, expectUnchanged, LONG_MODE, noteOutcome, runsFor, sleep, snapshot, TcpProbe, timeoutFor } from './harness';
 
 /**
  * Property-based fuzzing of the manager TCP API (SPEC 7) over real sockets: every command with
@@ -58,13 +58,7 @@ beforeAll(async () => {
     expect(await valid.command(family, { login: logins.M, amount, comment: 'seed', referenceId: `seed-${family}` })).toMatchObject({ status: 200 });
   }
 });
-afterEach(async () => {
-  writeReport('manager');
-  expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
-  await expectAlive(target);
-});
-afterAll(async () => {
-  writeReport('manager', true);
+fuzzHooks('manager', () => target, async () => {
   await valid.close();
   api.close();
   await target.stop();

@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { fieldText, parseJsonObject } from '../../src/shared/json';
 import { signLegacy, signV2 } from '../../src/wallet/wallet-signature';
 import { TestApi } from '../support/api';
-import { ledgerDiscrepancies, startTestService, TEST_WALLET_SECRET, type TestService } from '../support/test-service';
+import { startTestService, TEST_WALLET_SECRET, type TestService } from '../support/test-service';
 import { damagedBody, goodAmount, goodText, isJsonObject, jsonValueText, objectText, ref, resolveRefs, stringText, type FieldSpec } from './arbitraries';
-import { brief, checkProperty, closeHttpAgents, expectAlive, noteOutcome, expectUnchanged, rawHttpRequest, snapshot, timeoutFor, writeReport, type RawHttpResponse } from './harness';
+import { brief, fuzzHooks, checkProperty, noteOutcome, expectUnchanged, rawHttpRequest, snapshot, timeoutFor, type RawHttpResponse } from './harness';
 
 /**
  * Property-based fuzzing of the wallet API (SPEC 4) over real sockets. Every request is either
@@ -49,14 +49,7 @@ beforeAll(async () => {
   const disabled = await api.admin('PATCH', `/admin/accounts/${players.D.login}`, { status: 'disabled' });
   expect(disabled.status).toBe(200);
 });
-afterEach(async () => {
-  writeReport('wallet');
-  expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
-  await expectAlive(target);
-});
-afterAll(async () => {
-  writeReport('wallet', true);
-  closeHttpAgents();
+fuzzHooks('wallet', () => target, async () => {
   api.close();
   await target.stop();
 });
