@@ -1,10 +1,9 @@
 /**
- * The service under test as a child process, started the way an operator starts it
- * (`tsx src/main.ts`), so that the benchmark measures a real process: its own event loop, its own
+ * The service under test as a child process, started the way an operator starts it (`npm start`'s
+ * command, see start-command.ts), so that the benchmark measures a real process: its own event loop, its own
  * pool, its own memory, and no sharing of CPU time with the load generator's JavaScript.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import readline from 'node:readline';
 import { serviceStartCommand } from './start-command';
 
@@ -39,7 +38,7 @@ export interface ServiceProcess {
   baseUrl: string;
   /** Port of the manager TCP API, on the same host as baseUrl. */
   managerPort: number;
-  /** The node process that runs src/main.ts (tsx starts it as a child of its own wrapper). */
+  /** The node process that runs src/main.ts (npm start's command runs node directly: no wrapper). */
   servicePid: number;
   /** Log lines at level error or fatal seen so far. */
   errorLogLines(): number;
@@ -81,7 +80,7 @@ export async function launchService(options: ServiceLaunchOptions): Promise<Serv
     return {
       baseUrl,
       managerPort,
-      servicePid: deepestDescendant(child.pid!),
+      servicePid: child.pid!,
       errorLogLines: () => output.errorLines,
       exitStatus: () => exitStatus,
       outputTail: () => output.tail(),
@@ -168,44 +167,15 @@ function waitForListening(output: OutputWatcher, exited: Promise<number | null>)
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const descendants = descendantsOf(child.pid!);
-  child.kill('SIGTERM'); // tsx forwards it to the service process
+  child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
   const killed = new Promise<number | null>((resolve) => {
     timer = setTimeout(() => {
-      // Only the processes we started, by pid: the wrapper and what it spawned.
-      for (const pid of [...descendants, child.pid!]) killQuietly(pid);
+      child.kill('SIGKILL');
       resolve(null);
     }, SERVICE_STOP_TIMEOUT_MS);
   });
   const code = await Promise.race([exited, killed]);
   clearTimeout(timer);
   return code;
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** Children of a process, from /proc (Linux); empty elsewhere. */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function descendantsOf(pid: number): number[] {
-  return childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child)]);
-}
-
-/** Follows first children down: tsx's wrapper -> the node process running main.ts. */
-function deepestDescendant(pid: number): number {
-  const [first] = childrenOf(pid);
-  return first === undefined ? pid : deepestDescendant(first);
 }

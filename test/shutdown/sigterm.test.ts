@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
+import { launchService, type ServiceProcess } from '../../scripts/lib/service-process';
 import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
 import { WalletClient } from '../../src/clients/wallet-client';
 import { TestApi } from '../support/api';
@@ -10,7 +10,7 @@ import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, ledgerDiscrepanc
 import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById, waitUntil } from './support';
 
 /**
- * The real process: `tsx src/main.ts` on a test database gets SIGTERM while wallet requests and
+ * The real process (`npm start`'s command) on a test database gets SIGTERM while wallet requests and
  * Sync commands are in flight (held by row locks for a moment), answers them, and exits 0.
  */
 
@@ -19,62 +19,27 @@ const TRADE_TYPE = 'sigterm';
 
 let database: { url: string; drop: () => Promise<void> };
 let sql: pg.Pool;
-let child: ChildProcess | undefined;
+let service: ServiceProcess | undefined;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   sql = new pg.Pool({ connectionString: database.url, max: 4 });
 });
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await service?.stop();
   await sql.end();
   await database.drop();
 });
 
-/** Starts the service as `npm start` would run it; resolves with its ports once it prints them. */
-function startChild(): Promise<{ httpPort: number; managerPort: number; exited: Promise<number | null>; output: () => string }> {
-  const spawned = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      MANAGER_PORT: '0',
-      WALLET_SECRETS: TEST_WALLET_SECRET,
-      OPERATOR_API_KEY: TEST_OPERATOR_KEY,
-      ADMIN_API_KEY: TEST_ADMIN_KEY,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = spawned;
-  let output = '';
-  spawned.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  spawned.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => spawned.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start:\n${output}`)), 30_000);
-    const check = () => {
-      const http = /Wallet service listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      const manager = /Manager TCP API listening on 127\.0\.0\.1:(\d+)/.exec(output);
-      if (http && manager) {
-        clearTimeout(timer);
-        resolve({ httpPort: Number(http[1]), managerPort: Number(manager[1]), exited, output: () => output });
-      }
-    };
-    spawned.stdout!.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the service exited with ${code} before it listened:\n${output}`));
-    });
-  });
-}
-
 it('answers what is in flight after SIGTERM, then exits 0, with every acknowledged operation in the ledger once', async () => {
-  const service = await startChild();
-  const baseUrl = `http://127.0.0.1:${service.httpPort}`;
+  service = await launchService({
+    projectRoot: ROOT,
+    databaseUrl: database.url,
+    credentials: { walletSecret: TEST_WALLET_SECRET, operatorApiKey: TEST_OPERATOR_KEY, adminApiKey: TEST_ADMIN_KEY },
+    logLevel: 'info',
+    env: { NODE_ENV: 'test' },
+  });
+  const { baseUrl } = service;
   const api = new TestApi({ baseUrl } as TestService);
   const wallet = new WalletClient(baseUrl, TEST_WALLET_SECRET, 'v2', 32);
   const players: Array<{ login: number; token: string }> = [];
@@ -112,14 +77,13 @@ it('answers what is in flight after SIGTERM, then exits 0, with every acknowledg
     throw error;
   }
 
-  child!.kill('SIGTERM');
+  const exit = service.stop(); // SIGTERM; SIGKILL (exit code null) if it has not exited within 20 s
   await new Promise((resolve) => setTimeout(resolve, 300));
   await locks.release();
-  let exitTimer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([service.exited, new Promise((resolve) => (exitTimer = setTimeout(() => resolve('still running'), 30_000)))]);
-  clearTimeout(exitTimer);
-  expect({ code, output: code === 0 ? '' : service.output() }).toEqual({ code: 0, output: '' });
-  expect(service.output()).toMatch(/"msg":"stopped"/);
+  const code = await exit;
+  const output = service.outputTail().join('\n');
+  expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+  expect(output).toMatch(/"msg":"stopped"/);
 
   const tradeOutcomes = await Promise.all(trades);
   const syncOutcomes = await Promise.all(syncs);
