@@ -2,9 +2,9 @@ import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-cli
 import type { HttpJsonResponse } from '../../src/clients/http-json';
 import { WalletClient } from '../../src/clients/wallet-client';
 import { TestApi } from '../support/api';
-import { managerClient } from '../support/manager';
+import { eventually, managerClient } from '../support/manager';
 import { TEST_WALLET_SECRET, ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';
-import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById, waitUntil } from './support';
+import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById } from './support';
 
 /**
  * service.stop() (what SIGTERM does) while wallet requests and Sync commands are in flight, held
@@ -48,7 +48,7 @@ async function warm(wallet: WalletClient, sockets: number): Promise<void> {
 
 /** Until the service has received `count` HTTP requests that it has not answered yet. */
 async function untilHttpInFlight(count: number): Promise<void> {
-  await waitUntil(async () => (await target.service.metrics.httpInFlight.get()).values[0]?.value === count, 5000, `${count} HTTP requests in flight`);
+  await eventually(async () => (await target.service.metrics.httpInFlight.get()).values[0]?.value === count, 5000, `${count} HTTP requests in flight`);
 }
 
 /** What a wallet client saw: an answer, or a connection error (refused, reset). */
@@ -107,8 +107,8 @@ it('stop() under load answers what is in flight, refuses what comes after, and l
       return { referenceId, login, answer: await settle(manager.command('BalanceInSync', { login, amount: 2, referenceId })) };
     });
     // In flight: every Sync command has its waiter, and both wallet lanes are blocked on a row lock.
-    await waitUntil(async () => (await target.service.metrics.syncWaiters.get()).values[0]?.value === SYNC_COMMANDS, 5000, 'sync waiters');
-    await waitUntil(async () => (await lockWaiters(target.sql)) >= 2, 5000, 'wallet lanes blocked');
+    await eventually(async () => (await target.service.metrics.syncWaiters.get()).values[0]?.value === SYNC_COMMANDS, 5000, 'sync waiters');
+    await eventually(async () => (await lockWaiters(target.sql)) >= 2, 5000, 'wallet lanes blocked');
     await untilHttpInFlight(WALLET_REQUESTS + 4);
   } catch (error) {
     await locks.release();
@@ -181,8 +181,8 @@ it('stop() while Sync commands outlive their timeout: each is answered 504 SYNC_
       const referenceId = `late-sync-${index}`;
       return { referenceId, login, answer: await settle(manager.command('BalanceInSync', { login, amount: 2, referenceId })) };
     });
-    await waitUntil(async () => (await target.service.metrics.syncWaiters.get()).values[0]?.value === SYNC_COMMANDS, 5000, 'sync waiters');
-    await waitUntil(async () => (await lockWaiters(target.sql)) >= 2, 5000, 'wallet lanes blocked');
+    await eventually(async () => (await target.service.metrics.syncWaiters.get()).values[0]?.value === SYNC_COMMANDS, 5000, 'sync waiters');
+    await eventually(async () => (await lockWaiters(target.sql)) >= 2, 5000, 'wallet lanes blocked');
     await untilHttpInFlight(WALLET_REQUESTS);
   } catch (error) {
     await locks.release();

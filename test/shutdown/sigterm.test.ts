@@ -5,9 +5,9 @@ import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-cli
 import { WalletClient } from '../../src/clients/wallet-client';
 import { TestApi } from '../support/api';
 import { createTestDatabase } from '../support/database';
-import { MANAGER_PASSWORD } from '../support/manager';
+import { eventually, MANAGER_PASSWORD } from '../support/manager';
 import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, ledgerDiscrepancies, type TestService } from '../support/test-service';
-import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById, waitUntil } from './support';
+import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById } from './support';
 
 /**
  * The real process (`npm start`'s command) on a test database gets SIGTERM while wallet requests and
@@ -68,10 +68,10 @@ it('answers what is in flight after SIGTERM, then exits 0, with every acknowledg
       const text = (await api.http.request('GET', '/metrics', null)).text;
       return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? -1);
     };
-    await waitUntil(async () => (await metric('wallet_sync_waiters')) === 8, 10_000, 'sync waiters');
-    await waitUntil(async () => (await lockWaiters(sql)) >= 2, 10_000, 'wallet lanes blocked');
+    await eventually(async () => (await metric('wallet_sync_waiters')) === 8, 10_000, 'sync waiters');
+    await eventually(async () => (await lockWaiters(sql)) >= 2, 10_000, 'wallet lanes blocked');
     // 20 trades plus the /metrics request asking
-    await waitUntil(async () => (await metric('wallet_http_requests_in_flight')) === 21, 10_000, 'trades received');
+    await eventually(async () => (await metric('wallet_http_requests_in_flight')) === 21, 10_000, 'trades received');
   } catch (error) {
     await locks.release();
     throw error;
