@@ -1,6 +1,7 @@
 import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
 import type { HttpJsonResponse } from '../../src/clients/http-json';
 import { WalletClient } from '../../src/clients/wallet-client';
+import { bucketsOf } from '../support/probes';
 import { TestApi } from '../support/api';
 import { eventually, managerClient } from '../support/manager';
 import { TEST_WALLET_SECRET, ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';
@@ -76,8 +77,8 @@ async function expectLedgerMatches(everyPlayer: Player[], outcomes: WalletOutcom
   for (const player of everyPlayer) {
     const opened = outcomes.filter((outcome) => outcome.login === player.login && isOk(outcome)).length;
     const deposited = syncApplied.get(player.login) ?? 0;
-    const { rows } = await target.sql.query(`SELECT balance_minor::text AS balance, held_minor::text AS held FROM accounts WHERE login = $1`, [player.login]);
-    expect({ login: player.login, ...rows[0] }).toEqual({ login: player.login, balance: String(10000 - 100 * opened + 200 * deposited), held: String(100 * opened) });
+    const { balance, held } = await bucketsOf(target.sql, player.login);
+    expect({ login: player.login, balance, held }).toEqual({ login: player.login, balance: String(10000 - 100 * opened + 200 * deposited), held: String(100 * opened) });
   }
   expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
 }

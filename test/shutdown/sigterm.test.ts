@@ -3,6 +3,7 @@ import pg from 'pg';
 import { launchService, type ServiceProcess } from '../../scripts/lib/service-process';
 import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
 import { WalletClient } from '../../src/clients/wallet-client';
+import { bucketsOf } from '../support/probes';
 import { TestApi } from '../support/api';
 import { createTestDatabase } from '../support/database';
 import { eventually, MANAGER_PASSWORD } from '../support/manager';
@@ -107,9 +108,9 @@ it('answers what is in flight after SIGTERM, then exits 0, with every acknowledg
     expect({ id, trade: stored.get(id), entries: entries.get(`${TRADE_TYPE}:${id}`) }).toEqual({ id, trade: { login: String(login), state: 'open', stake: '100' }, entries: 1 });
   }
   for (const player of players) {
-    const { rows } = await sql.query(`SELECT balance_minor::text AS balance, held_minor::text AS held FROM accounts WHERE login = $1`, [player.login]);
+    const { balance, held } = await bucketsOf(sql, player.login);
     // 100.00 deposited, 5 stakes of 1.00 held, 2 Sync deposits of 2.00
-    expect(rows[0]).toEqual({ balance: String(10000 - 500 + 400), held: '500' });
+    expect({ balance, held }).toEqual({ balance: String(10000 - 500 + 400), held: '500' });
   }
   expect(await ledgerDiscrepancies(sql)).toEqual([]);
 }, 90_000);
