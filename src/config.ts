@@ -15,6 +15,7 @@ export interface Config {
   operatorApiKey: string;
   adminApiKey: string;
   managerSyncTimeoutMs: number;
+  accountLockTimeoutMs: number;
   walletTokenTtlS: number;
   logLevel: string;
   production: boolean;
@@ -43,6 +44,7 @@ const envSchema = z.object({
   OPERATOR_API_KEY: secret.optional(),
   ADMIN_API_KEY: secret.optional(),
   MANAGER_SYNC_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
+  ACCOUNT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(2000),
   WALLET_TOKEN_TTL_S: z.coerce.number().int().min(1).max(30 * 86400).default(86400),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -90,6 +92,7 @@ export function loadConfig(
     operatorApiKey: vars.OPERATOR_API_KEY ?? generated!.operatorApiKey,
     adminApiKey: vars.ADMIN_API_KEY ?? generated!.adminApiKey,
     managerSyncTimeoutMs: vars.MANAGER_SYNC_TIMEOUT_MS,
+    accountLockTimeoutMs: vars.ACCOUNT_LOCK_TIMEOUT_MS,
     walletTokenTtlS: vars.WALLET_TOKEN_TTL_S,
     logLevel: vars.LOG_LEVEL,
     production,

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import { createDatabase, type Database } from './db/database';
+import { createDatabase, DB_BACK_OFFICE_POOL_MAX, DB_HEALTH_POOL_MAX, type Database } from './db/database';
 import { migrateToLatest } from './db/migrator';
 import { createHttpApp } from './http/app';
 import { HTTP_ERROR_BY_CODE } from './http/error-handler';
@@ -40,7 +40,6 @@ export interface RunningService {
   maintenance: Maintenance;
   services: Services;
   metrics: Metrics;
-  db: Database;
   /** Stops taking new work, finishes what is in flight, closes the pool. */
   stop(): Promise<void>;
 }
@@ -50,19 +49,22 @@ export interface RunningService {
  * Used by main.ts and by the tests (with port 0).
  */
 export async function startService(config: Config, databaseUrl: string, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
-  const db = createDatabase(databaseUrl);
+  const db = createDatabase(databaseUrl, { lockTimeoutMs: config.accountLockTimeoutMs });
+  const backOfficeDb = createDatabase(databaseUrl, { poolMax: DB_BACK_OFFICE_POOL_MAX, applicationName: 'wallet-back-office', lockTimeoutMs: config.accountLockTimeoutMs });
+  const healthDb = createDatabase(databaseUrl, { poolMax: DB_HEALTH_POOL_MAX, applicationName: 'wallet-health' });
+  const closePools = () => Promise.all([db.destroy(), backOfficeDb.destroy(), healthDb.destroy()]);
   const metrics = new Metrics();
   let stopping = false;
   try {
     await migrateToLatest(db);
   } catch (error) {
-    await db.destroy();
+    await closePools();
     throw error;
   }
-  const services = createServices(db, databaseUrl, config, metrics, logger);
+  const services = createServices({ money: db, backOffice: backOfficeDb }, databaseUrl, config, metrics, logger);
   observePool(db, metrics);
   await services.events.start();
-  const maintenance = new Maintenance(new MaintenanceStore(db), services.managerAuth, logger);
+  const maintenance = new Maintenance(new MaintenanceStore(backOfficeDb), services.managerAuth, logger);
   maintenance.start();
 
   const app = createHttpApp({
@@ -71,7 +73,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     logger,
     isHealthy: async () => {
       if (stopping) return false;
-      await db.raw('SELECT 1');
+      await healthDb.raw('SELECT 1');
       return true;
     },
   });
@@ -101,7 +103,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   });
   const httpPort = (server.address() as AddressInfo).port;
 
-  const syncTimeouts = new SyncTimeoutStore(db);
+  const syncTimeouts = new SyncTimeoutStore(backOfficeDb);
   const manager = new ManagerTcpServer({
     commands: managerCommands({ auth: services.managerAuth, accounts: services.accounts, balanceOperations: services.balanceOperations }),
     auth: services.managerAuth,
@@ -120,7 +122,6 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     maintenance,
     services,
     metrics,
-    db,
     async stop() {
       if (stopping) return;
       stopping = true;
@@ -129,7 +130,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       await Promise.all([closeHttpServer(server), manager.stop(config.managerSyncTimeoutMs + SHUTDOWN_GRACE_MS)]);
       await Promise.all([services.events.stop(), maintenance.stop()]);
-      await db.destroy();
+      await closePools();
     },
   };
 }

@@ -36,22 +36,34 @@ export interface Services {
   matching: MatchService;
 }
 
-export function createServices(db: Database, databaseUrl: string, config: Config, metrics: Metrics, logger: Logger): Services {
+/**
+ * The pools the services use: money transactions (and the event relay, which Sync answers wait for)
+ * apart from the back office's reads and reports, so that neither can starve the other.
+ */
+export interface ServicePools {
+  money: Database;
+  backOffice: Database;
+}
+
+export function createServices(pools: ServicePools, databaseUrl: string, config: Config, metrics: Metrics, logger: Logger): Services {
+  const { money, backOffice } = pools;
   const onRetry = () => metrics.dbRetries.inc();
-  const events = new EventRelay(new EventStore(db), databaseUrl, logger, metrics);
+  const eventStore = new EventStore(money);
+  const events = new EventRelay(eventStore, databaseUrl, logger, metrics);
   const onEventsCommitted = () => events.committed();
-  const accounts = new AccountService(new AccountStore(db));
+  const accounts = new AccountService(new AccountStore(money));
+  const backOfficeAccounts = new AccountService(new AccountStore(backOffice));
   return {
     config,
     accounts,
-    launchTokens: new LaunchTokenService(new LaunchTokenStore(db), accounts),
-    wallet: new WalletService(new WalletStore(db, onRetry, onEventsCommitted), config.walletTokenTtlS, (size) => metrics.walletBatchSize.observe(size)),
+    launchTokens: new LaunchTokenService(new LaunchTokenStore(money), accounts),
+    wallet: new WalletService(new WalletStore(money, onRetry, onEventsCommitted), config.walletTokenTtlS, (size) => metrics.walletBatchSize.observe(size)),
     walletVerifier: new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode),
-    balanceOperations: new BalanceOperationService(new BalanceOperationStore(db, onRetry, onEventsCommitted)),
-    ledger: new LedgerService(new LedgerStore(db), accounts),
-    managerAuth: new ManagerAuthService(new ManagerStore(db)),
+    balanceOperations: new BalanceOperationService(new BalanceOperationStore(money, onRetry, onEventsCommitted), eventStore),
+    ledger: new LedgerService(new LedgerStore(backOffice), backOfficeAccounts),
+    managerAuth: new ManagerAuthService(new ManagerStore(money)),
     events,
-    reconciliation: new ReconciliationService(new ReconciliationStore(db), accounts),
-    matching: new MatchService(new MatchStore(db)),
+    reconciliation: new ReconciliationService(new ReconciliationStore(backOffice), backOfficeAccounts),
+    matching: new MatchService(new MatchStore(backOffice)),
   };
 }

@@ -15,7 +15,7 @@ import { BENCH_CURRENCY, pickIndex, pickPayoutMinor, STAKE_MINOR, tradeId } from
 
 /** Exactly the SQL of WalletStore.execute (knex turns its `?` into these `$n`). */
 const WALLET_EXECUTE_SQL =
-  'SELECT * FROM wallet_execute($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[])';
+  'SELECT * FROM wallet_execute($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[], false)';
 const TRADE_TYPE = 'bench-db';
 /** Wallet tokens inserted per statement when preparing the baseline. */
 const TOKEN_INSERT_CHUNK = 5_000;

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
+import type { EventStore, StoredEvent, TradeEventType } from '../events/event-store';
 import {
+  AccountBusyError,
   AccountNotFoundError,
   IdempotencyMismatchError,
   InsufficientFundsError,
   RecordNotFoundError,
   ValidationError,
 } from '../shared/errors';
-import type { ApplyResult, BalanceOperationStore, FinanceRecord } from './balance-operation-store';
+import { LaneBatcher } from '../shared/lane-batcher';
+import { unreachableOutcome } from '../shared/outcomes';
+import type { BalanceOperationStore, FinanceRecord, OperationResult } from './balance-operation-store';
 import type { OperationKind } from './operation-kinds';
 
 /** One balance operation, from the admin API or a manager finance command. */
@@ -16,6 +20,8 @@ export interface BalanceOperationRequest {
   /** The signed amount the record applies to its bucket (see `signedAmount`). */
   amountMinor: bigint;
   comment: string | null;
+  /** The comment of a new record sent without one (an update without one keeps the record's). */
+  defaultComment?: string | null;
   openTime: bigint | null;
   closeTime: bigint | null;
   /** An existing record to update; when it does not exist a new record is created. */
@@ -24,17 +30,29 @@ export interface BalanceOperationRequest {
   actor: string;
   /** Once-only key: a repeat with the same content is answered from the first outcome. */
   referenceId: string | null;
-  /** Order number reserved beforehand (the Sync flow waits on it before the money moves). */
+  /** Order number reserved beforehand (a Sync command names it in its 504). */
   reservedOrderNo?: bigint | null;
+  /** Written on the operation's event, so that a Sync command can wait for exactly its own event. */
+  commandId?: string | null;
+}
+
+/** A deletion (reversal) of a finance record, from the manager API. */
+export interface DeleteRecordRequest {
+  orderNo: bigint;
+  source: 'admin' | 'manager';
+  actor: string;
+  commandId?: string | null;
 }
 
 export interface BalanceOperationResult {
   orderNo: bigint;
   /** The event this operation wrote (or, for a replay, the one its first application wrote). */
-  eventType: 'EV_RECORD_ADD' | 'EV_RECORD_UPDATE';
-  /** True when a new record was created (false: an existing order was updated). */
+  eventType: TradeEventType;
+  /** That event's id (null for a replay of a key stored before events were kept per key). */
+  eventId: bigint | null;
+  /** True when a new record was created (false: an existing order was updated or deleted). */
   created: boolean;
-  /** True when the referenceId was already applied: nothing moved this time. */
+  /** True when the operation had already been applied: nothing moved this time. */
   replayed: boolean;
 }
 
@@ -44,15 +62,34 @@ export const ORDER_NUMBER_BLOCK = 100;
 /** The largest single finance operation, in minor units (MetaTrader caps one operation too). */
 export const BALANCE_OPERATION_MINOR_MAX = 10n ** 17n;
 
+/** Operations of one account waiting in one instance, at most; beyond, the account is busy (503). */
+export const ACCOUNT_OPERATION_QUEUE_MAX = 64;
+
 /**
  * Balance operations on the buckets, shared by the admin API and the manager API: one record per
- * order, an update posts only the difference, a withdrawal never takes more than its bucket holds.
+ * order, an update posts only the difference, a deletion reverses the record, a withdrawal never
+ * takes more than its bucket holds.
+ *
+ * Operations of one account run one at a time per instance and queue in the application, not in
+ * the connection pool: an account locked by someone else holds one pooled connection, waiting under
+ * ACCOUNT_LOCK_TIMEOUT_MS; when that fires, its queued operations all get AccountBusyError at once.
  */
 export class BalanceOperationService {
   private readonly reservedOrders: bigint[] = [];
   private refill: Promise<void> | undefined;
+  private readonly accountLanes = new LaneBatcher<{ login: bigint; run: () => Promise<OperationResult> }, OperationResult>({
+    execute: ([operation]) => operation!.run().then((result) => [result]),
+    laneOf: (operation) => operation.login,
+    batchSizeMax: 1,
+    queueLengthMax: ACCOUNT_OPERATION_QUEUE_MAX,
+    overloaded: () => new AccountBusyError('too many operations wait for this account; nothing was applied, retry later'),
+    onFailure: (error) => (error instanceof AccountBusyError ? 'reject-lane' : 'reject-batch'),
+  });
 
-  constructor(private readonly store: BalanceOperationStore) {}
+  constructor(
+    private readonly store: BalanceOperationStore,
+    private readonly events: EventStore,
+  ) {}
 
   /**
    * An order number for a Sync command, taken from a block reserved in advance: one round trip per
@@ -80,67 +117,97 @@ export class BalanceOperationService {
     if (request.amountMinor === 0n) throw new ValidationError('amount must not be zero');
     const magnitude = request.amountMinor < 0n ? -request.amountMinor : request.amountMinor;
     if (magnitude > BALANCE_OPERATION_MINOR_MAX) throw new ValidationError('amount is above the limit of one operation');
-    const result = await this.store.apply({
+    const result = await this.accountLanes.submit({
       login: request.login,
-      newOrderNo: request.reservedOrderNo ?? null,
-      targetOrderNo: request.targetOrderNo,
-      cmd: request.kind.cmd,
-      operation: request.kind.name,
-      bucket: request.kind.bucket,
-      systemBook: request.kind.systemBook,
-      amountMinor: request.amountMinor,
-      comment: request.comment,
-      openTime: request.openTime,
-      closeTime: request.closeTime,
-      source: request.source,
-      actor: request.actor,
-      idempotencyScope: request.source,
-      idempotencyKey: request.referenceId,
-      requestDigest: requestDigest(request),
-    });
-    return this.toResult(request, result);
-  }
-
-  findRecord(orderNo: bigint): Promise<FinanceRecord | undefined> {
-    return this.store.findRecord(orderNo);
-  }
-
-  /** A record as its event data (JSON text), as Sync commands answer it. */
-  async recordEventData(orderNo: bigint): Promise<string> {
-    const [data] = await this.store.recordEventData({ orderNo });
-    if (data === undefined) throw new RecordNotFoundError(`order ${orderNo} does not exist`, { order: orderNo.toString() });
-    return data;
-  }
-
-  /** A login's records as event data, oldest first, within [fromS, toS] of their close time. */
-  listRecordEventData(login: bigint, fromS: bigint | null, toS: bigint | null, limit: number): Promise<string[]> {
-    return this.store.recordEventData({ login, fromS, toS, limit });
-  }
-
-  private toResult(request: BalanceOperationRequest, result: ApplyResult): BalanceOperationResult {
-    switch (result.outcome) {
-      case 'OK':
-      case 'REPLAY':
-        return {
-          orderNo: result.orderNo!,
-          eventType: result.eventType!,
-          created: result.eventType === 'EV_RECORD_ADD',
-          replayed: result.outcome === 'REPLAY',
-        };
-      case 'ACCOUNT_NOT_FOUND':
-        throw new AccountNotFoundError(request.login);
-      case 'INSUFFICIENT_FUNDS':
-        throw new InsufficientFundsError(`the ${request.kind.bucket} bucket does not cover the amount`, {
+      run: () =>
+        this.store.apply({
+          login: request.login,
+          newOrderNo: request.reservedOrderNo ?? null,
+          targetOrderNo: request.targetOrderNo,
+          cmd: request.kind.cmd,
+          operation: request.kind.name,
           bucket: request.kind.bucket,
-          bucketMinor: result.bucketMinor,
-        });
-      case 'IDEMPOTENCY_MISMATCH':
-        throw new IdempotencyMismatchError(`referenceId ${request.referenceId} was already used with different content`, {
-          order: result.orderNo?.toString(),
-        });
-      case 'ORDER_MISMATCH':
-        throw new ValidationError(`order ${request.targetOrderNo} belongs to another login or command`);
-    }
+          systemBook: request.kind.systemBook,
+          amountMinor: request.amountMinor,
+          comment: request.comment,
+          defaultComment: request.defaultComment ?? null,
+          openTime: request.openTime,
+          closeTime: request.closeTime,
+          source: request.source,
+          actor: request.actor,
+          idempotencyKey: request.referenceId,
+          requestDigest: requestDigest(request),
+          commandId: request.commandId ?? null,
+        }),
+    });
+    return toResult(result, { login: request.login, orderNo: request.targetOrderNo, referenceId: request.referenceId, bucket: `the ${request.kind.bucket} bucket` });
+  }
+
+  /** Reverses a finance record (DeleteBalance): once only; a repeat answers the first deletion. */
+  async delete(request: DeleteRecordRequest): Promise<BalanceOperationResult> {
+    const login = await this.store.loginOfRecord(request.orderNo);
+    if (login === undefined) throw recordNotFound(request.orderNo);
+    const result = await this.accountLanes.submit({
+      login,
+      run: () => this.store.delete({ login, orderNo: request.orderNo, source: request.source, actor: request.actor, commandId: request.commandId ?? null }),
+    });
+    return toResult(result, { login, orderNo: request.orderNo, referenceId: null, bucket: "the record's bucket" });
+  }
+
+  async record(orderNo: bigint): Promise<FinanceRecord> {
+    const [record] = await this.store.records({ orderNo });
+    if (record === undefined) throw recordNotFound(orderNo);
+    return record;
+  }
+
+  /** A login's records, oldest first, within [fromS, toS] of their close time. */
+  records(login: bigint, fromS: bigint | null, toS: bigint | null, limit: number): Promise<FinanceRecord[]> {
+    return this.store.records({ login, fromS, toS, limit });
+  }
+
+  /** The event an operation wrote (for a replay: its first application's), when it is known. */
+  async eventOf(result: BalanceOperationResult): Promise<StoredEvent | undefined> {
+    return result.eventId === null ? undefined : this.events.byId(result.eventId);
+  }
+}
+
+function recordNotFound(orderNo: bigint): RecordNotFoundError {
+  return new RecordNotFoundError(`order ${orderNo} does not exist`, { order: orderNo.toString() });
+}
+
+/** The engine's outcome as a result, or as the domain error the transports understand. */
+function toResult(
+  result: OperationResult,
+  request: { login: bigint; orderNo: bigint | null; referenceId: string | null; bucket: string },
+): BalanceOperationResult {
+  switch (result.outcome) {
+    case 'OK':
+    case 'REPLAY':
+      return {
+        orderNo: result.orderNo!,
+        eventType: result.eventType!,
+        eventId: result.eventId,
+        created: result.eventType === 'EV_RECORD_ADD',
+        replayed: result.outcome === 'REPLAY',
+      };
+    case 'ACCOUNT_NOT_FOUND':
+      throw new AccountNotFoundError(request.login);
+    case 'RECORD_NOT_FOUND':
+      throw recordNotFound(request.orderNo!);
+    case 'INSUFFICIENT_FUNDS':
+      throw new InsufficientFundsError(`${request.bucket} does not cover the amount`, { bucketMinor: result.bucketMinor });
+    case 'IDEMPOTENCY_MISMATCH':
+      throw new IdempotencyMismatchError(`referenceId ${request.referenceId} was already used with different content`, {
+        order: result.orderNo?.toString(),
+      });
+    case 'ORDER_MISMATCH':
+      throw new ValidationError(`order ${request.orderNo} belongs to another login or command`);
+    case 'RECORD_DELETED':
+      throw new ValidationError(`order ${request.orderNo} was deleted and cannot be updated`);
+    case 'CLOSE_BEFORE_OPEN':
+      throw new ValidationError('close_time must not be before open_time');
+    default:
+      return unreachableOutcome(result.outcome);
   }
 }
 

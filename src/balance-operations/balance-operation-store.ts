@@ -1,15 +1,23 @@
 import { bindings, type Database } from '../db/database';
 import { callDatabase } from '../db/transient';
+import type { TradeEventType } from '../events/event-store';
 import { minorFromDb } from '../money/amount';
+import { knownOutcome } from '../shared/outcomes';
 import type { Bucket } from './operation-kinds';
 
-export type ApplyOutcome =
-  | 'OK'
-  | 'REPLAY'
-  | 'ACCOUNT_NOT_FOUND'
-  | 'INSUFFICIENT_FUNDS'
-  | 'IDEMPOTENCY_MISMATCH'
-  | 'ORDER_MISMATCH';
+/** Outcomes of balance_operation_apply and balance_operation_delete (balance-operations.sql). */
+export const BALANCE_OPERATION_OUTCOMES = [
+  'OK',
+  'REPLAY',
+  'ACCOUNT_NOT_FOUND',
+  'RECORD_NOT_FOUND',
+  'INSUFFICIENT_FUNDS',
+  'IDEMPOTENCY_MISMATCH',
+  'ORDER_MISMATCH',
+  'RECORD_DELETED',
+  'CLOSE_BEFORE_OPEN',
+] as const;
+export type BalanceOperationOutcome = (typeof BALANCE_OPERATION_OUTCOMES)[number];
 
 export interface ApplyParams {
   login: bigint;
@@ -21,19 +29,31 @@ export interface ApplyParams {
   systemBook: string;
   amountMinor: bigint;
   comment: string | null;
+  /** The comment of a new record sent without one (an update without one keeps the record's). */
+  defaultComment: string | null;
   openTime: bigint | null;
   closeTime: bigint | null;
   source: 'admin' | 'manager';
   actor: string;
-  idempotencyScope: string;
   idempotencyKey: string | null;
   requestDigest: Buffer;
+  commandId: string | null;
 }
 
-export interface ApplyResult {
-  outcome: ApplyOutcome;
+export interface DeleteParams {
+  login: bigint;
+  orderNo: bigint;
+  source: 'admin' | 'manager';
+  actor: string;
+  commandId: string | null;
+}
+
+export interface OperationResult {
+  outcome: BalanceOperationOutcome;
   orderNo: bigint | null;
-  eventType: 'EV_RECORD_ADD' | 'EV_RECORD_UPDATE' | null;
+  eventType: TradeEventType | null;
+  /** The event this operation wrote, or for a replay the one its first application wrote. */
+  eventId: bigint | null;
   /** The bucket's value after the operation (before it, when refused). */
   bucketMinor: bigint | null;
 }
@@ -53,8 +73,6 @@ export interface FinanceRecord {
   source: 'admin' | 'manager';
   actor: string;
   referenceId: string | null;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 interface FinanceRecordRow {
@@ -72,8 +90,14 @@ interface FinanceRecordRow {
   source: 'admin' | 'manager';
   actor: string;
   reference_id: string | null;
-  created_at: Date;
-  updated_at: Date;
+}
+
+interface OperationRow {
+  outcome: string;
+  order_no: string | null;
+  event_type: TradeEventType | null;
+  event_id: string | null;
+  bucket_minor: string | null;
 }
 
 export class BalanceOperationStore {
@@ -93,56 +117,66 @@ export class BalanceOperationStore {
     return rows.map((row) => BigInt(row.order_no));
   }
 
-  async apply(params: ApplyParams): Promise<ApplyResult> {
-    const { rows } = await callDatabase(
-      () =>
-        this.db.raw<{ rows: { outcome: ApplyOutcome; order_no: string | null; event_type: ApplyResult['eventType']; bucket_minor: string | null }[] }>(
-          `SELECT * FROM balance_operation_apply(?, coalesce(?::bigint, nextval('order_numbers')), ?, ?::smallint, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          bindings([
-            params.login,
-            params.newOrderNo,
-            params.targetOrderNo,
-            params.cmd,
-            params.operation,
-            params.bucket,
-            params.systemBook,
-            params.amountMinor,
-            params.comment,
-            params.openTime,
-            params.closeTime,
-            params.source,
-            params.actor,
-            params.idempotencyScope,
-            params.idempotencyKey,
-            params.requestDigest,
-          ]),
-        ),
-      this.onRetry,
+  apply(params: ApplyParams): Promise<OperationResult> {
+    return this.call(
+      `SELECT * FROM balance_operation_apply(?, coalesce(?::bigint, nextval('order_numbers')), ?, ?::smallint, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::uuid)`,
+      [
+        params.login,
+        params.newOrderNo,
+        params.targetOrderNo,
+        params.cmd,
+        params.operation,
+        params.bucket,
+        params.systemBook,
+        params.amountMinor,
+        params.comment,
+        params.defaultComment,
+        params.openTime,
+        params.closeTime,
+        params.source,
+        params.actor,
+        params.idempotencyKey,
+        params.requestDigest,
+        params.commandId,
+      ],
     );
+  }
+
+  delete(params: DeleteParams): Promise<OperationResult> {
+    return this.call(`SELECT * FROM balance_operation_delete(?, ?, ?, ?, ?::uuid)`, [
+      params.login,
+      params.orderNo,
+      params.source,
+      params.actor,
+      params.commandId,
+    ]);
+  }
+
+  private async call(sql: string, values: unknown[]): Promise<OperationResult> {
+    const { rows } = await callDatabase(() => this.db.raw<{ rows: OperationRow[] }>(sql, bindings(values)), this.onRetry);
     const row = rows[0]!;
-    if (row.outcome === 'OK') this.onEventsCommitted();
+    const outcome = knownOutcome(BALANCE_OPERATION_OUTCOMES, row.outcome, 'balance operations');
+    if (outcome === 'OK') this.onEventsCommitted();
     return {
-      outcome: row.outcome,
+      outcome,
       orderNo: row.order_no === null ? null : BigInt(row.order_no),
       eventType: row.event_type,
+      eventId: row.event_id === null ? null : BigInt(row.event_id),
       bucketMinor: row.bucket_minor === null ? null : minorFromDb(row.bucket_minor),
     };
   }
 
-  async findRecord(orderNo: bigint): Promise<FinanceRecord | undefined> {
-    const row = await this.recordQuery().where('r.order_no', orderNo.toString()).first();
-    return row ? toRecord(row) : undefined;
+  /** The login a record belongs to (it never changes), or undefined when there is no such record. */
+  async loginOfRecord(orderNo: bigint): Promise<bigint | undefined> {
+    const row = await this.db('finance_records').where('order_no', orderNo.toString()).first<{ login: string } | undefined>('login');
+    return row === undefined ? undefined : BigInt(row.login);
   }
 
-  /**
-   * Records as their trade:event data (exact JSON text, the shape Sync commands answer with), of one
-   * order or of one login within [fromS, toS] of their close_time, oldest first.
-   */
-  async recordEventData(filter: { orderNo: bigint } | { login: bigint; fromS: bigint | null; toS: bigint | null; limit: number }): Promise<string[]> {
-    const query = this.db('finance_records as r')
+  /** Records of one order, or of one login within [fromS, toS] of their close_time, oldest first. */
+  async records(filter: { orderNo: bigint } | { login: bigint; fromS: bigint | null; toS: bigint | null; limit: number }): Promise<FinanceRecord[]> {
+    const query = this.db<FinanceRecordRow>('finance_records as r')
       .join('accounts as a', 'a.login', 'r.login')
-      .join('currencies as c', 'c.code', 'a.currency')
-      .select(this.db.raw('finance_record_event_data(r.order_no, c.scale)::text AS data'))
+      .select('r.*', 'a.currency')
       .orderBy('r.order_no');
     if ('orderNo' in filter) {
       query.where('r.order_no', filter.orderNo.toString());
@@ -151,13 +185,7 @@ export class BalanceOperationStore {
       if (filter.fromS !== null) query.where('r.close_time', '>=', filter.fromS.toString());
       if (filter.toS !== null) query.where('r.close_time', '<=', filter.toS.toString());
     }
-    return (await query).map((row: { data: string }) => row.data);
-  }
-
-  private recordQuery() {
-    return this.db<FinanceRecordRow>('finance_records as r')
-      .join('accounts as a', 'a.login', 'r.login')
-      .select('r.*', 'a.currency');
+    return (await query).map(toRecord);
   }
 }
 
@@ -177,7 +205,5 @@ function toRecord(row: FinanceRecordRow): FinanceRecord {
     source: row.source,
     actor: row.actor,
     referenceId: row.reference_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
   };
 }

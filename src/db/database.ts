@@ -1,8 +1,14 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 
-/** Connections of one instance's pool; PostgreSQL's default max_connections is 100. */
+/**
+ * Connections of one instance's pools (PostgreSQL's default max_connections is 100): money
+ * transactions and the event relay; the back office's reads and reports; health checks. Each has its
+ * own, so that reports or a locked account never take the connection a health check or a trade needs.
+ */
 export const DB_POOL_MAX = 20;
+export const DB_BACK_OFFICE_POOL_MAX = 8;
+export const DB_HEALTH_POOL_MAX = 1;
 /** How long a request may wait for a free pooled connection before failing transiently. */
 export const DB_ACQUIRE_TIMEOUT_MS = 10_000;
 /** A statement running longer than this is cancelled (guards against runaway queries). */
@@ -21,16 +27,21 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** 0 = no limit (command-line tools reading a whole large ledger). */
   statementTimeoutMs?: number;
+  /** How long a statement waits for a lock (a row someone else holds) before failing; 0 = no limit. */
+  lockTimeoutMs?: number;
 }
 
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  // node-postgres sends these as start-up parameters of every connection (knex's type omits lock_timeout)
+  const connection: pg.ClientConfig = {
+    connectionString: url,
+    application_name: options.applicationName ?? 'wallet-service',
+    statement_timeout: options.statementTimeoutMs ?? DB_STATEMENT_TIMEOUT_MS,
+    lock_timeout: options.lockTimeoutMs ?? 0,
+  };
   return knex({
     client: 'pg',
-    connection: {
-      connectionString: url,
-      application_name: options.applicationName ?? 'wallet-service',
-      statement_timeout: options.statementTimeoutMs ?? DB_STATEMENT_TIMEOUT_MS,
-    },
+    connection: connection as Knex.PgConnectionConfig,
     pool: { min: 0, max: options.poolMax ?? DB_POOL_MAX },
     acquireConnectionTimeout: DB_ACQUIRE_TIMEOUT_MS,
   });

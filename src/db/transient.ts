@@ -1,4 +1,4 @@
-import { UnavailableError, ValidationError } from '../shared/errors';
+import { AccountBusyError, UnavailableError, ValidationError } from '../shared/errors';
 
 /**
  * PostgreSQL error classes that mean "nothing was committed, the same transaction may simply be
@@ -9,6 +9,11 @@ const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '53300', '57014']);
 /** numeric_value_out_of_range: a bucket would pass 2^63 minor units. */
 const OUT_OF_RANGE_SQLSTATE = '22003';
+/** lock_not_available: lock_timeout fired while waiting for a row someone else holds. */
+const LOCK_TIMEOUT_SQLSTATE = '55P03';
+/** check_violation, and the one account constraint a valid request can meet (migration 5). */
+const CHECK_VIOLATION_SQLSTATE = '23514';
+const SETTLEMENT_FITS_CONSTRAINT = 'accounts_settlement_fits';
 /** How many times one transaction is attempted before giving up with a transient error. */
 export const TRANSACTION_ATTEMPTS_MAX = 5;
 const RETRY_BACKOFF_BASE_MS = 2;
@@ -51,10 +56,27 @@ export async function callDatabase<T>(run: () => Promise<T>, onRetry: () => void
       if ((state !== undefined && (UNAVAILABLE_SQLSTATES.has(state) || RETRYABLE_SQLSTATES.has(state))) || isConnectionFailure(error)) {
         throw new UnavailableError('the database is unavailable, retry later', { cause: String(error) });
       }
-      if (state === OUT_OF_RANGE_SQLSTATE) throw new ValidationError('amount out of range for the account');
+      if (state === LOCK_TIMEOUT_SQLSTATE) {
+        throw new AccountBusyError('the account is locked by another transaction; nothing was applied, retry later');
+      }
+      if (state === OUT_OF_RANGE_SQLSTATE || (state === CHECK_VIOLATION_SQLSTATE && constraintOf(error) === SETTLEMENT_FITS_CONSTRAINT)) {
+        throw new ValidationError(ACCOUNT_FUNDS_LIMIT_MESSAGE);
+      }
       throw error;
     }
   }
+}
+
+/**
+ * The limit of an account's funds (migration 5): balance + credit + 10,000 x held must fit in 64 bits,
+ * so that a closetrade paying up to 10,000 times its stake can always be applied.
+ */
+export const SETTLEMENT_PAYOUT_STAKE_MULTIPLE = 10_000n;
+export const ACCOUNT_FUNDS_LIMIT_MESSAGE = `the amount would take the account's funds past their limit (balance + credit + ${SETTLEMENT_PAYOUT_STAKE_MULTIPLE} x held must stay below 2^63 minor units)`;
+
+function constraintOf(error: unknown): string | undefined {
+  const constraint = (error as { constraint?: unknown } | null)?.constraint;
+  return typeof constraint === 'string' ? constraint : undefined;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,65 +1,54 @@
 /**
  * The generic deferred response of the manager API (seed 001, "deferred-response flow"): a command
- * handler returns its normal result plus a deferral marker; the transport registers a waiter keyed
- * by the event it waits for (event, type, order), the request's extID and its connection, and
- * answers only when the matching event is broadcast, or with a timeout. It knows nothing about
- * balances: any future `...Sync` command reuses it by naming the event it waits for.
+ * that answers only when an event is broadcast registers a waiter, keyed by its command id (which its
+ * own transaction writes on the event it produces), with its extID, connection, event channel and
+ * the order it is about. Only that event answers it: never an event of another command on the same
+ * order. It knows nothing about balances; any future `...Sync` command reuses it.
  */
 
-/** The event a deferred answer waits for. */
+/** What a deferred answer waits for. */
 export interface DeferredKey {
+  /** The event channel (`trade:event`). */
   event: string;
-  type: string;
+  /** The command whose transaction writes the event. */
+  commandId: string;
+  /** The order the command is about, named in a timeout answer. */
   order: bigint;
 }
 
-/** What a handler adds to its result to defer the answer (the seeds' `__deferred`). */
-export interface Deferral {
-  key: DeferredKey;
-  /**
-   * The work that produces the event, started once the waiter is registered (so that the event
-   * cannot be missed). It may answer by itself by returning the answer's data (JSON text), when no
-   * event will come (a replay of a once-only command).
-   */
-  run: () => Promise<string | undefined>;
-}
-
 export interface WaiterCallbacks {
-  /** The matching event arrived: answer with its data. */
-  resolve(payloadJson: string): void;
+  /** The command's own event arrived (its data, JSON text), or data that answers it without an event. */
+  resolve(dataJson: string): void;
   /** The work failed before producing the event: answer with the error. */
   reject(error: unknown): void;
   /** No event within the timeout. */
-  timeout(): void;
+  timeout(key: DeferredKey): void;
   /** The connection closed: nobody to answer any more. */
   dropped(): void;
 }
 
 export interface WaiterHandle {
-  /** Answers now with this data (JSON text), instead of waiting for the event. */
-  answer(payloadJson: string): void;
+  /** Answers now with this data (JSON text) instead of waiting (a replay: no event will come). */
+  answer(dataJson: string): void;
   /** Answers now with this error. */
   fail(error: unknown): void;
+  /** The order turned out to be another one (an update naming an order that does not exist). */
+  setOrder(order: bigint): void;
 }
 
 interface Waiter {
   connectionId: number;
   extID: string;
-  keyText: string;
+  key: DeferredKey;
   timer: NodeJS.Timeout;
   callbacks: WaiterCallbacks;
 }
 
 export class TooManyWaitersError extends Error {}
 
-export function deferredKeyText(key: DeferredKey): string {
-  return `${key.event}|${key.type}|${key.order}`;
-}
-
 export class DeferredResponses {
-  private readonly byKey = new Map<string, Waiter[]>();
+  private readonly byCommand = new Map<string, Waiter>();
   private readonly byConnection = new Map<number, Set<Waiter>>();
-  private count = 0;
 
   constructor(
     private readonly waitersPerConnectionMax: number,
@@ -67,47 +56,48 @@ export class DeferredResponses {
   ) {}
 
   get size(): number {
-    return this.count;
+    return this.byCommand.size;
   }
 
-  /** Registers a waiter; returns a handle that cancels it. */
+  /** Registers a waiter; returns the handle with which the work answers early or fails. */
   register(connectionId: number, extID: string, key: DeferredKey, timeoutMs: number, callbacks: WaiterCallbacks): WaiterHandle {
+    if (this.byCommand.has(key.commandId)) throw new Error(`command ${key.commandId} already waits`);
     const ofConnection = this.byConnection.get(connectionId) ?? new Set<Waiter>();
     if (ofConnection.size >= this.waitersPerConnectionMax) {
       throw new TooManyWaitersError(`at most ${this.waitersPerConnectionMax} sync commands may wait per connection`);
     }
-    const keyText = deferredKeyText(key);
     const waiter: Waiter = {
       connectionId,
       extID,
-      keyText,
+      key: { ...key },
       callbacks,
       timer: setTimeout(() => {
-        if (this.remove(waiter)) callbacks.timeout();
+        if (this.remove(waiter)) callbacks.timeout(waiter.key);
       }, timeoutMs),
     };
     ofConnection.add(waiter);
     this.byConnection.set(connectionId, ofConnection);
-    const sameKey = this.byKey.get(keyText) ?? [];
-    sameKey.push(waiter);
-    this.byKey.set(keyText, sameKey);
-    this.count += 1;
-    this.onCountChange(this.count);
+    this.byCommand.set(key.commandId, waiter);
+    this.onCountChange(this.byCommand.size);
     return {
-      answer: (payloadJson) => {
-        if (this.remove(waiter)) callbacks.resolve(payloadJson);
+      answer: (dataJson) => {
+        if (this.remove(waiter)) callbacks.resolve(dataJson);
       },
       fail: (error) => {
         if (this.remove(waiter)) callbacks.reject(error);
       },
+      setOrder: (order) => {
+        waiter.key.order = order;
+      },
     };
   }
 
-  /** An event was broadcast: the oldest waiter for it (if any) gets its data. */
-  deliver(key: DeferredKey, payloadJson: string): boolean {
-    const waiter = this.byKey.get(deferredKeyText(key))?.[0];
-    if (!waiter || !this.remove(waiter)) return false;
-    waiter.callbacks.resolve(payloadJson);
+  /** An event was broadcast: the waiter of the command that wrote it (if any) gets its data. */
+  deliver(event: string, commandId: string | null, dataJson: string): boolean {
+    if (commandId === null) return false;
+    const waiter = this.byCommand.get(commandId);
+    if (!waiter || waiter.key.event !== event || !this.remove(waiter)) return false;
+    waiter.callbacks.resolve(dataJson);
     return true;
   }
 
@@ -120,24 +110,17 @@ export class DeferredResponses {
 
   /** Shutdown: every remaining waiter times out now, so that none is left unanswered. */
   expireAll(): void {
-    for (const waiters of [...this.byConnection.values()]) {
-      for (const waiter of [...waiters]) if (this.remove(waiter)) waiter.callbacks.timeout();
-    }
+    for (const waiter of [...this.byCommand.values()]) if (this.remove(waiter)) waiter.callbacks.timeout(waiter.key);
   }
 
   private remove(waiter: Waiter): boolean {
-    const ofConnection = this.byConnection.get(waiter.connectionId);
-    if (!ofConnection?.delete(waiter)) return false;
+    if (this.byCommand.get(waiter.key.commandId) !== waiter) return false;
+    this.byCommand.delete(waiter.key.commandId);
     clearTimeout(waiter.timer);
-    if (ofConnection.size === 0) this.byConnection.delete(waiter.connectionId);
-    const sameKey = this.byKey.get(waiter.keyText);
-    if (sameKey) {
-      const index = sameKey.indexOf(waiter);
-      if (index !== -1) sameKey.splice(index, 1);
-      if (sameKey.length === 0) this.byKey.delete(waiter.keyText);
-    }
-    this.count -= 1;
-    this.onCountChange(this.count);
+    const ofConnection = this.byConnection.get(waiter.connectionId);
+    ofConnection?.delete(waiter);
+    if (ofConnection?.size === 0) this.byConnection.delete(waiter.connectionId);
+    this.onCountChange(this.byCommand.size);
     return true;
   }
 }

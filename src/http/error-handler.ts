@@ -21,6 +21,7 @@ export const HTTP_ERROR_BY_CODE: Record<ErrorCode, { status: number; error: stri
   IDEMPOTENCY_MISMATCH: { status: 409, error: 'CONFLICT' },
   INSUFFICIENT_FUNDS: { status: 422, error: 'INSUFFICIENT_FUNDS' },
   TOO_MANY_ATTEMPTS: { status: 429, error: 'TOO_MANY_REQUESTS' },
+  ACCOUNT_BUSY: { status: 503, error: 'ACCOUNT_BUSY' },
   UNAVAILABLE: { status: 503, error: 'UNAVAILABLE' },
 };
 

@@ -1,16 +1,17 @@
--- The ledger's one write primitive. Every money movement of every transport ends here.
+-- The ledger's write primitives, shared by both engines (wallet.sql, balance-operations.sql):
+-- ledger_post (the bucket change and its journal entry and postings), event_append (the event of
+-- the transaction, in typed columns) and refused_duplicate_append (a once-only key reused with other
+-- content). Every money movement of every transport ends here.
 
--- Minor units as an exact NUMERIC with the currency's decimals (jsonb keeps them: 250.00).
-CREATE OR REPLACE FUNCTION minor_to_decimal(p_minor bigint, p_scale integer) RETURNS numeric
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT round(p_minor::numeric / (10::numeric ^ p_scale), p_scale)
-$$;
+DROP FUNCTION IF EXISTS ledger_post(bigint, bigint, text, bigint, bigint, bigint, text, text, text, text, text, text, jsonb);
+DROP FUNCTION IF EXISTS minor_to_decimal(bigint, integer);
 
--- Applies bucket deltas to one account and writes the journal entry, its postings and its event,
--- all in the caller's transaction. The caller must hold the account's row lock (SELECT ... FOR
--- UPDATE) and must have checked that no bucket goes negative; the CHECK constraints on accounts
--- are the last line of defence. The net change of the account's buckets is posted to
--- p_system_book, so that the entry's postings sum to zero.
+-- Applies bucket deltas to one account and writes the journal entry and its postings, in the
+-- caller's transaction. The caller must hold the account's row lock (SELECT ... FOR NO KEY UPDATE)
+-- and must have checked that no bucket goes negative; the CHECK constraints on accounts are the
+-- last line of defence (accounts_settlement_fits refuses funds beyond what a settlement can hold).
+-- The net change of the account's buckets is posted to p_system_book, so that the entry's postings
+-- sum to zero.
 CREATE OR REPLACE FUNCTION ledger_post(
   p_login bigint,
   p_order_no bigint,
@@ -23,8 +24,6 @@ CREATE OR REPLACE FUNCTION ledger_post(
   p_actor text,
   p_idempotency_key text,
   p_comment text,
-  p_event_type text,
-  p_event_data jsonb,
   OUT entry_id bigint,
   OUT balance_after bigint,
   OUT credit_after bigint,
@@ -45,8 +44,8 @@ BEGIN
     RAISE EXCEPTION 'ledger_post: % is an account book, not a system book', p_system_book;
   END IF;
 
-  -- One statement: the bucket update, the entry, its postings and its event (fewer round trips
-  -- through the executor than four statements; measured on the wallet's hot path).
+  -- One statement: the bucket update, the entry and its postings (fewer round trips through the
+  -- executor than three statements; measured on the wallet's hot path).
   WITH account AS (
     UPDATE accounts
        SET balance_minor = balance_minor + p_balance_delta,
@@ -78,12 +77,7 @@ BEGIN
                    ('credit', p_credit_delta),
                    ('held', p_held_delta),
                    (p_system_book, -v_net)) AS book (name, amount)
-     WHERE book.amount <> 0),
-  event AS (
-    INSERT INTO events (channel, type, login, order_no, payload)
-    SELECT 'trade:event', p_event_type, p_login, p_order_no, p_event_data
-      FROM entry
-     WHERE p_event_type IS NOT NULL)
+     WHERE book.amount <> 0)
   SELECT e.id, e.balance_after_minor, e.credit_after_minor, e.held_after_minor, e.account_version
     INTO entry_id, balance_after, credit_after, held_after, account_version
     FROM entry e;
@@ -91,3 +85,40 @@ BEGIN
     RAISE EXCEPTION 'ledger_post: account % does not exist', p_login;
   END IF;
 END $$;
+
+-- The event of a money transaction (trade:event), in typed columns; the manager transport formats
+-- it. Written while the account row is locked, so per account the id order is the commit order.
+-- p_command_id names the command whose transaction wrote it (a Sync command waits for exactly it).
+CREATE OR REPLACE FUNCTION event_append(
+  p_type text,
+  p_login bigint,
+  p_order_no bigint,
+  p_command_id uuid,
+  p_entry_id bigint,
+  p_cmd smallint,
+  p_state smallint,
+  p_currency text,
+  p_profit_minor bigint,
+  p_comment text,
+  p_open_time bigint,
+  p_close_time bigint,
+  p_stake_minor bigint DEFAULT NULL,
+  p_payout_minor bigint DEFAULT NULL,
+  p_trade_type text DEFAULT NULL,
+  p_trade_id text DEFAULT NULL
+) RETURNS bigint LANGUAGE sql AS $$
+  INSERT INTO events (channel, type, login, order_no, command_id, entry_id, cmd, state, currency, profit_minor,
+                      comment, open_time, close_time, stake_minor, payout_minor, trade_type, trade_id)
+  VALUES ('trade:event', p_type, p_login, p_order_no, p_command_id, p_entry_id, p_cmd, p_state, p_currency,
+          p_profit_minor, p_comment, p_open_time, p_close_time, p_stake_minor, p_payout_minor, p_trade_type, p_trade_id)
+  RETURNING id
+$$;
+
+-- A request refused because its once-only key (trade key, referenceId) was used with other content:
+-- kept for the finance team's review (reconciliation lists them).
+CREATE OR REPLACE FUNCTION refused_duplicate_append(
+  p_source text, p_idempotency_key text, p_login bigint, p_detail jsonb
+) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO refused_duplicates (source, idempotency_key, login, detail)
+  VALUES (p_source, p_idempotency_key, p_login, p_detail)
+$$;

@@ -1,8 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AccountService } from '../accounts/account-service';
-import type { BalanceOperationService } from '../balance-operations/balance-operation-service';
+import type { BalanceOperationResult, BalanceOperationService } from '../balance-operations/balance-operation-service';
 import { MANAGER_FINANCE_KINDS, type ManagerFinanceFamily } from '../balance-operations/operation-kinds';
-import type { Deferral } from '../events/deferred-responses';
 import { formatMinorUnits, parseMinorUnits } from '../money/amount';
 import { requireCurrency } from '../money/currency';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../shared/errors';
@@ -11,6 +11,8 @@ import { decimalText, INT64_MAX, jsonInteger, login, parseWith, text } from '../
 import { canMoveMoney, type ManagerAuthService } from './manager-auth-service';
 import type { ManagerAnswer } from './manager-errors';
 import type { ManagerSession } from './manager-store';
+import type { Deferral } from './sync-commands';
+import { financeRecordDataJson, tradeEventDataJson } from './trade-event-format';
 
 /** Limits of the manager commands' fields. */
 export const MANAGER_COMMENT_LENGTH_MAX = 500;
@@ -21,6 +23,9 @@ const DEFAULT_FINANCE_COMMENT = 'Finance';
 /** ScaleTrade request states of a non-sync acknowledgement. */
 const STATE_OPEN_REQUEST = 10;
 const STATE_UPDATE_REQUEST = 11;
+const STATE_DELETE_REQUEST = 12;
+/** The last second of the year 9999: open_time and close_time are unix seconds (not milliseconds). */
+export const UNIX_SECONDS_MAX = 253_402_300_799n;
 
 export interface CommandContext {
   /** The session of `__token`, or of the connection's Login. */
@@ -47,7 +52,7 @@ export interface ManagerCommandDeps {
   balanceOperations: BalanceOperationService;
 }
 
-const unixSeconds = jsonInteger(0n, INT64_MAX);
+const unixSeconds = jsonInteger(0n, UNIX_SECONDS_MAX);
 const orderNumber = jsonInteger(1n, INT64_MAX);
 
 const financeData = (commentRequired: boolean) =>
@@ -80,6 +85,8 @@ export function managerCommands(deps: ManagerCommandDeps): ReadonlyMap<string, C
     commands.set(family, financeCommand(deps, family, false));
     commands.set(`${family}Sync`, financeCommand(deps, family, true));
   }
+  commands.set('DeleteBalance', deleteCommand(deps, false));
+  commands.set('DeleteBalanceSync', deleteCommand(deps, true));
   return commands;
 }
 
@@ -101,7 +108,7 @@ const orderData = z.strictObject({ order: orderNumber });
 async function getFinanceRecord(deps: ManagerCommandDeps, data: unknown, context: CommandContext): Promise<CommandResult> {
   requireSession(context);
   const { order } = parseWith(orderData, data);
-  return { status: 200, dataJson: await deps.balanceOperations.recordEventData(order) };
+  return { status: 200, dataJson: financeRecordDataJson(await deps.balanceOperations.record(order)) };
 }
 
 const transactionsData = z.strictObject({ login, from: unixSeconds.optional(), to: unixSeconds.optional() });
@@ -110,14 +117,15 @@ async function getTransactionsByLogin(deps: ManagerCommandDeps, data: unknown, c
   requireSession(context);
   const body = parseWith(transactionsData, data);
   await deps.accounts.get(body.login);
-  const records = await deps.balanceOperations.listRecordEventData(body.login, body.from ?? null, body.to ?? null, TRANSACTIONS_PER_ANSWER_MAX);
-  return { status: 200, dataJson: `{"login":${body.login},"records":[${records.join(',')}]}` };
+  const records = await deps.balanceOperations.records(body.login, body.from ?? null, body.to ?? null, TRANSACTIONS_PER_ANSWER_MAX);
+  return { status: 200, dataJson: `{"login":${body.login},"records":[${records.map(financeRecordDataJson).join(',')}]}` };
 }
 
 /**
  * BalanceIn/Out and CreditIn/Out, plain and Sync (seeds 000-002). A plain command answers once the
- * operation is committed; a Sync command reserves the order, defers its answer to the record's
- * trade:event, and only then moves the money.
+ * operation is committed. A Sync command defers its answer to the event that its own transaction
+ * writes (identified by a command id the event carries), so it is never answered with another
+ * command's event, even when several update one order at once.
  */
 function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, sync: boolean): CommandHandler {
   const kind = MANAGER_FINANCE_KINDS[family];
@@ -134,7 +142,8 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
       login: body.login,
       kind,
       amountMinor,
-      comment: body.comment ?? DEFAULT_FINANCE_COMMENT,
+      comment: body.comment ?? null,
+      defaultComment: DEFAULT_FINANCE_COMMENT,
       openTime: body.open_time ?? null,
       closeTime: body.close_time ?? null,
       targetOrderNo: body.order ?? null,
@@ -142,43 +151,63 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
       actor: `manager:${context.session!.managerLogin}`,
       referenceId: body.referenceId ?? null,
     };
+    const acknowledge = (result: BalanceOperationResult): CommandResult =>
+      acknowledgement(result, result.created ? STATE_OPEN_REQUEST : STATE_UPDATE_REQUEST, body.login, kind.cmd, formatMinorUnits(amountMinor, scale));
+    if (!sync) return acknowledge(await deps.balanceOperations.apply(request));
 
-    if (!sync) {
-      const result = await deps.balanceOperations.apply(request);
-      return {
-        status: 200,
-        data: {
-          accepted: true,
-          order: result.orderNo,
-          state: result.created ? STATE_OPEN_REQUEST : STATE_UPDATE_REQUEST,
-          login: body.login,
-          cmd: kind.cmd,
-          amount: new LosslessNumber(formatMinorUnits(amountMinor, scale)),
-        },
-      };
-    }
-
-    const existing = request.targetOrderNo === null ? undefined : await deps.balanceOperations.findRecord(request.targetOrderNo);
-    const updates = existing !== undefined && existing.login === request.login && existing.cmd === kind.cmd;
-    const order = updates ? existing.orderNo : await deps.balanceOperations.reserveOrderNo();
-    const key = { event: 'trade:event', type: updates ? 'EV_RECORD_UPDATE' : 'EV_RECORD_ADD', order };
-    return {
-      status: 200,
-      data: { order, __deferred: { event: key.event, type: key.type, order } },
-      deferral: {
-        key,
-        run: async () => {
-          const result = await deps.balanceOperations.apply({ ...request, reservedOrderNo: order });
-          // A replayed referenceId (or an order that changed hands meanwhile) writes no event to wait
-          // for: answer with the record as it stands.
-          if (result.replayed || result.orderNo !== key.order || result.eventType !== key.type) {
-            return deps.balanceOperations.recordEventData(result.orderNo);
-          }
-          return undefined;
-        },
-      },
-    };
+    // the order a timeout names: the one to update, or the one a new record will take
+    const reservedOrderNo = await deps.balanceOperations.reserveOrderNo();
+    return deferred(deps, request.targetOrderNo ?? reservedOrderNo, (commandId) =>
+      deps.balanceOperations.apply({ ...request, reservedOrderNo, commandId }),
+    );
   };
   handler.permissionError = FAMILY_ERRORS[family];
   return handler;
+}
+
+/**
+ * DeleteBalance and DeleteBalanceSync (ScaleTrade): reverse a finance record with a new journal
+ * entry; the record's state becomes 6 and its EV_RECORD_DELETE event is broadcast. Once only.
+ */
+function deleteCommand(deps: ManagerCommandDeps, sync: boolean): CommandHandler {
+  const handler: CommandHandler = async (data, context) => {
+    if (!canMoveMoney(context.session)) throw new ForbiddenError('insufficient permissions');
+    const { order } = parseWith(orderData, data);
+    const request = { orderNo: order, source: 'manager' as const, actor: `manager:${context.session!.managerLogin}` };
+    if (!sync) {
+      const result = await deps.balanceOperations.delete(request);
+      const record = await deps.balanceOperations.record(result.orderNo);
+      const amount = formatMinorUnits(record.amountMinor, requireCurrency(record.currency).scale);
+      return acknowledgement(result, STATE_DELETE_REQUEST, record.login, record.cmd, amount);
+    }
+    return deferred(deps, order, (commandId) => deps.balanceOperations.delete({ ...request, commandId }));
+  };
+  handler.permissionError = 'DELETE_BALANCE_ERROR';
+  return handler;
+}
+
+/** ScaleTrade's acknowledgement of a plain finance command: accepted, not yet the result. */
+function acknowledgement(result: BalanceOperationResult, state: number, login: bigint, cmd: number, amount: string): CommandResult {
+  return { status: 200, data: { accepted: true, order: result.orderNo, state, login, cmd, amount: new LosslessNumber(amount) } };
+}
+
+/**
+ * The Sync flow of a finance command: its own command id goes into its transaction's event, which
+ * answers it. A replay writes no event: it answers with the event its first application wrote.
+ */
+function deferred(deps: ManagerCommandDeps, order: bigint, apply: (commandId: string) => Promise<BalanceOperationResult>): CommandResult {
+  const commandId = randomUUID();
+  return {
+    status: 200,
+    deferral: {
+      key: { event: 'trade:event', commandId, order },
+      run: async () => {
+        const result = await apply(commandId);
+        if (!result.replayed) return { order: result.orderNo };
+        // keys stored before events were kept per key have no event: the record as it stands
+        const first = await deps.balanceOperations.eventOf(result);
+        return { answerJson: first ? tradeEventDataJson(first) : financeRecordDataJson(await deps.balanceOperations.record(result.orderNo)) };
+      },
+    },
+  };
 }

@@ -26,6 +26,7 @@ export const MANAGER_ERROR_BY_CODE: Record<ErrorCode, { status: number; error: s
   ALREADY_EXISTS: { status: 409, error: 'DUPLICATE' },
   IDEMPOTENCY_MISMATCH: { status: 409, error: 'DUPLICATE' },
   TOO_MANY_ATTEMPTS: { status: 429, error: 'TOO_MANY_REQUESTS' },
+  ACCOUNT_BUSY: { status: 503, error: 'ACCOUNT_BUSY' },
   UNAVAILABLE: { status: 503, error: 'UNAVAILABLE' },
 };
 

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database';
-import type { SyncTimeout } from './tcp-server';
+import type { SyncTimeout } from './sync-commands';
 
 /** Sync commands answered with SYNC_TIMEOUT: exceptions the finance team reviews (reconciliation). */
 export class SyncTimeoutStore {

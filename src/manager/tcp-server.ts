@@ -1,6 +1,5 @@
 import net from 'node:net';
 import { z } from 'zod';
-import { TooManyWaitersError, DeferredResponses, type Deferral } from '../events/deferred-responses';
 import type { EventRelay } from '../events/event-relay';
 import type { StoredEvent } from '../events/event-store';
 import type { Logger } from '../observability/logger';
@@ -13,6 +12,8 @@ import type { ManagerAuthService } from './manager-auth-service';
 import type { CommandHandler, CommandResult } from './manager-commands';
 import { INTERNAL_ERROR_ANSWER, managerErrorAnswer, type ManagerAnswer } from './manager-errors';
 import type { ManagerSession } from './manager-store';
+import { SyncCommands, type SyncTimeout } from './sync-commands';
+import { tradeEventDataJson } from './trade-event-format';
 
 /** One message (one line) at most, in bytes (ScaleTrade's client refuses more than 64 KB too). */
 export const TCP_MESSAGE_BYTES_MAX = 64 * 1024;
@@ -55,7 +56,8 @@ interface Connection {
   address: string;
   session: ManagerSession | null;
   pending: Buffer;
-  inFlight: number;
+  /** extIDs of the commands in flight: a second command with one of them is refused, not run. */
+  extIDsInFlight: Set<string>;
   channels: Set<string>;
   releaseHub: (() => void) | undefined;
   closing: boolean;
@@ -76,13 +78,6 @@ export interface ManagerTcpServerDeps {
   recordSyncTimeout: (timeout: SyncTimeout) => Promise<void>;
 }
 
-export interface SyncTimeout {
-  order: bigint;
-  command: string;
-  extID: string;
-  managerLogin: bigint | null;
-}
-
 /**
  * The manager TCP API transport: `\r\n`-framed JSON, answers correlated by extID (in any order),
  * the trade:event stream for subscribers, and the generic deferred answer of Sync commands.
@@ -90,7 +85,7 @@ export interface SyncTimeout {
 export class ManagerTcpServer {
   private readonly server = net.createServer((socket) => this.accept(socket));
   private readonly connections = new Map<number, Connection>();
-  private readonly waiters: DeferredResponses;
+  private readonly syncCommands: SyncCommands;
   private readonly hub: EventHub;
   private nextConnectionId = 1;
   private inFlight = 0;
@@ -98,8 +93,15 @@ export class ManagerTcpServer {
 
   constructor(private readonly deps: ManagerTcpServerDeps) {
     this.server.maxConnections = TCP_CONNECTIONS_MAX;
-    this.waiters = new DeferredResponses(SYNC_WAITERS_PER_CONNECTION_MAX, (count) => deps.metrics.syncWaiters.set(count));
     this.hub = new EventHub(deps.relay, (event) => this.broadcast(event));
+    this.syncCommands = new SyncCommands({
+      timeoutMs: deps.syncTimeoutMs,
+      waitersPerConnectionMax: SYNC_WAITERS_PER_CONNECTION_MAX,
+      acquireEvents: () => this.hub.acquire(),
+      recordTimeout: deps.recordSyncTimeout,
+      onWaitersChange: (count) => deps.metrics.syncWaiters.set(count),
+      logger: deps.logger,
+    });
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -115,7 +117,7 @@ export class ManagerTcpServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    this.waiters.expireAll();
+    this.syncCommands.expireAll();
     for (const connection of this.connections.values()) connection.socket.end();
     await new Promise((resolve) => setTimeout(resolve, 50));
     for (const connection of this.connections.values()) connection.socket.destroy();
@@ -130,7 +132,7 @@ export class ManagerTcpServer {
       address: socket.remoteAddress ?? 'unknown',
       session: null,
       pending: Buffer.alloc(0),
-      inFlight: 0,
+      extIDsInFlight: new Set(),
       channels: new Set(),
       releaseHub: undefined,
       closing: false,
@@ -142,7 +144,7 @@ export class ManagerTcpServer {
     connection.loginDeadline = setTimeout(() => socket.destroy(), this.deps.loginTimeoutMs ?? UNAUTHENTICATED_IDLE_TIMEOUT_MS);
     socket.setTimeout(IDLE_TIMEOUT_MS);
     socket.on('timeout', () => {
-      const busy = connection.channels.size > 0 || connection.inFlight > 0;
+      const busy = connection.channels.size > 0 || connection.extIDsInFlight.size > 0;
       if (!busy) socket.destroy();
     });
     socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
@@ -154,7 +156,7 @@ export class ManagerTcpServer {
     clearTimeout(connection.loginDeadline);
     this.connections.delete(connection.id);
     this.deps.metrics.managerConnections.set(this.connections.size);
-    this.waiters.dropConnection(connection.id);
+    this.syncCommands.dropConnection(connection.id);
     connection.releaseHub?.();
   }
 
@@ -212,7 +214,14 @@ export class ManagerTcpServer {
       this.answer(connection, extID, { status: 503, data: { error: 'SHUTTING_DOWN', message: 'the server is stopping' } });
       return;
     }
-    if (connection.inFlight >= COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX) {
+    if (connection.extIDsInFlight.has(extID)) {
+      this.answer(connection, extID, {
+        status: 409,
+        data: { error: 'DUPLICATE_EXTID', message: `a command with extID ${extID} is still in flight on this connection; this one was not run` },
+      });
+      return;
+    }
+    if (connection.extIDsInFlight.size >= COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX) {
       this.answer(connection, extID, {
         status: 429,
         data: { error: 'TOO_MANY_REQUESTS', message: `at most ${COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX} commands in flight per connection` },
@@ -222,7 +231,7 @@ export class ManagerTcpServer {
     const handler = this.deps.commands.get(command);
     const commandLabel = handler !== undefined || command === 'Subscribe' ? command : 'unknown';
     const stopTimer = this.deps.metrics.managerDuration.startTimer({ command: commandLabel });
-    connection.inFlight += 1;
+    connection.extIDsInFlight.add(extID);
     this.inFlight += 1;
     let status = 500;
     try {
@@ -238,7 +247,7 @@ export class ManagerTcpServer {
     } catch (error) {
       status = this.answerError(connection, extID, error, handler?.permissionError);
     } finally {
-      connection.inFlight -= 1;
+      connection.extIDsInFlight.delete(extID);
       this.inFlight -= 1;
       stopTimer();
       this.deps.metrics.managerCommands.inc({ command: commandLabel, status: String(status) });
@@ -258,52 +267,12 @@ export class ManagerTcpServer {
       clearTimeout(connection.loginDeadline);
     }
     if (result.deferral) {
-      const timeout = { order: result.deferral.key.order, command: envelope.command, extID, managerLogin: session?.managerLogin ?? null };
-      return this.defer(connection, extID, result.deferral, timeout, handler.permissionError);
+      const outcome = await this.syncCommands.run(connection.id, extID, envelope.command, session?.managerLogin ?? null, result.deferral);
+      if ('dropped' in outcome) return 499;
+      if ('error' in outcome) return this.answerError(connection, extID, outcome.error, handler.permissionError);
+      return this.answer(connection, extID, outcome.answer);
     }
     return this.answer(connection, extID, result);
-  }
-
-  /**
-   * The deferred answer: register the waiter first, then start the work that produces the event,
-   * then answer with the event's data, the work's error, or SYNC_TIMEOUT.
-   */
-  private async defer(connection: Connection, extID: string, deferral: Deferral, timeout: SyncTimeout, permissionError?: string): Promise<number> {
-    const release = await this.hub.acquire();
-    try {
-      return await new Promise<number>((settle) => {
-        let handle;
-        try {
-          handle = this.waiters.register(connection.id, extID, deferral.key, this.deps.syncTimeoutMs, {
-            resolve: (payloadJson) => settle(this.answer(connection, extID, { status: 200, dataJson: payloadJson })),
-            reject: (error) => settle(this.answerError(connection, extID, error, permissionError)),
-            timeout: () => {
-              this.deps.recordSyncTimeout(timeout).catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not record a sync timeout'));
-              settle(
-                this.answer(connection, extID, {
-                  status: 504,
-                  data: { error: 'SYNC_TIMEOUT', kind: deferral.key.event.split(':')[0], order: deferral.key.order },
-                }),
-              );
-            },
-            dropped: () => settle(499),
-          });
-        } catch (error) {
-          if (!(error instanceof TooManyWaitersError)) throw error;
-          settle(this.answer(connection, extID, { status: 429, data: { error: 'TOO_MANY_REQUESTS', message: error.message } }));
-          return;
-        }
-        const waiter = handle;
-        deferral.run().then(
-          (answerJson) => {
-            if (answerJson !== undefined) waiter.answer(answerJson);
-          },
-          (error: unknown) => waiter.fail(error),
-        );
-      });
-    } finally {
-      release();
-    }
   }
 
   private async subscribe(connection: Connection, extID: string, data: unknown, session: ManagerSession | null): Promise<number> {
@@ -319,13 +288,14 @@ export class ManagerTcpServer {
     return this.answer(connection, extID, { status: 200, data: { subscribed: [...connection.channels] } });
   }
 
-  /** One event to every subscriber of its channel (serialised once), then to the Sync waiters. */
+  /** One event to every subscriber of its channel (formatted once), then to the Sync command that wrote it. */
   private broadcast(event: StoredEvent): void {
-    const line = Buffer.from(`{"event":${JSON.stringify(event.channel)},"type":${JSON.stringify(event.type)},"data":${event.payloadJson}}\r\n`);
+    const dataJson = tradeEventDataJson(event);
+    const line = Buffer.from(`{"event":${JSON.stringify(event.channel)},"type":${JSON.stringify(event.type)},"data":${dataJson}}\r\n`);
     for (const connection of this.connections.values()) {
       if (connection.channels.has(event.channel)) this.write(connection, line);
     }
-    if (event.orderNo !== null) this.waiters.deliver({ event: event.channel, type: event.type, order: event.orderNo }, event.payloadJson);
+    this.syncCommands.deliver(event.channel, event.commandId, dataJson);
   }
 
   private answerError(connection: Connection, extID: string, error: unknown, permissionError?: string): number {

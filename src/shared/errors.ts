@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'INVALID_DIGEST'
   | 'CURRENCY_MISMATCH'
   | 'TOO_MANY_ATTEMPTS'
+  | 'ACCOUNT_BUSY'
   | 'UNAVAILABLE';
 
 export abstract class AppError extends Error {
@@ -69,6 +70,14 @@ export class CurrencyMismatchError extends AppError {
 }
 export class TooManyAttemptsError extends AppError {
   readonly code = 'TOO_MANY_ATTEMPTS';
+}
+/**
+ * The account was locked by another transaction for longer than ACCOUNT_LOCK_TIMEOUT_MS (a slow
+ * transaction, an operator's psql, a long report), or too many requests queue on it: nothing was
+ * applied, the caller may retry with the same key.
+ */
+export class AccountBusyError extends AppError {
+  readonly code = 'ACCOUNT_BUSY';
 }
 /** A transient failure: nothing was changed, the caller may retry. */
 export class UnavailableError extends AppError {

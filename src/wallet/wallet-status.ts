@@ -29,5 +29,6 @@ export const WALLET_STATUS_BY_CODE: Record<ErrorCode, WalletStatus | undefined> 
   IDEMPOTENCY_MISMATCH: 'DuplicateTransaction',
   ALREADY_EXISTS: 'DuplicateTransaction',
   TOO_MANY_ATTEMPTS: undefined,
+  ACCOUNT_BUSY: undefined,
   UNAVAILABLE: undefined,
 };

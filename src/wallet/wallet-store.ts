@@ -1,17 +1,22 @@
 import { bindings, type Database } from '../db/database';
 import { callDatabase } from '../db/transient';
 import { minorFromDb } from '../money/amount';
+import { knownOutcome } from '../shared/outcomes';
 
 /** Finance-core outcomes of a wallet request (see wallet.sql). */
-export type WalletOutcome =
-  | 'OK'
-  | 'INVALID_DIGEST'
-  | 'INVALID_TOKEN'
-  | 'ACCOUNT_DISABLED'
-  | 'FORBIDDEN'
-  | 'CURRENCY_MISMATCH'
-  | 'INSUFFICIENT_FUNDS'
-  | 'IDEMPOTENCY_MISMATCH';
+export const WALLET_OUTCOMES = [
+  'OK',
+  'INVALID_DIGEST',
+  'INVALID_TOKEN',
+  'ACCOUNT_DISABLED',
+  'FORBIDDEN',
+  'CURRENCY_MISMATCH',
+  'INSUFFICIENT_FUNDS',
+  'IDEMPOTENCY_MISMATCH',
+  /** The account was locked by someone else: nothing was done; run it again, waiting for the lock. */
+  'ACCOUNT_BUSY',
+] as const;
+export type WalletOutcome = (typeof WALLET_OUTCOMES)[number];
 
 export type WalletOperationKind = 'balance' | 'open' | 'close';
 
@@ -40,7 +45,7 @@ export interface WalletOperationResult {
 export interface AuthenticationResult extends WalletOperationResult {}
 
 interface ResultRow {
-  r_outcome: WalletOutcome;
+  r_outcome: string;
   r_login: string | null;
   r_currency: string | null;
   r_available_minor: string | null;
@@ -55,12 +60,16 @@ export class WalletStore {
     private readonly onEventsCommitted: () => void = () => undefined,
   ) {}
 
-  /** Executes requests in one transaction; returns one result per request, in order. */
-  async execute(operations: readonly WalletOperation[]): Promise<WalletOperationResult[]> {
+  /**
+   * Executes requests in one transaction; returns one result per request, in order. Without `wait`,
+   * requests on an account locked by someone else are answered ACCOUNT_BUSY; with it, the
+   * transaction waits for the lock (bounded by the session's lock_timeout).
+   */
+  async execute(operations: readonly WalletOperation[], wait: boolean): Promise<WalletOperationResult[]> {
     const { rows } = await callDatabase(
       () =>
         this.db.raw<{ rows: ResultRow[] }>(
-          `SELECT * FROM wallet_execute(?::text[], ?::text[], ?::bytea[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::jsonb[])`,
+          `SELECT * FROM wallet_execute(?::text[], ?::text[], ?::bytea[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::jsonb[], ?)`,
           bindings([
             operations.map((op) => op.kind),
             operations.map((op) => op.nonce),
@@ -70,6 +79,7 @@ export class WalletStore {
             operations.map((op) => op.tradeType),
             operations.map((op) => op.tradeId),
             operations.map((op) => op.dataJson),
+            wait,
           ]),
         ),
       this.onRetry,
@@ -98,7 +108,7 @@ export class WalletStore {
 
 function toResult(row: ResultRow): WalletOperationResult {
   return {
-    outcome: row.r_outcome,
+    outcome: knownOutcome(WALLET_OUTCOMES, row.r_outcome, 'wallet_execute'),
     login: row.r_login === null ? null : minorFromDb(row.r_login),
     currency: row.r_currency,
     availableMinor: row.r_available_minor === null ? null : minorFromDb(row.r_available_minor),

@@ -209,8 +209,23 @@ describe('exact money', () => {
     await api.deposit(login, '0.00000001');
     expect(await api.wallet.call('getbalance', { token, currency: 'BTC' })).toMatchObject({ balance: '90071992.54740994' });
     const key = tradeKey();
-    await api.wallet.call('opentrade', trade(token, '90071992.54740993', key, 'BTC'));
-    expect(await api.account(login)).toMatchObject({ balance: '0.00000001', held: '90071992.54740993' });
+    await api.wallet.call('opentrade', trade(token, '0.00000003', key, 'BTC'));
+    expect(await api.account(login)).toMatchObject({ balance: '90071992.54740991', held: '0.00000003' });
+  });
+
+  it('refuses funds a settlement could not hold, so that every accepted stake can always be settled', async () => {
+    // balance + credit + 10,000 x held must fit in 64 bits: a closetrade paying up to 10,000 x its
+    // stake then always fits, so a trade is never left open because its payout overflows the account.
+    const { login, token } = await api.player('0', 'JPY');
+    // 92 deposits of the largest single operation (10^17): 9.2 x 10^18, 2.3 x 10^16 below 2^63
+    for (let i = 0; i < 92; i += 1) await api.deposit(login, '100000000000000000');
+    const refused = await api.wallet.call('opentrade', trade(token, '3000000000000', tradeKey(), 'JPY'));
+    expect(refused).toMatchObject({ status: 'InvalidRequest', message: expect.stringContaining('limit') });
+    const key = tradeKey();
+    expect(await api.wallet.call('opentrade', trade(token, '1000000000000', key, 'JPY'))).toMatchObject({ status: 'Ok' });
+    // a payout of 10,000 x the stake settles although the account is near its limit
+    expect(await api.wallet.call('closetrade', trade(token, '10000000000000000', key, 'JPY'))).toMatchObject({ status: 'Ok' });
+    expect(await api.account(login)).toMatchObject({ balance: '9209999000000000000', held: '0' });
   });
 
   it('accepts trailing zeros and refuses decimals beyond the currency scale', async () => {

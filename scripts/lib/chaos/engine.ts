@@ -177,8 +177,8 @@ async function setUp(cluster: ChaosCluster, accounts: number): Promise<number[]>
   await cluster.sql(async (client) => {
     await client.query(`INSERT INTO accounts (login, currency) SELECT unnest($1::bigint[]), 'USD'`, [logins]);
     await client.query(
-      `SELECT balance_operation_apply(l, nextval('order_numbers'), NULL, 6::smallint, 'add', 'balance', 'cash', $2, 'chaos set-up', NULL, NULL,
-                                      'admin', 'chaos', 'admin', NULL, '\\x00') FROM unnest($1::bigint[]) AS l`,
+      `SELECT balance_operation_apply(l, nextval('order_numbers'), NULL, 6::smallint, 'add', 'balance', 'cash', $2, 'chaos set-up', NULL,
+                                      NULL, NULL, 'admin', 'chaos', NULL, '\\x00', NULL) FROM unnest($1::bigint[]) AS l`,
       [logins, INITIAL_BALANCE_MINOR.toString()],
     );
     await client.query(`INSERT INTO wallet_tokens (token_hash, login, expires_at) SELECT unnest($1::bytea[]), unnest($2::bigint[]), now() + interval '1 day'`, [
