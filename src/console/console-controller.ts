@@ -29,7 +29,6 @@ const QUERY_VALUE_LENGTH_MAX = 200;
 /** Largest stale-hold age the reconciliation page accepts, in hours (ten years). */
 const STALE_HOLD_AGE_MAX_H = 10 * 365 * 24;
 const DAY_MS = 86_400_000;
-const DAY_TEXT = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface ConsoleDeps {
   adminApiKey: string;
@@ -130,7 +129,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const login = pathLogin(req.params.login);
     const format = queryText(req, 'format') || 'csv';
     if (format !== 'csv' && format !== 'json') throw new ValidationError('format must be csv or json');
-    const period = dayPeriod(queryText(req, 'from'), queryText(req, 'to'), DEFAULT_PERIOD_DAYS);
+    const period = readPeriod(queryText(req, 'from'), queryText(req, 'to'), DEFAULT_PERIOD_DAYS);
     const statement = await deps.reconciliation.statement(login, period);
     const filename = `statement-${login}-${dayOf(period.from)}-${dayOf(new Date(period.to.getTime() - 1))}.${format}`;
     res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
@@ -152,7 +151,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     let period: Period;
     let staleHoldAgeS: number;
     try {
-      period = dayPeriod(form.from, form.to, 'all');
+      period = readPeriod(form.from, form.to, 'all');
       staleHoldAgeS = hoursToSeconds(form.staleHoldAgeH);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -167,7 +166,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.post('/match/run', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
     const query = parseWith(matchQuery, req.query);
-    const period = query.from || query.to ? dayPeriod(query.from ?? '', query.to ?? '', 'all') : undefined;
+    const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
     const report = await matchUpload(deps.matching, req.body, query, period);
     sendJson(res, 200, report);
   });
@@ -236,22 +235,6 @@ function queryText(req: Request, name: string): string {
   if (typeof value !== 'string') return '';
   if (value.length > QUERY_VALUE_LENGTH_MAX) throw new ValidationError(`${name} is too long`);
   return value;
-}
-
-/**
- * A period from the date inputs, in whole UTC days with `to` included (the period ends at the start
- * of the next day); a missing end defaults as readPeriod says.
- */
-function dayPeriod(from: string, to: string, defaultDays: number | 'all'): Period {
-  if (from !== '' && !DAY_TEXT.test(from)) throw new ValidationError('from must be a day such as 2026-11-01');
-  if (to !== '' && !DAY_TEXT.test(to)) throw new ValidationError('to must be a day such as 2026-11-30');
-  let end: string | undefined;
-  if (to !== '') {
-    const day = new Date(`${to}T00:00:00Z`);
-    if (Number.isNaN(day.getTime())) throw new ValidationError('to is not a valid day');
-    end = new Date(day.getTime() + DAY_MS).toISOString();
-  }
-  return readPeriod(from === '' ? undefined : from, end, defaultDays);
 }
 
 function hoursToSeconds(text: string): number {

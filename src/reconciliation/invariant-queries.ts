@@ -97,6 +97,31 @@ export const INVARIANT_QUERIES: readonly InvariantQuery[] = [
        WHERE b.found < 0`,
   },
   {
+    check: 'finance_record_equals_entries',
+    description: "each finance record's amount equals its journal entries, all on the record's own bucket, operation and book (a deleted record's sum to zero)",
+    sql: `
+      WITH entries AS (
+        SELECT e.order_no,
+               sum(CASE r.bucket WHEN 'balance' THEN e.balance_delta_minor ELSE e.credit_delta_minor END) AS total,
+               bool_and(e.login = r.login AND e.operation = r.operation AND e.held_delta_minor = 0
+                        AND (CASE r.bucket WHEN 'balance' THEN e.credit_delta_minor ELSE e.balance_delta_minor END) = 0
+                        AND p.entry_id IS NOT NULL) AS own_books,
+               array_agg(e.id::text ORDER BY e.id) AS entry_ids
+          FROM journal_entries e
+          JOIN finance_records r ON r.order_no = e.order_no
+          LEFT JOIN postings p ON p.entry_id = e.id AND p.book = r.system_book
+         GROUP BY e.order_no)
+      SELECT r.login::text, 'order ' || r.order_no AS subject,
+             (CASE WHEN r.state = 6 THEN 0 ELSE r.amount_minor END)::text AS expected,
+             coalesce(x.total, 0)::text || CASE WHEN coalesce(x.own_books, true) THEN '' ELSE ' (not all on its own books)' END AS found,
+             x.entry_ids
+        FROM finance_records r
+        LEFT JOIN entries x ON x.order_no = r.order_no
+       WHERE coalesce(x.total, 0) <> CASE WHEN r.state = 6 THEN 0 ELSE r.amount_minor END
+          OR NOT coalesce(x.own_books, true)
+       ORDER BY r.order_no`,
+  },
+  {
     check: 'idempotency_keys_resolve',
     description: 'every once-only key points at an existing finance record',
     sql: `

@@ -159,7 +159,7 @@ function sendWalletError(deps: WalletControllerDeps, res: Response, action: stri
     const transient = error instanceof AppError;
     if (!transient) deps.logger.error({ err: error, action }, 'wallet request failed');
     deps.metrics.walletOutcomes.inc({ action, status: transient ? 'Unavailable' : 'InternalError' });
-    sendJson(res, transient ? 503 : 500, { status: transient ? 'Unavailable' : 'InternalError', message: 'retry later' });
+    sendJson(res, transient ? 503 : 500, { status: transient ? 'Unavailable' : 'InternalError', message: transient ? error.message : 'retry later' });
     return;
   }
   deps.metrics.walletOutcomes.inc({ action, status });

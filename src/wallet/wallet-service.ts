@@ -70,7 +70,7 @@ export interface TradeRequest {
  * back ACCOUNT_BUSY with nothing done and queue on a lane of their account alone, which waits for the
  * lock under ACCOUNT_LOCK_TIMEOUT_MS and then answers them, or fails them all as transient. So one
  * locked account costs only its own requests, and holds at most one pooled connection per instance.
- * While requests of a token wait there, the token's later requests queue behind them (its order).
+ * While money requests of a token wait there, the token's later ones queue behind them (its order).
  */
 export class WalletService {
   private readonly lanes: LaneBatcher<WalletOperation, WalletOperationResult>;
@@ -155,7 +155,8 @@ export class WalletService {
   }
 
   private async submit(operation: WalletOperation): Promise<WalletOperationResult> {
-    const waiting = this.waitingTokens.get(operation.tokenHash.toString('hex'));
+    // a getbalance reads without locking: it never waits behind money requests of its token
+    const waiting = operation.kind === 'balance' ? undefined : this.waitingTokens.get(operation.tokenHash.toString('hex'));
     if (waiting) return this.waitForAccount(waiting.login, operation);
     const result = await this.lanes.submit(operation);
     return result.outcome === 'ACCOUNT_BUSY' ? this.waitForAccount(result.login!, operation) : result;

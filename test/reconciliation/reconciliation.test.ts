@@ -183,6 +183,26 @@ describe('exceptions and reports', () => {
     expect((await api.admin('GET', '/admin/reports/daily-totals?from=yesterday')).status).toBe(400);
     expect((await api.admin('GET', '/admin/ledger/export?from=2026-02-01&to=2026-01-01')).status).toBe(400);
   });
+
+  it('refuse impossible dates rather than rolling them into the next month', async () => {
+    for (const date of ['2026-02-30', '2026-13-01', '2025-02-29', '2026-04-31']) {
+      const response = await api.admin('GET', `/admin/reports/daily-totals?from=${date}`);
+      expect(response).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST', message: expect.stringContaining(date) } });
+    }
+    expect((await api.admin('GET', '/admin/reports/daily-totals?from=2024-02-29&to=2024-02-29')).status).toBe(200);
+  });
+
+  it('include the day named by to: from=D&to=D is that whole day', async () => {
+    const { rows } = await target.sql.query(
+      `SELECT to_char(min(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS first, to_char(max(created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS last
+         FROM journal_entries WHERE login = $1`,
+      [login],
+    );
+    const day = await api.admin('GET', `/admin/accounts/${login}/statement?from=${rows[0].first}&to=${rows[0].last}`);
+    expect(day.status).toBe(200);
+    const all = await api.admin('GET', `/admin/accounts/${login}/statement?from=2000-01-01`);
+    expect((day.body as { entries: unknown[] }).entries).toHaveLength((all.body as { entries: unknown[] }).entries.length);
+  });
 });
 
 describe('matching external records', () => {

@@ -73,3 +73,26 @@ export function rawObject(fields: Record<string, string>): string {
     .map(([name, value]) => `${JSON.stringify(name)}:${value}`)
     .join(',')}}`;
 }
+
+/**
+ * Holds an account's row lock from a connection of its own, as a slow transaction or an operator's
+ * psql would; returns the function that rolls it back.
+ */
+export async function holdAccountLock(sql: pg.Pool, login: number): Promise<() => Promise<void>> {
+  const blocker = await sql.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [login]);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await blocker.query('ROLLBACK');
+    blocker.release();
+  };
+}
+
+/** The journal entries written with one idempotency key (a referenceId, or a trade key). */
+export async function entriesWithKey(sql: pg.Pool, key: string): Promise<number> {
+  const { rows } = await sql.query(`SELECT count(*)::int AS n FROM journal_entries WHERE idempotency_key = $1 OR actor = $1`, [key]);
+  return rows[0].n as number;
+}

@@ -186,6 +186,28 @@ describe('opentrade and closetrade', () => {
     const { token } = await api.player('100.00');
     expect(await api.wallet.call('opentrade', trade(token, '1', tradeKey(), 'EUR'))).toMatchObject({ status: 'CurrencyMismatch' });
   });
+
+  it('answers DuplicateTransaction when an opened or closed trade key comes back in another currency', async () => {
+    const { login, token } = await api.player('100.00');
+    const key = tradeKey();
+    await api.wallet.call('opentrade', trade(token, '10', key));
+    expect(await api.wallet.call('opentrade', trade(token, '10', key, 'EUR'))).toMatchObject({ status: 'DuplicateTransaction' });
+    // closing the open trade in another currency is a wrong currency, not a repeat
+    expect(await api.wallet.call('closetrade', trade(token, '20', key, 'EUR'))).toMatchObject({ status: 'CurrencyMismatch' });
+    await api.wallet.call('closetrade', trade(token, '20', key));
+    expect(await api.wallet.call('closetrade', trade(token, '20', key, 'EUR'))).toMatchObject({ status: 'DuplicateTransaction' });
+    expect(await api.account(login)).toMatchObject({ balance: '110.00', held: '0.00' });
+  });
+
+  it('answers a replayed opentrade from its first outcome even after the account was disabled', async () => {
+    const { login, token } = await api.player('100.00');
+    const key = tradeKey();
+    const first = await api.wallet.call('opentrade', trade(token, '10', key));
+    await api.admin('PATCH', `/admin/accounts/${login}`, { status: 'disabled' });
+    expect(await api.wallet.call('opentrade', trade(token, '10', key))).toEqual(first);
+    expect(await api.wallet.call('opentrade', trade(token, '10'))).toMatchObject({ status: 'Unauthorized' });
+    expect(await api.account(login)).toMatchObject({ balance: '90.00', held: '10.00' });
+  });
 });
 
 describe('exact money', () => {
