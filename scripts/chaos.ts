@@ -1,7 +1,8 @@
 /**
- * `npm run chaos -- --duration 60s`: the fault-injection workload (issue 6). Two service instances
- * on one PostgreSQL, many clients retrying every request with its idempotency key, instances
- * SIGKILLed and PostgreSQL shut down immediately at random moments. Prints what ran, the faults and
+ * `npm run chaos -- --duration 60s`: the fault-injection workload (issues 6 and 10). Two service
+ * instances on one PostgreSQL, many clients retrying every request with its idempotency key,
+ * instances SIGKILLed, PostgreSQL shut down immediately and account rows locked from outside at
+ * random moments. Prints what ran, the faults and
  * the violations, writes JSON to bench/results/, and exits 1 on any violation.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,11 +31,23 @@ const options = new Command('chaos')
   .option('--accounts <n>', 'accounts the clients share', count, 20)
   .option('--kill-every <time>', 'mean time between two instance kills', duration, 10_000)
   .option('--postgres-restart-every <time>', 'mean time between two PostgreSQL immediate restarts', duration, 90_000)
+  .option('--lock-every <time>', "mean time between two locks of an account's row from outside (5-15 s each)", duration, 30_000)
   .option('--resolve <time>', 'time allowed after the faults to resolve uncertain requests', duration, 60_000)
   .option('--sync-timeout <time>', 'MANAGER_SYNC_TIMEOUT_MS of the instances', duration, 2_000)
   .option('--json', 'print the report as JSON')
   .parse()
-  .opts<{ duration: number; instances: number; workers: number; accounts: number; killEvery: number; postgresRestartEvery: number; resolve: number; syncTimeout: number; json?: boolean }>();
+  .opts<{
+    duration: number;
+    instances: number;
+    workers: number;
+    accounts: number;
+    killEvery: number;
+    postgresRestartEvery: number;
+    lockEvery: number;
+    resolve: number;
+    syncTimeout: number;
+    json?: boolean;
+  }>();
 
 /** Beyond the workload and the resolution window, a run that has not finished is hung: say so and stop. */
 const WATCHDOG_MARGIN_MS = 5 * 60_000;
@@ -52,6 +65,7 @@ async function main(): Promise<void> {
     accounts: options.accounts,
     killEveryMs: options.killEvery,
     postgresRestartEveryMs: options.postgresRestartEvery,
+    lockEveryMs: options.lockEvery,
     resolveMs: options.resolve,
     syncTimeoutMs: options.syncTimeout,
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
@@ -70,7 +84,10 @@ async function main(): Promise<void> {
     console.log(`  by kind: ${Object.entries(report.byKind).map(([kind, n]) => `${kind} ${n.acknowledged}/${n.refused}`).join(', ')} (acknowledged/refused)`);
     console.log(`  deliberate replays: ${report.deliberateReplays.sent} sent, ${report.deliberateReplays.accepted} answered from the first outcome`);
     console.log(`  deliberate amount changes: ${report.deliberateMismatches.sent} sent, ${report.deliberateMismatches.refused} refused`);
-    console.log(`  faults: ${faults.instanceKills} instance kills (SIGKILL), ${faults.postgresRestarts} PostgreSQL immediate restarts`);
+    console.log(
+      `  faults: ${faults.instanceKills} instance kills (SIGKILL), ${faults.postgresRestarts} PostgreSQL immediate restarts, ${faults.accountLocks} account rows locked from outside`,
+    );
+    console.log(`  answers that were another command's: ${report.foreignAnswers}`);
     console.log(`  throughput while faults were injected: ${report.throughputPerS.toFixed(1)} acknowledged operations/s`);
     console.log(`  violations: ${violations.length}`);
     for (const violation of violations.slice(0, 50)) console.log(`    ${violation}`);

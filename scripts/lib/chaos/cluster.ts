@@ -96,6 +96,8 @@ export class ChaosCluster {
         OPERATOR_API_KEY: CHAOS_CREDENTIALS.operatorApiKey,
         ADMIN_API_KEY: CHAOS_CREDENTIALS.adminApiKey,
         MANAGER_SYNC_TIMEOUT_MS: String(syncTimeoutMs),
+        // below the Sync timeout, as the README advises: a command stuck on a lock gets ACCOUNT_BUSY, not a 504
+        ACCOUNT_LOCK_TIMEOUT_MS: String(Math.ceil(syncTimeoutMs / 2)),
         LOG_LEVEL: 'error',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -115,15 +117,30 @@ export class ChaosCluster {
     instance.up = true;
   }
 
-  /** A direct connection for set-up and verification. */
+  /** A direct connection for set-up, verification and faults (a restart of PostgreSQL ends it: its query fails). */
   async sql<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on('error', () => undefined);
     await client.connect();
     try {
       return await run(client);
     } finally {
       await client.end();
     }
+  }
+
+  /**
+   * Holds an account's row lock from outside the service for `ms` (a slow transaction, an operator's
+   * psql). Returns whether the lock was held the whole time (a PostgreSQL restart releases it).
+   */
+  async lockAccountRow(login: number, ms: number): Promise<boolean> {
+    return this.sql(async (client) => {
+      await client.query('BEGIN');
+      await client.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [login]);
+      await sleep(ms);
+      await client.query('ROLLBACK');
+      return true;
+    }).catch(() => false);
   }
 
   async stop(): Promise<void> {

@@ -8,16 +8,17 @@ import { hashPassword } from '../../../src/manager/password-hash';
 import { INVARIANT_QUERIES } from '../../../src/reconciliation/invariant-queries';
 import { hashToken } from '../../../src/shared/tokens';
 import { ChaosCluster, sleep, type Instance } from './cluster';
-import { ChaosClients, tokenOf, type Op, type OpKind } from './workload';
+import { ChaosClients, FOREIGN_ANSWER, tokenOf, type Op, type OpKind } from './workload';
 
 export interface ChaosOptions {
   durationMs: number;
   instances: number;
   workers: number;
   accounts: number;
-  /** Mean time between two instance kills, and between two PostgreSQL restarts. */
+  /** Mean time between two instance kills, between two PostgreSQL restarts, between two account locks. */
   killEveryMs: number;
   postgresRestartEveryMs: number;
+  lockEveryMs: number;
   /** How long uncertain requests may take to resolve after the faults stop. */
   resolveMs: number;
   syncTimeoutMs: number;
@@ -30,7 +31,9 @@ export interface ChaosReport {
   byKind: Record<string, { acknowledged: number; refused: number }>;
   deliberateMismatches: { sent: number; refused: number };
   deliberateReplays: { sent: number; accepted: number };
-  faults: { instanceKills: number; postgresRestarts: number };
+  faults: { instanceKills: number; postgresRestarts: number; accountLocks: number };
+  /** Answers that carried another command's data (login, amount, comment or order): must be none. */
+  foreignAnswers: number;
   throughputPerS: number;
   violations: string[];
 }
@@ -57,7 +60,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const cluster = new ChaosCluster();
   const violations: string[] = [];
   const ops: Op[] = [];
-  const faults = { instanceKills: 0, postgresRestarts: 0 };
+  const faults = { instanceKills: 0, postgresRestarts: 0, accountLocks: 0 };
   const deliberate = { mismatchSent: 0, mismatchRefused: 0, replaySent: 0, replayAccepted: 0 };
   try {
     await cluster.start(options.instances, options.syncTimeoutMs);
@@ -122,7 +125,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     };
 
-    const injector = injectFaults(cluster, options, workloadEnd, faults);
+    const injector = injectFaults(cluster, options, workloadEnd, faults, logins);
     await Promise.all(Array.from({ length: options.workers }, worker));
     await injector;
     // Every fault is over: bring everything up so that the uncertain requests can resolve.
@@ -131,6 +134,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     clients.close();
 
     const acknowledged = ops.filter((op) => op.outcome === 'acked');
+    violations.push(...clients.foreignAnswers);
     violations.push(...(await verify(cluster, logins, ops)));
     const byKind: ChaosReport['byKind'] = {};
     for (const op of ops) {
@@ -152,6 +156,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       deliberateMismatches: { sent: deliberate.mismatchSent, refused: deliberate.mismatchRefused },
       deliberateReplays: { sent: deliberate.replaySent, accepted: deliberate.replayAccepted },
       faults,
+      foreignAnswers: violations.filter((violation) => violation.startsWith(FOREIGN_ANSWER)).length,
       throughputPerS: acknowledged.length / (options.durationMs / 1000),
       violations,
     };
@@ -216,8 +221,15 @@ async function restart(cluster: ChaosCluster, instance: Instance, log: (line: st
   }
 }
 
-/** Kills instances and restarts PostgreSQL at random moments until the workload ends (two independent loops). */
-async function injectFaults(cluster: ChaosCluster, options: ChaosOptions, until: number, faults: ChaosReport['faults']): Promise<void> {
+/** An account's row is held locked from outside for a random time in this range. */
+const ACCOUNT_LOCK_MS_MIN = 5_000;
+const ACCOUNT_LOCK_MS_MAX = 15_000;
+
+/**
+ * Kills instances, restarts PostgreSQL and locks an account's row from outside at random moments
+ * until the workload ends (three independent loops).
+ */
+async function injectFaults(cluster: ChaosCluster, options: ChaosOptions, until: number, faults: ChaosReport['faults'], logins: number[]): Promise<void> {
   const jitter = (mean: number) => mean * (0.5 + Math.random());
   const waitUntil = async (moment: number) => {
     while (Date.now() < Math.min(moment, until)) await sleep(50);
@@ -240,7 +252,16 @@ async function injectFaults(cluster: ChaosCluster, options: ChaosOptions, until:
       faults.postgresRestarts += 1;
     }
   };
-  await Promise.all([kills(), postgresRestarts()]);
+  const locks = async () => {
+    while (await waitUntil(Date.now() + jitter(options.lockEveryMs))) {
+      const login = logins[Math.floor(Math.random() * logins.length)]!;
+      const ms = ACCOUNT_LOCK_MS_MIN + Math.random() * (ACCOUNT_LOCK_MS_MAX - ACCOUNT_LOCK_MS_MIN);
+      options.log(`fault: account ${login} locked from outside for ${Math.round(ms)} ms`);
+      faults.accountLocks += 1;
+      await cluster.lockAccountRow(login, ms);
+    }
+  };
+  await Promise.all([kills(), postgresRestarts(), locks()]);
 }
 
 /** Compares the database with the model of the acknowledged operations; returns the violations. */
@@ -277,6 +298,7 @@ async function verify(cluster: ChaosCluster, logins: number[], ops: Op[]): Promi
       }
     }
     violations.push(...(await exactlyOnce(client, ops)));
+    violations.push(...(await answeredOrders(client, ops)));
     for (const query of INVARIANT_QUERIES) {
       const found = await client.query(query.sql);
       for (const row of found.rows) violations.push(`invariant ${query.check}: ${JSON.stringify(row)}`);
@@ -317,4 +339,17 @@ async function exactlyOnce(client: import('pg').Client, ops: Op[]): Promise<stri
     }
   }
   return violations;
+}
+
+/** The order a manager command was answered with is the order of the record its own key created. */
+async function answeredOrders(client: import('pg').Client, ops: Op[]): Promise<string[]> {
+  const answered = ops.filter((op) => op.outcome === 'acked' && op.order !== undefined);
+  const { rows } = await client.query<{ key: string; order_no: string }>(
+    `SELECT reference_id AS key, order_no::text FROM finance_records WHERE reference_id = ANY ($1::text[])`,
+    [answered.map((op) => op.key)],
+  );
+  const orderOf = new Map(rows.map((row) => [row.key, row.order_no]));
+  return answered
+    .filter((op) => orderOf.get(op.key) !== String(op.order))
+    .map((op) => `${FOREIGN_ANSWER}: ${op.kind} ${op.key} was answered with order ${op.order}, its record is order ${orderOf.get(op.key)}`);
 }

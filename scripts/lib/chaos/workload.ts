@@ -29,7 +29,12 @@ export interface Op {
   outcome: 'pending' | 'acked' | 'refused';
   attempts: number;
   detail?: string;
+  /** The order a manager command was answered with. */
+  order?: number;
 }
+
+/** How a violation of "an answer belongs to its command" starts. */
+export const FOREIGN_ANSWER = 'answer of another command';
 
 export interface Account {
   login: number;
@@ -44,6 +49,8 @@ export class ChaosClients {
   private readonly managers = new Map<number, ManagerClient>();
   attempts = 0;
   uncertain = 0;
+  /** Answers whose data is not their command's own (another login, amount or comment). */
+  readonly foreignAnswers: string[] = [];
 
   constructor(
     private readonly instances: Instance[],
@@ -115,14 +122,25 @@ export class ChaosClients {
 
   private async managerCall(instance: Instance, op: Op, amountMinor: bigint): Promise<Answer> {
     const client = await this.managerClient(instance);
-    const command = op.kind === 'manager-in-sync' ? 'BalanceInSync' : 'BalanceIn';
-    const answer = await withTimeout(client.command(command, { login: op.login, amount: Number(decimal(amountMinor)), referenceId: op.key }, { token: this.managerToken }), TCP_TIMEOUT_MS).catch(
+    const sync = op.kind === 'manager-in-sync';
+    const amount = Number(decimal(amountMinor));
+    // the key as comment: a Sync answer (the event's data) must carry this command's own comment
+    const data = { login: op.login, amount, comment: op.key, referenceId: op.key };
+    const answer = await withTimeout(client.command(sync ? 'BalanceInSync' : 'BalanceIn', data, { token: this.managerToken }), TCP_TIMEOUT_MS).catch(
       (error: unknown) => {
         this.dropManager(instance, client);
         throw error;
       },
     );
     if (answer.status >= 500) return { definitive: false };
+    if (answer.status === 200) {
+      const own = sync
+        ? { login: op.login, cmd: 6, state: 3, profit: amount, comment: op.key }
+        : { accepted: true, login: op.login, cmd: 6, amount, state: 10 };
+      const foreign = Object.entries(own).filter(([field, value]) => answer.data[field] !== value);
+      if (foreign.length > 0) this.foreignAnswers.push(`${FOREIGN_ANSWER}: ${op.kind} ${op.key} was answered ${JSON.stringify(answer.data)}`);
+      op.order = answer.data.order as number;
+    }
     return { definitive: true, accepted: answer.status === 200, detail: String(answer.status) };
   }
 
