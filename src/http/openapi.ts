@@ -57,7 +57,7 @@ const walletPost = (summary: string, body: object) => ({
     summary,
     parameters: signatureHeaders,
     requestBody: { required: true, content: json(body) },
-    responses: { '200': walletAnswer, '503': { description: 'transient failure: retry' } },
+    responses: { '200': walletAnswer, '503': { description: 'transient failure (the database, or the account locked by another transaction): nothing was applied, retry' } },
   },
 });
 const adminAuth = [{ adminKey: [] }];
@@ -242,6 +242,7 @@ export const OPENAPI_DOCUMENT = {
           '404': errorResponse('unknown account'),
           '409': errorResponse('referenceId reused with different content'),
           '422': errorResponse('decrease beyond the balance bucket'),
+          '503': errorResponse('ACCOUNT_BUSY: the account was locked by another transaction, nothing was applied; retry with the same referenceId'),
         },
       },
     },
