@@ -1,8 +1,9 @@
 /**
  * The ceiling for the wallet scenarios: the database work of one wallet request, with nothing
  * else. Each call is the statement WalletStore.execute sends (`wallet_execute` with one-element
- * arrays, the nonce consumed inside it), from a plain pg.Pool, without HTTP, signatures, JSON or
- * knex. The service's throughput divided by this one says how much the service layer costs.
+ * arrays, the nonce consumed inside it; waiting for the account's lock, as a plain client would),
+ * from a plain pg.Pool, without HTTP, signatures, JSON or knex. The service's throughput divided by
+ * this one says how much the service layer costs.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -13,9 +14,9 @@ import { runClosedLoop, type LoadMeter, type Verdict } from './load';
 import type { BenchContext, Scenario, ScenarioMeasurement } from './scenario';
 import { BENCH_CURRENCY, pickIndex, pickPayoutMinor, STAKE_MINOR, tradeId } from './trade-load';
 
-/** Exactly the SQL of WalletStore.execute (knex turns its `?` into these `$n`). */
+/** The SQL of WalletStore.execute (knex turns its `?` into these `$n`), in its waiting mode. */
 const WALLET_EXECUTE_SQL =
-  'SELECT * FROM wallet_execute($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[], false)';
+  'SELECT * FROM wallet_execute($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[], true)';
 const TRADE_TYPE = 'bench-db';
 /** Wallet tokens inserted per statement when preparing the baseline. */
 const TOKEN_INSERT_CHUNK = 5_000;

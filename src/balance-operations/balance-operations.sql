@@ -9,13 +9,18 @@
 DROP FUNCTION IF EXISTS balance_operation_apply(bigint, bigint, bigint, smallint, text, text, text, bigint, text,
   bigint, bigint, text, text, text, text, bytea);
 DROP FUNCTION IF EXISTS finance_record_event_data(bigint, integer);
+DROP FUNCTION IF EXISTS account_lock(bigint);
 
 -- Locks the account (FOR NO KEY UPDATE: the login never changes, so foreign-key checks of other
 -- transactions are not blocked) under the session's lock_timeout; NULL when it does not exist.
 CREATE OR REPLACE FUNCTION account_lock(p_login bigint) RETURNS accounts
-LANGUAGE sql AS $$
-  SELECT a.* FROM accounts a WHERE a.login = p_login FOR NO KEY UPDATE
-$$;
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_account accounts;
+BEGIN
+  SELECT a.* INTO v_account FROM accounts a WHERE a.login = p_login FOR NO KEY UPDATE;
+  RETURN v_account;
+END $$;
 
 -- Creates a finance record, or updates the record named by p_target_order_no when it exists (same
 -- login and cmd): an update posts the difference on the record's own operation and book, and keeps

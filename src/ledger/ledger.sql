@@ -5,6 +5,8 @@
 
 DROP FUNCTION IF EXISTS ledger_post(bigint, bigint, text, bigint, bigint, bigint, text, text, text, text, text, text, jsonb);
 DROP FUNCTION IF EXISTS minor_to_decimal(bigint, integer);
+DROP FUNCTION IF EXISTS event_append(text, bigint, bigint, uuid, bigint, smallint, smallint, text, bigint, text, bigint, bigint, bigint, bigint, text, text);
+DROP FUNCTION IF EXISTS refused_duplicate_append(text, text, bigint, jsonb);
 
 -- Applies bucket deltas to one account and writes the journal entry and its postings, in the
 -- caller's transaction. The caller must hold the account's row lock (SELECT ... FOR NO KEY UPDATE)
@@ -89,6 +91,8 @@ END $$;
 -- The event of a money transaction (trade:event), in typed columns; the manager transport formats
 -- it. Written while the account row is locked, so per account the id order is the commit order.
 -- p_command_id names the command whose transaction wrote it (a Sync command waits for exactly it).
+-- (PL/pgSQL rather than SQL: its INSERT's plan is cached per session; an SQL function that cannot be
+-- inlined is planned again at every call, measured at ~0.4 ms of a one-request transaction.)
 CREATE OR REPLACE FUNCTION event_append(
   p_type text,
   p_login bigint,
@@ -106,19 +110,24 @@ CREATE OR REPLACE FUNCTION event_append(
   p_payout_minor bigint DEFAULT NULL,
   p_trade_type text DEFAULT NULL,
   p_trade_id text DEFAULT NULL
-) RETURNS bigint LANGUAGE sql AS $$
+) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  v_id bigint;
+BEGIN
   INSERT INTO events (channel, type, login, order_no, command_id, entry_id, cmd, state, currency, profit_minor,
                       comment, open_time, close_time, stake_minor, payout_minor, trade_type, trade_id)
   VALUES ('trade:event', p_type, p_login, p_order_no, p_command_id, p_entry_id, p_cmd, p_state, p_currency,
           p_profit_minor, p_comment, p_open_time, p_close_time, p_stake_minor, p_payout_minor, p_trade_type, p_trade_id)
-  RETURNING id
-$$;
+  RETURNING id INTO v_id;
+  RETURN v_id;
+END $$;
 
 -- A request refused because its once-only key (trade key, referenceId) was used with other content:
 -- kept for the finance team's review (reconciliation lists them).
 CREATE OR REPLACE FUNCTION refused_duplicate_append(
   p_source text, p_idempotency_key text, p_login bigint, p_detail jsonb
-) RETURNS void LANGUAGE sql AS $$
+) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   INSERT INTO refused_duplicates (source, idempotency_key, login, detail)
-  VALUES (p_source, p_idempotency_key, p_login, p_detail)
-$$;
+  VALUES (p_source, p_idempotency_key, p_login, p_detail);
+END $$;

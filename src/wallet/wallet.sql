@@ -224,7 +224,7 @@ BEGIN
     FROM unnest(p_token_hashes) WITH ORDINALITY AS r (hash, ord)
     LEFT JOIN wallet_tokens wt ON wt.token_hash = r.hash;
 
-  SELECT coalesce(array_agg(x.l), '{}') INTO v_movers
+  SELECT coalesce(array_agg(DISTINCT x.l), '{}') INTO v_movers
     FROM unnest(v_logins, p_kinds) AS x (l, k) WHERE x.k IN ('open', 'close') AND x.l IS NOT NULL;
   IF p_wait THEN
     SELECT coalesce(array_agg(a.login), '{}') INTO v_locked
@@ -233,7 +233,7 @@ BEGIN
     SELECT coalesce(array_agg(a.login), '{}') INTO v_locked
       FROM (SELECT login FROM accounts WHERE login = ANY (v_movers) ORDER BY login FOR NO KEY UPDATE SKIP LOCKED) a;
   END IF;
-  SELECT array_agg(coalesce(x.l = ANY (v_movers) AND x.k IN ('open', 'close') AND NOT x.l = ANY (v_locked), false) ORDER BY x.ord)
+  SELECT array_agg(x.k IN ('open', 'close') AND x.l IS NOT NULL AND NOT x.l = ANY (v_locked) ORDER BY x.ord)
     INTO v_busy
     FROM unnest(v_logins, p_kinds) WITH ORDINALITY AS x (l, k, ord);
 
