@@ -57,7 +57,6 @@ DECLARE
   v_key idempotency_keys%ROWTYPE;
   v_delta bigint;
   v_now bigint := extract(epoch FROM now())::bigint;
-  v_entry_id bigint;
 BEGIN
   v_account := account_lock(p_login);
   IF v_account.login IS NULL THEN
@@ -133,17 +132,14 @@ BEGIN
            open_time = v_record.open_time, close_time = v_record.close_time, updated_at = now()
      WHERE r.order_no = v_record.order_no;
   END IF;
-  IF v_delta <> 0 THEN
-    -- the record's own operation and book: an update never turns a debit into a deposit
-    v_entry_id := (ledger_post(p_login, order_no, v_record.operation,
-      CASE v_record.bucket WHEN 'balance' THEN v_delta ELSE 0 END,
-      CASE v_record.bucket WHEN 'credit' THEN v_delta ELSE 0 END,
-      0, v_record.system_book, p_source, p_actor, p_idempotency_key, v_record.comment)).entry_id;
-  END IF;
-  -- Even with nothing to post (same amount, new comment or times) the record changed: it still
-  -- produces its event, under the account lock like every other event.
-  event_id := event_append(event_type, p_login, order_no, p_command_id, v_entry_id, v_record.cmd, 3::smallint,
-    v_account.currency, v_record.amount_minor, v_record.comment, v_record.open_time, v_record.close_time);
+  -- The record's own operation and book: an update never turns a debit into a deposit. With nothing
+  -- to post (same amount, new comment or times) the record still changed: it still has its event.
+  event_id := (ledger_post(p_login, order_no, v_record.operation,
+    CASE v_record.bucket WHEN 'balance' THEN v_delta ELSE 0 END,
+    CASE v_record.bucket WHEN 'credit' THEN v_delta ELSE 0 END,
+    0, v_record.system_book, p_source, p_actor, p_idempotency_key, v_record.comment,
+    event_type, p_command_id, v_account.currency, v_record.cmd, 3::smallint, v_record.amount_minor,
+    v_record.open_time, v_record.close_time, NULL, NULL, NULL, NULL)).event_id;
 
   IF p_idempotency_key IS NOT NULL THEN
     INSERT INTO idempotency_keys (scope, key, request_digest, order_no, event_type, event_id)
@@ -178,7 +174,6 @@ CREATE OR REPLACE FUNCTION balance_operation_delete(
 DECLARE
   v_account accounts;
   v_record finance_records%ROWTYPE;
-  v_entry_id bigint;
 BEGIN
   order_no := p_order_no;
   event_type := 'EV_RECORD_DELETE';
@@ -199,14 +194,12 @@ BEGIN
     outcome := 'INSUFFICIENT_FUNDS';
     RETURN;
   END IF;
-  IF v_record.amount_minor <> 0 THEN
-    v_entry_id := (ledger_post(p_login, p_order_no, v_record.operation,
-      CASE v_record.bucket WHEN 'balance' THEN -v_record.amount_minor ELSE 0 END,
-      CASE v_record.bucket WHEN 'credit' THEN -v_record.amount_minor ELSE 0 END,
-      0, v_record.system_book, p_source, p_actor, NULL, v_record.comment)).entry_id;
-  END IF;
-  event_id := event_append(event_type, p_login, p_order_no, p_command_id, v_entry_id, v_record.cmd, 6::smallint,
-    v_account.currency, v_record.amount_minor, v_record.comment, v_record.open_time, v_record.close_time);
+  event_id := (ledger_post(p_login, p_order_no, v_record.operation,
+    CASE v_record.bucket WHEN 'balance' THEN -v_record.amount_minor ELSE 0 END,
+    CASE v_record.bucket WHEN 'credit' THEN -v_record.amount_minor ELSE 0 END,
+    0, v_record.system_book, p_source, p_actor, NULL, v_record.comment,
+    event_type, p_command_id, v_account.currency, v_record.cmd, 6::smallint, v_record.amount_minor,
+    v_record.open_time, v_record.close_time, NULL, NULL, NULL, NULL)).event_id;
   UPDATE finance_records r SET state = 6, delete_event_id = event_id, updated_at = now() WHERE r.order_no = p_order_no;
   bucket_minor := bucket_minor - v_record.amount_minor;
   outcome := 'OK';

@@ -98,10 +98,9 @@ BEGIN
             v_from_credit, available_minor - p_amount, p_data, now())
     ON CONFLICT DO NOTHING;
     IF FOUND THEN
-      PERFORM event_append('EV_RECORD_ADD', p_account.login, v_order_no, NULL,
-        (ledger_post(p_account.login, v_order_no, 'trade_open', -v_from_balance, -v_from_credit, p_amount,
-                     NULL, 'wallet', p_trade_type || ':' || p_trade_id, NULL, NULL)).entry_id,
-        0::smallint, 0::smallint, p_currency, 0, NULL, v_now, 0, p_amount, NULL, p_trade_type, p_trade_id);
+      PERFORM ledger_post(p_account.login, v_order_no, 'trade_open', -v_from_balance, -v_from_credit, p_amount,
+        NULL, 'wallet', p_trade_type || ':' || p_trade_id, NULL, NULL,
+        'EV_RECORD_ADD', NULL, p_currency, 0::smallint, 0::smallint, 0, v_now, 0, p_amount, NULL, p_trade_type, p_trade_id);
       available_minor := available_minor - p_amount;
       RETURN;
     END IF;
@@ -176,9 +175,8 @@ BEGIN
     v_to_credit := least(p_amount, v_trade.stake_from_credit_minor);
     v_to_balance := p_amount - v_to_credit;
     SELECT * INTO v_post FROM ledger_post(p_account.login, v_trade.order_no, 'trade_close', v_to_balance, v_to_credit,
-      -v_trade.stake_minor, 'house', 'wallet', p_trade_type || ':' || p_trade_id, NULL, NULL);
-    PERFORM event_append('EV_RECORD_UPDATE', p_account.login, v_trade.order_no, NULL, v_post.entry_id,
-      0::smallint, 3::smallint, p_currency, p_amount - v_trade.stake_minor, NULL,
+      -v_trade.stake_minor, 'house', 'wallet', p_trade_type || ':' || p_trade_id, NULL, NULL,
+      'EV_RECORD_UPDATE', NULL, p_currency, 0::smallint, 3::smallint, p_amount - v_trade.stake_minor,
       extract(epoch FROM v_trade.opened_at)::bigint, extract(epoch FROM now())::bigint,
       v_trade.stake_minor, p_amount, p_trade_type, p_trade_id);
     available_minor := v_post.balance_after + v_post.credit_after;

@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 const insertEvent = (client: pg.Pool | pg.PoolClient, login: number, order: number) =>
-  client.query(`SELECT event_append('EV_RECORD_ADD', $1, $2, NULL, NULL, 6::smallint, 3::smallint, 'USD', 150, 'c', 1, 2) AS id`, [login, order]);
+  client.query(
+    `SELECT (ledger_post($1, $2, 'test', 0, 0, 0, NULL, 'system', 'test', NULL, 'c',
+                         'EV_RECORD_ADD', NULL, 'USD', 6::smallint, 3::smallint, 150, 1, 2, NULL, NULL, NULL, NULL)).event_id AS id`,
+    [login, order],
+  );
 
 describe('event relay', () => {
   it('delivers an event that commits after a later one, exactly once', async () => {
