@@ -24,6 +24,8 @@ export interface Config {
 export type WalletSignatureMode = 'v2' | 'legacy' | 'either';
 
 const SECRET_LENGTH_MIN = 16;
+export const ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT = 2000;
+export const WALLET_TOKEN_TTL_S_DEFAULT = 86_400;
 const SECRETS_FILE = 'secrets.json';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -44,8 +46,8 @@ const envSchema = z.object({
   OPERATOR_API_KEY: secret.optional(),
   ADMIN_API_KEY: secret.optional(),
   MANAGER_SYNC_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
-  ACCOUNT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(2000),
-  WALLET_TOKEN_TTL_S: z.coerce.number().int().min(1).max(30 * 86400).default(86400),
+  ACCOUNT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT),
+  WALLET_TOKEN_TTL_S: z.coerce.number().int().min(1).max(30 * 86400).default(WALLET_TOKEN_TTL_S_DEFAULT),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
 });

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
 import { createLogger } from './observability/logger';
-import { startService, type RunningService } from './service';
+import { startService, type RunningService } from './app/service';
 
 const EMBEDDED_DATABASE_NAME = 'wallet';
 

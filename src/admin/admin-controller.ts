@@ -1,15 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AccountService } from '../accounts/account-service';
-import type { BalanceOperationService } from '../balance-operations/balance-operation-service';
-import { ADMIN_OPERATIONS, ADMIN_OPERATION_NAMES, signedAmount } from '../balance-operations/operation-kinds';
+import { ADMIN_OPERATIONS, ADMIN_OPERATION_NAMES } from '../balance-operations/operation-kinds';
 import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
 import { sendJson } from '../http/respond';
-import type { ManagerAuthService } from '../manager/manager-auth-service';
 import { MANAGER_ROLES } from '../manager/manager-store';
-import { LEDGER_PAGE_SIZE_DEFAULT, LEDGER_PAGE_SIZE_MAX, type LedgerService } from '../ledger/ledger-service';
-import { parseMinorUnits } from '../money/amount';
-import { requireCurrency } from '../money/currency';
+import { LEDGER_PAGE_SIZE_DEFAULT, LEDGER_PAGE_SIZE_MAX } from '../ledger/ledger-service';
+import type { Core } from '../core';
 import { decimalText, login, parseWith, text } from '../shared/validation';
 import { pathLogin } from '../http/params';
 import { presentAccount, presentEntry } from './admin-presenters';
@@ -43,46 +39,40 @@ const createManagerSchema = z.strictObject({
   role: z.enum(MANAGER_ROLES),
 });
 
-interface AdminControllerDeps {
-  accounts: AccountService;
-  balanceOperations: BalanceOperationService;
-  ledger: LedgerService;
-  managerAuth: ManagerAuthService;
-}
+/** The part of the core's front door the admin API uses. */
+type AdminCore = Pick<Core, 'accounts' | 'finance' | 'ledger' | 'managers'>;
 
 /** The back office's HTTP API (SPEC 6); app.ts puts it behind the admin bearer key. */
-export function adminRouter(deps: AdminControllerDeps): Router {
+export function adminRouter(core: AdminCore): Router {
   const router = Router();
 
   router.post('/accounts', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(createAccountSchema, req.body);
-    const account = await deps.accounts.create(body.login, body.currency, body.name ?? null);
+    const account = await core.accounts.create(body.login, body.currency, body.name ?? null);
     sendJson(res, 201, presentAccount(account));
   });
 
   router.get('/accounts/:login', async (req, res) => {
-    sendJson(res, 200, presentAccount(await deps.accounts.get(pathLogin(req.params.login))));
+    sendJson(res, 200, presentAccount(await core.accounts.get(pathLogin(req.params.login))));
   });
 
   router.patch('/accounts/:login', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(updateAccountSchema, req.body);
-    sendJson(res, 200, presentAccount(await deps.accounts.setStatus(pathLogin(req.params.login), body.status)));
+    sendJson(res, 200, presentAccount(await core.accounts.setStatus(pathLogin(req.params.login), body.status)));
   });
 
   router.get('/accounts/:login/transactions', async (req, res) => {
     const query = parseWith(historyQuerySchema, req.query);
-    const page = await deps.ledger.history(pathLogin(req.params.login), query.cursor ?? null, query.limit);
+    const page = await core.ledger.history(pathLogin(req.params.login), query.cursor ?? null, query.limit);
     sendJson(res, 200, { items: page.items.map(presentEntry), nextCursor: page.nextCursor });
   });
 
   router.post('/balance', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(balanceSchema, req.body);
-    const kind = ADMIN_OPERATIONS[body.operation];
-    const amountMinor = parseMinorUnits(body.amount, requireCurrency(await deps.accounts.currencyOf(body.accountId)).scale);
-    await deps.balanceOperations.apply({
+    await core.finance.apply({
       login: body.accountId,
-      kind,
-      amountMinor: signedAmount(kind, amountMinor),
+      kind: ADMIN_OPERATIONS[body.operation],
+      amount: body.amount,
       comment: body.comment ?? null,
       openTime: null,
       closeTime: null,
@@ -96,7 +86,7 @@ export function adminRouter(deps: AdminControllerDeps): Router {
 
   router.post('/managers', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(createManagerSchema, req.body);
-    await deps.managerAuth.createManager(body.login, body.password, body.role);
+    await core.managers.createManager(body.login, body.password, body.role);
     sendJson(res, 201, { login: body.login, role: body.role });
   });
 

@@ -10,15 +10,19 @@ import {
 } from '../shared/errors';
 import { LaneBatcher } from '../shared/lane-batcher';
 import { unreachableOutcome } from '../shared/outcomes';
+import type { AccountService } from '../accounts/account-service';
+import { parseMinorUnits } from '../money/amount';
+import { requireCurrency, type Currency } from '../money/currency';
+import type { SyncTimeout, SyncTimeoutStore } from '../manager/sync-timeout-store';
 import type { BalanceOperationStore, FinanceRecord, OperationResult } from './balance-operation-store';
-import type { OperationKind } from './operation-kinds';
+import { signedAmount, type OperationKind } from './operation-kinds';
 
 /** One balance operation, from the admin API or a manager finance command. */
 export interface BalanceOperationRequest {
   login: bigint;
   kind: OperationKind;
-  /** The signed amount the record applies to its bucket (see `signedAmount`). */
-  amountMinor: bigint;
+  /** The amount as sent (decimal text, in the account's currency); its sign is read by `kind.sign`. */
+  amount: string;
   comment: string | null;
   /** The comment of a new record sent without one (an update without one keeps the record's). */
   defaultComment?: string | null;
@@ -46,6 +50,11 @@ export interface DeleteRecordRequest {
 
 export interface BalanceOperationResult {
   orderNo: bigint;
+  login: bigint;
+  cmd: number;
+  currency: Currency;
+  /** The signed amount of this operation (for a deletion: the amount of the record it reversed). */
+  amountMinor: bigint;
   /** The event this operation wrote (or, for a replay, the one its first application wrote). */
   eventType: TradeEventType;
   /** That event's id (null for a replay of a key stored before events were kept per key). */
@@ -89,6 +98,8 @@ export class BalanceOperationService {
   constructor(
     private readonly store: BalanceOperationStore,
     private readonly events: EventStore,
+    private readonly accounts: AccountService,
+    private readonly syncTimeouts: SyncTimeoutStore,
   ) {}
 
   /**
@@ -113,9 +124,15 @@ export class BalanceOperationService {
     return this.reservedOrders.shift()!;
   }
 
+  /**
+   * Applies a balance operation: the amount is read exactly in the account's currency and signed by
+   * the operation's rule (the same for every transport), then applied in the account's lane.
+   */
   async apply(request: BalanceOperationRequest): Promise<BalanceOperationResult> {
-    if (request.amountMinor === 0n) throw new ValidationError('amount must not be zero');
-    const magnitude = request.amountMinor < 0n ? -request.amountMinor : request.amountMinor;
+    const currency = requireCurrency(await this.accounts.currencyOf(request.login));
+    const amountMinor = signedAmount(request.kind, parseMinorUnits(request.amount, currency.scale));
+    if (amountMinor === 0n) throw new ValidationError('amount must not be zero');
+    const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
     if (magnitude > BALANCE_OPERATION_MINOR_MAX) throw new ValidationError('amount is above the limit of one operation');
     const result = await this.accountLanes.submit({
       login: request.login,
@@ -128,7 +145,7 @@ export class BalanceOperationService {
           operation: request.kind.name,
           bucket: request.kind.bucket,
           systemBook: request.kind.systemBook,
-          amountMinor: request.amountMinor,
+          amountMinor,
           comment: request.comment,
           defaultComment: request.defaultComment ?? null,
           openTime: request.openTime,
@@ -136,11 +153,12 @@ export class BalanceOperationService {
           source: request.source,
           actor: request.actor,
           idempotencyKey: request.referenceId,
-          requestDigest: requestDigest(request),
+          requestDigest: requestDigest(request, amountMinor),
           commandId: request.commandId ?? null,
         }),
     });
-    return toResult(result, { login: request.login, orderNo: request.targetOrderNo, referenceId: request.referenceId, bucket: `the ${request.kind.bucket} bucket` });
+    const context = { login: request.login, orderNo: request.targetOrderNo, referenceId: request.referenceId, bucket: `the ${request.kind.bucket} bucket` };
+    return { ...toResult(result, context), login: request.login, cmd: request.kind.cmd, currency, amountMinor };
   }
 
   /** Reverses a finance record (DeleteBalance): once only; a repeat answers the first deletion. */
@@ -151,7 +169,14 @@ export class BalanceOperationService {
       login,
       run: () => this.store.delete({ login, orderNo: request.orderNo, source: request.source, actor: request.actor, commandId: request.commandId ?? null }),
     });
-    return toResult(result, { login, orderNo: request.orderNo, referenceId: null, bucket: "the record's bucket" });
+    const outcome = toResult(result, { login, orderNo: request.orderNo, referenceId: null, bucket: "the record's bucket" });
+    const record = await this.record(request.orderNo);
+    return { ...outcome, login, cmd: record.cmd, currency: requireCurrency(record.currency), amountMinor: record.amountMinor };
+  }
+
+  /** A Sync command answered SYNC_TIMEOUT: kept for the finance team's review (reconciliation lists it). */
+  recordSyncTimeout(timeout: SyncTimeout): Promise<void> {
+    return this.syncTimeouts.insert(timeout);
   }
 
   async record(orderNo: bigint): Promise<FinanceRecord> {
@@ -176,10 +201,9 @@ function recordNotFound(orderNo: bigint): RecordNotFoundError {
 }
 
 /** The engine's outcome as a result, or as the domain error the transports understand. */
-function toResult(
-  result: OperationResult,
-  request: { login: bigint; orderNo: bigint | null; referenceId: string | null; bucket: string },
-): BalanceOperationResult {
+type Outcome = Pick<BalanceOperationResult, 'orderNo' | 'eventType' | 'eventId' | 'created' | 'replayed'>;
+
+function toResult(result: OperationResult, request: { login: bigint; orderNo: bigint | null; referenceId: string | null; bucket: string }): Outcome {
   switch (result.outcome) {
     case 'OK':
     case 'REPLAY':
@@ -212,11 +236,11 @@ function toResult(
 }
 
 /** What makes two requests with one referenceId "the same": every field that changes the outcome. */
-function requestDigest(request: BalanceOperationRequest): Buffer {
+function requestDigest(request: BalanceOperationRequest, amountMinor: bigint): Buffer {
   const content = [
     request.login,
     request.kind.name,
-    request.amountMinor,
+    amountMinor,
     request.comment,
     request.openTime,
     request.closeTime,

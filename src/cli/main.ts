@@ -6,46 +6,44 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { AccountService } from '../accounts/account-service';
-import { AccountStore } from '../accounts/account-store';
-import { createDatabase, type Database } from '../db/database';
+import { createCore, type Core } from '../core';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../db/embedded-postgres';
-import { migrateToLatest } from '../db/migrator';
 import { formatMinorUnits } from '../money/amount';
 import { AppError } from '../shared/errors';
 import { stringifyJson } from '../shared/json';
-import { MatchService } from '../reconciliation/match-service';
 import { DEFAULT_COLUMNS } from '../reconciliation/matching';
 import { DEFAULT_PERIOD_DAYS, readPeriod } from '../reconciliation/period';
-import { ReconciliationService, STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport } from '../reconciliation/reconciliation-service';
-import { MatchStore, ReconciliationStore } from '../reconciliation/reconciliation-store';
+import { STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport } from '../reconciliation/reconciliation-service';
+import { createLogger } from '../observability/logger';
+import { Metrics } from '../observability/metrics';
 import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeStatementCsv, writeStatementJson } from '../reconciliation/report-writers';
 
 /** Exit codes: 0 all good, 1 the check found something, 2 the command could not run. */
 const EXIT_FINDINGS = 1;
 const EXIT_ERROR = 2;
 
-interface Context {
-  db: Database;
-  reconciliation: ReconciliationService;
-  matching: MatchService;
-}
-
-async function withContext<T>(run: (context: Context) => Promise<T>): Promise<T> {
+/**
+ * Runs a command on the finance core of DATABASE_URL, or of the embedded database under DATA_DIR
+ * (started, or reused when the service runs), through the core's front door like every transport.
+ */
+async function withContext<T>(run: (core: Core) => Promise<T>): Promise<T> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let url = process.env.DATABASE_URL;
   if (!url) {
     embedded = await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR ?? './.data', database: 'wallet' });
     url = embedded.url;
   }
-  // A reconciliation of a large ledger may run minutes: no statement timeout for the finance tools.
-  const db = createDatabase(url, { poolMax: 4, applicationName: 'wallet-cli', statementTimeoutMs: 0 });
+  const core = createCore({
+    databaseUrl: url,
+    metrics: new Metrics(),
+    logger: createLogger('silent'),
+    role: 'cli',
+  });
   try {
-    await migrateToLatest(db);
-    const accounts = new AccountService(new AccountStore(db));
-    return await run({ db, reconciliation: new ReconciliationService(new ReconciliationStore(db), accounts), matching: new MatchService(new MatchStore(db)) });
+    await core.migrate();
+    return await run(core);
   } finally {
-    await db.destroy();
+    await core.stop();
     await embedded?.stop();
   }
 }

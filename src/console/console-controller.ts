@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import type { AccountService } from '../accounts/account-service';
 import { presentAccount, presentEntry } from '../admin/admin-presenters';
 import { isBodyReadError } from '../http/body';
 import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
 import { pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
-import type { LedgerService } from '../ledger/ledger-service';
+import type { Core } from '../core';
 import type { Logger } from '../observability/logger';
-import type { MatchService } from '../reconciliation/match-service';
 import { DEFAULT_PERIOD_DAYS, readPeriod } from '../reconciliation/period';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from '../reconciliation/match-request';
-import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationService } from '../reconciliation/reconciliation-service';
+import { STALE_HOLD_AGE_DEFAULT_S } from '../reconciliation/reconciliation-service';
 import type { Period } from '../reconciliation/reconciliation-store';
 import { writeStatementCsv, writeStatementJson } from '../reconciliation/report-writers';
 import { AccountNotFoundError, AppError, ValidationError } from '../shared/errors';
@@ -31,11 +29,9 @@ const STALE_HOLD_AGE_MAX_H = 10 * 365 * 24;
 const DAY_MS = 86_400_000;
 
 export interface ConsoleDeps {
+  /** The part of the core's front door the console uses. */
+  core: Pick<Core, 'accounts' | 'ledger' | 'reconciliation' | 'matching'>;
   adminApiKey: string;
-  accounts: AccountService;
-  ledger: LedgerService;
-  reconciliation: ReconciliationService;
-  matching: MatchService;
   logger: Logger;
 }
 
@@ -96,7 +92,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       return;
     }
     try {
-      await deps.accounts.get(login);
+      await deps.core.accounts.get(login);
     } catch (error) {
       if (!(error instanceof AccountNotFoundError)) throw error;
       sendPage(res, 404, searchPage(nonceOf(res), { login: given, error: `Account ${given} not found.` }));
@@ -108,8 +104,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.get('/accounts/:login', async (req, res) => {
     const login = pathLogin(req.params.login);
     const cursor = queryText(req, 'cursor');
-    const account = await deps.accounts.get(login);
-    const page = await deps.ledger.history(login, cursor === '' ? null : cursor, CONSOLE_LEDGER_PAGE_SIZE);
+    const account = await deps.core.accounts.get(login);
+    const page = await deps.core.ledger.history(login, cursor === '' ? null : cursor, CONSOLE_LEDGER_PAGE_SIZE);
     const today = new Date();
     sendPage(
       res,
@@ -130,7 +126,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const format = queryText(req, 'format') || 'csv';
     if (format !== 'csv' && format !== 'json') throw new ValidationError('format must be csv or json');
     const period = readPeriod(queryText(req, 'from'), queryText(req, 'to'), DEFAULT_PERIOD_DAYS);
-    const statement = await deps.reconciliation.statement(login, period);
+    const statement = await deps.core.reconciliation.statement(login, period);
     const filename = `statement-${login}-${dayOf(period.from)}-${dayOf(new Date(period.to.getTime() - 1))}.${format}`;
     res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
@@ -158,7 +154,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       sendPage(res, 400, reconciliationPage(nonceOf(res), form, undefined, error.message));
       return;
     }
-    const report = await deps.reconciliation.reconcile({ period, staleHoldAgeS });
+    const report = await deps.core.reconciliation.reconcile({ period, staleHoldAgeS });
     sendPage(res, 200, reconciliationPage(nonceOf(res), form, report));
   });
 
@@ -167,7 +163,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.post('/match/run', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
     const query = parseWith(matchQuery, req.query);
     const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
-    const report = await matchUpload(deps.matching, req.body, query, period);
+    const report = await matchUpload(deps.core.matching, req.body, query, period);
     sendJson(res, 200, report);
   });
 

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { AccountService } from '../accounts/account-service';
-import type { BalanceOperationResult, BalanceOperationService } from '../balance-operations/balance-operation-service';
+import type { BalanceOperationResult } from '../balance-operations/balance-operation-service';
+import type { Core } from '../core';
 import { MANAGER_FINANCE_KINDS, type ManagerFinanceFamily } from '../balance-operations/operation-kinds';
-import { formatMinorUnits, parseMinorUnits } from '../money/amount';
-import { requireCurrency } from '../money/currency';
-import { ForbiddenError, UnauthenticatedError, ValidationError } from '../shared/errors';
+import { formatMinorUnits } from '../money/amount';
+import { ForbiddenError, UnauthenticatedError } from '../shared/errors';
 import { LosslessNumber } from '../shared/json';
 import { decimalText, INT64_MAX, jsonInteger, login, parseWith, text } from '../shared/validation';
-import { canMoveMoney, type ManagerAuthService } from './manager-auth-service';
+import { canMoveMoney } from './manager-auth-service';
 import type { ManagerAnswer } from './manager-errors';
 import type { ManagerSession } from './manager-store';
 import type { Deferral } from './sync-commands';
@@ -46,11 +45,8 @@ export interface CommandHandler {
   permissionError?: string;
 }
 
-export interface ManagerCommandDeps {
-  auth: ManagerAuthService;
-  accounts: AccountService;
-  balanceOperations: BalanceOperationService;
-}
+/** The part of the core's front door the manager API uses. */
+export type ManagerCommandDeps = Pick<Core, 'accounts' | 'finance' | 'managers'>;
 
 const unixSeconds = jsonInteger(0n, UNIX_SECONDS_MAX);
 const orderNumber = jsonInteger(1n, INT64_MAX);
@@ -94,7 +90,7 @@ const loginData = z.strictObject({ login, password: z.string().min(1).max(256) }
 
 async function loginCommand(deps: ManagerCommandDeps, data: unknown, context: CommandContext): Promise<CommandResult> {
   const body = parseWith(loginData, data);
-  const { token, session } = await deps.auth.login(body.login, body.password, context.address);
+  const { token, session } = await deps.managers.login(body.login, body.password, context.address);
   return { status: 200, data: { token, role: session.role }, adoptSession: session };
 }
 
@@ -108,7 +104,7 @@ const orderData = z.strictObject({ order: orderNumber });
 async function getFinanceRecord(deps: ManagerCommandDeps, data: unknown, context: CommandContext): Promise<CommandResult> {
   requireSession(context);
   const { order } = parseWith(orderData, data);
-  return { status: 200, dataJson: financeRecordDataJson(await deps.balanceOperations.record(order)) };
+  return { status: 200, dataJson: financeRecordDataJson(await deps.finance.record(order)) };
 }
 
 const transactionsData = z.strictObject({ login, from: unixSeconds.optional(), to: unixSeconds.optional() });
@@ -117,7 +113,7 @@ async function getTransactionsByLogin(deps: ManagerCommandDeps, data: unknown, c
   requireSession(context);
   const body = parseWith(transactionsData, data);
   await deps.accounts.get(body.login);
-  const records = await deps.balanceOperations.records(body.login, body.from ?? null, body.to ?? null, TRANSACTIONS_PER_ANSWER_MAX);
+  const records = await deps.finance.records(body.login, body.from ?? null, body.to ?? null, TRANSACTIONS_PER_ANSWER_MAX);
   return { status: 200, dataJson: `{"login":${body.login},"records":[${records.map(financeRecordDataJson).join(',')}]}` };
 }
 
@@ -133,15 +129,10 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
   const handler: CommandHandler = async (data, context) => {
     if (!canMoveMoney(context.session)) throw new ForbiddenError('insufficient permissions');
     const body = parseWith(schema, data);
-    const scale = requireCurrency(await deps.accounts.currencyOf(body.login)).scale;
-    const amountMinor = parseMinorUnits(body.amount, scale);
-    if (kind.direction === 1 ? amountMinor <= 0n : amountMinor >= 0n) {
-      throw new ValidationError(`amount must be ${kind.direction === 1 ? 'positive' : 'negative'} for ${family}`);
-    }
     const request = {
       login: body.login,
       kind,
-      amountMinor,
+      amount: body.amount,
       comment: body.comment ?? null,
       defaultComment: DEFAULT_FINANCE_COMMENT,
       openTime: body.open_time ?? null,
@@ -151,14 +142,15 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
       actor: `manager:${context.session!.managerLogin}`,
       referenceId: body.referenceId ?? null,
     };
-    const acknowledge = (result: BalanceOperationResult): CommandResult =>
-      acknowledgement(result, result.created ? STATE_OPEN_REQUEST : STATE_UPDATE_REQUEST, body.login, kind.cmd, formatMinorUnits(amountMinor, scale));
-    if (!sync) return acknowledge(await deps.balanceOperations.apply(request));
+    if (!sync) {
+      const result = await deps.finance.apply(request);
+      return acknowledgement(result, result.created ? STATE_OPEN_REQUEST : STATE_UPDATE_REQUEST);
+    }
 
     // the order a timeout names: the one to update, or the one a new record will take
-    const reservedOrderNo = await deps.balanceOperations.reserveOrderNo();
+    const reservedOrderNo = await deps.finance.reserveOrderNo();
     return deferred(deps, request.targetOrderNo ?? reservedOrderNo, (commandId) =>
-      deps.balanceOperations.apply({ ...request, reservedOrderNo, commandId }),
+      deps.finance.apply({ ...request, reservedOrderNo, commandId }),
     );
   };
   handler.permissionError = FAMILY_ERRORS[family];
@@ -174,21 +166,17 @@ function deleteCommand(deps: ManagerCommandDeps, sync: boolean): CommandHandler 
     if (!canMoveMoney(context.session)) throw new ForbiddenError('insufficient permissions');
     const { order } = parseWith(orderData, data);
     const request = { orderNo: order, source: 'manager' as const, actor: `manager:${context.session!.managerLogin}` };
-    if (!sync) {
-      const result = await deps.balanceOperations.delete(request);
-      const record = await deps.balanceOperations.record(result.orderNo);
-      const amount = formatMinorUnits(record.amountMinor, requireCurrency(record.currency).scale);
-      return acknowledgement(result, STATE_DELETE_REQUEST, record.login, record.cmd, amount);
-    }
-    return deferred(deps, order, (commandId) => deps.balanceOperations.delete({ ...request, commandId }));
+    if (!sync) return acknowledgement(await deps.finance.delete(request), STATE_DELETE_REQUEST);
+    return deferred(deps, order, (commandId) => deps.finance.delete({ ...request, commandId }));
   };
   handler.permissionError = 'DELETE_BALANCE_ERROR';
   return handler;
 }
 
 /** ScaleTrade's acknowledgement of a plain finance command: accepted, not yet the result. */
-function acknowledgement(result: BalanceOperationResult, state: number, login: bigint, cmd: number, amount: string): CommandResult {
-  return { status: 200, data: { accepted: true, order: result.orderNo, state, login, cmd, amount: new LosslessNumber(amount) } };
+function acknowledgement(result: BalanceOperationResult, state: number): CommandResult {
+  const amount = new LosslessNumber(formatMinorUnits(result.amountMinor, result.currency.scale));
+  return { status: 200, data: { accepted: true, order: result.orderNo, state, login: result.login, cmd: result.cmd, amount } };
 }
 
 /**
@@ -205,8 +193,8 @@ function deferred(deps: ManagerCommandDeps, order: bigint, apply: (commandId: st
         const result = await apply(commandId);
         if (!result.replayed) return { order: result.orderNo };
         // keys stored before events were kept per key have no event: the record as it stands
-        const first = await deps.balanceOperations.eventOf(result);
-        return { answerJson: first ? tradeEventDataJson(first) : financeRecordDataJson(await deps.balanceOperations.record(result.orderNo)) };
+        const first = await deps.finance.eventOf(result);
+        return { answerJson: first ? tradeEventDataJson(first) : financeRecordDataJson(await deps.finance.record(result.orderNo)) };
       },
     },
   };

@@ -1,4 +1,5 @@
 import { DeferredResponses, TooManyWaitersError, type DeferredKey } from '../events/deferred-responses';
+import type { SyncTimeout } from './sync-timeout-store';
 import type { Logger } from '../observability/logger';
 import type { ManagerAnswer } from './manager-errors';
 
@@ -13,13 +14,6 @@ export interface Deferral {
   run: () => Promise<{ order: bigint } | { answerJson: string }>;
 }
 
-/** A Sync command answered SYNC_TIMEOUT, recorded for the finance team to review. */
-export interface SyncTimeout {
-  order: bigint;
-  command: string;
-  extID: string;
-  managerLogin: bigint | null;
-}
 
 /** How a Sync command ended: its answer, its own error, or nobody left to answer (connection closed). */
 export type SyncOutcome = { answer: ManagerAnswer } | { error: unknown } | { dropped: true };

@@ -1,5 +1,12 @@
 import type { Database } from '../db/database';
-import type { SyncTimeout } from './sync-commands';
+
+/** A Sync command answered SYNC_TIMEOUT. */
+export interface SyncTimeout {
+  order: bigint;
+  command: string;
+  extID: string;
+  managerLogin: bigint | null;
+}
 
 /** Sync commands answered with SYNC_TIMEOUT: exceptions the finance team reviews (reconciliation). */
 export class SyncTimeoutStore {

@@ -1,6 +1,5 @@
 import net from 'node:net';
 import { z } from 'zod';
-import type { EventRelay } from '../events/event-relay';
 import type { StoredEvent } from '../events/event-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -8,11 +7,11 @@ import { parseJsonObject, stringifyJson } from '../shared/json';
 import { parseWith, text } from '../shared/validation';
 import { UnauthenticatedError, ValidationError } from '../shared/errors';
 import { EventHub } from './event-hub';
-import type { ManagerAuthService } from './manager-auth-service';
-import type { CommandHandler, CommandResult } from './manager-commands';
+import { managerCommands, type CommandHandler, type CommandResult } from './manager-commands';
+import type { Core } from '../core';
 import { INTERNAL_ERROR_ANSWER, managerErrorAnswer, type ManagerAnswer } from './manager-errors';
 import type { ManagerSession } from './manager-store';
-import { SyncCommands, type SyncTimeout } from './sync-commands';
+import { SyncCommands } from './sync-commands';
 import { tradeEventDataJson } from './trade-event-format';
 
 /** One message (one line) at most, in bytes (ScaleTrade's client refuses more than 64 KB too). */
@@ -66,16 +65,13 @@ interface Connection {
 }
 
 export interface ManagerTcpServerDeps {
-  commands: ReadonlyMap<string, CommandHandler>;
-  auth: ManagerAuthService;
-  relay: EventRelay;
+  /** The part of the core's front door the manager API uses. */
+  core: Pick<Core, 'accounts' | 'finance' | 'managers' | 'events'>;
   metrics: Metrics;
   logger: Logger;
   syncTimeoutMs: number;
   /** How long a connection may stay without logging in; UNAUTHENTICATED_IDLE_TIMEOUT_MS unless given. */
   loginTimeoutMs?: number;
-  /** Records a Sync command answered with SYNC_TIMEOUT, for the finance team to review. */
-  recordSyncTimeout: (timeout: SyncTimeout) => Promise<void>;
 }
 
 /**
@@ -87,18 +83,20 @@ export class ManagerTcpServer {
   private readonly connections = new Map<number, Connection>();
   private readonly syncCommands: SyncCommands;
   private readonly hub: EventHub;
+  private readonly commands: ReadonlyMap<string, CommandHandler>;
   private nextConnectionId = 1;
   private inFlight = 0;
   private stopping = false;
 
   constructor(private readonly deps: ManagerTcpServerDeps) {
     this.server.maxConnections = TCP_CONNECTIONS_MAX;
-    this.hub = new EventHub(deps.relay, (event) => this.broadcast(event));
+    this.commands = managerCommands(deps.core);
+    this.hub = new EventHub(deps.core.events, (event) => this.broadcast(event));
     this.syncCommands = new SyncCommands({
       timeoutMs: deps.syncTimeoutMs,
       waitersPerConnectionMax: SYNC_WAITERS_PER_CONNECTION_MAX,
       acquireEvents: () => this.hub.acquire(),
-      recordTimeout: deps.recordSyncTimeout,
+      recordTimeout: (timeout) => deps.core.finance.recordSyncTimeout(timeout),
       onWaitersChange: (count) => deps.metrics.syncWaiters.set(count),
       logger: deps.logger,
     });
@@ -228,14 +226,14 @@ export class ManagerTcpServer {
       });
       return;
     }
-    const handler = this.deps.commands.get(command);
+    const handler = this.commands.get(command);
     const commandLabel = handler !== undefined || command === 'Subscribe' ? command : 'unknown';
     const stopTimer = this.deps.metrics.managerDuration.startTimer({ command: commandLabel });
     connection.extIDsInFlight.add(extID);
     this.inFlight += 1;
     let status = 500;
     try {
-      const session = envelope.__token ? await this.deps.auth.session(envelope.__token) : connection.session;
+      const session = envelope.__token ? await this.deps.core.managers.session(envelope.__token) : connection.session;
       if (session) clearTimeout(connection.loginDeadline);
       if (command === 'Subscribe') {
         status = await this.subscribe(connection, extID, envelope.data ?? {}, session);

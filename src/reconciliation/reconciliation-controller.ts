@@ -4,9 +4,9 @@ import { pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import { parseWith } from '../shared/validation';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from './match-request';
-import type { MatchService } from './match-service';
+import type { Core } from '../core';
 import { readPeriod, DEFAULT_PERIOD_DAYS } from './period';
-import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationService } from './reconciliation-service';
+import { STALE_HOLD_AGE_DEFAULT_S } from './reconciliation-service';
 import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeStatementCsv, writeStatementJson } from './report-writers';
 
 const periodQuery = { from: z.string().max(40).optional(), to: z.string().max(40).optional() };
@@ -16,18 +16,18 @@ const exportQuery = z.strictObject(periodQuery);
 const matchQuery = z.strictObject({ ...periodQuery, ...matchQueryFields });
 
 /** The reconciliation endpoints of the admin API (mounted under /admin, behind the admin key). */
-export function reconciliationRouter(deps: { reconciliation: ReconciliationService; matching: MatchService }): Router {
+export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching'>): Router {
   const router = Router();
 
   router.get('/reconciliation', async (req, res) => {
     const query = parseWith(reconcileQuery, req.query);
-    const report = await deps.reconciliation.reconcile({ period: readPeriod(query.from, query.to, 'all'), staleHoldAgeS: query.staleHoldAgeS });
+    const report = await core.reconciliation.reconcile({ period: readPeriod(query.from, query.to, 'all'), staleHoldAgeS: query.staleHoldAgeS });
     sendJson(res, 200, report);
   });
 
   router.get('/reports/daily-totals', async (req, res) => {
     const query = parseWith(formatQuery, req.query);
-    const rows = deps.reconciliation.dailyTotals(readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS));
+    const rows = core.reconciliation.dailyTotals(readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS));
     if (query.format === 'csv') {
       attachment(res, 'daily-totals.csv');
       await writeDailyTotalsCsv(rows, res);
@@ -41,7 +41,7 @@ export function reconciliationRouter(deps: { reconciliation: ReconciliationServi
   router.get('/accounts/:login/statement', async (req, res) => {
     const query = parseWith(formatQuery, req.query);
     const login = pathLogin(req.params.login);
-    const statement = await deps.reconciliation.statement(login, readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS));
+    const statement = await core.reconciliation.statement(login, readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS));
     if (query.format === 'csv') {
       attachment(res, `statement-${login}.csv`);
       await writeStatementCsv(statement, res);
@@ -53,7 +53,7 @@ export function reconciliationRouter(deps: { reconciliation: ReconciliationServi
 
   router.get('/ledger/export', async (req, res) => {
     const query = parseWith(exportQuery, req.query);
-    const rows = deps.reconciliation.ledgerPostings(readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS));
+    const rows = core.reconciliation.ledgerPostings(readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS));
     attachment(res, 'ledger.csv');
     await writeLedgerCsv(rows, res);
   });
@@ -61,7 +61,7 @@ export function reconciliationRouter(deps: { reconciliation: ReconciliationServi
   router.post('/reconciliation/match', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
     const query = parseWith(matchQuery, req.query);
     const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
-    const report = await matchUpload(deps.matching, req.body, query, period);
+    const report = await matchUpload(core.matching, req.body, query, period);
     sendJson(res, 200, report);
   });
 

@@ -9,7 +9,8 @@ import { AppError } from '../shared/errors';
 import { fieldText, parseJsonObject, stringifyJson } from '../shared/json';
 import { TOKEN_LENGTH_MAX } from '../shared/tokens';
 import { decimalText, jsonInteger, parseWith, storableJson, text, INT64_MAX } from '../shared/validation';
-import type { WalletBalance, WalletService } from './wallet-service';
+import type { Core } from '../core';
+import type { WalletBalance } from './wallet-service';
 import type { VerifiedSignature, WalletSignatureVerifier } from './wallet-signature';
 import { WALLET_STATUS_BY_CODE, type WalletStatus } from './wallet-status';
 
@@ -39,7 +40,7 @@ const tradeSchema = z.strictObject({
 type TradeBody = z.output<typeof tradeSchema>;
 
 interface WalletControllerDeps {
-  service: WalletService;
+  core: Pick<Core, 'wallet'>;
   verifier: WalletSignatureVerifier;
   metrics: Metrics;
   logger: Logger;
@@ -56,26 +57,26 @@ export function walletRouter(deps: WalletControllerDeps): Router {
   router.post(
     '/authenticate',
     walletAction(deps, 'authenticate', authenticateSchema, async (body, signature) => {
-      const wallet = await deps.service.authenticate(body.token, signature.nonce);
+      const wallet = await deps.core.wallet.authenticate(body.token, signature.nonce);
       return { walletToken: wallet.walletToken, userId: wallet.login.toString(), ...balanceFields(wallet) };
     }),
   );
   router.post(
     '/getbalance',
     walletAction(deps, 'getbalance', balanceSchema, async (body, signature) =>
-      balanceFields(await deps.service.getBalance(body, signature.nonce)),
+      balanceFields(await deps.core.wallet.getBalance(body, signature.nonce)),
     ),
   );
   router.post(
     '/opentrade',
     walletAction(deps, 'opentrade', tradeSchema, async (body, signature) =>
-      balanceFields(await deps.service.openTrade(toTradeRequest(body), signature.nonce)),
+      balanceFields(await deps.core.wallet.openTrade(toTradeRequest(body), signature.nonce)),
     ),
   );
   router.post(
     '/closetrade',
     walletAction(deps, 'closetrade', tradeSchema, async (body, signature) =>
-      balanceFields(await deps.service.closeTrade(toTradeRequest(body), signature.nonce)),
+      balanceFields(await deps.core.wallet.closeTrade(toTradeRequest(body), signature.nonce)),
     ),
   );
   router.use((error: unknown, _req: Request, res: Response, _next: () => void) => {

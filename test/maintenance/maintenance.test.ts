@@ -14,7 +14,7 @@ describe('maintenance', () => {
     await target.sql.query(`UPDATE launch_tokens SET expires_at = now() - interval '8 days'`);
     const count = async (table: string) => (await target.sql.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
     const [nonces, launchTokens, walletTokens] = [await count('wallet_nonces'), await count('launch_tokens'), await count('wallet_tokens')];
-    await target.service.maintenance.runOnce();
+    await target.service.core.maintenance.runOnce();
     expect(await count('wallet_nonces')).toBe(nonces - 1);
     expect(await count('launch_tokens')).toBe(launchTokens - 1);
     expect(await count('wallet_tokens')).toBe(walletTokens);

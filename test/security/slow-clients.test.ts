@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { ManagerClient } from '../../src/clients/manager-client';
-import { HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS } from '../../src/service';
+import { HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS } from '../../src/app/service';
 import { TestApi } from '../support/api';
 import { managerClient, MANAGER_PASSWORD } from '../support/manager';
 import { ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';

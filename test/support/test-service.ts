@@ -2,7 +2,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { INVARIANT_QUERIES } from '../../src/reconciliation/invariant-queries';
-import { startService, type RunningService, type ServiceOptions } from '../../src/service';
+import { startService, type RunningService, type ServiceOptions } from '../../src/app/service';
 import { createTestDatabase } from './database';
 
 export const TEST_WALLET_SECRET = 'test-wallet-secret-0123456789abcdef';

@@ -1,28 +1,32 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { adminRouter } from '../admin/admin-controller';
+import type { Config } from '../config';
 import { consoleRouter } from '../console/console-controller';
-import type { Services } from '../services';
+import type { Core } from '../core';
+import { bearerAuth } from '../http/bearer-auth';
+import { apiErrorHandler, sendError } from '../http/error-handler';
+import { openApiRouter } from '../http/openapi';
+import { requestLog } from '../http/request-log';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { operatorRouter } from '../operator/operator-controller';
-import { walletRouter } from '../wallet/wallet-controller';
 import { reconciliationRouter } from '../reconciliation/reconciliation-controller';
 import { ValidationError } from '../shared/errors';
-import { bearerAuth } from './bearer-auth';
-import { apiErrorHandler, sendError } from './error-handler';
-import { openApiRouter } from './openapi';
-import { requestLog } from './request-log';
+import { walletRouter } from '../wallet/wallet-controller';
+import { WalletSignatureVerifier } from '../wallet/wallet-signature';
 
 export interface HttpAppDeps {
-  services: Services;
+  core: Core;
+  config: Config;
   metrics: Metrics;
   logger: Logger;
   /** Answers /healthz: true once the database is reachable and migrated, false while stopping. */
   isHealthy: () => Promise<boolean>;
 }
 
+/** Every HTTP transport on one Express app, each a thin room over the core's front door. */
 export function createHttpApp(deps: HttpAppDeps): Express {
-  const { services, metrics, logger } = deps;
+  const { core, config, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -39,20 +43,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(openApiRouter());
-  app.use('/wallet', walletRouter({ service: services.wallet, verifier: services.walletVerifier, metrics, logger }));
-  app.use('/operator', operatorRouter({ operatorApiKey: services.config.operatorApiKey, launchTokens: services.launchTokens }));
-  app.use(
-    '/admin',
-    bearerAuth(services.config.adminApiKey, 'admin'),
-    reconciliationRouter({ reconciliation: services.reconciliation, matching: services.matching }),
-    adminRouter({
-      accounts: services.accounts,
-      balanceOperations: services.balanceOperations,
-      ledger: services.ledger,
-      managerAuth: services.managerAuth,
-    }),
-  );
-  app.use('/console', consoleRouter({ adminApiKey: services.config.adminApiKey, accounts: services.accounts, ledger: services.ledger, reconciliation: services.reconciliation, matching: services.matching, logger }));
+  const verifier = new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode);
+  app.use('/wallet', walletRouter({ core, verifier, metrics, logger }));
+  app.use('/operator', operatorRouter({ core, operatorApiKey: config.operatorApiKey }));
+  app.use('/admin', bearerAuth(config.adminApiKey, 'admin'), reconciliationRouter(core), adminRouter(core));
+  app.use('/console', consoleRouter({ core, adminApiKey: config.adminApiKey, logger }));
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));
   app.use(apiErrorHandler(logger));
   return app;

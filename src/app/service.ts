@@ -1,18 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config';
-import { createDatabase, DB_BACK_OFFICE_POOL_MAX, DB_HEALTH_POOL_MAX, type Database } from './db/database';
-import { migrateToLatest } from './db/migrator';
-import { createHttpApp } from './http/app';
-import { HTTP_ERROR_BY_CODE } from './http/error-handler';
-import { Maintenance } from './maintenance/maintenance';
-import { MaintenanceStore } from './maintenance/maintenance-store';
-import { managerCommands } from './manager/manager-commands';
-import { SyncTimeoutStore } from './manager/sync-timeout-store';
-import { ManagerTcpServer } from './manager/tcp-server';
-import type { Logger } from './observability/logger';
-import { Metrics } from './observability/metrics';
-import { createServices, type Services } from './services';
+import type { Config } from '../config';
+import { createCore, type Core } from '../core';
+import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
+import { ManagerTcpServer } from '../manager/tcp-server';
+import type { Logger } from '../observability/logger';
+import { Metrics } from '../observability/metrics';
+import { createHttpApp } from './http-app';
 
 /** HTTP server limits against slow or idle clients, in milliseconds. */
 export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
@@ -37,8 +31,7 @@ export interface ServiceOptions {
 export interface RunningService {
   httpPort: number;
   managerPort: number;
-  maintenance: Maintenance;
-  services: Services;
+  core: Core;
   metrics: Metrics;
   /** Stops taking new work, finishes what is in flight, closes the pool. */
   stop(): Promise<void>;
@@ -49,33 +42,30 @@ export interface RunningService {
  * Used by main.ts and by the tests (with port 0).
  */
 export async function startService(config: Config, databaseUrl: string, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
-  const db = createDatabase(databaseUrl, { lockTimeoutMs: config.accountLockTimeoutMs });
-  const backOfficeDb = createDatabase(databaseUrl, { poolMax: DB_BACK_OFFICE_POOL_MAX, applicationName: 'wallet-back-office', lockTimeoutMs: config.accountLockTimeoutMs });
-  const healthDb = createDatabase(databaseUrl, { poolMax: DB_HEALTH_POOL_MAX, applicationName: 'wallet-health' });
-  const closePools = () => Promise.all([db.destroy(), backOfficeDb.destroy(), healthDb.destroy()]);
   const metrics = new Metrics();
-  let stopping = false;
-  try {
-    await migrateToLatest(db);
-  } catch (error) {
-    await closePools();
-    throw error;
-  }
-  const services = createServices({ money: db, backOffice: backOfficeDb }, databaseUrl, config, metrics, logger);
-  observePool(db, metrics);
-  await services.events.start();
-  const maintenance = new Maintenance(new MaintenanceStore(backOfficeDb), services.managerAuth, logger);
-  maintenance.start();
-
-  const app = createHttpApp({
-    services,
+  const core = createCore({
+    databaseUrl,
+    accountLockTimeoutMs: config.accountLockTimeoutMs,
+    walletTokenTtlS: config.walletTokenTtlS,
     metrics,
     logger,
-    isHealthy: async () => {
-      if (stopping) return false;
-      await healthDb.raw('SELECT 1');
-      return true;
-    },
+  });
+  let stopping = false;
+  try {
+    await core.migrate();
+    await core.start();
+  } catch (error) {
+    await core.stop();
+    throw error;
+  }
+  metrics.observePool(() => core.poolUsage());
+
+  const app = createHttpApp({
+    core,
+    config,
+    metrics,
+    logger,
+    isHealthy: async () => !stopping && (await core.isHealthy()),
   });
   const inFlight = new Set<http.ServerResponse>();
   const server = http.createServer({ connectionsCheckingInterval: HTTP_TIMEOUTS_CHECK_INTERVAL_MS }, (req, res) => {
@@ -103,24 +93,19 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   });
   const httpPort = (server.address() as AddressInfo).port;
 
-  const syncTimeouts = new SyncTimeoutStore(backOfficeDb);
   const manager = new ManagerTcpServer({
-    commands: managerCommands({ auth: services.managerAuth, accounts: services.accounts, balanceOperations: services.balanceOperations }),
-    auth: services.managerAuth,
-    relay: services.events,
+    core,
     metrics,
     logger,
     syncTimeoutMs: config.managerSyncTimeoutMs,
     ...(options.managerLoginTimeoutMs === undefined ? {} : { loginTimeoutMs: options.managerLoginTimeoutMs }),
-    recordSyncTimeout: (timeout) => syncTimeouts.insert(timeout),
   });
   const managerPort = await manager.listen(config.host, config.managerPort);
 
   return {
     httpPort,
     managerPort,
-    maintenance,
-    services,
+    core,
     metrics,
     async stop() {
       if (stopping) return;
@@ -129,8 +114,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
       // meanwhile on such a connection is new work and is refused (refuseWhileStopping).
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       await Promise.all([closeHttpServer(server), manager.stop(config.managerSyncTimeoutMs + SHUTDOWN_GRACE_MS)]);
-      await Promise.all([services.events.stop(), maintenance.stop()]);
-      await closePools();
+      await core.stop();
     },
   };
 }
@@ -149,13 +133,4 @@ async function closeHttpServer(server: http.Server): Promise<void> {
   const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
   await closed;
   clearTimeout(grace);
-}
-
-/** Pool usage for /metrics, read when scraped (knex keeps its pool in a tarn.js Pool). */
-function observePool(db: Database, metrics: Metrics): void {
-  type TarnPool = { numUsed(): number; numFree(): number; numPendingAcquires(): number };
-  metrics.observePool(() => {
-    const pool = (db.client as { pool?: TarnPool }).pool;
-    return pool ? { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() } : undefined;
-  });
 }
