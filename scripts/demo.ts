@@ -18,7 +18,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { HttpJsonClient, type HttpJsonResponse } from '../src/clients/http-json';
 import { ManagerClient, type ManagerAnswer, type ManagerEvent } from '../src/clients/manager-client';
-import { signV2 } from '../src/wallet/wallet-signature';
+import { signV2 } from '../src/transports/wallet-api/wallet-signature';
 import { withTimeout } from './lib/concurrency';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';

@@ -4,7 +4,7 @@
  * connection closes (ManagerClient alone would wait for an answer that can no longer come).
  */
 import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
-import { LOGIN_FAILURES_PER_LOGIN_MAX } from '../../src/manager/manager-auth-service';
+import { LOGIN_FAILURES_PER_LOGIN_MAX } from '../../src/core/managers/manager-auth-service';
 import { forEachConcurrently, withTimeout } from './concurrency';
 
 export type ManagerRole = 'SESSION_ADMIN' | 'SESSION_MANAGER' | 'SESSION_DEALER' | 'SESSION_VIEWER';

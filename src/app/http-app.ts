@@ -1,19 +1,19 @@
 import express, { type Express, type RequestHandler } from 'express';
-import { adminRouter } from '../admin/admin-controller';
+import { adminRouter } from '../transports/admin-api/admin-controller';
 import type { Config } from '../config';
-import { consoleRouter } from '../console/console-controller';
-import type { Core } from '../core';
-import { bearerAuth } from '../http/bearer-auth';
-import { apiErrorHandler, sendError } from '../http/error-handler';
-import { openApiRouter } from '../http/openapi';
-import { requestLog } from '../http/request-log';
+import { consoleRouter } from '../transports/console/console-controller';
+import type { Core } from '../core/core';
+import { bearerAuth } from '../transports/http/bearer-auth';
+import { apiErrorHandler, sendError } from '../transports/http/error-handler';
+import { openApiRouter } from '../transports/http/openapi';
+import { requestLog } from '../transports/http/request-log';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { operatorRouter } from '../operator/operator-controller';
-import { reconciliationRouter } from '../reconciliation/reconciliation-controller';
+import { operatorRouter } from '../transports/operator-api/operator-controller';
+import { reconciliationRouter } from '../transports/admin-api/reconciliation-controller';
 import { ValidationError } from '../shared/errors';
-import { walletRouter } from '../wallet/wallet-controller';
-import { WalletSignatureVerifier } from '../wallet/wallet-signature';
+import { walletRouter } from '../transports/wallet-api/wallet-controller';
+import { WalletSignatureVerifier } from '../transports/wallet-api/wallet-signature';
 
 export interface HttpAppDeps {
   core: Core;

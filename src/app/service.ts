@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
-import { createCore, type Core } from '../core';
-import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
-import { ManagerTcpServer } from '../manager/tcp-server';
+import { createCore, type Core } from '../core/core';
+import { HTTP_ERROR_BY_CODE } from '../transports/http/error-handler';
+import { ManagerTcpServer } from '../transports/manager-api/tcp-server';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { createHttpApp } from './http-app';

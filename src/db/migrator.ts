@@ -12,9 +12,9 @@ export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
  * migrations. Tables only change through the append-only files under migrations/.
  */
 export const SQL_DEFINITION_FILES = [
-  'src/ledger/ledger.sql',
-  'src/wallet/wallet.sql',
-  'src/balance-operations/balance-operations.sql',
+  'src/core/ledger/ledger.sql',
+  'src/core/wallet/wallet.sql',
+  'src/core/balance-operations/balance-operations.sql',
 ];
 
 /** Serialises concurrent start-ups of several instances on one database. */

@@ -1,7 +1,8 @@
 /**
  * The one error hierarchy of the service. The finance core throws these; each transport
  * (wallet HTTP, admin HTTP, manager TCP) maps `code` to its own wire format in exactly one
- * place (`src/wallet/wallet-status.ts`, `src/http/error-handler.ts`, `src/manager/manager-errors.ts`).
+ * place (`src/transports/wallet-api/wallet-status.ts`, `src/transports/http/error-handler.ts`,
+ * `src/transports/manager-api/manager-errors.ts`).
  */
 export type ErrorCode =
   | 'INVALID_REQUEST'

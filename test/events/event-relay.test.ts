@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createDatabase, type Database } from '../../src/db/database';
-import { EventRelay } from '../../src/events/event-relay';
-import { EventStore, type StoredEvent } from '../../src/events/event-store';
+import { EventRelay } from '../../src/core/events/event-relay';
+import { EventStore, type StoredEvent } from '../../src/core/events/event-store';
 import { createLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
 import { createTestDatabase } from '../support/database';

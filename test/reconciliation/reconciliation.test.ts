@@ -103,7 +103,7 @@ describe('invariant checks', () => {
 
   it('make the command line exit non-zero on a discrepancy and zero on a clean ledger', async () => {
     const cli = (args: string[]) =>
-      run(path.resolve('node_modules/.bin/tsx'), ['src/cli/main.ts', ...args], { env: { ...process.env, DATABASE_URL: target.databaseUrl } }).then(
+      run(path.resolve('node_modules/.bin/tsx'), ['src/transports/cli/main.ts', ...args], { env: { ...process.env, DATABASE_URL: target.databaseUrl } }).then(
         (result) => ({ code: 0, stdout: result.stdout }),
         (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
       );
@@ -266,7 +266,7 @@ describe('matching external records', () => {
     writeFileSync(file, providerCsv);
     const result = await run(
       path.resolve('node_modules/.bin/tsx'),
-      ['src/cli/main.ts', 'match', file, '--reference-column', 'ref', '--amount-column', 'value', '--currency-column', 'ccy', '--date-column', 'when', '--json'],
+      ['src/transports/cli/main.ts', 'match', file, '--reference-column', 'ref', '--amount-column', 'value', '--currency-column', 'ccy', '--date-column', 'when', '--json'],
       { env: { ...process.env, DATABASE_URL: target.databaseUrl } },
     ).catch((error: { code: number; stdout: string }) => error);
     expect((result as { code?: number }).code).toBe(1);

@@ -1,4 +1,4 @@
-import { SESSION_COOKIE } from '../../src/console/console-session';
+import { SESSION_COOKIE } from '../../src/transports/console/console-session';
 import { TestApi, useTestService } from '../support/api';
 import { rawAdmin, stateSnapshot } from '../support/probes';
 import { TEST_ADMIN_KEY, type TestService } from '../support/test-service';
@@ -11,7 +11,7 @@ import { TEST_ADMIN_KEY, type TestService } from '../support/test-service';
  */
 
 const API_BODY_LIMIT = 16 * 1024;
-/** The largest reconciliation upload (MATCH_UPLOAD_BYTES_MAX in src/reconciliation). */
+/** The largest reconciliation upload (MATCH_UPLOAD_BYTES_MAX in src/transports/admin-api/match-request.ts). */
 const MATCH_UPLOAD_BYTES_MAX = 20 * 1024 * 1024;
 let target: TestService;
 let api: TestApi;

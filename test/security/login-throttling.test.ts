@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { ManagerClient } from '../../src/clients/manager-client';
-import { LOGIN_FAILURES_PER_ADDRESS_MAX, LOGIN_FAILURES_PER_LOGIN_MAX } from '../../src/manager/manager-auth-service';
+import { LOGIN_FAILURES_PER_ADDRESS_MAX, LOGIN_FAILURES_PER_LOGIN_MAX } from '../../src/core/managers/manager-auth-service';
 import { TestApi } from '../support/api';
 import { MANAGER_PASSWORD } from '../support/manager';
 import { startTestService, type TestService } from '../support/test-service';

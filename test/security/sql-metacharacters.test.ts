@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ManagerClient } from '../../src/clients/manager-client';
-import { SESSION_COOKIE } from '../../src/console/console-session';
+import { SESSION_COOKIE } from '../../src/transports/console/console-session';
 import { TestApi } from '../support/api';
 import { managerClient, MANAGER_PASSWORD } from '../support/manager';
 import { TEST_ADMIN_KEY, ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';

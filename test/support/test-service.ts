@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
-import { INVARIANT_QUERIES } from '../../src/reconciliation/invariant-queries';
+import { INVARIANT_QUERIES } from '../../src/core/reconciliation/invariant-queries';
 import { startService, type RunningService, type ServiceOptions } from '../../src/app/service';
 import { createTestDatabase } from './database';
 

@@ -1,6 +1,6 @@
 import { ManagerClient } from '../../src/clients/manager-client';
 import { hashToken } from '../../src/shared/tokens';
-import { WALLET_LANES } from '../../src/wallet/wallet-service';
+import { WALLET_LANES } from '../../src/core/wallet/wallet-service';
 import { TestApi } from '../support/api';
 import { managerClient } from '../support/manager';
 import { entriesWithKey, holdAccountLock } from '../support/probes';

@@ -4,8 +4,8 @@
  * request and check the outcome against a simple in-memory model of the acknowledged operations.
  */
 import { ManagerClient } from '../../../src/clients/manager-client';
-import { hashPassword } from '../../../src/manager/password-hash';
-import { INVARIANT_QUERIES } from '../../../src/reconciliation/invariant-queries';
+import { hashPassword } from '../../../src/core/managers/password-hash';
+import { INVARIANT_QUERIES } from '../../../src/core/reconciliation/invariant-queries';
 import { hashToken } from '../../../src/shared/tokens';
 import { ChaosCluster, sleep, type Instance } from './cluster';
 import { ChaosClients, FOREIGN_ANSWER, tokenOf, type Op, type OpKind } from './workload';

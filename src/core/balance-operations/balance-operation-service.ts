@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import type { EventStore, StoredEvent, TradeEventType } from '../events/event-store';
+import {
+  AccountBusyError,
+  AccountNotFoundError,
+  IdempotencyMismatchError,
+  InsufficientFundsError,
+  RecordNotFoundError,
+  ValidationError,
+} from '../../shared/errors';
+import { LaneBatcher } from '../../shared/lane-batcher';
+import { unreachableOutcome } from '../../shared/outcomes';
+import type { AccountService } from '../accounts/account-service';
+import { parseMinorUnits } from '../money/amount';
+import { requireCurrency, type Currency } from '../money/currency';
+import type { SyncTimeout, SyncTimeoutStore } from './sync-timeout-store';
+import type { BalanceOperationStore, FinanceRecord, OperationResult } from './balance-operation-store';
+import { signedAmount, type OperationKind } from './operation-kinds';
+
+/** One balance operation, from the admin API or a manager finance command. */
+export interface BalanceOperationRequest {
+  login: bigint;
+  kind: OperationKind;
+  /** The amount as sent (decimal text, in the account's currency); its sign is read by `kind.sign`. */
+  amount: string;
+  comment: string | null;
+  /** The comment of a new record sent without one (an update without one keeps the record's). */
+  defaultComment?: string | null;
+  openTime: bigint | null;
+  closeTime: bigint | null;
+  /** An existing record to update; when it does not exist a new record is created. */
+  targetOrderNo: bigint | null;
+  source: 'admin' | 'manager';
+  actor: string;
+  /** Once-only key: a repeat with the same content is answered from the first outcome. */
+  referenceId: string | null;
+  /** Order number reserved beforehand (a Sync command names it in its 504). */
+  reservedOrderNo?: bigint | null;
+  /** Written on the operation's event, so that a Sync command can wait for exactly its own event. */
+  commandId?: string | null;
+}
+
+/** A deletion (reversal) of a finance record, from the manager API. */
+export interface DeleteRecordRequest {
+  orderNo: bigint;
+  source: 'admin' | 'manager';
+  actor: string;
+  commandId?: string | null;
+}
+
+export interface BalanceOperationResult {
+  orderNo: bigint;
+  login: bigint;
+  cmd: number;
+  currency: Currency;
+  /** The signed amount of this operation (for a deletion: the amount of the record it reversed). */
+  amountMinor: bigint;
+  /** The event this operation wrote (or, for a replay, the one its first application wrote). */
+  eventType: TradeEventType;
+  /** That event's id (null for a replay of a key stored before events were kept per key). */
+  eventId: bigint | null;
+  /** True when a new record was created (false: an existing order was updated or deleted). */
+  created: boolean;
+  /** True when the operation had already been applied: nothing moved this time. */
+  replayed: boolean;
+}
+
+/** Order numbers reserved per round trip for Sync commands. */
+export const ORDER_NUMBER_BLOCK = 100;
+
+/** The largest single finance operation, in minor units (MetaTrader caps one operation too). */
+export const BALANCE_OPERATION_MINOR_MAX = 10n ** 17n;
+
+/** Operations of one account waiting in one instance, at most; beyond, the account is busy (503). */
+export const ACCOUNT_OPERATION_QUEUE_MAX = 64;
+
+/**
+ * Balance operations on the buckets, shared by the admin API and the manager API: one record per
+ * order, an update posts only the difference, a deletion reverses the record, a withdrawal never
+ * takes more than its bucket holds.
+ *
+ * Operations of one account run one at a time per instance and queue in the application, not in
+ * the connection pool: an account locked by someone else holds one pooled connection, waiting under
+ * ACCOUNT_LOCK_TIMEOUT_MS; when that fires, its queued operations all get AccountBusyError at once.
+ */
+export class BalanceOperationService {
+  private readonly reservedOrders: bigint[] = [];
+  private refill: Promise<void> | undefined;
+  private readonly accountLanes = new LaneBatcher<{ login: bigint; run: () => Promise<OperationResult> }, OperationResult>({
+    execute: ([operation]) => operation!.run().then((result) => [result]),
+    laneOf: (operation) => operation.login,
+    batchSizeMax: 1,
+    queueLengthMax: ACCOUNT_OPERATION_QUEUE_MAX,
+    overloaded: () => new AccountBusyError('too many operations wait for this account; nothing was applied, retry later'),
+    onFailure: (error) => (error instanceof AccountBusyError ? 'reject-lane' : 'reject-batch'),
+  });
+
+  constructor(
+    private readonly store: BalanceOperationStore,
+    private readonly events: EventStore,
+    private readonly accounts: AccountService,
+    private readonly syncTimeouts: SyncTimeoutStore,
+  ) {}
+
+  /**
+   * An order number for a Sync command, taken from a block reserved in advance: one round trip per
+   * ORDER_NUMBER_BLOCK commands instead of one each. Numbers stay unique; across instances they
+   * are not in time order, and a number reserved but not used leaves a gap (as nextval always may).
+   */
+  async reserveOrderNo(): Promise<bigint> {
+    while (this.reservedOrders.length === 0) {
+      this.refill ??= this.store.reserveOrderNumbers(ORDER_NUMBER_BLOCK).then(
+        (orders) => {
+          this.reservedOrders.push(...orders);
+          this.refill = undefined;
+        },
+        (error: unknown) => {
+          this.refill = undefined;
+          throw error;
+        },
+      );
+      await this.refill;
+    }
+    return this.reservedOrders.shift()!;
+  }
+
+  /**
+   * Applies a balance operation: the amount is read exactly in the account's currency and signed by
+   * the operation's rule (the same for every transport), then applied in the account's lane.
+   */
+  async apply(request: BalanceOperationRequest): Promise<BalanceOperationResult> {
+    const currency = requireCurrency(await this.accounts.currencyOf(request.login));
+    const amountMinor = signedAmount(request.kind, parseMinorUnits(request.amount, currency.scale));
+    if (amountMinor === 0n) throw new ValidationError('amount must not be zero');
+    const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
+    if (magnitude > BALANCE_OPERATION_MINOR_MAX) throw new ValidationError('amount is above the limit of one operation');
+    const result = await this.accountLanes.submit({
+      login: request.login,
+      run: () =>
+        this.store.apply({
+          login: request.login,
+          newOrderNo: request.reservedOrderNo ?? null,
+          targetOrderNo: request.targetOrderNo,
+          cmd: request.kind.cmd,
+          operation: request.kind.name,
+          bucket: request.kind.bucket,
+          systemBook: request.kind.systemBook,
+          amountMinor,
+          comment: request.comment,
+          defaultComment: request.defaultComment ?? null,
+          openTime: request.openTime,
+          closeTime: request.closeTime,
+          source: request.source,
+          actor: request.actor,
+          idempotencyKey: request.referenceId,
+          requestDigest: requestDigest(request, amountMinor),
+          commandId: request.commandId ?? null,
+        }),
+    });
+    const context = { login: request.login, orderNo: request.targetOrderNo, referenceId: request.referenceId, bucket: `the ${request.kind.bucket} bucket` };
+    return { ...toResult(result, context), login: request.login, cmd: request.kind.cmd, currency, amountMinor };
+  }
+
+  /** Reverses a finance record (DeleteBalance): once only; a repeat answers the first deletion. */
+  async delete(request: DeleteRecordRequest): Promise<BalanceOperationResult> {
+    const login = await this.store.loginOfRecord(request.orderNo);
+    if (login === undefined) throw recordNotFound(request.orderNo);
+    const result = await this.accountLanes.submit({
+      login,
+      run: () => this.store.delete({ login, orderNo: request.orderNo, source: request.source, actor: request.actor, commandId: request.commandId ?? null }),
+    });
+    const outcome = toResult(result, { login, orderNo: request.orderNo, referenceId: null, bucket: "the record's bucket" });
+    const record = await this.record(request.orderNo);
+    return { ...outcome, login, cmd: record.cmd, currency: requireCurrency(record.currency), amountMinor: record.amountMinor };
+  }
+
+  /** A Sync command answered SYNC_TIMEOUT: kept for the finance team's review (reconciliation lists it). */
+  recordSyncTimeout(timeout: SyncTimeout): Promise<void> {
+    return this.syncTimeouts.insert(timeout);
+  }
+
+  async record(orderNo: bigint): Promise<FinanceRecord> {
+    const [record] = await this.store.records({ orderNo });
+    if (record === undefined) throw recordNotFound(orderNo);
+    return record;
+  }
+
+  /** A login's records, oldest first, within [fromS, toS] of their close time. */
+  records(login: bigint, fromS: bigint | null, toS: bigint | null, limit: number): Promise<FinanceRecord[]> {
+    return this.store.records({ login, fromS, toS, limit });
+  }
+
+  /** The event an operation wrote (for a replay: its first application's), when it is known. */
+  async eventOf(result: BalanceOperationResult): Promise<StoredEvent | undefined> {
+    return result.eventId === null ? undefined : this.events.byId(result.eventId);
+  }
+}
+
+function recordNotFound(orderNo: bigint): RecordNotFoundError {
+  return new RecordNotFoundError(`order ${orderNo} does not exist`, { order: orderNo.toString() });
+}
+
+/** The engine's outcome as a result, or as the domain error the transports understand. */
+type Outcome = Pick<BalanceOperationResult, 'orderNo' | 'eventType' | 'eventId' | 'created' | 'replayed'>;
+
+function toResult(result: OperationResult, request: { login: bigint; orderNo: bigint | null; referenceId: string | null; bucket: string }): Outcome {
+  switch (result.outcome) {
+    case 'OK':
+    case 'REPLAY':
+      return {
+        orderNo: result.orderNo!,
+        eventType: result.eventType!,
+        eventId: result.eventId,
+        created: result.eventType === 'EV_RECORD_ADD',
+        replayed: result.outcome === 'REPLAY',
+      };
+    case 'ACCOUNT_NOT_FOUND':
+      throw new AccountNotFoundError(request.login);
+    case 'RECORD_NOT_FOUND':
+      throw recordNotFound(request.orderNo!);
+    case 'INSUFFICIENT_FUNDS':
+      throw new InsufficientFundsError(`${request.bucket} does not cover the amount`, { bucketMinor: result.bucketMinor });
+    case 'IDEMPOTENCY_MISMATCH':
+      throw new IdempotencyMismatchError(`referenceId ${request.referenceId} was already used with different content`, {
+        order: result.orderNo?.toString(),
+      });
+    case 'ORDER_MISMATCH':
+      throw new ValidationError(`order ${request.orderNo} belongs to another login or command`);
+    case 'RECORD_DELETED':
+      throw new ValidationError(`order ${request.orderNo} was deleted and cannot be updated`);
+    case 'CLOSE_BEFORE_OPEN':
+      throw new ValidationError('close_time must not be before open_time');
+    default:
+      return unreachableOutcome(result.outcome);
+  }
+}
+
+/** What makes two requests with one referenceId "the same": every field that changes the outcome. */
+function requestDigest(request: BalanceOperationRequest, amountMinor: bigint): Buffer {
+  const content = [
+    request.login,
+    request.kind.name,
+    amountMinor,
+    request.comment,
+    request.openTime,
+    request.closeTime,
+    request.targetOrderNo,
+  ].map((value) => (value === null ? null : String(value)));
+  return createHash('sha256').update(JSON.stringify(content)).digest();
+}

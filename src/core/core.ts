@@ -1,0 +1,133 @@
+import { AccountService } from './accounts/account-service';
+import { AccountStore } from './accounts/account-store';
+import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT } from '../config';
+import { BalanceOperationService } from './balance-operations/balance-operation-service';
+import { BalanceOperationStore } from './balance-operations/balance-operation-store';
+import { createDatabase, DB_BACK_OFFICE_POOL_MAX, DB_HEALTH_POOL_MAX, DB_POOL_MAX, type Database } from '../db/database';
+import { migrateToLatest } from '../db/migrator';
+import { EventRelay } from './events/event-relay';
+import { EventStore } from './events/event-store';
+import { LedgerService } from './ledger/ledger-service';
+import { LedgerStore } from './ledger/ledger-store';
+import { Maintenance } from './maintenance/maintenance';
+import { MaintenanceStore } from './maintenance/maintenance-store';
+import { ManagerAuthService } from './managers/manager-auth-service';
+import { ManagerStore } from './managers/manager-store';
+import { SyncTimeoutStore } from './balance-operations/sync-timeout-store';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { LaunchTokenService } from './launch-tokens/launch-token-service';
+import { LaunchTokenStore } from './launch-tokens/launch-token-store';
+import { MatchService } from './reconciliation/match-service';
+import { ReconciliationService } from './reconciliation/reconciliation-service';
+import { MatchStore, ReconciliationStore } from './reconciliation/reconciliation-store';
+import { WalletService } from './wallet/wallet-service';
+import { WalletStore } from './wallet/wallet-store';
+
+export interface CoreOptions {
+  databaseUrl: string;
+  /** How long a money transaction waits for an account row someone else holds (ACCOUNT_LOCK_TIMEOUT_MS). */
+  accountLockTimeoutMs?: number;
+  /** Lifetime of a wallet token (WALLET_TOKEN_TTL_S). */
+  walletTokenTtlS?: number;
+  metrics: Metrics;
+  logger: Logger;
+  /** The command line reads whole ledgers: no statement timeout, a small pool, no relay or maintenance. */
+  role?: 'service' | 'cli';
+}
+
+/**
+ * The finance core's one front door: every transport (wallet, operator, admin and console over HTTP,
+ * the manager API over TCP, the command line) calls the core only through these services, and none
+ * builds or wires any of its own. The core knows nothing of HTTP or TCP.
+ */
+export interface Core {
+  accounts: AccountService;
+  launchTokens: LaunchTokenService;
+  wallet: WalletService;
+  /** Finance records: the admin API's balance operations and the manager API's finance commands. */
+  finance: BalanceOperationService;
+  ledger: LedgerService;
+  managers: ManagerAuthService;
+  events: EventRelay;
+  reconciliation: ReconciliationService;
+  matching: MatchService;
+  maintenance: Maintenance;
+  /** True while the database answers (on a connection of its own, so nothing else can starve it). */
+  isHealthy(): Promise<boolean>;
+  /** Applies the migrations and the SQL functions (idempotent; serialised across instances). */
+  migrate(): Promise<void>;
+  /** Starts the event relay's listener and the periodic maintenance (the service, not the CLI). */
+  start(): Promise<void>;
+  /** Stops what start() started and closes every database connection the core opened. */
+  stop(): Promise<void>;
+  /** Connections in use, free and awaited in the money pool (for /metrics). */
+  poolUsage(): { used: number; free: number; pending: number } | undefined;
+}
+
+/**
+ * Builds the finance core on three pools of its own: money transactions and the event relay (which
+ * Sync answers wait for); the back office's reads, reports and maintenance; health checks. None can
+ * starve another: a report or a locked row never takes the connection a trade or a health check needs.
+ */
+export function createCore(options: CoreOptions): Core {
+  const cli = options.role === 'cli';
+  const { databaseUrl, metrics, logger } = options;
+  const lockTimeoutMs = options.accountLockTimeoutMs ?? ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT;
+  // the command line reads whole ledgers: no statement timeout, a small pool
+  const money = createDatabase(databaseUrl, cli ? { poolMax: 2, applicationName: 'wallet-cli', statementTimeoutMs: 0, lockTimeoutMs } : { poolMax: DB_POOL_MAX, lockTimeoutMs });
+  const backOffice = createDatabase(databaseUrl, {
+    poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX,
+    applicationName: cli ? 'wallet-cli' : 'wallet-back-office',
+    lockTimeoutMs,
+    ...(cli ? { statementTimeoutMs: 0 } : {}),
+  });
+  const health = createDatabase(databaseUrl, { poolMax: DB_HEALTH_POOL_MAX, applicationName: 'wallet-health' });
+
+  const onRetry = () => metrics.dbRetries.inc();
+  const eventStore = new EventStore(money);
+  const events = new EventRelay(eventStore, databaseUrl, logger, metrics);
+  const onEventsCommitted = () => events.committed();
+  const accounts = new AccountService(new AccountStore(money));
+  const backOfficeAccounts = new AccountService(new AccountStore(backOffice));
+  const managers = new ManagerAuthService(new ManagerStore(money));
+  const maintenance = new Maintenance(new MaintenanceStore(backOffice), managers, logger);
+  let started = false;
+
+  return {
+    accounts,
+    launchTokens: new LaunchTokenService(new LaunchTokenStore(money), accounts),
+    wallet: new WalletService(new WalletStore(money, onRetry, onEventsCommitted), options.walletTokenTtlS ?? WALLET_TOKEN_TTL_S_DEFAULT, (size) => metrics.walletBatchSize.observe(size)),
+    finance: new BalanceOperationService(new BalanceOperationStore(money, onRetry, onEventsCommitted), eventStore, accounts, new SyncTimeoutStore(backOffice)),
+    ledger: new LedgerService(new LedgerStore(backOffice), backOfficeAccounts),
+    managers,
+    events,
+    reconciliation: new ReconciliationService(new ReconciliationStore(backOffice), backOfficeAccounts),
+    matching: new MatchService(new MatchStore(backOffice)),
+    maintenance,
+    async isHealthy() {
+      await health.raw('SELECT 1');
+      return true;
+    },
+    async migrate() {
+      await migrateToLatest(money);
+    },
+    async start() {
+      await events.start();
+      maintenance.start();
+      started = true;
+    },
+    async stop() {
+      if (started) await Promise.all([events.stop(), maintenance.stop()]);
+      await Promise.all([money.destroy(), backOffice.destroy(), health.destroy()]);
+    },
+    poolUsage: () => poolUsage(money),
+  };
+}
+
+/** knex keeps its pool in a tarn.js Pool. */
+function poolUsage(db: Database): { used: number; free: number; pending: number } | undefined {
+  type TarnPool = { numUsed(): number; numFree(): number; numPendingAcquires(): number };
+  const pool = (db.client as { pool?: TarnPool }).pool;
+  return pool ? { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() } : undefined;
+}

@@ -1,0 +1,197 @@
+import type { Readable } from 'node:stream';
+import { bindings, type Database } from '../../db/database';
+import type { EntryRow } from '../ledger/ledger-store';
+
+export type { EntryRow };
+import { INVARIANT_QUERIES, type DiscrepancyRow, type InvariantQuery } from './invariant-queries';
+
+/** Rows fetched per round trip while streaming a query (memory stays bounded by this). */
+export const STREAM_BATCH_ROWS = 1000;
+
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * The reconciliation's SQL. Every read that can be large is streamed with a server-side cursor, so
+ * memory stays constant whatever the ledger size.
+ */
+export class ReconciliationStore {
+  constructor(private readonly db: Database) {}
+
+  readonly invariants: readonly InvariantQuery[] = INVARIANT_QUERIES;
+
+  discrepancies(query: InvariantQuery): AsyncIterable<DiscrepancyRow> {
+    return this.stream<DiscrepancyRow>(query.sql, []);
+  }
+
+  orphanCloses(period: Period): AsyncIterable<Record<string, unknown>> {
+    return this.stream(
+      `SELECT trade_type, trade_id, order_no::text, login::text, currency, payout_minor::text AS amount_minor, closed_at
+         FROM trades WHERE state = 'orphan_closed' AND closed_at >= ? AND closed_at < ? ORDER BY closed_at`,
+      [period.from, period.to],
+    );
+  }
+
+  staleHolds(olderThanS: number): AsyncIterable<Record<string, unknown>> {
+    return this.stream(
+      `SELECT trade_type, trade_id, order_no::text, login::text, currency, stake_minor::text AS amount_minor, opened_at
+         FROM trades WHERE state = 'open' AND opened_at < now() - make_interval(secs => ?) ORDER BY opened_at`,
+      [olderThanS],
+    );
+  }
+
+  refusedDuplicates(period: Period): AsyncIterable<Record<string, unknown>> {
+    return this.stream(
+      `SELECT id::text, source, idempotency_key, login::text, detail, created_at
+         FROM refused_duplicates WHERE created_at >= ? AND created_at < ? ORDER BY id`,
+      [period.from, period.to],
+    );
+  }
+
+  /** Sync commands answered 504, with what became of their order. */
+  syncTimeouts(period: Period): AsyncIterable<Record<string, unknown>> {
+    return this.stream(
+      `SELECT s.order_no::text, s.command, s.ext_id, s.manager_login::text, s.timed_out_at,
+              CASE WHEN r.order_no IS NULL THEN 'not applied' ELSE 'applied' END AS outcome
+         FROM sync_timeouts s LEFT JOIN finance_records r ON r.order_no = s.order_no
+        WHERE s.timed_out_at >= ? AND s.timed_out_at < ? ORDER BY s.id`,
+      [period.from, period.to],
+    );
+  }
+
+  /** Totals per day (UTC), currency and operation. */
+  dailyTotals(period: Period): AsyncIterable<DailyTotalRow> {
+    return this.stream<DailyTotalRow>(
+      `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, currency, operation,
+              count(*)::text AS entries, sum(balance_delta_minor)::text AS balance_minor,
+              sum(credit_delta_minor)::text AS credit_minor, sum(held_delta_minor)::text AS held_minor
+         FROM journal_entries WHERE created_at >= ? AND created_at < ?
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      [period.from, period.to],
+    );
+  }
+
+  /** The bucket values an account had at `at` (after its last entry before it), zero if none. */
+  async bucketsAt(login: bigint, at: Date): Promise<BucketRow> {
+    const { rows } = await this.db.raw<{ rows: BucketRow[] }>(
+      `SELECT balance_after_minor::text AS balance_minor, credit_after_minor::text AS credit_minor,
+              held_after_minor::text AS held_minor
+         FROM journal_entries WHERE login = ? AND created_at < ? ORDER BY account_version DESC LIMIT 1`,
+      bindings([login, at]),
+    );
+    return rows[0] ?? { balance_minor: '0', credit_minor: '0', held_minor: '0' };
+  }
+
+  entriesOfAccount(login: bigint, period: Period): AsyncIterable<EntryRow> {
+    return this.stream<EntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM journal_entries e
+        WHERE e.login = ? AND e.created_at >= ? AND e.created_at < ? ORDER BY e.account_version`,
+      [login, period.from, period.to],
+    );
+  }
+
+  /** Every posting of every entry in the period, with its entry's fields (the full ledger export). */
+  postings(period: Period): AsyncIterable<EntryRow & { book: string; amount_minor: string }> {
+    return this.stream(
+      `SELECT ${ENTRY_COLUMNS}, p.book, p.amount_minor::text AS amount_minor
+         FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+        WHERE e.created_at >= ? AND e.created_at < ? ORDER BY e.id, p.book`,
+      [period.from, period.to],
+    );
+  }
+
+  private stream<T>(sql: string, values: readonly unknown[]): AsyncIterable<T> {
+    const raw = this.db.raw(sql, bindings(values));
+    return raw.stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable & AsyncIterable<T>;
+  }
+}
+
+const ENTRY_COLUMNS = `e.id::text, e.order_no::text, e.login::text, e.account_version::text, e.currency, e.operation,
+  e.balance_delta_minor::text, e.credit_delta_minor::text, e.held_delta_minor::text,
+  e.balance_after_minor::text, e.credit_after_minor::text, e.held_after_minor::text,
+  e.actor_kind, e.actor, e.idempotency_key, e.comment, e.created_at`;
+
+export interface DailyTotalRow {
+  day: string;
+  currency: string;
+  operation: string;
+  entries: string;
+  balance_minor: string;
+  credit_minor: string;
+  held_minor: string;
+}
+
+export interface BucketRow {
+  balance_minor: string;
+  credit_minor: string;
+  held_minor: string;
+}
+
+
+export type LedgerSide = 'finance-records' | 'trades';
+
+/** Where each side's references live: finance records by referenceId, trades by externalTradeId (stake). */
+const LEDGER_SIDES: Record<LedgerSide, { select: string; referenceColumn: string; timeColumn: string }> = {
+  'finance-records': {
+    select: `SELECT r.reference_id AS reference, abs(r.amount_minor)::text AS amount_minor, a.currency, r.created_at
+               FROM finance_records r JOIN accounts a ON a.login = r.login WHERE r.reference_id IS NOT NULL`,
+    referenceColumn: 'r.reference_id',
+    timeColumn: 'r.created_at',
+  },
+  trades: {
+    select: `SELECT t.trade_id AS reference, t.stake_minor::text AS amount_minor, t.currency,
+                    coalesce(t.opened_at, t.closed_at) AS created_at
+               FROM trades t WHERE t.state <> 'orphan_closed'`,
+    referenceColumn: 't.trade_id',
+    timeColumn: 'coalesce(t.opened_at, t.closed_at)',
+  },
+};
+
+export interface LedgerReferenceRow {
+  reference: string;
+  amount_minor: string;
+  currency: string;
+  created_at: Date;
+}
+
+export class MatchStore {
+  constructor(private readonly db: Database) {}
+
+  /** The side's records created in the period, streamed. */
+  ledgerRecords(side: LedgerSide, period: Period): AsyncIterable<LedgerReferenceRow> {
+    const { select, timeColumn } = LEDGER_SIDES[side];
+    const raw = this.db.raw(`${select} AND ${timeColumn} >= ? AND ${timeColumn} < ?`, bindings([period.from, period.to]));
+    return raw.stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as AsyncIterable<LedgerReferenceRow>;
+  }
+
+  /** The side's records with these references, whatever their time. */
+  async ledgerRecordsByReference(side: LedgerSide, references: readonly string[]): Promise<LedgerReferenceRow[]> {
+    const { select, referenceColumn } = LEDGER_SIDES[side];
+    const { rows } = await this.db.raw<{ rows: LedgerReferenceRow[] }>(`${select} AND ${referenceColumn} = ANY (?::text[])`, bindings([references]));
+    return rows;
+  }
+
+  /** Saves an applied (non-dry-run) match: the run and every item. */
+  async saveRun(summary: object, items: ReadonlyArray<{ outcome: string; reference: string; externalMinor: bigint | null; ledgerMinor: bigint | null; currency: string | null; detail?: string }>): Promise<bigint> {
+    return this.db.transaction(async (trx) => {
+      const [run] = await trx('reconciliation_runs').insert({ kind: 'match', summary: JSON.stringify(summary) }).returning<{ id: string }[]>('id');
+      const runId = run!.id;
+      for (let start = 0; start < items.length; start += STREAM_BATCH_ROWS) {
+        await trx('reconciliation_matches').insert(
+          items.slice(start, start + STREAM_BATCH_ROWS).map((item) => ({
+            run_id: runId,
+            outcome: item.outcome,
+            reference: item.reference,
+            external_minor: item.externalMinor?.toString() ?? null,
+            ledger_minor: item.ledgerMinor?.toString() ?? null,
+            currency: item.currency,
+            detail: item.detail === undefined ? null : JSON.stringify({ detail: item.detail }),
+          })),
+        );
+      }
+      return BigInt(runId);
+    });
+  }
+}

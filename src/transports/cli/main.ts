@@ -1,0 +1,199 @@
+/**
+ * The finance team's command line: `npm run cli -- <command>`. It connects to DATABASE_URL, or to
+ * the embedded PostgreSQL under DATA_DIR (started, or reused when the service runs).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { createCore, type Core } from '../../core/core';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../db/embedded-postgres';
+import { formatMinorUnits } from '../../core/money/amount';
+import { AppError } from '../../shared/errors';
+import { stringifyJson } from '../../shared/json';
+import { DEFAULT_COLUMNS } from '../../core/reconciliation/matching';
+import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
+import { STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
+import { createLogger } from '../../observability/logger';
+import { Metrics } from '../../observability/metrics';
+import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+
+/** Exit codes: 0 all good, 1 the check found something, 2 the command could not run. */
+const EXIT_FINDINGS = 1;
+const EXIT_ERROR = 2;
+
+/**
+ * Runs a command on the finance core of DATABASE_URL, or of the embedded database under DATA_DIR
+ * (started, or reused when the service runs), through the core's front door like every transport.
+ */
+async function withContext<T>(run: (core: Core) => Promise<T>): Promise<T> {
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR ?? './.data', database: 'wallet' });
+    url = embedded.url;
+  }
+  const core = createCore({
+    databaseUrl: url,
+    metrics: new Metrics(),
+    logger: createLogger('silent'),
+    role: 'cli',
+  });
+  try {
+    await core.migrate();
+    return await run(core);
+  } finally {
+    await core.stop();
+    await embedded?.stop();
+  }
+}
+
+function output(path: string | undefined): Writable {
+  return path ? createWriteStream(path) : process.stdout;
+}
+
+function integer(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
+  return parsed;
+}
+
+function printReport(report: ReconciliationReport): void {
+  const line = (text: string) => process.stdout.write(`${text}\n`);
+  line(`Reconciliation ${report.clean ? 'CLEAN' : 'FOUND DISCREPANCIES'} (${report.checkedAt}, period ${report.period.from} .. ${report.period.to})`);
+  for (const check of report.checks) line(`  ${check.discrepancies === 0 ? 'ok  ' : 'FAIL'} ${check.check}: ${check.description}${check.discrepancies ? ` (${check.discrepancies})` : ''}`);
+  const { exceptions } = report;
+  line('Exceptions for review:');
+  line(`  orphan closes: ${exceptions.orphanCloses.count}`);
+  line(`  stale holds (open > ${report.staleHoldAgeS} s): ${exceptions.staleHolds.count}`);
+  line(`  refused duplicates: ${exceptions.refusedDuplicates.count}`);
+  line(`  sync timeouts: ${exceptions.syncTimeouts.count}`);
+}
+
+function describeDiscrepancy(discrepancy: Discrepancy): string {
+  const who = discrepancy.login ? `account ${discrepancy.login}` : 'ledger';
+  const entries = discrepancy.entryIds.length > 0 ? ` entries ${discrepancy.entryIds.join(',')}` : '';
+  return `  ${discrepancy.check}: ${who} ${discrepancy.subject ?? ''} expected ${discrepancy.expected} found ${discrepancy.found}${entries}`;
+}
+
+const program = new Command('wallet-cli').description('Reconciliation, reports and exports of the wallet ledger');
+
+program
+  .command('reconcile')
+  .description('check every ledger invariant and list the exceptions; exits 1 when an invariant fails')
+  .option('--from <date>', 'start of the period for exceptions (ISO 8601)')
+  .option('--to <date>', 'end of the period for exceptions (ISO 8601)')
+  .option('--stale-hold-age <seconds>', 'report trades open longer than this', integer, STALE_HOLD_AGE_DEFAULT_S)
+  .option('--json', 'print the report as JSON')
+  .action(async (options: { from?: string; to?: string; staleHoldAge: number; json?: boolean }) => {
+    const report = await withContext(({ reconciliation }) => {
+      const bar = new SingleBar({ format: 'reconcile [{bar}] {value}/{total} {step}', stream: process.stderr }, Presets.shades_classic);
+      return reconciliation
+        .reconcile({
+          period: readPeriod(options.from, options.to, 'all'),
+          staleHoldAgeS: options.staleHoldAge,
+          onStep: (step, index, total) => {
+            if (index === 0) bar.start(total, 0, { step });
+            bar.update(index, { step });
+          },
+          onDiscrepancy: (discrepancy) => {
+            if (!options.json) process.stderr.write(`${describeDiscrepancy(discrepancy)}\n`);
+          },
+        })
+        .finally(() => bar.stop());
+    });
+    if (options.json) process.stdout.write(`${stringifyJson(report)}\n`);
+    else printReport(report);
+    process.exitCode = report.clean ? 0 : EXIT_FINDINGS;
+  });
+
+program
+  .command('totals')
+  .description('totals per day, currency and operation')
+  .option('--from <date>', 'start (ISO 8601); default 30 days ago')
+  .option('--to <date>', 'end (ISO 8601); default now')
+  .option('--json', 'JSON instead of CSV')
+  .action(async (options: { from?: string; to?: string; json?: boolean }) => {
+    await withContext(async ({ reconciliation }) => {
+      const rows = reconciliation.dailyTotals(readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS));
+      if (!options.json) return writeDailyTotalsCsv(rows, process.stdout);
+      const totals = [];
+      for await (const row of rows) totals.push(presentDailyTotal(row));
+      process.stdout.write(`${JSON.stringify({ totals })}\n`);
+    });
+  });
+
+program
+  .command('statement')
+  .description("an account's statement: opening balance, entries, closing balance")
+  .requiredOption('--login <login>', 'account login')
+  .option('--from <date>', 'start (ISO 8601); default 30 days ago')
+  .option('--to <date>', 'end (ISO 8601); default now')
+  .option('--format <format>', 'csv or json', 'csv')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action(async (options: { login: string; from?: string; to?: string; format: string; out?: string }) => {
+    if (!/^\d{1,19}$/.test(options.login)) throw new InvalidArgumentError('--login must be a positive integer');
+    if (options.format !== 'csv' && options.format !== 'json') throw new InvalidArgumentError('--format must be csv or json');
+    await withContext(async ({ reconciliation }) => {
+      const statement = await reconciliation.statement(BigInt(options.login), readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS));
+      await (options.format === 'csv' ? writeStatementCsv : writeStatementJson)(statement, output(options.out));
+    });
+  });
+
+program
+  .command('export')
+  .description('the full ledger of a period as CSV, one line per posting')
+  .option('--from <date>', 'start (ISO 8601); default 30 days ago')
+  .option('--to <date>', 'end (ISO 8601); default now')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .action(async (options: { from?: string; to?: string; out?: string }) => {
+    await withContext(({ reconciliation }) => writeLedgerCsv(reconciliation.ledgerPostings(readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS)), output(options.out)));
+  });
+
+program
+  .command('match <file>')
+  .description('match an external CSV (payment provider, trading platform) against the ledger; dry run unless --apply')
+  .option('--side <side>', 'finance-records (by referenceId) or trades (by externalTradeId, stake)', 'finance-records')
+  .option('--reference-column <name>', 'column of the reference', DEFAULT_COLUMNS.reference)
+  .option('--amount-column <name>', 'column of the amount', DEFAULT_COLUMNS.amount)
+  .option('--currency-column <name>', 'column of the currency', DEFAULT_COLUMNS.currency)
+  .option('--date-column <name>', 'column of the date', DEFAULT_COLUMNS.date)
+  .option('--drift-minor <n>', 'largest amount difference still matched, in minor units', integer, 0)
+  .option('--from <date>', 'ledger period start (default: the file dates, one day of margin)')
+  .option('--to <date>', 'ledger period end')
+  .option('--apply', 'save the result (default: dry run)')
+  .option('--json', 'print the report as JSON')
+  .action(async (file: string, options: Record<string, string | number | boolean | undefined>) => {
+    if (options.side !== 'finance-records' && options.side !== 'trades') throw new InvalidArgumentError('--side must be finance-records or trades');
+    const report = await withContext(({ matching }) =>
+      matching.match(createReadStream(file), {
+        side: options.side as 'finance-records' | 'trades',
+        columns: {
+          reference: String(options.referenceColumn),
+          amount: String(options.amountColumn),
+          currency: String(options.currencyColumn),
+          date: String(options.dateColumn),
+        },
+        driftMinor: BigInt(options.driftMinor as number),
+        dryRun: !options.apply,
+        ...(options.from || options.to ? { period: readPeriod(options.from as string | undefined, options.to as string | undefined, 'all') } : {}),
+      }),
+    );
+    if (options.json) {
+      process.stdout.write(`${stringifyJson(report)}\n`);
+    } else {
+      process.stdout.write(`${report.dryRun ? 'Dry run' : `Saved as run ${report.runId}`}: ${report.fileRows} rows, ${JSON.stringify(report.counts)}, ${report.invalidRows.count} invalid\n`);
+      for (const item of report.exceptions.items) {
+        const show = (minor: string | null) => (minor === null ? '-' : formatMinorUnits(BigInt(minor), 0));
+        process.stdout.write(`  ${item.outcome} ${item.reference} ${item.currency ?? ''} file ${show(item.externalMinor)} ledger ${show(item.ledgerMinor)} (minor units)${item.detail ? ` ${item.detail}` : ''}\n`);
+      }
+      for (const problem of report.invalidRows.items) process.stdout.write(`  invalid: ${problem}\n`);
+    }
+    const { amount_mismatch, missing_in_file, missing_in_ledger } = report.counts;
+    process.exitCode = amount_mismatch + missing_in_file + missing_in_ledger + report.invalidRows.count > 0 ? EXIT_FINDINGS : 0;
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof AppError || error instanceof InvalidArgumentError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+  process.exitCode = EXIT_ERROR;
+});

@@ -1,0 +1,52 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from '../../observability/logger';
+import { AppError, type ErrorCode } from '../../shared/errors';
+import { isBodyReadError } from './body';
+
+/**
+ * The one mapping from the finance core's error codes to the admin/operator HTTP error format
+ * `{error, message}` (SPEC 6).
+ */
+export const HTTP_ERROR_BY_CODE: Record<ErrorCode, { status: number; error: string }> = {
+  INVALID_REQUEST: { status: 400, error: 'INVALID_REQUEST' },
+  CURRENCY_MISMATCH: { status: 400, error: 'INVALID_REQUEST' },
+  INVALID_TOKEN: { status: 401, error: 'UNAUTHORIZED' },
+  INVALID_DIGEST: { status: 401, error: 'UNAUTHORIZED' },
+  UNAUTHENTICATED: { status: 401, error: 'UNAUTHORIZED' },
+  FORBIDDEN: { status: 403, error: 'FORBIDDEN' },
+  ACCOUNT_DISABLED: { status: 403, error: 'ACCOUNT_DISABLED' },
+  ACCOUNT_NOT_FOUND: { status: 404, error: 'ACCOUNT_NOT_FOUND' },
+  RECORD_NOT_FOUND: { status: 404, error: 'NOT_FOUND' },
+  ALREADY_EXISTS: { status: 409, error: 'CONFLICT' },
+  IDEMPOTENCY_MISMATCH: { status: 409, error: 'CONFLICT' },
+  INSUFFICIENT_FUNDS: { status: 422, error: 'INSUFFICIENT_FUNDS' },
+  TOO_MANY_ATTEMPTS: { status: 429, error: 'TOO_MANY_REQUESTS' },
+  ACCOUNT_BUSY: { status: 503, error: 'ACCOUNT_BUSY' },
+  UNAVAILABLE: { status: 503, error: 'UNAVAILABLE' },
+};
+
+export function sendError(res: Response, status: number, error: string, message: string): void {
+  res.status(status).json({ error, message });
+}
+
+export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    if (res.headersSent) {
+      // A streamed report failed midway: the status is gone, so cut the response short.
+      logger.error({ err: error, path: req.path }, 'response failed after it started');
+      res.destroy();
+      return;
+    }
+    if (isBodyReadError(error)) {
+      sendError(res, error.status === 413 ? 413 : 400, 'INVALID_REQUEST', error.message);
+      return;
+    }
+    if (error instanceof AppError) {
+      const mapped = HTTP_ERROR_BY_CODE[error.code];
+      sendError(res, mapped.status, mapped.error, error.message);
+      return;
+    }
+    logger.error({ err: error, path: req.path }, 'request failed');
+    sendError(res, 500, 'INTERNAL', 'internal error');
+  };
+}

@@ -1,0 +1,320 @@
+import net from 'node:net';
+import { z } from 'zod';
+import type { StoredEvent } from '../../core/events/event-store';
+import type { Logger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
+import { parseJsonObject, stringifyJson } from '../../shared/json';
+import { parseWith, text } from '../../shared/validation';
+import { UnauthenticatedError, ValidationError } from '../../shared/errors';
+import { EventHub } from './event-hub';
+import { managerCommands, type CommandHandler, type CommandResult } from './manager-commands';
+import type { Core } from '../../core/core';
+import { INTERNAL_ERROR_ANSWER, managerErrorAnswer, type ManagerAnswer } from './manager-errors';
+import type { ManagerSession } from '../../core/managers/manager-store';
+import { SyncCommands } from './sync-commands';
+import { tradeEventDataJson } from './trade-event-format';
+
+/** One message (one line) at most, in bytes (ScaleTrade's client refuses more than 64 KB too). */
+export const TCP_MESSAGE_BYTES_MAX = 64 * 1024;
+export const TCP_CONNECTIONS_MAX = 1000;
+export const COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX = 64;
+export const SYNC_WAITERS_PER_CONNECTION_MAX = 256;
+/** A peer that lets this much unread output pile up (a stalled subscriber) is disconnected. */
+export const SOCKET_WRITE_BUFFER_BYTES_MAX = 4 * 1024 * 1024;
+/**
+ * A connection must Login (or send a command with a valid __token) within this time after it
+ * connects, however active it is meanwhile (a deadline, not an idle timeout: a client trickling
+ * bytes or sending Pings does not hold a connection open without credentials).
+ */
+export const UNAUTHENTICATED_IDLE_TIMEOUT_MS = 30_000;
+/** An authenticated connection that is silent this long, with no subscription or waiter, is closed. */
+export const IDLE_TIMEOUT_MS = 10 * 60_000;
+export const EXT_ID_LENGTH_MAX = 128;
+export const COMMAND_NAME_LENGTH_MAX = 64;
+/** Channels a connection can subscribe to. */
+export const SUBSCRIBABLE_CHANNELS = ['trade:event'] as const;
+
+const envelopeSchema = z.strictObject({
+  command: text(COMMAND_NAME_LENGTH_MAX).min(1),
+  extID: text(EXT_ID_LENGTH_MAX),
+  data: z.record(z.string(), z.unknown()).optional(),
+  __token: z.string().min(1).max(256).optional(),
+});
+type Envelope = z.output<typeof envelopeSchema>;
+
+const subscribeSchema = z
+  .strictObject({
+    channels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(),
+    chanels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(), // the seeds' spelling
+  })
+  .refine((value) => (value.channels ?? value.chanels) !== undefined, 'channels is required');
+
+interface Connection {
+  id: number;
+  socket: net.Socket;
+  address: string;
+  session: ManagerSession | null;
+  pending: Buffer;
+  /** extIDs of the commands in flight: a second command with one of them is refused, not run. */
+  extIDsInFlight: Set<string>;
+  channels: Set<string>;
+  releaseHub: (() => void) | undefined;
+  closing: boolean;
+  /** Closes the connection unless it authenticates first (cleared by Login or a valid __token). */
+  loginDeadline: NodeJS.Timeout | undefined;
+}
+
+export interface ManagerTcpServerDeps {
+  /** The part of the core's front door the manager API uses. */
+  core: Pick<Core, 'accounts' | 'finance' | 'managers' | 'events'>;
+  metrics: Metrics;
+  logger: Logger;
+  syncTimeoutMs: number;
+  /** How long a connection may stay without logging in; UNAUTHENTICATED_IDLE_TIMEOUT_MS unless given. */
+  loginTimeoutMs?: number;
+}
+
+/**
+ * The manager TCP API transport: `\r\n`-framed JSON, answers correlated by extID (in any order),
+ * the trade:event stream for subscribers, and the generic deferred answer of Sync commands.
+ */
+export class ManagerTcpServer {
+  private readonly server = net.createServer((socket) => this.accept(socket));
+  private readonly connections = new Map<number, Connection>();
+  private readonly syncCommands: SyncCommands;
+  private readonly hub: EventHub;
+  private readonly commands: ReadonlyMap<string, CommandHandler>;
+  private nextConnectionId = 1;
+  private inFlight = 0;
+  private stopping = false;
+
+  constructor(private readonly deps: ManagerTcpServerDeps) {
+    this.server.maxConnections = TCP_CONNECTIONS_MAX;
+    this.commands = managerCommands(deps.core);
+    this.hub = new EventHub(deps.core.events, (event) => this.broadcast(event));
+    this.syncCommands = new SyncCommands({
+      timeoutMs: deps.syncTimeoutMs,
+      waitersPerConnectionMax: SYNC_WAITERS_PER_CONNECTION_MAX,
+      acquireEvents: () => this.hub.acquire(),
+      recordTimeout: (timeout) => deps.core.finance.recordSyncTimeout(timeout),
+      onWaitersChange: (count) => deps.metrics.syncWaiters.set(count),
+      logger: deps.logger,
+    });
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as net.AddressInfo).port));
+    });
+  }
+
+  /** Stops accepting, lets in-flight commands finish (Sync ones until their timeout), then closes. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    this.syncCommands.expireAll();
+    for (const connection of this.connections.values()) connection.socket.end();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const connection of this.connections.values()) connection.socket.destroy();
+    this.hub.close();
+    await closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    const connection: Connection = {
+      id: this.nextConnectionId++,
+      socket,
+      address: socket.remoteAddress ?? 'unknown',
+      session: null,
+      pending: Buffer.alloc(0),
+      extIDsInFlight: new Set(),
+      channels: new Set(),
+      releaseHub: undefined,
+      closing: false,
+      loginDeadline: undefined,
+    };
+    this.connections.set(connection.id, connection);
+    this.deps.metrics.managerConnections.set(this.connections.size);
+    socket.setNoDelay(true);
+    connection.loginDeadline = setTimeout(() => socket.destroy(), this.deps.loginTimeoutMs ?? UNAUTHENTICATED_IDLE_TIMEOUT_MS);
+    socket.setTimeout(IDLE_TIMEOUT_MS);
+    socket.on('timeout', () => {
+      const busy = connection.channels.size > 0 || connection.extIDsInFlight.size > 0;
+      if (!busy) socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
+    socket.on('error', () => undefined); // 'close' follows and cleans up
+    socket.on('close', () => this.forget(connection));
+  }
+
+  private forget(connection: Connection): void {
+    clearTimeout(connection.loginDeadline);
+    this.connections.delete(connection.id);
+    this.deps.metrics.managerConnections.set(this.connections.size);
+    this.syncCommands.dropConnection(connection.id);
+    connection.releaseHub?.();
+  }
+
+  /** Splits the byte stream into lines (`\r\n`, or a bare `\n`), refusing oversized messages. */
+  private receive(connection: Connection, chunk: Buffer): void {
+    if (connection.closing) return;
+    const buffer = connection.pending.length === 0 ? chunk : Buffer.concat([connection.pending, chunk]);
+    let start = 0;
+    for (let newline = buffer.indexOf(10, start); newline !== -1; newline = buffer.indexOf(10, start)) {
+      const end = newline > start && buffer[newline - 1] === 13 ? newline - 1 : newline;
+      if (end - start > TCP_MESSAGE_BYTES_MAX) {
+        this.refuseAndClose(connection, `a message may not exceed ${TCP_MESSAGE_BYTES_MAX} bytes`);
+        return;
+      }
+      if (end > start) this.receiveLine(connection, buffer.subarray(start, end));
+      if (connection.closing) return;
+      start = newline + 1;
+    }
+    connection.pending = buffer.subarray(start);
+    if (connection.pending.length > TCP_MESSAGE_BYTES_MAX) {
+      this.refuseAndClose(connection, `a message may not exceed ${TCP_MESSAGE_BYTES_MAX} bytes`);
+    }
+  }
+
+  private receiveLine(connection: Connection, line: Buffer): void {
+    let message: Record<string, unknown>;
+    try {
+      message = parseJsonObject(line);
+    } catch (error) {
+      this.refuseAndClose(connection, (error as Error).message);
+      return;
+    }
+    let envelope: Envelope;
+    try {
+      envelope = parseWith(envelopeSchema, message);
+    } catch (error) {
+      const extID = typeof message.extID === 'string' ? message.extID : null;
+      this.answer(connection, extID, managerErrorAnswer(error)!);
+      return;
+    }
+    void this.execute(connection, envelope);
+  }
+
+  /** A line that is not a JSON object, or too long: one error answer, then the connection closes. */
+  private refuseAndClose(connection: Connection, message: string): void {
+    this.answer(connection, null, { status: 400, data: { error: 'INVALID_DATA', message } });
+    connection.closing = true;
+    connection.socket.end();
+    setTimeout(() => connection.socket.destroy(), 1000).unref();
+  }
+
+  private async execute(connection: Connection, envelope: Envelope): Promise<void> {
+    const { command, extID } = envelope;
+    if (this.stopping) {
+      this.answer(connection, extID, { status: 503, data: { error: 'SHUTTING_DOWN', message: 'the server is stopping' } });
+      return;
+    }
+    if (connection.extIDsInFlight.has(extID)) {
+      this.answer(connection, extID, {
+        status: 409,
+        data: { error: 'DUPLICATE_EXTID', message: `a command with extID ${extID} is still in flight on this connection; this one was not run` },
+      });
+      return;
+    }
+    if (connection.extIDsInFlight.size >= COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX) {
+      this.answer(connection, extID, {
+        status: 429,
+        data: { error: 'TOO_MANY_REQUESTS', message: `at most ${COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX} commands in flight per connection` },
+      });
+      return;
+    }
+    const handler = this.commands.get(command);
+    const commandLabel = handler !== undefined || command === 'Subscribe' ? command : 'unknown';
+    const stopTimer = this.deps.metrics.managerDuration.startTimer({ command: commandLabel });
+    connection.extIDsInFlight.add(extID);
+    this.inFlight += 1;
+    let status = 500;
+    try {
+      const session = envelope.__token ? await this.deps.core.managers.session(envelope.__token) : connection.session;
+      if (session) clearTimeout(connection.loginDeadline);
+      if (command === 'Subscribe') {
+        status = await this.subscribe(connection, extID, envelope.data ?? {}, session);
+      } else if (!handler) {
+        status = this.answer(connection, extID, { status: 400, data: { error: 'UNKNOWN_COMMAND', message: `unknown command ${command}` } });
+      } else {
+        status = await this.run(connection, envelope, handler, session);
+      }
+    } catch (error) {
+      status = this.answerError(connection, extID, error, handler?.permissionError);
+    } finally {
+      connection.extIDsInFlight.delete(extID);
+      this.inFlight -= 1;
+      stopTimer();
+      this.deps.metrics.managerCommands.inc({ command: commandLabel, status: String(status) });
+    }
+  }
+
+  private async run(connection: Connection, envelope: Envelope, handler: CommandHandler, session: ManagerSession | null): Promise<number> {
+    const { extID } = envelope;
+    let result: CommandResult;
+    try {
+      result = await handler(envelope.data ?? {}, { session, address: connection.address });
+    } catch (error) {
+      return this.answerError(connection, extID, error, handler.permissionError);
+    }
+    if (result.adoptSession) {
+      connection.session = result.adoptSession;
+      clearTimeout(connection.loginDeadline);
+    }
+    if (result.deferral) {
+      const outcome = await this.syncCommands.run(connection.id, extID, envelope.command, session?.managerLogin ?? null, result.deferral);
+      if ('dropped' in outcome) return 499;
+      if ('error' in outcome) return this.answerError(connection, extID, outcome.error, handler.permissionError);
+      return this.answer(connection, extID, outcome.answer);
+    }
+    return this.answer(connection, extID, result);
+  }
+
+  private async subscribe(connection: Connection, extID: string, data: unknown, session: ManagerSession | null): Promise<number> {
+    if (!session) throw new UnauthenticatedError('Login first, or send __token');
+    const body = parseWith(subscribeSchema, data);
+    const channels = body.channels ?? body.chanels ?? [];
+    if (channels.length === 0) throw new ValidationError('channels is required');
+    if (!connection.releaseHub) {
+      connection.releaseHub = await this.hub.acquire();
+      if (connection.socket.destroyed) connection.releaseHub();
+    }
+    for (const channel of channels) connection.channels.add(channel);
+    return this.answer(connection, extID, { status: 200, data: { subscribed: [...connection.channels] } });
+  }
+
+  /** One event to every subscriber of its channel (formatted once), then to the Sync command that wrote it. */
+  private broadcast(event: StoredEvent): void {
+    const dataJson = tradeEventDataJson(event);
+    const line = Buffer.from(`{"event":${JSON.stringify(event.channel)},"type":${JSON.stringify(event.type)},"data":${dataJson}}\r\n`);
+    for (const connection of this.connections.values()) {
+      if (connection.channels.has(event.channel)) this.write(connection, line);
+    }
+    this.syncCommands.deliver(event.channel, event.commandId, dataJson);
+  }
+
+  private answerError(connection: Connection, extID: string, error: unknown, permissionError?: string): number {
+    const answer = managerErrorAnswer(error, permissionError);
+    if (!answer) this.deps.logger.error({ err: error, extID }, 'manager command failed');
+    return this.answer(connection, extID, answer ?? INTERNAL_ERROR_ANSWER);
+  }
+
+  private answer(connection: Connection, extID: string | null, answer: ManagerAnswer): number {
+    const data = answer.dataJson ?? stringifyJson(answer.data ?? {});
+    this.write(connection, Buffer.from(`{"extID":${JSON.stringify(extID)},"status":${answer.status},"data":${data}}\r\n`));
+    return answer.status;
+  }
+
+  private write(connection: Connection, line: Buffer): void {
+    const { socket } = connection;
+    if (socket.destroyed || !socket.writable) return;
+    socket.write(line);
+    if (socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_MAX) {
+      this.deps.logger.warn({ connection: connection.id }, 'manager peer does not read its output; disconnecting');
+      socket.destroy();
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import { formatMinorUnits } from '../../core/money/amount';
+import { requireCurrency } from '../../core/money/currency';
+import type { Statement } from '../../core/reconciliation/reconciliation-service';
+import type { BucketRow, DailyTotalRow, EntryRow } from '../../core/reconciliation/reconciliation-store';
+
+/**
+ * Writers of the finance team's reports, streaming into any Writable (an HTTP response, a file,
+ * stdout). Amounts are plain decimals with the currency's decimals, so that a spreadsheet reads them
+ * as numbers.
+ */
+
+const amount = (minor: string, currency: string) => formatMinorUnits(BigInt(minor), requireCurrency(currency).scale);
+
+function buckets(row: BucketRow, currency: string) {
+  return { balance: amount(row.balance_minor, currency), credit: amount(row.credit_minor, currency), held: amount(row.held_minor, currency) };
+}
+
+function entryFields(row: EntryRow) {
+  return {
+    entry_id: row.id,
+    order: row.order_no,
+    login: row.login,
+    version: row.account_version,
+    created_at: row.created_at.toISOString(),
+    currency: row.currency,
+    operation: row.operation,
+    balance_change: amount(row.balance_delta_minor, row.currency),
+    credit_change: amount(row.credit_delta_minor, row.currency),
+    held_change: amount(row.held_delta_minor, row.currency),
+    balance_after: amount(row.balance_after_minor, row.currency),
+    credit_after: amount(row.credit_after_minor, row.currency),
+    held_after: amount(row.held_after_minor, row.currency),
+    actor_kind: row.actor_kind,
+    actor: row.actor,
+    reference_id: row.idempotency_key ?? '',
+    comment: row.comment ?? '',
+  };
+}
+
+async function writeCsv(records: AsyncIterable<Record<string, unknown>>, columns: string[], sink: Writable): Promise<void> {
+  await pipeline(Readable.from(records), stringify({ header: true, columns }), sink);
+}
+
+const STATEMENT_COLUMNS = ['line', 'created_at', 'order', 'operation', 'balance_change', 'credit_change', 'held_change', 'balance', 'credit', 'held', 'reference_id', 'comment'];
+
+/** Opening line, one line per entry, closing line. */
+export function writeStatementCsv(statement: Statement, sink: Writable): Promise<void> {
+  const { currency } = statement.account;
+  async function* lines() {
+    yield { line: 'opening', created_at: statement.period.from.toISOString(), ...buckets(statement.opening, currency) };
+    for await (const row of statement.entries) {
+      const entry = entryFields(row);
+      yield { ...entry, line: 'entry', balance: entry.balance_after, credit: entry.credit_after, held: entry.held_after };
+    }
+    yield { line: 'closing', created_at: statement.period.to.toISOString(), ...buckets(statement.closing(), currency) };
+  }
+  return writeCsv(lines(), STATEMENT_COLUMNS, sink);
+}
+
+/** `{login, currency, from, to, opening, entries: [...], closing}`, written as the entries stream. */
+export async function writeStatementJson(statement: Statement, sink: Writable): Promise<void> {
+  const { account, period } = statement;
+  async function* chunks() {
+    const head = { login: account.login.toString(), currency: account.currency, from: period.from.toISOString(), to: period.to.toISOString() };
+    yield `${JSON.stringify(head).slice(0, -1)},"opening":${JSON.stringify(buckets(statement.opening, account.currency))},"entries":[`;
+    let first = true;
+    for await (const row of statement.entries) {
+      yield `${first ? '' : ','}${JSON.stringify(entryFields(row))}`;
+      first = false;
+    }
+    yield `],"closing":${JSON.stringify(buckets(statement.closing(), account.currency))}}\n`;
+  }
+  await pipeline(Readable.from(chunks()), sink);
+}
+
+const ENTRY_COLUMNS = [
+  'entry_id', 'order', 'login', 'version', 'created_at', 'currency', 'operation', 'balance_change', 'credit_change', 'held_change',
+  'balance_after', 'credit_after', 'held_after', 'actor_kind', 'actor', 'reference_id', 'comment',
+];
+const LEDGER_COLUMNS = [...ENTRY_COLUMNS, 'book', 'amount'];
+
+/** One line per posting, with its entry's fields: the double-entry ledger as a finance system imports it. */
+export function writeLedgerCsv(rows: AsyncIterable<EntryRow & { book: string; amount_minor: string }>, sink: Writable): Promise<void> {
+  async function* lines() {
+    for await (const row of rows) yield { ...entryFields(row), book: row.book, amount: amount(row.amount_minor, row.currency) };
+  }
+  return writeCsv(lines(), LEDGER_COLUMNS, sink);
+}
+
+export function presentDailyTotal(row: DailyTotalRow) {
+  return {
+    day: row.day,
+    currency: row.currency,
+    operation: row.operation,
+    entries: Number(row.entries),
+    balance: amount(row.balance_minor, row.currency),
+    credit: amount(row.credit_minor, row.currency),
+    held: amount(row.held_minor, row.currency),
+  };
+}
+
+export function writeDailyTotalsCsv(rows: AsyncIterable<DailyTotalRow>, sink: Writable): Promise<void> {
+  async function* lines() {
+    for await (const row of rows) yield presentDailyTotal(row);
+  }
+  return writeCsv(lines(), ['day', 'currency', 'operation', 'entries', 'balance', 'credit', 'held'], sink);
+}

@@ -1,0 +1,180 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { formatMinorUnits } from '../../core/money/amount';
+import { findCurrency } from '../../core/money/currency';
+import { bodyBytes, isBodyReadError, rawBody, WALLET_BODY_BYTES_MAX } from '../http/body';
+import type { Logger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
+import { AppError } from '../../shared/errors';
+import { fieldText, parseJsonObject, stringifyJson } from '../../shared/json';
+import { TOKEN_LENGTH_MAX } from '../../shared/tokens';
+import { decimalText, jsonInteger, parseWith, storableJson, text, INT64_MAX } from '../../shared/validation';
+import type { Core } from '../../core/core';
+import type { WalletBalance } from '../../core/wallet/wallet-service';
+import type { VerifiedSignature, WalletSignatureVerifier } from './wallet-signature';
+import { WALLET_STATUS_BY_CODE, type WalletStatus } from './wallet-status';
+
+/** Trade key limits, in characters. */
+export const TRADE_TYPE_LENGTH_MAX = 64;
+export const TRADE_ID_LENGTH_MAX = 128;
+/** How deep the platform's `data` may nest. */
+export const TRADE_DATA_DEPTH_MAX = 16;
+
+const token = z.string().min(1).max(TOKEN_LENGTH_MAX);
+const currency = z.string().regex(/^[A-Z]{3,5}$/, 'expected a currency code such as USD');
+const hash = z.string().optional();
+/** The platform sends trade ids as strings; an integer JSON number is read as its text too. */
+const tradeId = z.union([text(TRADE_ID_LENGTH_MAX).min(1), jsonInteger(0n, INT64_MAX).transform(String)]);
+
+const authenticateSchema = z.strictObject({ token, hash });
+const balanceSchema = z.strictObject({ token, currency, amount: decimalText.optional(), hash });
+const tradeSchema = z.strictObject({
+  token,
+  currency,
+  amount: decimalText,
+  externalTradeType: text(TRADE_TYPE_LENGTH_MAX).min(1),
+  externalTradeId: tradeId,
+  data: storableJson(TRADE_DATA_DEPTH_MAX).optional(),
+  hash,
+});
+type TradeBody = z.output<typeof tradeSchema>;
+
+interface WalletControllerDeps {
+  core: Pick<Core, 'wallet'>;
+  verifier: WalletSignatureVerifier;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * The wallet API of SPEC 4 (POST /wallet/*): verify the signature, parse, call the wallet service,
+ * answer `{balance, currency, status}`. Every definitive answer is HTTP 200 with a status.
+ */
+export function walletRouter(deps: WalletControllerDeps): Router {
+  const router = Router();
+  router.use(rawBody(WALLET_BODY_BYTES_MAX));
+
+  router.post(
+    '/authenticate',
+    walletAction(deps, 'authenticate', authenticateSchema, async (body, signature) => {
+      const wallet = await deps.core.wallet.authenticate(body.token, signature.nonce);
+      return { walletToken: wallet.walletToken, userId: wallet.login.toString(), ...balanceFields(wallet) };
+    }),
+  );
+  router.post(
+    '/getbalance',
+    walletAction(deps, 'getbalance', balanceSchema, async (body, signature) =>
+      balanceFields(await deps.core.wallet.getBalance(body, signature.nonce)),
+    ),
+  );
+  router.post(
+    '/opentrade',
+    walletAction(deps, 'opentrade', tradeSchema, async (body, signature) =>
+      balanceFields(await deps.core.wallet.openTrade(toTradeRequest(body), signature.nonce)),
+    ),
+  );
+  router.post(
+    '/closetrade',
+    walletAction(deps, 'closetrade', tradeSchema, async (body, signature) =>
+      balanceFields(await deps.core.wallet.closeTrade(toTradeRequest(body), signature.nonce)),
+    ),
+  );
+  router.use((error: unknown, _req: Request, res: Response, _next: () => void) => {
+    sendWalletError(deps, res, 'unreadable', error);
+  });
+  return router;
+}
+
+function walletAction<S extends z.ZodType>(
+  deps: WalletControllerDeps,
+  action: string,
+  schema: S,
+  run: (body: z.output<S>, signature: VerifiedSignature) => Promise<Record<string, string>>,
+) {
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      const signature = verifyAndParse(deps, req);
+      const answer = await run(parseWith(schema, signature.body), signature);
+      deps.metrics.walletOutcomes.inc({ action, status: 'Ok' });
+      sendJson(res, 200, { ...answer, status: 'Ok' });
+    } catch (error) {
+      sendWalletError(deps, res, action, error);
+    }
+  };
+}
+
+/**
+ * Authentication before validation: a v2 signature is checked on the raw bytes before parsing; a
+ * request without v2 headers must carry a valid legacy `hash` (so an unparseable unsigned body is
+ * InvalidDigest, an unparseable signed one InvalidRequest).
+ */
+function verifyAndParse(deps: WalletControllerDeps, req: Request): VerifiedSignature & { body: Record<string, unknown> } {
+  const raw = bodyBytes(req.body);
+  if (deps.verifier.schemeFor(req.headers) === 'v2') {
+    const signature = deps.verifier.verifyV2({ method: req.method, path: requestPath(req), headers: req.headers, rawBody: raw });
+    return { ...signature, body: parseJsonObject(raw) };
+  }
+  const body = parseOrEmpty(raw);
+  const fieldTexts = Object.fromEntries(Object.entries(body).map(([name, value]) => [name, fieldText(value)]));
+  return { ...deps.verifier.verifyLegacy(body, fieldTexts), body };
+}
+
+/** An unreadable body has no hash field, so the legacy check refuses it as unsigned. */
+function parseOrEmpty(raw: Buffer): Record<string, unknown> {
+  try {
+    return parseJsonObject(raw);
+  } catch {
+    return {};
+  }
+}
+
+/** The path the platform signed: the original URL without its query string. */
+function requestPath(req: Request): string {
+  const query = req.originalUrl.indexOf('?');
+  return query === -1 ? req.originalUrl : req.originalUrl.slice(0, query);
+}
+
+function toTradeRequest(body: TradeBody) {
+  return {
+    token: body.token,
+    currency: body.currency,
+    amount: body.amount,
+    externalTradeType: body.externalTradeType,
+    externalTradeId: body.externalTradeId,
+    dataJson: body.data === undefined ? null : stringifyJson(body.data),
+  };
+}
+
+function balanceFields(wallet: WalletBalance): { balance: string; currency: string } {
+  return { balance: formatMinorUnits(wallet.availableMinor, wallet.currency.scale), currency: wallet.currency.code };
+}
+
+function sendWalletError(deps: WalletControllerDeps, res: Response, action: string, error: unknown): void {
+  if (isBodyReadError(error)) {
+    deps.metrics.walletOutcomes.inc({ action, status: 'InvalidRequest' });
+    sendJson(res, 200, { status: 'InvalidRequest', message: error.message });
+    return;
+  }
+  const status: WalletStatus | undefined = error instanceof AppError ? WALLET_STATUS_BY_CODE[error.code] : undefined;
+  if (!status) {
+    const transient = error instanceof AppError;
+    if (!transient) deps.logger.error({ err: error, action }, 'wallet request failed');
+    deps.metrics.walletOutcomes.inc({ action, status: transient ? 'Unavailable' : 'InternalError' });
+    sendJson(res, transient ? 503 : 500, { status: transient ? 'Unavailable' : 'InternalError', message: transient ? error.message : 'retry later' });
+    return;
+  }
+  deps.metrics.walletOutcomes.inc({ action, status });
+  const appError = error as AppError;
+  const answer: Record<string, string> = { status, message: appError.message };
+  const { availableMinor, currency } = appError.details as { availableMinor?: bigint | null; currency?: string | null };
+  const known = currency ? findCurrency(currency) : undefined;
+  if (typeof availableMinor === 'bigint' && known) {
+    answer.balance = formatMinorUnits(availableMinor, known.scale);
+    answer.currency = known.code;
+  }
+  sendJson(res, 200, answer);
+}
+
+function sendJson(res: Response, statusCode: number, body: Record<string, unknown>): void {
+  res.status(statusCode).type('application/json').send(JSON.stringify(body));
+}

@@ -1,0 +1,34 @@
+import type { ErrorCode } from '../../shared/errors';
+
+/** The platform-facing statuses of SPEC 4.3. */
+export type WalletStatus =
+  | 'Ok'
+  | 'InsufficientFunds'
+  | 'InvalidDigest'
+  | 'InvalidToken'
+  | 'Unauthorized'
+  | 'CurrencyMismatch'
+  | 'InvalidRequest'
+  | 'DuplicateTransaction';
+
+/**
+ * The one mapping from the finance core's error codes to wallet statuses. Codes mapped to
+ * `undefined` are not definitive: they are answered with HTTP 5xx so that the platform retries.
+ */
+export const WALLET_STATUS_BY_CODE: Record<ErrorCode, WalletStatus | undefined> = {
+  INVALID_REQUEST: 'InvalidRequest',
+  UNAUTHENTICATED: 'InvalidDigest',
+  INVALID_DIGEST: 'InvalidDigest',
+  INVALID_TOKEN: 'InvalidToken',
+  ACCOUNT_NOT_FOUND: 'InvalidToken',
+  RECORD_NOT_FOUND: 'InvalidRequest',
+  FORBIDDEN: 'Unauthorized',
+  ACCOUNT_DISABLED: 'Unauthorized',
+  CURRENCY_MISMATCH: 'CurrencyMismatch',
+  INSUFFICIENT_FUNDS: 'InsufficientFunds',
+  IDEMPOTENCY_MISMATCH: 'DuplicateTransaction',
+  ALREADY_EXISTS: 'DuplicateTransaction',
+  TOO_MANY_ATTEMPTS: undefined,
+  ACCOUNT_BUSY: undefined,
+  UNAVAILABLE: undefined,
+};
