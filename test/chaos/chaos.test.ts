@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { ChaosReport } from '../../scripts/lib/chaos/engine';
+import type { ChaosReport } from '../../tools/lib/chaos/engine';
 
 const run = promisify(execFile);
 
@@ -13,7 +13,7 @@ const run = promisify(execFile);
  */
 describe('chaos', () => {
   it('loses no acknowledged operation and applies no key twice under kills, database restarts and locked rows', async () => {
-    const args = ['scripts/chaos.ts', '--json', '--duration', '12s', '--workers', '8', '--accounts', '8', '--kill-every', '4s', '--postgres-restart-every', '6s', '--lock-every', '4s'];
+    const args = ['tools/chaos.ts', '--json', '--duration', '12s', '--workers', '8', '--accounts', '8', '--kill-every', '4s', '--postgres-restart-every', '6s', '--lock-every', '4s'];
     const result = await run(path.resolve('node_modules/.bin/tsx'), args, { maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout: string }) => error);
     const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ChaosReport;
     expect(report.violations).toEqual([]);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import type { HttpJsonResponse } from '../../src/clients/http-json';
+import type { HttpJsonResponse } from '@wallet-service/client';
 import { SESSION_COOKIE, SESSION_LIFETIME_S } from '../../src/transports/console/console-session';
 import { TestApi } from '../support/api';
 import { TEST_ADMIN_KEY, startTestService, type TestService } from '../support/test-service';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { signV2 } from '../../src/transports/wallet-api/wallet-signature';
+import { signV2 } from '@wallet-service/client';
 import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET } from '../support/test-service';
 import { anyString, percentEncode, resolveRefs, urlText } from './arbitraries';
 import { ctx, describeEndpoints, expectNo5xx, logins, resolve, setUpBackOffice, SHORT_RUNS } from './back-office';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { TestApi } from '../support/api';
 import { MANAGER_PASSWORD } from '../support/manager';
 import { startTestService, type TestService } from '../support/test-service';

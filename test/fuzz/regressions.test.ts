@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { TestApi, useTestService } from '../support/api';
-import type { HttpJsonResponse } from '../../src/clients/http-json';
+import type { HttpJsonResponse } from '@wallet-service/client';
 import { stateSnapshot } from '../support/probes';
 import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, type TestService } from '../support/test-service';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { fieldText, parseJsonObject } from '../../src/shared/json';
-import { signLegacy, signV2 } from '../../src/transports/wallet-api/wallet-signature';
+import { signLegacy, signV2 } from '@wallet-service/client';
 import { TestApi } from '../support/api';
 import { startTestService, TEST_WALLET_SECRET, type TestService } from '../support/test-service';
 import { damagedBody, goodAmount, goodText, isJsonObject, jsonValueText, objectText, ref, resolveRefs, stringText, type FieldSpec } from './arbitraries';

@@ -1,4 +1,4 @@
-import type { HttpJsonResponse } from '../../src/clients/http-json';
+import type { HttpJsonResponse } from '@wallet-service/client';
 import { TestApi } from '../support/api';
 import { nestedArrays, nestedObjects, rawAdmin, rawObject, rawOperator, signedWallet, stateSnapshot } from '../support/probes';
 import { ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';

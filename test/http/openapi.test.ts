@@ -1,5 +1,5 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import type { HttpJsonResponse } from '../../src/clients/http-json';
+import type { HttpJsonResponse } from '@wallet-service/client';
 import { TestApi } from '../support/api';
 import { rawAdmin, rawObject, rawOperator, signedWallet } from '../support/probes';
 import { ledgerDiscrepancies, startTestService, TEST_OPERATOR_KEY, type TestService } from '../support/test-service';

@@ -1,4 +1,4 @@
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { TestApi } from '../support/api';
 import { collectEvents, eventually, managerClient } from '../support/manager';
 import { ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';

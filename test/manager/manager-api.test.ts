@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { TestApi } from '../support/api';
 import { collectEvents, eventually, managerClient, MANAGER_PASSWORD } from '../support/manager';
 import { ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { SESSION_COOKIE } from '../../src/transports/console/console-session';
-import { signLegacy, signV2 } from '../../src/transports/wallet-api/wallet-signature';
+import { signLegacy, signV2 } from '@wallet-service/client';
 import { TestApi } from '../support/api';
 import { MANAGER_PASSWORD } from '../support/manager';
 import { bucketsOf, stateSnapshot } from '../support/probes';

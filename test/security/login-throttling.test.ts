@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { LOGIN_FAILURES_PER_ADDRESS_MAX, LOGIN_FAILURES_PER_LOGIN_MAX } from '../../src/core/managers/manager-auth-service';
 import { TestApi } from '../support/api';
 import { MANAGER_PASSWORD } from '../support/manager';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { HttpJsonResponse } from '../../src/clients/http-json';
-import { WalletClient } from '../../src/clients/wallet-client';
+import type { HttpJsonResponse } from '@wallet-service/client';
+import { WalletClient } from '@wallet-service/client';
 import { hashToken } from '../../src/shared/tokens';
-import { signV2 } from '../../src/transports/wallet-api/wallet-signature';
+import { signV2 } from '@wallet-service/client';
 import { TestApi } from '../support/api';
 import { bucketsOf, stateSnapshot } from '../support/probes';
 import { TEST_WALLET_SECRET, ledgerDiscrepancies, startTestService, type TestService } from '../support/test-service';

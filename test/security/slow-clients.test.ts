@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS } from '../../src/app/service';
 import { TestApi } from '../support/api';
 import { managerClient, MANAGER_PASSWORD } from '../support/manager';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { SESSION_COOKIE } from '../../src/transports/console/console-session';
 import { TestApi } from '../support/api';
 import { managerClient, MANAGER_PASSWORD } from '../support/manager';

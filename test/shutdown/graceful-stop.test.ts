@@ -1,6 +1,6 @@
-import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
-import type { HttpJsonResponse } from '../../src/clients/http-json';
-import { WalletClient } from '../../src/clients/wallet-client';
+import { ManagerClient, type ManagerAnswer } from '@wallet-service/client';
+import type { HttpJsonResponse } from '@wallet-service/client';
+import { WalletClient } from '@wallet-service/client';
 import { bucketsOf } from '../support/probes';
 import { TestApi } from '../support/api';
 import { eventually, managerClient } from '../support/manager';

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import pg from 'pg';
-import { launchService, type ServiceProcess } from '../../scripts/lib/service-process';
-import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
-import { WalletClient } from '../../src/clients/wallet-client';
+import { launchService, type ServiceProcess } from '../../tools/lib/service-process';
+import { ManagerClient, type ManagerAnswer } from '@wallet-service/client';
+import { WalletClient } from '@wallet-service/client';
 import { bucketsOf } from '../support/probes';
 import { TestApi } from '../support/api';
 import { createTestDatabase } from '../support/database';

@@ -1,5 +1,5 @@
-import { HttpJsonClient, type HttpJsonResponse } from '../../src/clients/http-json';
-import { WalletClient } from '../../src/clients/wallet-client';
+import { HttpJsonClient, type HttpJsonResponse } from '@wallet-service/client';
+import { WalletClient } from '@wallet-service/client';
 import { ledgerDiscrepancies, startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from './test-service';
 
 /** Clients of a test service's HTTP APIs with the test credentials, plus common set-up steps. */

@@ -43,7 +43,7 @@ export default async function globalSetup() {
 
   const templateUrl = new URL(serverUrl);
   templateUrl.pathname = `/${TEMPLATE_DATABASE}`;
-  execFileSync(path.resolve('node_modules/.bin/tsx'), ['scripts/migrate.ts'], {
+  execFileSync(path.resolve('node_modules/.bin/tsx'), ['src/migrate.ts'], {
     env: { ...process.env, DATABASE_URL: templateUrl.toString() },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,4 +1,4 @@
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import type { TestApi } from './api';
 
 export const MANAGER_PASSWORD = 'manager-password-1';

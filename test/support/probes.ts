@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { HttpJsonResponse } from '../../src/clients/http-json';
-import { signV2 } from '../../src/transports/wallet-api/wallet-signature';
+import type { HttpJsonResponse } from '@wallet-service/client';
+import { signV2 } from '@wallet-service/client';
 import type { TestApi } from './api';
 import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET } from './test-service';
 

@@ -1,4 +1,4 @@
-import { ManagerClient } from '../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { hashToken } from '../../src/shared/tokens';
 import { WALLET_LANES } from '../../src/core/wallet/wallet-service';
 import { TestApi } from '../support/api';

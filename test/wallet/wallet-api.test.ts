@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { WalletClient } from '../../src/clients/wallet-client';
-import { signV2 } from '../../src/transports/wallet-api/wallet-signature';
+import { WalletClient } from '@wallet-service/client';
+import { signV2 } from '@wallet-service/client';
 import { TestApi, useTestService } from '../support/api';
 import type { TestService } from '../support/test-service';
 

@@ -6,8 +6,8 @@
  * after a lost answer is ours: the database is fresh), so that one connection reset among 40,000
  * set-up requests is retried instead of failing the run.
  */
-import { HttpJsonClient, type HttpJsonResponse } from '../../src/clients/http-json';
-import { WalletClient } from '../../src/clients/wallet-client';
+import { HttpJsonClient, type HttpJsonResponse } from '@wallet-service/client';
+import { WalletClient } from '@wallet-service/client';
 import { sleep, withTimeout } from './concurrency';
 import type { ServiceCredentials } from './service-process';
 

@@ -3,7 +3,7 @@
  * instances (SIGKILL) and restarting PostgreSQL (immediate shutdown), then resolve every uncertain
  * request and check the outcome against a simple in-memory model of the acknowledged operations.
  */
-import { ManagerClient } from '../../../src/clients/manager-client';
+import { ManagerClient } from '@wallet-service/client';
 import { hashPassword } from '../../../src/core/managers/password-hash';
 import { INVARIANT_QUERIES } from '../../../src/core/reconciliation/invariant-queries';
 import { hashToken } from '../../../src/shared/tokens';

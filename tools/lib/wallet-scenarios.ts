@@ -2,8 +2,8 @@
  * Wallet scenarios over HTTP: signed (v2) opentrade + closetrade pairs, the way a trading platform
  * calls the service, from `connections` concurrent workers.
  */
-import type { HttpJsonResponse } from '../../src/clients/http-json';
-import { WalletClient } from '../../src/clients/wallet-client';
+import type { HttpJsonResponse } from '@wallet-service/client';
+import { WalletClient } from '@wallet-service/client';
 import type { BenchAccount } from './account-setup';
 import { performance } from 'node:perf_hooks';
 import { runClosedLoop, type LoadMeter, type Verdict } from './load';

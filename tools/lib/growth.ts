@@ -5,7 +5,7 @@
  * 1. measure: GROWTH_WORKERS closed-loop workers, each iteration getbalance, opentrade and
  *    closetrade on a random spread account, for a few seconds. Run first among the wallet
  *    scenarios, the ledger then holds about one entry per spread account (their deposits).
- * 2. grow the ledger to options.growthEntries journal entries with scripts/lib/ledger-generator.ts,
+ * 2. grow the ledger to options.growthEntries journal entries with tools/lib/ledger-generator.ts,
  *    on generated accounts of their own login range; then VACUUM ANALYZE and CHECKPOINT, as a
  *    database that grew over months would have been vacuumed and checkpointed.
  * 3. measure again, the same way.
@@ -15,7 +15,7 @@
 import os from 'node:os';
 import cliProgress from 'cli-progress';
 import pg from 'pg';
-import { WalletClient } from '../../src/clients/wallet-client';
+import { WalletClient } from '@wallet-service/client';
 import { checkpoint } from './bench-database';
 import type { CpuShare } from './cpu-usage';
 import type { LatencySummary } from './latency';

@@ -3,7 +3,7 @@
  * logged-in ManagerClients opened with bounded parallelism, and commands that fail as soon as their
  * connection closes (ManagerClient alone would wait for an answer that can no longer come).
  */
-import { ManagerClient, type ManagerAnswer } from '../../src/clients/manager-client';
+import { ManagerClient, type ManagerAnswer } from '@wallet-service/client';
 import { LOGIN_FAILURES_PER_LOGIN_MAX } from '../../src/core/managers/manager-auth-service';
 import { forEachConcurrently, withTimeout } from './concurrency';
 

@@ -6,9 +6,9 @@
  * is definitive. Some requests are repeated on purpose with the same content (must replay) or with
  * a changed amount (must be refused).
  */
-import { HttpJsonClient } from '../../../src/clients/http-json';
-import { ManagerClient } from '../../../src/clients/manager-client';
-import { WalletClient } from '../../../src/clients/wallet-client';
+import { HttpJsonClient } from '@wallet-service/client';
+import { ManagerClient } from '@wallet-service/client';
+import { WalletClient } from '@wallet-service/client';
 import { CHAOS_CREDENTIALS, sleep, type Instance } from './cluster';
 
 /** A request without an answer after this long is uncertain. */

@@ -16,9 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { HttpJsonClient, type HttpJsonResponse } from '../src/clients/http-json';
-import { ManagerClient, type ManagerAnswer, type ManagerEvent } from '../src/clients/manager-client';
-import { signV2 } from '../src/transports/wallet-api/wallet-signature';
+import { HttpJsonClient, type HttpJsonResponse } from '@wallet-service/client';
+import { ManagerClient, type ManagerAnswer, type ManagerEvent } from '@wallet-service/client';
+import { signV2 } from '@wallet-service/client';
 import { withTimeout } from './lib/concurrency';
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';

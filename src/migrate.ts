@@ -2,8 +2,8 @@
  * Applies the migrations and SQL definitions to DATABASE_URL (used by the test setup to build the
  * template database; the service migrates by itself on start).
  */
-import { createDatabase } from '../src/db/database';
-import { migrateToLatest } from '../src/db/migrator';
+import { createDatabase } from './db/database';
+import { migrateToLatest } from './db/migrator';
 
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;

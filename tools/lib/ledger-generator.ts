@@ -1,6 +1,6 @@
 /**
  * A large, consistent ledger generated inside PostgreSQL, for reconciliation and growth
- * measurements (used by scripts/generate-ledger.ts and by the bench's `growth` scenario).
+ * measurements (used by tools/generate-ledger.ts and by the bench's `growth` scenario).
  *
  * Each generated account repeats a cycle of three entries: a deposit (add), a trade opened (balance
  * to held) and the trade closed (held back, with a win or a loss against the house), with their

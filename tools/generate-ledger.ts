@@ -1,7 +1,7 @@
 /**
  * Fills a database with a large, consistent ledger for reconciliation and growth measurements:
- *   npx tsx scripts/generate-ledger.ts --entries 1000000 --accounts 10000
- * The SQL lives in scripts/lib/ledger-generator.ts (shared with the bench's `growth` scenario).
+ *   npx tsx tools/generate-ledger.ts --entries 1000000 --accounts 10000
+ * The SQL lives in tools/lib/ledger-generator.ts (shared with the bench's `growth` scenario).
  * Uses DATABASE_URL, or the embedded PostgreSQL under DATA_DIR.
  */
 import { Command, InvalidArgumentError } from 'commander';

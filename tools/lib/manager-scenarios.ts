@@ -10,7 +10,7 @@
  *   event of that order; and every subscriber must get every event exactly once.
  */
 import { performance } from 'node:perf_hooks';
-import type { ManagerAnswer, ManagerEvent } from '../../src/clients/manager-client';
+import type { ManagerAnswer, ManagerEvent } from '@wallet-service/client';
 import { sleep, withTimeout } from './concurrency';
 import { LatencyRecorder, type LatencySummary } from './latency';
 import { REQUEST_TIMEOUT_MS, runClosedLoop, type Verdict } from './load';

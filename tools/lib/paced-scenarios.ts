@@ -5,7 +5,7 @@
  * with at most PACED_IN_FLIGHT_MAX pairs in flight; a start refused for that bound is an error.
  * closetrade and opentrade latencies are reported apart.
  */
-import { WalletClient } from '../../src/clients/wallet-client';
+import { WalletClient } from '@wallet-service/client';
 import type { LatencySummary } from './latency';
 import { runPaced } from './load';
 import { skippedMeasurement, type BenchContext, type Scenario, type ScenarioMeasurement } from './scenario';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signLegacy, signV2 } from '../transports/wallet-api/wallet-signature';
+import { signLegacy, signV2 } from './wallet-signing';
 import { HttpJsonClient, type HttpJsonResponse } from './http-json';
 
 export type WalletAction = 'authenticate' | 'getbalance' | 'opentrade' | 'closetrade';

@@ -1,4 +1,4 @@
-/** Small helpers that keep every wait of the scripts bounded in time and in parallelism. */
+/** Small helpers that keep every wait of the tools bounded in time and in parallelism. */
 
 export class TimeoutError extends Error {}
 
