@@ -1,4 +1,5 @@
 import { AccountService } from './accounts/account-service';
+import { AccountLanes } from './accounts/account-lanes';
 import { AccountStore } from './accounts/account-store';
 import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT } from '../config';
 import { BalanceOperationService } from './balance-operations/balance-operation-service';
@@ -22,7 +23,7 @@ import { MatchService } from './reconciliation/match-service';
 import { ReconciliationService } from './reconciliation/reconciliation-service';
 import { MatchStore, ReconciliationStore } from './reconciliation/reconciliation-store';
 import { WalletService } from './wallet/wallet-service';
-import { WalletStore } from './wallet/wallet-store';
+import { WalletStore, type WalletOperation } from './wallet/wallet-store';
 
 export interface CoreOptions {
   databaseUrl: string;
@@ -88,6 +89,8 @@ export function createCore(options: CoreOptions): Core {
   const eventStore = new EventStore(money);
   const events = new EventRelay(eventStore, databaseUrl, logger, metrics);
   const onEventsCommitted = () => events.committed();
+  const walletStore = new WalletStore(money, onRetry, onEventsCommitted);
+  const accountLanes = new AccountLanes((operations: WalletOperation[]) => walletStore.execute(operations, true));
   const accounts = new AccountService(new AccountStore(money));
   const backOfficeAccounts = new AccountService(new AccountStore(backOffice));
   const managers = new ManagerAuthService(new ManagerStore(money));
@@ -97,8 +100,8 @@ export function createCore(options: CoreOptions): Core {
   return {
     accounts,
     launchTokens: new LaunchTokenService(new LaunchTokenStore(money), accounts),
-    wallet: new WalletService(new WalletStore(money, onRetry, onEventsCommitted), options.walletTokenTtlS ?? WALLET_TOKEN_TTL_S_DEFAULT, (size) => metrics.walletBatchSize.observe(size)),
-    finance: new BalanceOperationService(new BalanceOperationStore(money, onRetry, onEventsCommitted), eventStore, accounts, new SyncTimeoutStore(backOffice)),
+    wallet: new WalletService(walletStore, accountLanes, options.walletTokenTtlS ?? WALLET_TOKEN_TTL_S_DEFAULT, (size) => metrics.walletBatchSize.observe(size)),
+    finance: new BalanceOperationService(new BalanceOperationStore(money, onRetry, onEventsCommitted), accountLanes, eventStore, accounts, new SyncTimeoutStore(backOffice)),
     ledger: new LedgerService(new LedgerStore(backOffice), backOfficeAccounts),
     managers,
     events,

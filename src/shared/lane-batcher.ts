@@ -14,6 +14,8 @@ export interface LaneBatcherOptions<Op, Result> {
   laneOf: (operation: Op) => string | number | bigint;
   /** Requests taken into one batch, at most. */
   batchSizeMax: number;
+  /** Whether a queued request may join a batch that starts with `first` (by default, any may). */
+  joins?: (first: Op, next: Op) => boolean;
   /** Requests waiting in one lane, at most; beyond, the request is refused with `overloaded()`. */
   queueLengthMax: number;
   overloaded: () => Error;
@@ -69,12 +71,22 @@ export class LaneBatcher<Op, Result> {
 
   private async drain(key: string | number | bigint, lane: Lane<Op, Result>): Promise<void> {
     while (lane.length > 0) {
-      const batch = lane.splice(0, this.options.batchSizeMax);
+      const batch = lane.splice(0, this.batchLength(lane));
       this.options.onBatch?.(batch.length);
       const failure = await this.run(batch);
       if (failure) for (const pending of lane.splice(0)) pending.reject(failure.error);
     }
     this.lanes.delete(key);
+  }
+
+  /** How many of the lane's first requests go into its next batch. */
+  private batchLength(lane: Lane<Op, Result>): number {
+    const { joins, batchSizeMax } = this.options;
+    const limit = Math.min(lane.length, batchSizeMax);
+    if (!joins) return limit;
+    let length = 1;
+    while (length < limit && joins(lane[0]!.operation, lane[length]!.operation)) length += 1;
+    return length;
   }
 
   /** Runs a batch; returns the error that the requests queued behind it must get too, if any. */

@@ -125,4 +125,21 @@ describe('LaneBatcher', () => {
     await engine.releaseAll();
     await expect(Promise.all(answers)).resolves.toEqual([10, 20, 'bad 3', 40]);
   });
+
+  it('takes into one batch only the queued requests that join its first one', async () => {
+    const engine = fakeEngine();
+    const batcher = new LaneBatcher<number, number>({
+      execute: engine.execute,
+      laneOf: () => 0,
+      joins: (first, next) => first % 2 === 0 && next % 2 === 0,
+      batchSizeMax: BATCH_SIZE_MAX,
+      queueLengthMax: QUEUE_LENGTH_MAX,
+      overloaded: () => new UnavailableError('overloaded'),
+      onFailure: () => 'split',
+    });
+    const answers = [1, 2, 4, 6, 3, 8].map((value) => batcher.submit(value));
+    await engine.releaseAll();
+    expect(engine.batches).toEqual([[1], [2, 4, 6], [3], [8]]);
+    await expect(Promise.all(answers)).resolves.toEqual([10, 20, 40, 60, 30, 80]);
+  });
 });

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { EventStore, StoredEvent, TradeEventType } from '../events/event-store';
 import {
-  AccountBusyError,
   AccountNotFoundError,
   IdempotencyMismatchError,
   InsufficientFundsError,
   RecordNotFoundError,
   ValidationError,
 } from '../../shared/errors';
-import { LaneBatcher } from '../../shared/lane-batcher';
+import type { AccountLanes } from '../accounts/account-lanes';
 import { unreachableOutcome } from '../../shared/outcomes';
 import type { AccountService } from '../accounts/account-service';
 import { parseMinorUnits } from '../money/amount';
@@ -71,32 +70,20 @@ export const ORDER_NUMBER_BLOCK = 100;
 /** The largest single finance operation, in minor units (MetaTrader caps one operation too). */
 export const BALANCE_OPERATION_MINOR_MAX = 10n ** 17n;
 
-/** Operations of one account waiting in one instance, at most; beyond, the account is busy (503). */
-export const ACCOUNT_OPERATION_QUEUE_MAX = 64;
-
 /**
  * Balance operations on the buckets, shared by the admin API and the manager API: one record per
  * order, an update posts only the difference, a deletion reverses the record, a withdrawal never
  * takes more than its bucket holds.
  *
- * Operations of one account run one at a time per instance and queue in the application, not in
- * the connection pool: an account locked by someone else holds one pooled connection, waiting under
- * ACCOUNT_LOCK_TIMEOUT_MS; when that fires, its queued operations all get AccountBusyError at once.
+ * Operations of one account run one at a time per instance, in the account's lane (AccountLanes,
+ * shared with the wallet), and queue in the application, not in the connection pool.
  */
 export class BalanceOperationService {
   private readonly reservedOrders: bigint[] = [];
   private refill: Promise<void> | undefined;
-  private readonly accountLanes = new LaneBatcher<{ login: bigint; run: () => Promise<OperationResult> }, OperationResult>({
-    execute: ([operation]) => operation!.run().then((result) => [result]),
-    laneOf: (operation) => operation.login,
-    batchSizeMax: 1,
-    queueLengthMax: ACCOUNT_OPERATION_QUEUE_MAX,
-    overloaded: () => new AccountBusyError('too many operations wait for this account; nothing was applied, retry later'),
-    onFailure: (error) => (error instanceof AccountBusyError ? 'reject-lane' : 'reject-batch'),
-  });
-
   constructor(
     private readonly store: BalanceOperationStore,
+    private readonly accountLanes: Pick<AccountLanes<unknown, unknown>, 'run'>,
     private readonly events: EventStore,
     private readonly accounts: AccountService,
     private readonly syncTimeouts: SyncTimeoutStore,
@@ -134,9 +121,7 @@ export class BalanceOperationService {
     if (amountMinor === 0n) throw new ValidationError('amount must not be zero');
     const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
     if (magnitude > BALANCE_OPERATION_MINOR_MAX) throw new ValidationError('amount is above the limit of one operation');
-    const result = await this.accountLanes.submit({
-      login: request.login,
-      run: () =>
+    const result = await this.accountLanes.run(request.login, () =>
         this.store.apply({
           login: request.login,
           newOrderNo: request.reservedOrderNo ?? null,
@@ -156,7 +141,7 @@ export class BalanceOperationService {
           requestDigest: requestDigest(request, amountMinor),
           commandId: request.commandId ?? null,
         }),
-    });
+    );
     const context = { login: request.login, orderNo: request.targetOrderNo, referenceId: request.referenceId, bucket: `the ${request.kind.bucket} bucket` };
     return { ...toResult(result, context), login: request.login, cmd: request.kind.cmd, currency, amountMinor };
   }
@@ -165,10 +150,9 @@ export class BalanceOperationService {
   async delete(request: DeleteRecordRequest): Promise<BalanceOperationResult> {
     const login = await this.store.loginOfRecord(request.orderNo);
     if (login === undefined) throw recordNotFound(request.orderNo);
-    const result = await this.accountLanes.submit({
-      login,
-      run: () => this.store.delete({ login, orderNo: request.orderNo, source: request.source, actor: request.actor, commandId: request.commandId ?? null }),
-    });
+    const result = await this.accountLanes.run(login, () =>
+      this.store.delete({ login, orderNo: request.orderNo, source: request.source, actor: request.actor, commandId: request.commandId ?? null }),
+    );
     const outcome = toResult(result, { login, orderNo: request.orderNo, referenceId: null, bucket: "the record's bucket" });
     const record = await this.record(request.orderNo);
     return { ...outcome, login, cmd: record.cmd, currency: requireCurrency(record.currency), amountMinor: record.amountMinor };

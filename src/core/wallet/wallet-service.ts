@@ -12,7 +12,8 @@ import {
   UnavailableError,
   ValidationError,
 } from '../../shared/errors';
-import { LaneBatcher, type BatchFailure } from '../../shared/lane-batcher';
+import { LaneBatcher } from '../../shared/lane-batcher';
+import type { AccountLanes } from '../accounts/account-lanes';
 import { unreachableOutcome } from '../../shared/outcomes';
 import { hashToken, newToken } from '../../shared/tokens';
 import type { WalletOperation, WalletOperationKind, WalletOperationResult, WalletStore } from './wallet-store';
@@ -29,14 +30,6 @@ export const WALLET_BATCH_SIZE_MAX = 256;
 export const WALLET_LANES = 2;
 /** Requests waiting in one lane, at most; beyond, a request is refused as transient (HTTP 503). */
 export const WALLET_LANE_QUEUE_MAX = 4096;
-/** Requests of one account waiting for its lock (held by someone else), at most; beyond, 503. */
-export const WALLET_ACCOUNT_QUEUE_MAX = 64;
-
-/** A request that met its account locked by someone else, queued on that account's own lane. */
-interface AccountWait {
-  login: bigint;
-  operation: WalletOperation;
-}
 
 /** What every successful wallet answer carries: the platform balance (balance + credit). */
 export interface WalletBalance {
@@ -73,19 +66,20 @@ export interface TradeRequest {
  * Concurrent requests are coalesced into few transactions: they are spread over WALLET_LANES lanes by
  * their token (one user's requests share a lane, in arrival order). A batch never waits for an
  * account that someone else holds locked (a slow transaction, an operator's psql): those requests come
- * back ACCOUNT_BUSY with nothing done and queue on a lane of their account alone, which waits for the
- * lock under ACCOUNT_LOCK_TIMEOUT_MS and then answers them, or fails them all as transient. So one
- * locked account costs only its own requests, and holds at most one pooled connection per instance.
+ * back ACCOUNT_BUSY with nothing done and queue on their account's lane (AccountLanes), which waits
+ * for the lock under ACCOUNT_LOCK_TIMEOUT_MS and then answers them, or fails them all as transient.
+ * So one locked account costs only its own requests, and holds at most one pooled connection per
+ * instance.
  * While money requests of a token wait there, the token's later ones queue behind them (its order).
  */
 export class WalletService {
   private readonly lanes: LaneBatcher<WalletOperation, WalletOperationResult>;
-  private readonly accountLanes: LaneBatcher<AccountWait, WalletOperationResult>;
   /** Tokens with requests on an account's lane, by token digest (hex): the account and how many. */
   private readonly waitingTokens = new Map<string, { login: bigint; count: number }>();
 
   constructor(
     private readonly store: WalletStore,
+    private readonly accountLanes: AccountLanes<WalletOperation, WalletOperationResult>,
     private readonly walletTokenTtlS: number,
     onBatch: (size: number) => void = () => undefined,
   ) {
@@ -97,15 +91,6 @@ export class WalletService {
       overloaded: () => new UnavailableError('the wallet is overloaded, retry later'),
       // another user's fault must not become this user's answer: only the database being away is shared
       onFailure: (error) => (error instanceof UnavailableError ? 'reject-batch' : 'split'),
-      onBatch,
-    });
-    this.accountLanes = new LaneBatcher({
-      execute: (waits) => store.execute(waits.map((wait) => wait.operation), true),
-      laneOf: (wait) => wait.login,
-      batchSizeMax: WALLET_BATCH_SIZE_MAX,
-      queueLengthMax: WALLET_ACCOUNT_QUEUE_MAX,
-      overloaded: () => new AccountBusyError('too many requests wait for this account; nothing was applied, retry later'),
-      onFailure: accountLaneFailure,
       onBatch,
     });
   }
@@ -174,7 +159,7 @@ export class WalletService {
     waiting.count += 1;
     this.waitingTokens.set(token, waiting);
     try {
-      const result = await this.accountLanes.submit({ login, operation });
+      const result = await this.accountLanes.wallet(login, operation);
       if (result.outcome === 'ACCOUNT_BUSY') throw new Error('wallet_execute answered ACCOUNT_BUSY while waiting for the lock');
       return result;
     } finally {
@@ -182,15 +167,6 @@ export class WalletService {
       if (waiting.count === 0) this.waitingTokens.delete(token);
     }
   }
-}
-
-/**
- * A lock that did not come within the lock timeout will not come for the requests queued behind
- * either: they all get the transient answer now rather than one timeout after another.
- */
-function accountLaneFailure(error: unknown): BatchFailure {
-  if (error instanceof AccountBusyError) return 'reject-lane';
-  return error instanceof UnavailableError ? 'reject-batch' : 'split';
 }
 
 function readAmount(text: string, currency: Currency, sign: 'positive' | 'zeroOrMore'): bigint {

@@ -91,7 +91,7 @@ export async function checkProperty<T>(name: string, property: fc.IAsyncProperty
 
 /** Writes the totals so far of a fuzz file to test/artifacts/fuzz/ (and prints them in long mode). */
 function writeReport(file: string, print = false): void {
-  const directory = path.resolve(__dirname, '../artifacts/fuzz');
+  const directory = path.resolve(__dirname, '../../artifacts/fuzz');
   mkdirSync(directory, { recursive: true });
   const report = { file, seed: FUZZ_SEED, runsPerProperty: FUZZ_RUNS ?? 'short', properties: tallies };
   // long runs get their own file, so that a short run (npm test) does not overwrite their totals

@@ -15,7 +15,7 @@ import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById } 
  * Sync commands are in flight (held by row locks for a moment), answers them, and exits 0.
  */
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../../..');
 const TRADE_TYPE = 'sigterm';
 
 let database: { url: string; drop: () => Promise<void> };

@@ -11,7 +11,7 @@ import { TEST_ADMIN_KEY, startTestService, type TestService } from '../../suppor
  */
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const ARTIFACTS = path.resolve(__dirname, '../artifacts/console');
+const ARTIFACTS = path.resolve(__dirname, '../../artifacts/console');
 /** Longest wait for one browser step, in milliseconds. */
 const STEP_TIMEOUT_MS = 15_000;
 

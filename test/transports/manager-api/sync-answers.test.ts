@@ -96,6 +96,22 @@ describe('Sync answers under contention', () => {
     expect(await api.account(login)).toMatchObject({ balance: '970.00' });
   });
 
+  it("answers a Sync command waiting on a locked account with its own event, not with a later command's", async () => {
+    const stuck = await api.createAccount();
+    const free = await api.createAccount();
+    const manager = await connect();
+    const release = await holdAccountLock(target.sql, stuck);
+    const first = manager.command('BalanceInSync', { login: stuck, amount: 11, comment: 'first' });
+    await eventually(() => target.service.metrics.syncWaiters.get().then((metric) => metric.values[0]?.value === 1));
+    // registered second, committed first
+    expect(await manager.command('BalanceInSync', { login: free, amount: 22, comment: 'second' })).toMatchObject({
+      status: 200,
+      data: { login: free, profit: 22, comment: 'second' },
+    });
+    await release();
+    expect(await first).toMatchObject({ status: 200, data: { login: stuck, profit: 11, comment: 'first' } });
+  });
+
   it('answers a replayed Sync command with the outcome of its first application', async () => {
     const login = await api.createAccount();
     const manager = await connect();
