@@ -114,6 +114,7 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
   const adminUrl = new URL(url);
   adminUrl.pathname = '/postgres';
   const client = new pg.Client({ connectionString: adminUrl.toString() });
+  client.on('error', () => undefined); // a failure of its one query is thrown by the query itself
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

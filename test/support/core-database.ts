@@ -15,7 +15,7 @@ export function useCoreDatabase(options: { invariantsNotKept?: string[] } = {}):
   beforeAll(async () => {
     database = await createTestDatabase();
     pool = new pg.Pool({ connectionString: database.url, max: 6 });
-    pool.on('error', () => undefined); // a client killed by a test's own ROLLBACK path is replaced
+    pool.on('error', () => undefined); // an idle connection ended by the server is replaced on next use
   });
   afterEach(async () => {
     const found: unknown[] = [];

@@ -20,6 +20,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 
 async function withServer<T>(serverUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });
+  client.on('error', () => undefined); // a failure of its one query is thrown by the query itself
   await client.connect();
   try {
     return await run(client);

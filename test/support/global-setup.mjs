@@ -36,6 +36,7 @@ export default async function globalSetup() {
   }
 
   const admin = new pg.Client({ connectionString: serverUrl });
+  admin.on('error', () => undefined); // a failure of its queries is thrown by the queries themselves
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
   await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
@@ -52,6 +53,7 @@ export default async function globalSetup() {
   process.env.WALLET_TEST_TEMPLATE = TEMPLATE_DATABASE;
   globalThis.__walletTestCleanup = async () => {
     const client = new pg.Client({ connectionString: serverUrl });
+    client.on('error', () => undefined); // a failure of its queries is thrown by the queries themselves
     await client.connect();
     const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'wallet_test_%'`);
     for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);

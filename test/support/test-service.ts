@@ -38,6 +38,7 @@ export async function startTestService(env: Record<string, string> = {}, databas
   });
   const service = await startService(config, database.url, createLogger(config.logLevel), options);
   const sql = new pg.Pool({ connectionString: database.url, max: 4 });
+  sql.on('error', () => undefined); // an idle connection ended by the server is replaced on next use
   return {
     service,
     baseUrl: `http://127.0.0.1:${service.httpPort}`,

@@ -47,6 +47,7 @@ export function dbDirectScenario(spec: {
 async function runDirectPairs(name: string, accounts: BenchAccount[], context: BenchContext): Promise<ScenarioMeasurement> {
   const { options } = context;
   const pool = new pg.Pool({ connectionString: context.databaseUrl, max: options.connections, application_name: 'wallet-bench-direct' });
+  pool.on('error', () => undefined); // an idle connection ended by the server is replaced on next use
   try {
     const tokenHashes = await insertWalletTokens(pool, accounts.map((account) => account.login));
     await openAllConnections(pool, options.connections);

@@ -86,6 +86,7 @@ async function checkTpcbConsistency(client: pg.ClientBase): Promise<{ consistent
 /** Loads the tables on a connection of its own, runs `body`, and drops them whatever happened. */
 async function withTpcbTables<T>(context: BenchContext, scale: number, body: (admin: pg.Client, loadMs: number) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: context.databaseUrl, application_name: 'wallet-bench-tpcb-setup' });
+  admin.on('error', () => undefined); // a failure of its queries is thrown by the queries themselves
   await admin.connect();
   try {
     process.stderr.write(`loading pgbench tables at scale ${scale} (${(ACCOUNTS_PER_SCALE * scale).toLocaleString('en')} accounts)\n`);

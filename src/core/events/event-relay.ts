@@ -37,6 +37,7 @@ export class EventRelay {
   private drainAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private listenClient: pg.Client | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private notifyInFlight = false;
   private notifyAgain = false;
   private stopped = false;
@@ -56,6 +57,7 @@ export class EventRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
+    clearTimeout(this.reconnectTimer);
     this.listeners.clear();
     await this.listenClient?.end().catch(() => undefined);
     this.listenClient = undefined;
@@ -165,21 +167,36 @@ export class EventRelay {
       if (message.processId !== ownPid && this.listeners.size > 0) void this.drain();
     });
     client.on('error', (error) => {
+      if (this.stopped) return;
       this.logger.warn({ err: error }, 'event relay LISTEN connection lost; reconnecting');
       if (this.listenClient === client) this.listenClient = undefined;
       this.reconnectLater();
     });
-    await client.connect();
-    await client.query(`LISTEN ${EVENTS_NOTIFY_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_NOTIFY_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) {
+      // stop() ran while this connection was being made: it must not outlive the relay
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listenClient = client;
   }
 
+  /** One reconnection at a time, however many failures report the loss. */
   private reconnectLater(): void {
-    setTimeout(() => {
+    if (this.reconnectTimer || this.stopped) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
       this.connectListener().catch((error: unknown) => {
         this.logger.warn({ err: error }, 'event relay could not reconnect; trying again');
         this.reconnectLater();
       });
-    }, LISTEN_RECONNECT_DELAY_MS).unref();
+    }, LISTEN_RECONNECT_DELAY_MS);
+    this.reconnectTimer.unref();
   }
 }

@@ -16,6 +16,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   db = createDatabase(database.url, { poolMax: 4 });
   sql = new pg.Pool({ connectionString: database.url, max: 4 });
+  sql.on('error', () => undefined); // an idle connection ended by the server is replaced on next use
   await sql.query(`INSERT INTO accounts (login, currency) VALUES (1, 'USD'), (2, 'USD')`);
   relay = new EventRelay(new EventStore(db), database.url, createLogger('silent'), new Metrics());
   await relay.start();
