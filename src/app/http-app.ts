@@ -1,18 +1,19 @@
 import express, { type Express, type RequestHandler } from 'express';
-import { adminRouter } from '../transports/admin-api/admin-controller';
+import { ADMIN_API, adminRouter } from '../transports/admin-api/admin-controller';
 import type { Config } from '../config';
 import { consoleRouter } from '../transports/console/console-controller';
 import type { Core } from '../core/core';
 import { bearerAuth } from '../transports/http/bearer-auth';
 import { apiErrorHandler, sendError } from '../transports/http/error-handler';
-import { openApiRouter } from '../transports/http/openapi';
+import type { ApiDescription } from '../transports/http/api-description';
+import { openApiDocument, openApiRouter } from '../transports/http/openapi';
 import { requestLog } from '../transports/http/request-log';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { operatorRouter } from '../transports/operator-api/operator-controller';
-import { reconciliationRouter } from '../transports/admin-api/reconciliation-controller';
+import { OPERATOR_API, operatorRouter } from '../transports/operator-api/operator-controller';
+import { RECONCILIATION_API, reconciliationRouter } from '../transports/admin-api/reconciliation-controller';
 import { ValidationError } from '../shared/errors';
-import { walletRouter } from '../transports/wallet-api/wallet-controller';
+import { WALLET_API, walletRouter } from '../transports/wallet-api/wallet-controller';
 import { WalletSignatureVerifier } from '../transports/wallet-api/wallet-signature';
 
 export interface HttpAppDeps {
@@ -23,6 +24,37 @@ export interface HttpAppDeps {
   /** Answers /healthz: true once the database is reachable and migrated, false while stopping. */
   isHealthy: () => Promise<boolean>;
 }
+
+/** The service's own endpoints in the OpenAPI document. */
+const SERVICE_API: ApiDescription = {
+  tags: [{ name: 'service', description: 'Operations: readiness and metrics.' }],
+  operations: [
+    {
+      method: 'get',
+      path: '/healthz',
+      operationId: 'health',
+      summary: 'Readiness: the database answers and the instance is not stopping',
+      tag: 'service',
+      responses: {
+        '200': { description: 'accepting requests', json: { type: 'object', properties: { status: { const: 'ok' } } } },
+        '503': { description: 'not ready, or stopping', json: { type: 'object', properties: { status: { const: 'unavailable' } } } },
+      },
+    },
+    {
+      method: 'get',
+      path: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics (text exposition format)',
+      tag: 'service',
+      responses: {
+        '200': { description: 'the metrics' },
+      },
+    },
+  ],
+};
+
+/** The OpenAPI document of every HTTP transport, from their own descriptions. */
+export const API_DOCUMENT = openApiDocument([WALLET_API, OPERATOR_API, ADMIN_API, RECONCILIATION_API, SERVICE_API]);
 
 /** Every HTTP transport on one Express app, each a thin room over the core's front door. */
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -42,7 +74,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(openApiRouter());
+  app.use(openApiRouter(API_DOCUMENT));
   const verifier = new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode);
   app.use('/wallet', walletRouter({ core, verifier, metrics, logger }));
   app.use('/operator', operatorRouter({ core, operatorApiKey: config.operatorApiKey }));

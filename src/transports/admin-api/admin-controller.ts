@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ADMIN_OPERATIONS, ADMIN_OPERATION_NAMES } from '../../core/balance-operations/operation-kinds';
+import { DECIMAL_SCHEMA, type ApiDescription } from '../http/api-description';
 import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
 import { sendJson } from '../http/respond';
 import { MANAGER_ROLES } from '../../core/managers/manager-store';
@@ -41,6 +42,153 @@ const createManagerSchema = z.strictObject({
 
 /** The part of the core's front door the admin API uses. */
 type AdminCore = Pick<Core, 'accounts' | 'finance' | 'ledger' | 'managers'>;
+
+/** The admin API in the OpenAPI document, from the schemas that validate its requests. */
+export const ADMIN_API: ApiDescription = {
+  tags: [{ name: 'admin', description: 'The back office: accounts, typed balance operations with once-only reference ids, manager users (SPEC 6).' }],
+  operations: [
+    {
+      method: 'post',
+      path: '/admin/accounts',
+      operationId: 'createAccount',
+      summary: 'Create an account',
+      tag: 'admin',
+      security: 'adminKey',
+      body: createAccountSchema,
+      responses: {
+        '201': { description: 'created', json: 'Account' },
+        '400': { description: 'invalid request', json: 'Error' },
+        '409': { description: 'the login exists already', json: 'Error' },
+      },
+    },
+    {
+      method: 'get',
+      path: '/admin/accounts/{login}',
+      operationId: 'getAccount',
+      summary: 'An account with its buckets',
+      tag: 'admin',
+      security: 'adminKey',
+      responses: { '200': { description: 'the account', json: 'Account' }, '404': { description: 'unknown account', json: 'Error' } },
+    },
+    {
+      method: 'patch',
+      path: '/admin/accounts/{login}',
+      operationId: 'setAccountStatus',
+      summary: 'Enable or disable an account',
+      tag: 'admin',
+      security: 'adminKey',
+      body: updateAccountSchema,
+      responses: {
+        '200': { description: 'the account', json: 'Account' },
+        '400': { description: 'invalid request', json: 'Error' },
+        '404': { description: 'unknown account', json: 'Error' },
+      },
+    },
+    {
+      method: 'get',
+      path: '/admin/accounts/{login}/transactions',
+      operationId: 'listAccountTransactions',
+      summary: "The account's ledger entries, newest first, a page at a time",
+      tag: 'admin',
+      security: 'adminKey',
+      query: historyQuerySchema,
+      responses: {
+        '200': {
+          description: 'one page; nextCursor is the cursor of the next',
+          json: {
+            type: 'object',
+            required: ['items', 'nextCursor'],
+            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Entry' } }, nextCursor: { type: ['string', 'null'] } },
+          },
+        },
+        '400': { description: 'invalid limit or cursor', json: 'Error' },
+        '404': { description: 'unknown account', json: 'Error' },
+      },
+    },
+    {
+      method: 'post',
+      path: '/admin/balance',
+      operationId: 'applyBalanceOperation',
+      summary: 'Apply a typed balance operation, once per referenceId',
+      tag: 'admin',
+      security: 'adminKey',
+      body: balanceSchema,
+      responses: {
+        '200': { description: 'applied (or already applied with this referenceId)', json: { const: true } },
+        '400': { description: 'invalid request', json: 'Error' },
+        '404': { description: 'unknown account', json: 'Error' },
+        '409': { description: 'the referenceId was used with other content', json: 'Error' },
+        '422': { description: 'a decrease beyond the balance bucket', json: 'Error' },
+        '503': { description: 'ACCOUNT_BUSY: the account was locked by another transaction; nothing was applied, retry with the same referenceId', json: 'Error' },
+      },
+    },
+    {
+      method: 'post',
+      path: '/admin/managers',
+      operationId: 'createManager',
+      summary: 'Create a manager-API user (its password kept as a scrypt hash)',
+      tag: 'admin',
+      security: 'adminKey',
+      body: createManagerSchema,
+      responses: {
+        '201': {
+          description: 'created',
+          json: { type: 'object', required: ['login', 'role'], properties: { login: { type: 'integer' }, role: { enum: [...MANAGER_ROLES] } }, additionalProperties: false },
+        },
+        '400': { description: 'invalid request', json: 'Error' },
+        '409': { description: 'the login exists already', json: 'Error' },
+      },
+    },
+  ],
+  components: {
+    Account: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['login', 'currency', 'name', 'status', 'balance', 'credit', 'held', 'available', 'withdrawable', 'version', 'createdAt', 'updatedAt'],
+      properties: {
+        login: { type: 'integer', minimum: 1 },
+        currency: { type: 'string' },
+        name: { type: ['string', 'null'] },
+        status: { enum: ['active', 'disabled'] },
+        balance: DECIMAL_SCHEMA,
+        credit: DECIMAL_SCHEMA,
+        held: DECIMAL_SCHEMA,
+        available: { ...DECIMAL_SCHEMA, description: 'balance + credit' },
+        withdrawable: { ...DECIMAL_SCHEMA, description: 'balance' },
+        version: { type: 'integer', description: 'increases with every ledger entry of the account' },
+        createdAt: { type: 'string', format: 'date-time' },
+        updatedAt: { type: 'string', format: 'date-time' },
+      },
+    },
+    Entry: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'order', 'version', 'operation', 'currency', 'balanceChange', 'creditChange', 'heldChange', 'balanceAfter', 'creditAfter', 'heldAfter', 'actorKind', 'actor', 'referenceId', 'comment', 'createdAt', 'postings'],
+      properties: {
+        id: { type: 'integer' },
+        order: { type: 'integer' },
+        version: { type: 'integer' },
+        operation: { type: 'string' },
+        currency: { type: 'string' },
+        balanceChange: DECIMAL_SCHEMA,
+        creditChange: DECIMAL_SCHEMA,
+        heldChange: DECIMAL_SCHEMA,
+        balanceAfter: DECIMAL_SCHEMA,
+        creditAfter: DECIMAL_SCHEMA,
+        heldAfter: DECIMAL_SCHEMA,
+        actorKind: { enum: ['wallet', 'admin', 'manager', 'system'] },
+        actor: { type: 'string' },
+        referenceId: { type: ['string', 'null'] },
+        comment: { type: ['string', 'null'] },
+        createdAt: { type: 'string', format: 'date-time' },
+        postings: {
+          type: 'array',
+          items: { type: 'object', required: ['book', 'amount'], properties: { book: { type: 'string' }, amount: DECIMAL_SCHEMA }, additionalProperties: false },
+        },
+      },
+    },
+  },
+};
 
 /** The back office's HTTP API (SPEC 6); app.ts puts it behind the admin bearer key. */
 export function adminRouter(core: AdminCore): Router {

@@ -1,5 +1,6 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
+import { DECIMAL_SCHEMA, type ApiDescription, type JsonSchema } from '../http/api-description';
 import { pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import { parseWith } from '../../shared/validation';
@@ -9,11 +10,181 @@ import { readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/perio
 import { STALE_HOLD_AGE_DEFAULT_S } from '../../core/reconciliation/reconciliation-service';
 import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
 
-const periodQuery = { from: z.string().max(40).optional(), to: z.string().max(40).optional() };
+const periodQuery = {
+  from: z.string().max(40).optional().meta({ description: 'start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone)' }),
+  to: z.string().max(40).optional().meta({ description: 'end: a UTC day, included, or a date-time, excluded' }),
+};
 const reconcileQuery = z.strictObject({ ...periodQuery, staleHoldAgeS: z.coerce.number().int().min(0).max(10 * 365 * 86400).default(STALE_HOLD_AGE_DEFAULT_S) });
 const formatQuery = z.strictObject({ ...periodQuery, format: z.enum(['json', 'csv']).default('json') });
 const exportQuery = z.strictObject(periodQuery);
 const matchQuery = z.strictObject({ ...periodQuery, ...matchQueryFields });
+
+const listing = (items: JsonSchema): JsonSchema => ({
+  type: 'object',
+  required: ['count', 'items', 'truncated'],
+  properties: { count: { type: 'integer' }, items: { type: 'array', items }, truncated: { type: 'boolean' } },
+});
+const buckets: JsonSchema = { type: 'object', required: ['balance', 'credit', 'held'], properties: { balance: DECIMAL_SCHEMA, credit: DECIMAL_SCHEMA, held: DECIMAL_SCHEMA } };
+const invalidPeriod = { description: 'an invalid period or option', json: 'Error' };
+
+/** The reconciliation endpoints in the OpenAPI document, from the schemas that validate their queries. */
+export const RECONCILIATION_API: ApiDescription = {
+  tags: [{ name: 'reconciliation', description: "The finance team's checks and reports: invariants, exceptions, totals, statements, exports, matching (SPEC 8)." }],
+  operations: [
+    {
+      method: 'get',
+      path: '/admin/reconciliation',
+      operationId: 'reconcile',
+      summary: 'Check every ledger invariant and list the exceptions for review',
+      tag: 'reconciliation',
+      security: 'adminKey',
+      query: reconcileQuery,
+      responses: { '200': { description: 'the report (clean: every invariant holds)', json: 'ReconciliationReport' }, '400': invalidPeriod },
+    },
+    {
+      method: 'get',
+      path: '/admin/reports/daily-totals',
+      operationId: 'dailyTotals',
+      summary: 'Totals per day (UTC), currency and operation',
+      tag: 'reconciliation',
+      security: 'adminKey',
+      query: formatQuery,
+      responses: {
+        '200': {
+          description: 'the totals (format=csv: a CSV attachment)',
+          csv: true,
+          json: {
+            type: 'object',
+            required: ['totals'],
+            properties: {
+              totals: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['day', 'currency', 'operation', 'entries', 'balance', 'credit', 'held'],
+                  properties: {
+                    day: { type: 'string' },
+                    currency: { type: 'string' },
+                    operation: { type: 'string' },
+                    entries: { type: 'integer' },
+                    balance: DECIMAL_SCHEMA,
+                    credit: DECIMAL_SCHEMA,
+                    held: DECIMAL_SCHEMA,
+                  },
+                },
+              },
+            },
+          },
+        },
+        '400': invalidPeriod,
+      },
+    },
+    {
+      method: 'get',
+      path: '/admin/accounts/{login}/statement',
+      operationId: 'accountStatement',
+      summary: 'Account statement: opening buckets, every entry, closing buckets',
+      tag: 'reconciliation',
+      security: 'adminKey',
+      query: formatQuery,
+      responses: {
+        '200': { description: 'the statement (format=csv: a CSV attachment with opening and closing lines)', json: 'Statement', csv: true },
+        '400': invalidPeriod,
+        '404': { description: 'unknown account', json: 'Error' },
+      },
+    },
+    {
+      method: 'get',
+      path: '/admin/ledger/export',
+      operationId: 'exportLedger',
+      summary: 'The ledger of a period as CSV, one line per posting (streamed)',
+      tag: 'reconciliation',
+      security: 'adminKey',
+      query: exportQuery,
+      responses: { '200': { description: 'a CSV attachment', csv: true }, '400': invalidPeriod },
+    },
+    {
+      method: 'post',
+      path: '/admin/reconciliation/match',
+      operationId: 'matchExternalRecords',
+      summary: 'Match an external CSV against the ledger by reference and amount (a dry run unless dryRun=false)',
+      tag: 'reconciliation',
+      security: 'adminKey',
+      query: matchQuery,
+      body: 'csv',
+      responses: { '200': { description: 'the match report', json: 'MatchReport' }, '400': { description: 'an unreadable file or an invalid option', json: 'Error' } },
+    },
+  ],
+  components: {
+    ReconciliationReport: {
+      type: 'object',
+      required: ['clean', 'checkedAt', 'period', 'staleHoldAgeS', 'checks', 'discrepancies', 'exceptions'],
+      properties: {
+        clean: { type: 'boolean' },
+        checkedAt: { type: 'string', format: 'date-time' },
+        period: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
+        staleHoldAgeS: { type: 'integer' },
+        checks: {
+          type: 'array',
+          items: { type: 'object', required: ['check', 'description', 'discrepancies'], properties: { check: { type: 'string' }, description: { type: 'string' }, discrepancies: { type: 'integer' } } },
+        },
+        discrepancies: listing({
+          type: 'object',
+          required: ['check', 'login', 'subject', 'expected', 'found', 'entryIds'],
+          properties: {
+            check: { type: 'string' },
+            login: { type: ['string', 'null'] },
+            subject: { type: ['string', 'null'] },
+            expected: { type: 'string', description: 'minor units' },
+            found: { type: 'string', description: 'minor units' },
+            entryIds: { type: 'array', items: { type: 'string' } },
+          },
+        }),
+        exceptions: {
+          type: 'object',
+          required: ['orphanCloses', 'staleHolds', 'refusedDuplicates', 'syncTimeouts'],
+          properties: {
+            orphanCloses: listing({ type: 'object' }),
+            staleHolds: listing({ type: 'object' }),
+            refusedDuplicates: listing({ type: 'object' }),
+            syncTimeouts: listing({ type: 'object' }),
+          },
+        },
+      },
+    },
+    Statement: {
+      type: 'object',
+      required: ['login', 'currency', 'from', 'to', 'opening', 'entries', 'closing'],
+      properties: {
+        login: { type: 'string' },
+        currency: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        opening: buckets,
+        entries: { type: 'array', items: { type: 'object' } },
+        closing: buckets,
+      },
+    },
+    MatchReport: {
+      type: 'object',
+      required: ['dryRun', 'runId', 'side', 'period', 'fileRows', 'invalidRows', 'counts', 'exceptions'],
+      properties: {
+        dryRun: { type: 'boolean' },
+        runId: { type: ['string', 'null'] },
+        side: { enum: ['finance-records', 'trades'] },
+        period: { type: 'object' },
+        fileRows: { type: 'integer' },
+        invalidRows: listing({ type: 'string' }),
+        counts: {
+          type: 'object',
+          required: ['matched', 'amount_mismatch', 'missing_in_ledger', 'missing_in_file'],
+          properties: { matched: { type: 'integer' }, amount_mismatch: { type: 'integer' }, missing_in_ledger: { type: 'integer' }, missing_in_file: { type: 'integer' } },
+        },
+        exceptions: listing({ type: 'object' }),
+      },
+    },
+  },
+};
 
 /** The reconciliation endpoints of the admin API (mounted under /admin, behind the admin key). */
 export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching'>): Router {

@@ -12,7 +12,8 @@ import { decimalText, jsonInteger, parseWith, storableJson, text, INT64_MAX } fr
 import type { Core } from '../../core/core';
 import type { WalletBalance } from '../../core/wallet/wallet-service';
 import type { VerifiedSignature, WalletSignatureVerifier } from './wallet-signature';
-import { WALLET_STATUS_BY_CODE, type WalletStatus } from './wallet-status';
+import { DECIMAL_SCHEMA, type ApiDescription, type ApiOperation } from '../http/api-description';
+import { WALLET_STATUS_BY_CODE, WALLET_STATUSES, type WalletStatus } from './wallet-status';
 
 /** Trade key limits, in characters. */
 export const TRADE_TYPE_LENGTH_MAX = 64;
@@ -38,6 +39,46 @@ const tradeSchema = z.strictObject({
   hash,
 });
 type TradeBody = z.output<typeof tradeSchema>;
+
+const walletOperation = (action: string, summary: string, body: z.ZodType): ApiOperation => ({
+  method: 'post',
+  path: `/wallet/${action}`,
+  operationId: `wallet${action[0]!.toUpperCase()}${action.slice(1)}`,
+  summary,
+  tag: 'wallet',
+  security: 'walletSignature',
+  body,
+  responses: {
+    '200': { description: 'A definitive answer, whatever its status: do not retry it.', json: 'WalletAnswer' },
+    '503': { description: 'Transient (the database, or the account locked by another transaction): nothing was applied, retry.', json: 'WalletAnswer' },
+  },
+});
+
+/** The wallet API in the OpenAPI document, from the schemas that validate its requests. */
+export const WALLET_API: ApiDescription = {
+  tags: [{ name: 'wallet', description: 'Called by the trading platform on every trade, each request signed with the shared secret (SPEC 4).' }],
+  operations: [
+    walletOperation('authenticate', 'Exchange a single-use launch token for a wallet token', authenticateSchema),
+    walletOperation('getbalance', 'The balance (balance + credit); InsufficientFunds when amount exceeds it', balanceSchema),
+    walletOperation('opentrade', 'Reserve the stake of a trade (moves it to held), once per trade key', tradeSchema),
+    walletOperation('closetrade', 'Settle a trade: release its stake and pay amount, once per trade key', tradeSchema),
+  ],
+  components: {
+    WalletAnswer: {
+      type: 'object',
+      required: ['status'],
+      properties: {
+        status: { enum: [...WALLET_STATUSES, 'Unavailable', 'InternalError'] },
+        balance: DECIMAL_SCHEMA,
+        currency: { type: 'string' },
+        message: { type: 'string' },
+        walletToken: { type: 'string' },
+        userId: { type: 'string' },
+      },
+      additionalProperties: false,
+    },
+  },
+};
 
 interface WalletControllerDeps {
   core: Pick<Core, 'wallet'>;

@@ -1,15 +1,17 @@
 import type { ErrorCode } from '../../shared/errors';
 
 /** The platform-facing statuses of SPEC 4.3. */
-export type WalletStatus =
-  | 'Ok'
-  | 'InsufficientFunds'
-  | 'InvalidDigest'
-  | 'InvalidToken'
-  | 'Unauthorized'
-  | 'CurrencyMismatch'
-  | 'InvalidRequest'
-  | 'DuplicateTransaction';
+export const WALLET_STATUSES = [
+  'Ok',
+  'InsufficientFunds',
+  'InvalidDigest',
+  'InvalidToken',
+  'Unauthorized',
+  'CurrencyMismatch',
+  'InvalidRequest',
+  'DuplicateTransaction',
+] as const;
+export type WalletStatus = (typeof WALLET_STATUSES)[number];
 
 /**
  * The one mapping from the finance core's error codes to wallet statuses. Codes mapped to
