@@ -10,6 +10,20 @@ DROP FUNCTION IF EXISTS balance_operation_apply(bigint, bigint, bigint, smallint
   bigint, bigint, text, text, text, text, bytea);
 DROP FUNCTION IF EXISTS finance_record_event_data(bigint, integer);
 DROP FUNCTION IF EXISTS account_lock(bigint);
+DROP FUNCTION IF EXISTS balance_operation_apply(bigint, bigint, bigint, smallint, text, text, text, bigint, text, text,
+  bigint, bigint, text, text, text, bytea, uuid);
+DROP FUNCTION IF EXISTS balance_operation_delete(bigint, bigint, text, text, uuid);
+
+-- What both engines answer: the outcome, the record's order, the event written (or, for a replay,
+-- the first application's) and the bucket's value after the operation (before it, when refused).
+DROP TYPE IF EXISTS balance_operation_result;
+CREATE TYPE balance_operation_result AS (
+  outcome text,
+  order_no bigint,
+  event_type text,
+  event_id bigint,
+  bucket_minor bigint
+);
 
 -- Locks the account (FOR NO KEY UPDATE: the login never changes, so foreign-key checks of other
 -- transactions are not blocked) under the session's lock_timeout; NULL when it does not exist.
@@ -27,7 +41,7 @@ END $$;
 -- the record's comment and open time unless new ones are given. p_new_order_no is the order number
 -- reserved by the caller for a new record. p_amount_minor is the signed amount the record applies to
 -- its bucket. p_command_id is written on the event (a Sync command waits for exactly that event).
-CREATE OR REPLACE FUNCTION balance_operation_apply(
+CREATE FUNCTION balance_operation_apply(
   p_login bigint,
   p_new_order_no bigint,
   p_target_order_no bigint,
@@ -44,24 +58,19 @@ CREATE OR REPLACE FUNCTION balance_operation_apply(
   p_actor text,
   p_idempotency_key text,
   p_request_digest bytea,
-  p_command_id uuid,
-  OUT outcome text,
-  OUT order_no bigint,
-  OUT event_type text,
-  OUT event_id bigint,
-  OUT bucket_minor bigint
-) LANGUAGE plpgsql AS $$
+  p_command_id uuid
+) RETURNS balance_operation_result LANGUAGE plpgsql AS $$
 DECLARE
-  v_account accounts;
+  v_result balance_operation_result;
+  v_account accounts := account_lock(p_login);
   v_record finance_records%ROWTYPE;
   v_key idempotency_keys%ROWTYPE;
   v_delta bigint;
   v_now bigint := extract(epoch FROM now())::bigint;
 BEGIN
-  v_account := account_lock(p_login);
   IF v_account.login IS NULL THEN
-    outcome := 'ACCOUNT_NOT_FOUND';
-    RETURN;
+    v_result.outcome := 'ACCOUNT_NOT_FOUND';
+    RETURN v_result;
   END IF;
 
   -- Once-only keys: checked under the account lock, so two requests with one key on one account
@@ -69,62 +78,56 @@ BEGIN
   IF p_idempotency_key IS NOT NULL THEN
     SELECT * INTO v_key FROM idempotency_keys k WHERE k.scope = p_source AND k.key = p_idempotency_key;
     IF FOUND THEN
-      order_no := v_key.order_no;
-      event_type := v_key.event_type;
-      event_id := v_key.event_id;
-      IF v_key.request_digest = p_request_digest THEN
-        outcome := 'REPLAY';
-      ELSE
-        outcome := 'IDEMPOTENCY_MISMATCH';
+      v_result := ROW(CASE WHEN v_key.request_digest = p_request_digest THEN 'REPLAY' ELSE 'IDEMPOTENCY_MISMATCH' END,
+                      v_key.order_no, v_key.event_type, v_key.event_id, NULL);
+      IF v_result.outcome = 'IDEMPOTENCY_MISMATCH' THEN
         PERFORM refused_duplicate_append(p_source, p_idempotency_key, p_login,
           jsonb_build_object('operation', p_operation, 'amount_minor', p_amount_minor,
                              'original_order_no', v_key.order_no));
       END IF;
-      RETURN;
+      RETURN v_result;
     END IF;
   END IF;
 
   IF p_target_order_no IS NOT NULL THEN
     SELECT * INTO v_record FROM finance_records r WHERE r.order_no = p_target_order_no FOR UPDATE;
     IF FOUND AND (v_record.login <> p_login OR v_record.cmd <> p_cmd) THEN
-      outcome := 'ORDER_MISMATCH';
-      RETURN;
+      v_result.outcome := 'ORDER_MISMATCH';
+      RETURN v_result;
     END IF;
     IF FOUND AND v_record.state = 6 THEN
-      outcome := 'RECORD_DELETED';
-      order_no := v_record.order_no;
-      RETURN;
+      v_result := ROW('RECORD_DELETED', v_record.order_no, NULL, NULL, NULL);
+      RETURN v_result;
     END IF;
   END IF;
 
   IF v_record.order_no IS NULL THEN
-    order_no := p_new_order_no;
-    event_type := 'EV_RECORD_ADD';
+    v_result.event_type := 'EV_RECORD_ADD';
     v_delta := p_amount_minor;
     v_record := ROW(p_new_order_no, p_login, p_cmd, p_operation, p_bucket, p_amount_minor, 3,
                     coalesce(p_comment, p_default_comment), coalesce(p_open_time, v_now), coalesce(p_close_time, v_now),
                     p_source, p_actor, p_idempotency_key, now(), now(), p_system_book, NULL);
   ELSE
-    order_no := v_record.order_no;
-    event_type := 'EV_RECORD_UPDATE';
+    v_result.event_type := 'EV_RECORD_UPDATE';
     v_delta := p_amount_minor - v_record.amount_minor;
     v_record.amount_minor := p_amount_minor;
     v_record.comment := coalesce(p_comment, v_record.comment);
     v_record.open_time := coalesce(p_open_time, v_record.open_time);
     v_record.close_time := coalesce(p_close_time, v_now);
   END IF;
+  v_result.order_no := v_record.order_no;
   IF v_record.close_time < v_record.open_time THEN
-    outcome := 'CLOSE_BEFORE_OPEN';
-    RETURN;
+    v_result.outcome := 'CLOSE_BEFORE_OPEN';
+    RETURN v_result;
   END IF;
 
-  bucket_minor := CASE v_record.bucket WHEN 'balance' THEN v_account.balance_minor ELSE v_account.credit_minor END;
-  IF bucket_minor + v_delta < 0 THEN
-    outcome := 'INSUFFICIENT_FUNDS';
-    RETURN;
+  v_result.bucket_minor := CASE v_record.bucket WHEN 'balance' THEN v_account.balance_minor ELSE v_account.credit_minor END;
+  IF v_result.bucket_minor + v_delta < 0 THEN
+    v_result.outcome := 'INSUFFICIENT_FUNDS';
+    RETURN v_result;
   END IF;
 
-  IF event_type = 'EV_RECORD_ADD' THEN
+  IF v_result.event_type = 'EV_RECORD_ADD' THEN
     INSERT INTO finance_records SELECT v_record.*;
   ELSE
     UPDATE finance_records r
@@ -134,16 +137,16 @@ BEGIN
   END IF;
   -- The record's own operation and book: an update never turns a debit into a deposit. With nothing
   -- to post (same amount, new comment or times) the record still changed: it still has its event.
-  event_id := (ledger_post(p_login, order_no, v_record.operation,
+  v_result.event_id := (ledger_post(p_login, v_record.order_no, v_record.operation,
     CASE v_record.bucket WHEN 'balance' THEN v_delta ELSE 0 END,
     CASE v_record.bucket WHEN 'credit' THEN v_delta ELSE 0 END,
     0, v_record.system_book, p_source, p_actor, p_idempotency_key, v_record.comment,
-    event_type, p_command_id, v_account.currency, v_record.cmd, 3::smallint, v_record.amount_minor,
+    v_result.event_type, p_command_id, v_account.currency, v_record.cmd, 3::smallint, v_record.amount_minor,
     v_record.open_time, v_record.close_time, NULL, NULL, NULL, NULL)).event_id;
 
   IF p_idempotency_key IS NOT NULL THEN
     INSERT INTO idempotency_keys (scope, key, request_digest, order_no, event_type, event_id)
-    VALUES (p_source, p_idempotency_key, p_request_digest, order_no, event_type, event_id)
+    VALUES (p_source, p_idempotency_key, p_request_digest, v_record.order_no, v_result.event_type, v_result.event_id)
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       -- the same key committed meanwhile for another account: decide again from the start
@@ -151,56 +154,51 @@ BEGIN
         USING ERRCODE = 'serialization_failure';
     END IF;
   END IF;
-  bucket_minor := bucket_minor + v_delta;
-  outcome := 'OK';
+  v_result.bucket_minor := v_result.bucket_minor + v_delta;
+  v_result.outcome := 'OK';
+  RETURN v_result;
 END $$;
 
 -- Deletes (reverses) a finance record: a new journal entry with the opposite amount on the record's
 -- own bucket, operation and book, the record's state 6 and an EV_RECORD_DELETE event. Once only: a
 -- second deletion answers the first one's event (REPLAY). Refused when the bucket cannot give the
 -- amount back. The caller names the record's login (read beforehand: a record never changes hands).
-CREATE OR REPLACE FUNCTION balance_operation_delete(
+CREATE FUNCTION balance_operation_delete(
   p_login bigint,
   p_order_no bigint,
   p_source text,
   p_actor text,
-  p_command_id uuid,
-  OUT outcome text,
-  OUT order_no bigint,
-  OUT event_type text,
-  OUT event_id bigint,
-  OUT bucket_minor bigint
-) LANGUAGE plpgsql AS $$
+  p_command_id uuid
+) RETURNS balance_operation_result LANGUAGE plpgsql AS $$
 DECLARE
-  v_account accounts;
+  v_result balance_operation_result := ROW(NULL, p_order_no, 'EV_RECORD_DELETE', NULL, NULL);
+  v_account accounts := account_lock(p_login);
   v_record finance_records%ROWTYPE;
 BEGIN
-  order_no := p_order_no;
-  event_type := 'EV_RECORD_DELETE';
-  v_account := account_lock(p_login);
   SELECT * INTO v_record FROM finance_records r WHERE r.order_no = p_order_no AND r.login = p_login FOR UPDATE;
   IF v_account.login IS NULL OR NOT FOUND THEN
-    outcome := 'RECORD_NOT_FOUND';
-    RETURN;
+    v_result.outcome := 'RECORD_NOT_FOUND';
+    RETURN v_result;
   END IF;
   IF v_record.state = 6 THEN
-    outcome := 'REPLAY';
-    event_id := v_record.delete_event_id;
-    RETURN;
+    v_result.outcome := 'REPLAY';
+    v_result.event_id := v_record.delete_event_id;
+    RETURN v_result;
   END IF;
 
-  bucket_minor := CASE v_record.bucket WHEN 'balance' THEN v_account.balance_minor ELSE v_account.credit_minor END;
-  IF bucket_minor - v_record.amount_minor < 0 THEN
-    outcome := 'INSUFFICIENT_FUNDS';
-    RETURN;
+  v_result.bucket_minor := CASE v_record.bucket WHEN 'balance' THEN v_account.balance_minor ELSE v_account.credit_minor END;
+  IF v_result.bucket_minor - v_record.amount_minor < 0 THEN
+    v_result.outcome := 'INSUFFICIENT_FUNDS';
+    RETURN v_result;
   END IF;
-  event_id := (ledger_post(p_login, p_order_no, v_record.operation,
+  v_result.event_id := (ledger_post(p_login, p_order_no, v_record.operation,
     CASE v_record.bucket WHEN 'balance' THEN -v_record.amount_minor ELSE 0 END,
     CASE v_record.bucket WHEN 'credit' THEN -v_record.amount_minor ELSE 0 END,
     0, v_record.system_book, p_source, p_actor, NULL, v_record.comment,
-    event_type, p_command_id, v_account.currency, v_record.cmd, 6::smallint, v_record.amount_minor,
+    v_result.event_type, p_command_id, v_account.currency, v_record.cmd, 6::smallint, v_record.amount_minor,
     v_record.open_time, v_record.close_time, NULL, NULL, NULL, NULL)).event_id;
-  UPDATE finance_records r SET state = 6, delete_event_id = event_id, updated_at = now() WHERE r.order_no = p_order_no;
-  bucket_minor := bucket_minor - v_record.amount_minor;
-  outcome := 'OK';
+  UPDATE finance_records r SET state = 6, delete_event_id = v_result.event_id, updated_at = now() WHERE r.order_no = p_order_no;
+  v_result.bucket_minor := v_result.bucket_minor - v_record.amount_minor;
+  v_result.outcome := 'OK';
+  RETURN v_result;
 END $$;

@@ -10,6 +10,8 @@
 DROP FUNCTION IF EXISTS wallet_execute(text[], text[], bytea[], text[], bigint[], text[], text[], jsonb[]);
 DROP FUNCTION IF EXISTS wallet_open(bigint, boolean, text, bigint, text, text, jsonb);
 DROP FUNCTION IF EXISTS wallet_close(bigint, text, bigint, text, text, jsonb);
+DROP FUNCTION IF EXISTS wallet_open(accounts, boolean, text, bigint, text, text, jsonb);
+DROP FUNCTION IF EXISTS wallet_close(accounts, text, bigint, text, text, jsonb);
 DROP FUNCTION IF EXISTS wallet_refuse_duplicate(text, text, text, bigint, jsonb);
 
 -- Whether an account takes a wallet request in p_currency: OK, or the reason it does not.
@@ -40,13 +42,13 @@ BEGIN
   END IF;
 END $$;
 
--- Reserves the stake: balance first, then credit, into held. The caller holds the account lock.
--- The trade key is looked at first: a repeat with the same content is answered from the first
--- outcome, a key used with other content (amount, currency, user) is a duplicate.
+-- Reserves the stake: balance first, then credit, into held. The caller holds the account lock,
+-- has checked the token, and passes the account's platform balance in available_minor. The trade
+-- key is looked at first: a repeat with the same content is answered from the first outcome, a key
+-- used with other content (amount, currency, user) is a duplicate.
 CREATE OR REPLACE FUNCTION wallet_open(
-  p_account accounts, p_token_live boolean, p_currency text, p_amount bigint,
-  p_trade_type text, p_trade_id text, p_data jsonb,
-  OUT outcome text, OUT account_currency text, OUT available_minor bigint
+  p_account accounts, p_currency text, p_amount bigint, p_trade_type text, p_trade_id text, p_data jsonb,
+  OUT outcome text, INOUT available_minor bigint
 ) LANGUAGE plpgsql AS $$
 DECLARE
   v_trade trades%ROWTYPE;
@@ -56,13 +58,6 @@ DECLARE
   v_now bigint := extract(epoch FROM now())::bigint;
   v_attempt integer;
 BEGIN
-  IF p_account.login IS NULL OR NOT p_token_live THEN
-    outcome := 'INVALID_TOKEN';
-    RETURN;
-  END IF;
-  account_currency := p_account.currency;
-  available_minor := p_account.balance_minor + p_account.credit_minor;
-
   -- Two passes at most: the second one only when another account's opentrade with the same key
   -- committed between our look-up and our insert.
   FOR v_attempt IN 1..2 LOOP
@@ -112,11 +107,10 @@ END $$;
 -- Settles a trade: releases its stake from held and pays p_amount, restoring the credit-funded part
 -- of the stake to credit first. A key never opened is recorded as an orphan close and moves nothing.
 -- Token expiry is not checked: trades may close long after the token expired. The caller holds the
--- account lock.
+-- account lock and passes the account's platform balance in available_minor.
 CREATE OR REPLACE FUNCTION wallet_close(
-  p_account accounts, p_currency text, p_amount bigint,
-  p_trade_type text, p_trade_id text, p_data jsonb,
-  OUT outcome text, OUT account_currency text, OUT available_minor bigint
+  p_account accounts, p_currency text, p_amount bigint, p_trade_type text, p_trade_id text, p_data jsonb,
+  OUT outcome text, INOUT available_minor bigint
 ) LANGUAGE plpgsql AS $$
 DECLARE
   v_trade trades%ROWTYPE;
@@ -125,13 +119,6 @@ DECLARE
   v_post record;
   v_attempt integer;
 BEGIN
-  IF p_account.login IS NULL THEN
-    outcome := 'INVALID_TOKEN';
-    RETURN;
-  END IF;
-  account_currency := p_account.currency;
-  available_minor := p_account.balance_minor + p_account.credit_minor;
-
   FOR v_attempt IN 1..2 LOOP
     SELECT * INTO v_trade FROM trades t WHERE t.trade_type = p_trade_type AND t.trade_id = p_trade_id;
     IF NOT FOUND THEN
@@ -259,12 +246,19 @@ BEGIN
       ELSE
         -- the locked row as it stands now (an earlier request of this batch may have changed it)
         SELECT * INTO v_account FROM accounts a WHERE a.login = v_logins[i];
-        IF p_kinds[i] = 'open' THEN
-          SELECT * INTO r_outcome, r_currency, r_available_minor
-            FROM wallet_open(v_account, v_live[i], p_currencies[i], p_amounts[i], p_trade_types[i], p_trade_ids[i], p_data[i]);
+        r_currency := v_account.currency;
+        r_available_minor := v_account.balance_minor + v_account.credit_minor;
+        -- closetrade does not check the token's expiry: trades may close long after it expired
+        IF v_account.login IS NULL OR (p_kinds[i] = 'open' AND NOT v_live[i]) THEN
+          r_outcome := 'INVALID_TOKEN';
+          r_currency := NULL;
+          r_available_minor := NULL;
+        ELSIF p_kinds[i] = 'open' THEN
+          SELECT * INTO r_outcome, r_available_minor
+            FROM wallet_open(v_account, p_currencies[i], p_amounts[i], p_trade_types[i], p_trade_ids[i], p_data[i], r_available_minor);
         ELSIF p_kinds[i] = 'close' THEN
-          SELECT * INTO r_outcome, r_currency, r_available_minor
-            FROM wallet_close(v_account, p_currencies[i], p_amounts[i], p_trade_types[i], p_trade_ids[i], p_data[i]);
+          SELECT * INTO r_outcome, r_available_minor
+            FROM wallet_close(v_account, p_currencies[i], p_amounts[i], p_trade_types[i], p_trade_ids[i], p_data[i], r_available_minor);
         ELSE
           RAISE EXCEPTION 'wallet_execute: unknown request kind %', p_kinds[i];
         END IF;
