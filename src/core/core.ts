@@ -95,7 +95,6 @@ export function createCore(options: CoreOptions): Core {
   const backOfficeAccounts = new AccountService(new AccountStore(backOffice));
   const managers = new ManagerAuthService(new ManagerStore(money));
   const maintenance = new Maintenance(new MaintenanceStore(backOffice), managers, logger);
-  let started = false;
 
   return {
     accounts,
@@ -118,10 +117,10 @@ export function createCore(options: CoreOptions): Core {
     async start() {
       await events.start();
       maintenance.start();
-      started = true;
     },
     async stop() {
-      if (started) await Promise.all([events.stop(), maintenance.stop()]);
+      // both stop cleanly whether or not they were started (a start-up that failed half-way)
+      await Promise.all([events.stop(), maintenance.stop()]);
       await Promise.all([money.destroy(), backOffice.destroy(), health.destroy()]);
     },
     poolUsage: () => poolUsage(money),
