@@ -5,8 +5,12 @@ import { AccountBusyError, UnavailableError, ValidationError } from '../shared/e
  * run again": serialization failures and deadlocks (40xxx).
  */
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
-/** Errors after which the outcome is unknown or the server is away: answer "retry later". */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '53300', '57014']);
+/**
+ * Errors after which the outcome is unknown or the server is away: answer "retry later". 25006
+ * (read-only transaction): the connection reached a server that is a standby, or one being promoted
+ * at a failover, through the proxy; the next attempt finds the primary.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '53300', '57014', '25006']);
 /** numeric_value_out_of_range: a bucket would pass 2^63 minor units. */
 const OUT_OF_RANGE_SQLSTATE = '22003';
 /** lock_not_available: lock_timeout fired while waiting for a row someone else holds. */
