@@ -8,7 +8,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { EmbeddedChaosDatabase } from './lib/chaos/cluster';
 import { runChaos } from './lib/chaos/engine';
+import { HaChaosDatabase } from './lib/ha/ha-chaos-database';
 
 function duration(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
@@ -30,7 +32,9 @@ const options = new Command('chaos')
   .option('--workers <n>', 'concurrent clients', count, 24)
   .option('--accounts <n>', 'accounts the clients share', count, 20)
   .option('--kill-every <time>', 'mean time between two instance kills', duration, 10_000)
-  .option('--postgres-restart-every <time>', 'mean time between two PostgreSQL immediate restarts', duration, 90_000)
+  .option('--postgres-restart-every <time>', 'mean time between two PostgreSQL immediate restarts (one PostgreSQL)', duration, 90_000)
+  .option('--ha', 'run on a Patroni cluster (etcd, three PostgreSQL 15 nodes, HAProxy) from Debian packages, installed when missing')
+  .option('--failover-every <time>', 'with --ha: mean time between two faults of the primary (kills, pauses, replica restarts in turn)', duration, 30_000)
   .option('--lock-every <time>', "mean time between two locks of an account's row from outside (5-15 s each)", duration, 30_000)
   .option('--resolve <time>', 'time allowed after the faults to resolve uncertain requests', duration, 60_000)
   .option('--sync-timeout <time>', 'MANAGER_SYNC_TIMEOUT_MS of the instances', duration, 2_000)
@@ -43,6 +47,8 @@ const options = new Command('chaos')
     accounts: number;
     killEvery: number;
     postgresRestartEvery: number;
+    ha?: boolean;
+    failoverEvery: number;
     lockEvery: number;
     resolve: number;
     syncTimeout: number;
@@ -51,6 +57,8 @@ const options = new Command('chaos')
 
 /** Beyond the workload and the resolution window, a run that has not finished is hung: say so and stop. */
 const WATCHDOG_MARGIN_MS = 5 * 60_000;
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => {
@@ -64,11 +72,12 @@ async function main(): Promise<void> {
     workers: options.workers,
     accounts: options.accounts,
     killEveryMs: options.killEvery,
-    postgresRestartEveryMs: options.postgresRestartEvery,
+    database: options.ha ? new HaChaosDatabase(log) : new EmbeddedChaosDatabase(),
+    databaseFaultEveryMs: options.ha ? options.failoverEvery : options.postgresRestartEvery,
     lockEveryMs: options.lockEvery,
     resolveMs: options.resolve,
     syncTimeoutMs: options.syncTimeout,
-    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    log,
   });
   const directory = path.resolve(__dirname, '..', 'bench', 'results');
   mkdirSync(directory, { recursive: true });
@@ -84,9 +93,8 @@ async function main(): Promise<void> {
     console.log(`  by kind: ${Object.entries(report.byKind).map(([kind, n]) => `${kind} ${n.acknowledged}/${n.refused}`).join(', ')} (acknowledged/refused)`);
     console.log(`  deliberate replays: ${report.deliberateReplays.sent} sent, ${report.deliberateReplays.accepted} answered from the first outcome`);
     console.log(`  deliberate amount changes: ${report.deliberateMismatches.sent} sent, ${report.deliberateMismatches.refused} refused`);
-    console.log(
-      `  faults: ${faults.instanceKills} instance kills (SIGKILL), ${faults.postgresRestarts} PostgreSQL immediate restarts, ${faults.accountLocks} account rows locked from outside`,
-    );
+    console.log(`  faults: ${Object.entries(faults).map(([name, count]) => `${count} ${name}`).join(', ')}`);
+    if (report.database) console.log(`  database: ${JSON.stringify(report.database)}`);
     console.log(`  answers that were another command's: ${report.foreignAnswers}`);
     console.log(`  throughput while faults were injected: ${report.throughputPerS.toFixed(1)} acknowledged operations/s`);
     console.log(`  violations: ${violations.length}`);

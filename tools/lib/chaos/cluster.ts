@@ -1,7 +1,8 @@
 /**
- * The system under fault injection: one PostgreSQL (embedded, durable settings, fixed port so that
- * a restarted server keeps its address) and several service instances as child processes on fixed
- * ports. Faults: SIGKILL of an instance, immediate shutdown (SIGQUIT) of PostgreSQL; both restart.
+ * The system under fault injection: a database (one embedded PostgreSQL, or the HA cluster of
+ * tools/lib/ha) and several service instances as child processes on fixed ports. Faults: SIGKILL of
+ * an instance (it restarts), the database's own faults (ChaosDatabase.faults), an account's row
+ * locked from outside.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,20 +34,91 @@ export interface Instance {
   up: boolean;
 }
 
-export class ChaosCluster {
-  readonly instances: Instance[] = [];
+/** One fault of the database, run now and then by the fault injector. */
+export interface DatabaseFault {
+  name: string;
+  /** Runs the fault and waits until the database is whole again; a note for the log, if any. */
+  run(): Promise<string | void>;
+}
+
+export interface ChaosDatabase {
+  /** The service's DATABASE_URL. */
+  readonly url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The faults this database can suffer, in the order the injector takes them (round robin). */
+  faults(): DatabaseFault[];
+  /** What the database measured during the run, for the report. */
+  report?(): Record<string, unknown>;
+  /** What the database itself saw go wrong (beyond what the ledger shows). */
+  violations?(): string[];
+}
+
+/**
+ * One embedded PostgreSQL with durable settings, on a fixed port so that a restarted server keeps
+ * its address. Its fault: an immediate shutdown (SIGQUIT, as in a crash), then a restart.
+ */
+export class EmbeddedChaosDatabase implements ChaosDatabase {
   private postgres: EmbeddedPostgresHandle | undefined;
   private readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'wallet-chaos-'));
   private pgPort = 0;
-  databaseUrl = '';
+  url = '';
 
   constructor() {
     chmodSync(this.dataDir, 0o755); // the server runs as the unprivileged postgres user when we are root
   }
 
-  async start(instanceCount: number, syncTimeoutMs: number): Promise<void> {
+  async start(): Promise<void> {
     this.pgPort = await findFreePort();
     await this.startPostgres();
+  }
+
+  faults(): DatabaseFault[] {
+    return [{ name: 'postgresRestarts', run: () => this.crashPostgres(300 + Math.random() * 700) }];
+  }
+
+  private async startPostgres(): Promise<void> {
+    this.postgres = await startEmbeddedPostgres({ dataDir: this.dataDir, database: DATABASE, port: this.pgPort, onLog: () => undefined });
+    this.url = this.postgres.url;
+  }
+
+  /** Immediate shutdown: the postmaster and its backends stop at once, as in a crash; then restart. */
+  private async crashPostgres(downMs: number): Promise<void> {
+    const pid = this.postmasterPid();
+    if (pid === undefined) return;
+    process.kill(pid, 'SIGQUIT');
+    const deadline = Date.now() + 30_000;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+    await sleep(downMs);
+    await this.startPostgres();
+  }
+
+  async stop(): Promise<void> {
+    await this.postgres?.stop().catch(() => undefined);
+    const pid = this.postmasterPid();
+    if (pid !== undefined) process.kill(pid, 'SIGQUIT');
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private postmasterPid(): number | undefined {
+    const file = path.join(this.dataDir, 'pg', 'postmaster.pid');
+    if (!existsSync(file)) return undefined;
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && isAlive(pid) ? pid : undefined;
+  }
+}
+
+export class ChaosCluster {
+  readonly instances: Instance[] = [];
+
+  constructor(readonly database: ChaosDatabase) {}
+
+  get databaseUrl(): string {
+    return this.database.url;
+  }
+
+  async start(instanceCount: number, syncTimeoutMs: number): Promise<void> {
+    await this.database.start();
     for (let index = 0; index < instanceCount; index += 1) {
       this.instances.push({ index, httpPort: await findFreePort(), managerPort: await findFreePort(), process: undefined, up: false });
     }
@@ -56,22 +128,6 @@ export class ChaosCluster {
   }
 
   private syncTimeoutMs = 5000;
-
-  async startPostgres(): Promise<void> {
-    this.postgres = await startEmbeddedPostgres({ dataDir: this.dataDir, database: DATABASE, port: this.pgPort, onLog: () => undefined });
-    this.databaseUrl = this.postgres.url;
-  }
-
-  /** Immediate shutdown: the postmaster and its backends stop at once, as in a crash; then restart. */
-  async crashPostgres(downMs: number): Promise<void> {
-    const pid = this.postmasterPid();
-    if (pid === undefined) return;
-    process.kill(pid, 'SIGQUIT');
-    const deadline = Date.now() + 30_000;
-    while (this.isAlive(pid) && Date.now() < deadline) await sleep(50);
-    await sleep(downMs);
-    await this.startPostgres();
-  }
 
   async killInstance(instance: Instance): Promise<void> {
     instance.up = false;
@@ -153,10 +209,7 @@ export class ChaosCluster {
         if (instance.process.exitCode === null) instance.process.kill('SIGKILL');
       }
     }
-    await this.postgres?.stop().catch(() => undefined);
-    const pid = this.postmasterPid();
-    if (pid !== undefined) process.kill(pid, 'SIGQUIT');
-    rmSync(this.dataDir, { recursive: true, force: true });
+    await this.database.stop();
   }
 
   private async healthy(instance: Instance): Promise<boolean> {
@@ -168,20 +221,14 @@ export class ChaosCluster {
     }
   }
 
-  private postmasterPid(): number | undefined {
-    const file = path.join(this.dataDir, 'pg', 'postmaster.pid');
-    if (!existsSync(file)) return undefined;
-    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-    return Number.isInteger(pid) && this.isAlive(pid) ? pid : undefined;
-  }
+}
 
-  private isAlive(pid: number): boolean {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,13 +1,15 @@
 /**
  * One chaos run: set up accounts, run the workload from many clients while killing service
- * instances (SIGKILL) and restarting PostgreSQL (immediate shutdown), then resolve every uncertain
- * request and check the outcome against a simple in-memory model of the acknowledged operations.
+ * instances (SIGKILL), hurting the database (an immediate shutdown of the one PostgreSQL, or the
+ * primary's death or pause in the HA cluster) and locking account rows from outside, then resolve
+ * every uncertain request and check the outcome against a simple in-memory model of the
+ * acknowledged operations.
  */
 import { ManagerClient } from '@wallet-service/client';
 import { hashPassword } from '../../../src/core/managers/password-hash';
 import { INVARIANT_QUERIES } from '../../../src/core/reconciliation/invariant-queries';
 import { hashToken } from '../../../src/shared/tokens';
-import { ChaosCluster, sleep, type Instance } from './cluster';
+import { ChaosCluster, sleep, type ChaosDatabase, type Instance } from './cluster';
 import { ChaosClients, FOREIGN_ANSWER, tokenOf, type Op, type OpKind } from './workload';
 
 export interface ChaosOptions {
@@ -15,9 +17,11 @@ export interface ChaosOptions {
   instances: number;
   workers: number;
   accounts: number;
-  /** Mean time between two instance kills, between two PostgreSQL restarts, between two account locks. */
+  /** The database under test, with its own faults. */
+  database: ChaosDatabase;
+  /** Mean time between two instance kills, between two faults of the database, between two account locks. */
   killEveryMs: number;
-  postgresRestartEveryMs: number;
+  databaseFaultEveryMs: number;
   lockEveryMs: number;
   /** How long uncertain requests may take to resolve after the faults stop. */
   resolveMs: number;
@@ -31,9 +35,12 @@ export interface ChaosReport {
   byKind: Record<string, { acknowledged: number; refused: number }>;
   deliberateMismatches: { sent: number; refused: number };
   deliberateReplays: { sent: number; accepted: number };
-  faults: { instanceKills: number; postgresRestarts: number; accountLocks: number };
+  /** instanceKills, accountLocks, and each of the database's faults by name (postgresRestarts, primaryKills, ...). */
+  faults: Record<string, number>;
   /** Answers that carried another command's data (login, amount, comment or order): must be none. */
   foreignAnswers: number;
+  /** What the database measured (the HA cluster: how long writes were unavailable after each failover). */
+  database?: Record<string, unknown>;
   throughputPerS: number;
   violations: string[];
 }
@@ -57,10 +64,11 @@ const KIND_WEIGHTS: Array<[OpKind, number]> = [
 ];
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const cluster = new ChaosCluster();
+  const cluster = new ChaosCluster(options.database);
   const violations: string[] = [];
   const ops: Op[] = [];
-  const faults = { instanceKills: 0, postgresRestarts: 0, accountLocks: 0 };
+  const faults: Record<string, number> = { instanceKills: 0, accountLocks: 0 };
+  for (const fault of options.database.faults()) faults[fault.name] = 0;
   const deliberate = { mismatchSent: 0, mismatchRefused: 0, replaySent: 0, replayAccepted: 0 };
   try {
     await cluster.start(options.instances, options.syncTimeoutMs);
@@ -134,7 +142,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     clients.close();
 
     const acknowledged = ops.filter((op) => op.outcome === 'acked');
-    violations.push(...clients.foreignAnswers);
+    violations.push(...clients.foreignAnswers, ...(options.database.violations?.() ?? []));
     violations.push(...(await verify(cluster, logins, ops)));
     const byKind: ChaosReport['byKind'] = {};
     for (const op of ops) {
@@ -157,6 +165,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       deliberateReplays: { sent: deliberate.replaySent, accepted: deliberate.replayAccepted },
       faults,
       foreignAnswers: violations.filter((violation) => violation.startsWith(FOREIGN_ANSWER)).length,
+      ...(options.database.report ? { database: options.database.report() } : {}),
       throughputPerS: acknowledged.length / (options.durationMs / 1000),
       violations,
     };
@@ -226,8 +235,8 @@ const ACCOUNT_LOCK_MS_MIN = 5_000;
 const ACCOUNT_LOCK_MS_MAX = 15_000;
 
 /**
- * Kills instances, restarts PostgreSQL and locks an account's row from outside at random moments
- * until the workload ends (three independent loops).
+ * Kills instances, hurts the database (its faults in turn, one at a time) and locks an account's
+ * row from outside at random moments until the workload ends (three independent loops).
  */
 async function injectFaults(cluster: ChaosCluster, options: ChaosOptions, until: number, faults: ChaosReport['faults'], logins: number[]): Promise<void> {
   const jitter = (mean: number) => mean * (0.5 + Math.random());
@@ -245,11 +254,14 @@ async function injectFaults(cluster: ChaosCluster, options: ChaosOptions, until:
       await restart(cluster, victim, options.log);
     }
   };
-  const postgresRestarts = async () => {
-    while (await waitUntil(Date.now() + jitter(options.postgresRestartEveryMs))) {
-      options.log('fault: PostgreSQL immediate shutdown');
-      await cluster.crashPostgres(300 + Math.random() * 700);
-      faults.postgresRestarts += 1;
+  const databaseFaults = async () => {
+    const kinds = options.database.faults();
+    for (let next = 0; await waitUntil(Date.now() + jitter(options.databaseFaultEveryMs)); next += 1) {
+      const fault = kinds[next % kinds.length]!;
+      options.log(`fault: ${fault.name}`);
+      const note = await fault.run();
+      if (note) options.log(`  ${note}`);
+      faults[fault.name] = (faults[fault.name] ?? 0) + 1;
     }
   };
   const locks = async () => {
@@ -261,7 +273,7 @@ async function injectFaults(cluster: ChaosCluster, options: ChaosOptions, until:
       await cluster.lockAccountRow(login, ms);
     }
   };
-  await Promise.all([kills(), postgresRestarts(), locks()]);
+  await Promise.all([kills(), databaseFaults(), locks()]);
 }
 
 /** Compares the database with the model of the acknowledged operations; returns the violations. */
