@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     console.log(`  faults: ${Object.entries(faults).map(([name, count]) => `${count} ${name}`).join(', ')}`);
     if (report.database) console.log(`  database: ${JSON.stringify(report.database)}`);
     console.log(`  answers that were another command's: ${report.foreignAnswers}`);
+    console.log(`  trade:events received by the subscribers: ${report.eventsReceived} (each of a booked transaction, once, in order per account)`);
     console.log(`  throughput while faults were injected: ${report.throughputPerS.toFixed(1)} acknowledged operations/s`);
     console.log(`  violations: ${violations.length}`);
     for (const violation of violations.slice(0, 50)) console.log(`    ${violation}`);

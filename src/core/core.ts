@@ -75,8 +75,12 @@ export function createCore(options: CoreOptions): Core {
   const cli = options.role === 'cli';
   const { databaseUrl, metrics, logger } = options;
   const lockTimeoutMs = options.accountLockTimeoutMs ?? ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT;
-  // the command line reads whole ledgers: no statement timeout, a small pool
-  const money = createDatabase(databaseUrl, cli ? { poolMax: 2, applicationName: 'wallet-cli', statementTimeoutMs: 0, lockTimeoutMs } : { poolMax: DB_POOL_MAX, lockTimeoutMs });
+  // No statement timeout on money connections: when it fires during a commit's wait for the
+  // synchronous standby (a Patroni cluster, deploy/ha), PostgreSQL cancels the wait, keeps the commit
+  // and reports success: an acknowledgement of a transaction a failover would erase. Their waits
+  // are bounded by lock_timeout instead; the engines' statements are bounded by their batches.
+  const money = createDatabase(databaseUrl, { poolMax: cli ? 2 : DB_POOL_MAX, applicationName: cli ? 'wallet-cli' : 'wallet-service', statementTimeoutMs: 0, lockTimeoutMs });
+  // the command line reads whole ledgers: no statement timeout there either
   const backOffice = createDatabase(databaseUrl, {
     poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX,
     applicationName: cli ? 'wallet-cli' : 'wallet-back-office',

@@ -23,6 +23,7 @@ describe('chaos', () => {
     expect(report.faults.postgresRestarts).toBeGreaterThanOrEqual(1);
     expect(report.faults.accountLocks).toBeGreaterThanOrEqual(1);
     expect(report.foreignAnswers).toBe(0);
+    expect(report.eventsReceived).toBeGreaterThan(0);
     expect(report.deliberateMismatches.refused).toBe(report.deliberateMismatches.sent);
   }, 240_000);
 });

@@ -10,6 +10,7 @@ import { hashPassword } from '../../../src/core/managers/password-hash';
 import { INVARIANT_QUERIES } from '../../../src/core/reconciliation/invariant-queries';
 import { hashToken } from '../../../src/shared/tokens';
 import { ChaosCluster, sleep, type ChaosDatabase, type Instance } from './cluster';
+import { EventWatchers } from './event-watchers';
 import { ChaosClients, FOREIGN_ANSWER, tokenOf, type Op, type OpKind } from './workload';
 
 export interface ChaosOptions {
@@ -39,6 +40,8 @@ export interface ChaosReport {
   faults: Record<string, number>;
   /** Answers that carried another command's data (login, amount, comment or order): must be none. */
   foreignAnswers: number;
+  /** trade:events the subscribers on the instances received (each checked against the books). */
+  eventsReceived: number;
   /** What the database measured (the HA cluster: how long writes were unavailable after each failover). */
   database?: Record<string, unknown>;
   throughputPerS: number;
@@ -75,6 +78,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const logins = await setUp(cluster, options.accounts);
     const managerToken = await managerSession(cluster.instances[0]!);
     const clients = new ChaosClients(cluster.instances, managerToken);
+    const watchers = new EventWatchers(cluster.instances, managerToken);
+    watchers.start();
     const startedAt = Date.now();
     const workloadEnd = startedAt + options.durationMs;
     const resolveDeadline = workloadEnd + options.resolveMs;
@@ -140,10 +145,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const instance of cluster.instances) if (!instance.up) await restart(cluster, instance, options.log);
     await Promise.all(ops.filter((op) => op.outcome === 'pending').map((op) => settle(op)));
     clients.close();
+    await watchers.stop();
 
     const acknowledged = ops.filter((op) => op.outcome === 'acked');
     violations.push(...clients.foreignAnswers, ...(options.database.violations?.() ?? []));
     violations.push(...(await verify(cluster, logins, ops)));
+    violations.push(...(await cluster.sql((client) => watchers.verify(client))));
     const byKind: ChaosReport['byKind'] = {};
     for (const op of ops) {
       byKind[op.kind] ??= { acknowledged: 0, refused: 0 };
@@ -165,6 +172,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       deliberateReplays: { sent: deliberate.replaySent, accepted: deliberate.replayAccepted },
       faults,
       foreignAnswers: violations.filter((violation) => violation.startsWith(FOREIGN_ANSWER)).length,
+      eventsReceived: watchers.received,
       ...(options.database.report ? { database: options.database.report() } : {}),
       throughputPerS: acknowledged.length / (options.durationMs / 1000),
       violations,
