@@ -14,7 +14,9 @@ export const EVENT_VIOLATION = 'event';
 
 interface Subscription {
   instance: number;
-  events: ManagerEvent[];
+  /** When the subscription was answered. */
+  since: string;
+  events: Array<ManagerEvent & { at: string }>;
 }
 
 interface LedgerEvent {
@@ -54,12 +56,15 @@ export class EventWatchers {
       const client = await ManagerClient.connect(instance.managerPort, '127.0.0.1', { plainNumbers: false }).catch(() => undefined);
       if (client) {
         this.clients.add(client);
-        const subscription: Subscription = { instance: instance.index, events: [] };
-        client.on('event', (event: ManagerEvent) => subscription.events.push(event));
+        const subscription: Subscription = { instance: instance.index, since: '', events: [] };
+        client.on('event', (event: ManagerEvent) => subscription.events.push({ ...event, at: new Date().toISOString() }));
         const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
         const answer = await client.command('Subscribe', { channels: ['trade:event'] }, { token: this.token }).catch(() => undefined);
         // exact numbers: the status is a LosslessNumber too
-        if (String(answer?.status) === '200') this.subscriptions.push(subscription);
+        if (String(answer?.status) === '200') {
+          subscription.since = new Date().toISOString();
+          this.subscriptions.push(subscription);
+        }
         else void client.close();
         await closed;
         this.clients.delete(client);
@@ -82,7 +87,7 @@ export class EventWatchers {
       for (const event of subscription.events) {
         const order = String(event.data.order);
         const key = `${event.type}|${order}`;
-        const where = `subscriber on instance ${subscription.instance}: ${event.type} of order ${order}`;
+        const where = `subscriber on instance ${subscription.instance} since ${subscription.since}: ${event.type} of order ${order} at ${event.at}`;
         if (seen.has(key)) violations.push(`${EVENT_VIOLATION}: ${where} received twice`);
         seen.add(key);
         const booked = ledger.get(key);

@@ -124,9 +124,16 @@ export class HaCluster {
     await this.until(async () => this.hasLeaderAndSyncStandby(await this.members()), 'a leader and a synchronous standby');
     writeFileSync(path.join(this.dir, 'haproxy.cfg'), this.haproxyConfig());
     this.haproxy = this.spawnLogged('haproxy', '/usr/sbin/haproxy', ['-f', path.join(this.dir, 'haproxy.cfg'), '-db']);
-    await this.until(() => this.writeSucceeds('postgres'), 'writes through HAProxy');
-    await withClient(this.url.replace(`/${DATABASE}`, '/postgres'), (client) => client.query(`CREATE DATABASE ${DATABASE}`));
-    await withClient(this.url, (client) => client.query('CREATE TABLE ha_probe (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz DEFAULT now())'));
+    // HAProxy takes every server for up until its first checks: wait until writes go through steadily
+    await this.until(async () => (await this.writeSucceeds('postgres')) && (await this.writeSucceeds('postgres')), 'writes through HAProxy');
+    await this.until(async () => {
+      await withClient(this.url.replace(`/${DATABASE}`, '/postgres'), async (client) => {
+        const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+        if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+      });
+      await withClient(this.url, (client) => client.query('CREATE TABLE IF NOT EXISTS ha_probe (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz DEFAULT now())'));
+      return true;
+    }, `the ${DATABASE} database`);
   }
 
   /** The members as Patroni's REST API reports them (from any node that answers). */
@@ -164,7 +171,8 @@ export class HaCluster {
     const writesBackMs = await this.writesBackAfter(pausedAt);
     await sleep(Math.max(0, pausedAt + pauseMs - Date.now()));
     this.kill(node, 'SIGCONT');
-    const oldPrimaryAcknowledgedWrite = await this.writeSucceeds('postgres', node.pgPort);
+    // a real row: a commit that writes data waits for the synchronous standby the woken primary no longer has
+    const oldPrimaryAcknowledgedWrite = await this.writeSucceeds(DATABASE, node.pgPort);
     return { paused: node.name, writesBackMs, oldPrimaryAcknowledgedWrite };
   }
 
