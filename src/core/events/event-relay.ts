@@ -22,7 +22,9 @@ export type EventListener = (event: StoredEvent) => void;
  * transactions that were in progress at its last read (the snapshot's xip list, and every xid at or
  * above its xmax: a transaction with an xid above the latest completed one is in progress without
  * being listed) and reads their events when they commit, even below its cursor. An event is never
- * skipped and never repeated.
+ * skipped and never repeated. Across a failover (deploy/ha) it reads only from a primary on the
+ * highest WAL timeline it has seen: a standby, or a former primary woken before its demotion, is
+ * never read from (their history may hold transactions the new primary does not have).
  *
  * Wake-ups: a local commit (`committed()`), a NOTIFY from another instance, or the poll timer. The
  * relay only reads while someone listens; a new listener starts from "now".
@@ -32,6 +34,8 @@ export class EventRelay {
   private cursor = 0n;
   private pendingTxids: string[] = [];
   private pendingFrom: string | null = null;
+  /** The highest WAL timeline read from: never read again from a server on a lower one. */
+  private timeline = 0;
   private starting: Promise<void> | undefined;
   private draining = false;
   private drainAgain = false;
@@ -95,6 +99,7 @@ export class EventRelay {
       this.cursor = start.cursor;
       this.pendingTxids = start.pendingTxids;
       this.pendingFrom = start.pendingFrom;
+      this.timeline = Math.max(this.timeline, start.timeline);
       clearInterval(this.pollTimer);
       this.pollTimer = setInterval(() => void this.drain(), EVENT_POLL_INTERVAL_MS);
       this.pollTimer.unref();
@@ -114,6 +119,13 @@ export class EventRelay {
       while ((full || this.drainAgain) && this.listeners.size > 0 && !this.stopped) {
         this.drainAgain = false;
         const batch = await this.store.readAfter(this.cursor, this.pendingTxids, this.pendingFrom, EVENT_BATCH_SIZE_MAX);
+        if (batch.timeline < this.timeline) {
+          // A former primary, woken after a failover and not yet demoted, reached through the proxy:
+          // its history forks from the new primary's and would announce transactions a rewind erases.
+          this.logger.warn({ timeline: batch.timeline, current: this.timeline }, 'event relay read a former primary; reading again later');
+          return;
+        }
+        this.timeline = batch.timeline;
         this.cursor = batch.cursor;
         this.pendingTxids = batch.pendingTxids;
         this.pendingFrom = batch.pendingFrom;

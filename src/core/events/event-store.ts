@@ -51,6 +51,8 @@ export interface EventBatch {
   pendingFrom: string;
   /** True when the batch was cut at the limit: more rows wait above the cursor. */
   full: boolean;
+  /** The server's WAL timeline: a primary promoted at a failover writes on a higher one than the old. */
+  timeline: number;
 }
 
 interface EventRow {
@@ -74,9 +76,16 @@ interface EventRow {
   created_at: Date;
 }
 
+/**
+ * The server's timeline, from the name of its current WAL file (readable without privileges; it
+ * fails on a standby, where the relay must not read anyway: a standby may lag or be a dead fork).
+ */
+const TIMELINE_SQL = `('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int`;
+
 interface BatchRow extends Omit<EventRow, 'id'> {
   xip: string[];
   xmax: string;
+  timeline: number;
   id: string | null;
   late: boolean;
 }
@@ -89,13 +98,14 @@ export class EventStore {
   constructor(private readonly db: Database) {}
 
   /** Where a new reader starts: the newest id, and the transactions that might still add below it. */
-  async startingPoint(): Promise<{ cursor: bigint; pendingTxids: string[]; pendingFrom: string }> {
-    const { rows } = await this.db.raw<{ rows: { cursor: string; xip: string[]; xmax: string }[] }>(
+  async startingPoint(): Promise<{ cursor: bigint; pendingTxids: string[]; pendingFrom: string; timeline: number }> {
+    const { rows } = await this.db.raw<{ rows: { cursor: string; xip: string[]; xmax: string; timeline: number }[] }>(
       `SELECT coalesce(max(id), 0) AS cursor, array(SELECT pg_snapshot_xip(pg_current_snapshot())::text) AS xip,
-              pg_snapshot_xmax(pg_current_snapshot())::text AS xmax
+              pg_snapshot_xmax(pg_current_snapshot())::text AS xmax, ${TIMELINE_SQL} AS timeline
          FROM events`,
     );
-    return { cursor: BigInt(rows[0]!.cursor), pendingTxids: rows[0]!.xip, pendingFrom: rows[0]!.xmax };
+    const row = rows[0]!;
+    return { cursor: BigInt(row.cursor), pendingTxids: row.xip, pendingFrom: row.xmax, timeline: row.timeline };
   }
 
   /**
@@ -105,9 +115,9 @@ export class EventStore {
    */
   async readAfter(cursor: bigint, pendingTxids: readonly string[], pendingFrom: string | null, limit: number): Promise<EventBatch> {
     const { rows } = await this.db.raw<{ rows: BatchRow[] }>(
-      `SELECT s.xip, s.xmax, e.*
+      `SELECT s.xip, s.xmax, s.timeline, e.*
          FROM (SELECT array(SELECT pg_snapshot_xip(pg_current_snapshot())::text) AS xip,
-                      pg_snapshot_xmax(pg_current_snapshot())::text AS xmax) s
+                      pg_snapshot_xmax(pg_current_snapshot())::text AS xmax, ${TIMELINE_SQL} AS timeline) s
          LEFT JOIN LATERAL (
            (SELECT ${EVENT_COLUMNS}, false AS late FROM events WHERE id > ? ORDER BY id LIMIT ?)
            UNION ALL
@@ -131,7 +141,7 @@ export class EventStore {
     }
     // the snapshot row is always there (a LEFT JOIN from it), with or without events
     const snapshot = rows[0]!;
-    return { events, cursor: next, pendingTxids: snapshot.xip, pendingFrom: snapshot.xmax, full: fresh >= limit };
+    return { events, cursor: next, pendingTxids: snapshot.xip, pendingFrom: snapshot.xmax, full: fresh >= limit, timeline: snapshot.timeline };
   }
 
   /** One event by id (the first outcome a replayed command answers with). */
