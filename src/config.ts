@@ -6,6 +6,7 @@ import { z } from 'zod';
 /** Configuration of one service instance, read from the environment (see `.env.example`). */
 export interface Config {
   databaseUrl: string | undefined;
+  databaseReadUrl: string | undefined;
   dataDir: string;
   host: string;
   httpPort: number;
@@ -33,6 +34,7 @@ const secret = z.string().min(SECRET_LENGTH_MIN, `secrets must be at least ${SEC
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_READ_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
@@ -85,6 +87,7 @@ export function loadConfig(
 
   return {
     databaseUrl: vars.DATABASE_URL,
+    databaseReadUrl: vars.DATABASE_READ_URL,
     dataDir,
     host: vars.HOST,
     httpPort: vars.PORT,

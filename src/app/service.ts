@@ -45,6 +45,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   const metrics = new Metrics();
   const core = createCore({
     databaseUrl,
+    ...(config.databaseReadUrl ? { readUrl: config.databaseReadUrl } : {}),
     accountLockTimeoutMs: config.accountLockTimeoutMs,
     walletTokenTtlS: config.walletTokenTtlS,
     metrics,

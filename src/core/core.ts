@@ -27,6 +27,8 @@ import { WalletStore, type WalletOperation } from './wallet/wallet-store';
 
 export interface CoreOptions {
   databaseUrl: string;
+  /** A replica for reports, statements, exports and reconciliation (DATABASE_READ_URL); else the primary. */
+  readUrl?: string;
   /** How long a money transaction waits for an account row someone else holds (ACCOUNT_LOCK_TIMEOUT_MS). */
   accountLockTimeoutMs?: number;
   /** Lifetime of a wallet token (WALLET_TOKEN_TTL_S). */
@@ -88,6 +90,10 @@ export function createCore(options: CoreOptions): Core {
     ...(cli ? { statementTimeoutMs: 0 } : {}),
   });
   const health = createDatabase(databaseUrl, { poolMax: DB_HEALTH_POOL_MAX, applicationName: 'wallet-health' });
+  // reports may read a replica: they read committed history, and a replica's lag only delays them
+  const reports = options.readUrl
+    ? createDatabase(options.readUrl, { poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX, applicationName: 'wallet-reports', ...(cli ? { statementTimeoutMs: 0 } : {}) })
+    : backOffice;
 
   const onRetry = () => metrics.dbRetries.inc();
   const eventStore = new EventStore(money);
@@ -96,7 +102,7 @@ export function createCore(options: CoreOptions): Core {
   const walletStore = new WalletStore(money, onRetry, onEventsCommitted);
   const accountLanes = new AccountLanes((operations: WalletOperation[]) => walletStore.execute(operations, true));
   const accounts = new AccountService(new AccountStore(money));
-  const backOfficeAccounts = new AccountService(new AccountStore(backOffice));
+  const reportAccounts = new AccountService(new AccountStore(reports));
   const managers = new ManagerAuthService(new ManagerStore(money));
   const maintenance = new Maintenance(new MaintenanceStore(backOffice), managers, logger);
 
@@ -105,11 +111,11 @@ export function createCore(options: CoreOptions): Core {
     launchTokens: new LaunchTokenService(new LaunchTokenStore(money), accounts),
     wallet: new WalletService(walletStore, accountLanes, options.walletTokenTtlS ?? WALLET_TOKEN_TTL_S_DEFAULT, (size) => metrics.walletBatchSize.observe(size)),
     finance: new BalanceOperationService(new BalanceOperationStore(money, onRetry, onEventsCommitted), accountLanes, eventStore, accounts, new SyncTimeoutStore(backOffice)),
-    ledger: new LedgerService(new LedgerStore(backOffice), backOfficeAccounts),
+    ledger: new LedgerService(new LedgerStore(reports), reportAccounts),
     managers,
     events,
-    reconciliation: new ReconciliationService(new ReconciliationStore(backOffice), backOfficeAccounts),
-    matching: new MatchService(new MatchStore(backOffice)),
+    reconciliation: new ReconciliationService(new ReconciliationStore(reports), reportAccounts),
+    matching: new MatchService(new MatchStore(reports, backOffice)),
     maintenance,
     async isHealthy() {
       await health.raw('SELECT 1');
@@ -125,7 +131,7 @@ export function createCore(options: CoreOptions): Core {
     async stop() {
       // both stop cleanly whether or not they were started (a start-up that failed half-way)
       await Promise.all([events.stop(), maintenance.stop()]);
-      await Promise.all([money.destroy(), backOffice.destroy(), health.destroy()]);
+      await Promise.all([money.destroy(), backOffice.destroy(), health.destroy(), ...(reports === backOffice ? [] : [reports.destroy()])]);
     },
     poolUsage: () => poolUsage(money),
   };

@@ -29,6 +29,8 @@ export interface ReconciliationReport {
   /** True when every invariant holds (exceptions are for review and do not make it unclean). */
   clean: boolean;
   checkedAt: string;
+  /** Null when read on the primary; else the replica's lag, in seconds, when the check began. */
+  replicaLagS: number | null;
   period: { from: string; to: string };
   staleHoldAgeS: number;
   checks: Array<{ check: string; description: string; discrepancies: number }>;
@@ -71,6 +73,7 @@ export class ReconciliationService {
 
   async reconcile(options: ReconcileOptions): Promise<ReconciliationReport> {
     checkPeriod(options.period);
+    const replicaLagS = await this.store.replicaLagS();
     const steps = this.store.invariants.length + 4;
     const discrepancies = new Lister<Discrepancy>();
     const checks: ReconciliationReport['checks'] = [];
@@ -110,6 +113,7 @@ export class ReconciliationService {
     return {
       clean: listed.count === 0,
       checkedAt: new Date().toISOString(),
+      replicaLagS,
       period: { from: options.period.from.toISOString(), to: options.period.to.toISOString() },
       staleHoldAgeS: options.staleHoldAgeS,
       checks,

@@ -22,6 +22,20 @@ export class ReconciliationStore {
 
   readonly invariants: readonly InvariantQuery[] = INVARIANT_QUERIES;
 
+  /**
+   * Where the reports read: null on the primary; on a replica (DATABASE_READ_URL), how far behind it
+   * is, in seconds (the time since the last transaction it replayed; 0 when it has caught up).
+   */
+  async replicaLagS(): Promise<number | null> {
+    const { rows } = await this.db.raw<{ rows: { lag_s: string | null; replica: boolean }[] }>(
+      `SELECT pg_is_in_recovery() AS replica,
+              CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                   ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::text AS lag_s`,
+    );
+    const row = rows[0]!;
+    return row.replica ? Number(row.lag_s ?? '0') : null;
+  }
+
   discrepancies(query: InvariantQuery): AsyncIterable<DiscrepancyRow> {
     return this.stream<DiscrepancyRow>(query.sql, []);
   }
@@ -157,7 +171,11 @@ export interface LedgerReferenceRow {
 }
 
 export class MatchStore {
-  constructor(private readonly db: Database) {}
+  /** Reads on `db` (a replica, with DATABASE_READ_URL); a saved run is written on `primary`. */
+  constructor(
+    private readonly db: Database,
+    private readonly primary: Database = db,
+  ) {}
 
   /** The side's records created in the period, streamed. */
   ledgerRecords(side: LedgerSide, period: Period): AsyncIterable<LedgerReferenceRow> {
@@ -175,7 +193,7 @@ export class MatchStore {
 
   /** Saves an applied (non-dry-run) match: the run and every item. */
   async saveRun(summary: object, items: ReadonlyArray<{ outcome: string; reference: string; externalMinor: bigint | null; ledgerMinor: bigint | null; currency: string | null; detail?: string }>): Promise<bigint> {
-    return this.db.transaction(async (trx) => {
+    return this.primary.transaction(async (trx) => {
       const [run] = await trx('reconciliation_runs').insert({ kind: 'match', summary: JSON.stringify(summary) }).returning<{ id: string }[]>('id');
       const runId = run!.id;
       for (let start = 0; start < items.length; start += STREAM_BATCH_ROWS) {

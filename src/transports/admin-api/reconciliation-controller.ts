@@ -118,10 +118,11 @@ export const RECONCILIATION_API: ApiDescription = {
   components: {
     ReconciliationReport: {
       type: 'object',
-      required: ['clean', 'checkedAt', 'period', 'staleHoldAgeS', 'checks', 'discrepancies', 'exceptions'],
+      required: ['clean', 'checkedAt', 'replicaLagS', 'period', 'staleHoldAgeS', 'checks', 'discrepancies', 'exceptions'],
       properties: {
         clean: { type: 'boolean' },
         checkedAt: { type: 'string', format: 'date-time' },
+        replicaLagS: { type: ['number', 'null'], description: 'null: read on the primary; else the replica (DATABASE_READ_URL) was this many seconds behind' },
         period: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
         staleHoldAgeS: { type: 'integer' },
         checks: {

@@ -35,6 +35,7 @@ async function withContext<T>(run: (core: Core) => Promise<T>): Promise<T> {
   }
   const core = createCore({
     databaseUrl: url,
+    ...(process.env.DATABASE_READ_URL ? { readUrl: process.env.DATABASE_READ_URL } : {}),
     metrics: new Metrics(),
     logger: createLogger('silent'),
     role: 'cli',
@@ -61,6 +62,7 @@ function integer(value: string): number {
 function printReport(report: ReconciliationReport): void {
   const line = (text: string) => process.stdout.write(`${text}\n`);
   line(`Reconciliation ${report.clean ? 'CLEAN' : 'FOUND DISCREPANCIES'} (${report.checkedAt}, period ${report.period.from} .. ${report.period.to})`);
+  if (report.replicaLagS !== null) line(`  read from a replica ${report.replicaLagS} s behind the primary`);
   for (const check of report.checks) line(`  ${check.discrepancies === 0 ? 'ok  ' : 'FAIL'} ${check.check}: ${check.description}${check.discrepancies ? ` (${check.discrepancies})` : ''}`);
   const { exceptions } = report;
   line('Exceptions for review:');

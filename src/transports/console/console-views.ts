@@ -295,6 +295,7 @@ function reportView(report: ReconciliationReport): SafeHtml {
       <h2>Result: ${report.clean ? html`<span class="badge ok" id="verdict">CLEAN</span>` : html`<span class="badge bad" id="verdict">DISCREPANCIES FOUND</span>`}</h2>
       <dl class="facts">
         <dt>Checked at</dt><dd>${report.checkedAt}</dd>
+        <dt>Read from</dt><dd>${report.replicaLagS === null ? 'the primary' : `a replica, ${Math.round(report.replicaLagS * 10) / 10} s behind the primary`}</dd>
         <dt>Period</dt><dd>${report.period.from} – ${report.period.to}</dd>
         <dt>Stale hold age</dt><dd>${report.staleHoldAgeS / 3600} h</dd>
       </dl>

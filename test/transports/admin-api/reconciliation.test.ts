@@ -12,6 +12,7 @@ const run = promisify(execFile);
 
 interface Report {
   clean: boolean;
+  replicaLagS: number | null;
   checks: Array<{ check: string; discrepancies: number }>;
   discrepancies: { count: number; items: Array<{ check: string; login: string | null; subject: string; expected: string; found: string; entryIds: string[] }> };
   exceptions: Record<string, { count: number; items: Array<Record<string, unknown>> }>;
@@ -60,6 +61,7 @@ describe('invariant checks', () => {
   it('report a clean ledger as clean', async () => {
     const report = await reconcile(api);
     expect(report.clean).toBe(true);
+    expect(report.replicaLagS).toBeNull(); // read on the primary
     expect(report.discrepancies.count).toBe(0);
     expect(report.checks.length).toBeGreaterThanOrEqual(7);
   });
