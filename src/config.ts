@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './shared/errors';
 
 /** Configuration of one service instance, read from the environment (see `.env.example`). */
 export interface Config {
@@ -20,6 +21,12 @@ export interface Config {
   walletTokenTtlS: number;
   logLevel: string;
   production: boolean;
+  /** Whether start-up applies pending migrations (MIGRATE_ON_START); else it refuses an unmigrated database. */
+  migrateOnStart: boolean;
+  /** TLS of the manager TCP port (MANAGER_TLS_CERT_FILE, MANAGER_TLS_KEY_FILE); unset: plain TCP. */
+  managerTls: { certFile: string; keyFile: string } | undefined;
+  /** Secrets generated for this start, not yet saved: main.ts saves and prints them once the service is up. */
+  generatedSecrets: GeneratedSecrets | undefined;
 }
 
 export type WalletSignatureMode = 'v2' | 'legacy' | 'either';
@@ -29,13 +36,26 @@ export const ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT = 2000;
 export const WALLET_TOKEN_TTL_S_DEFAULT = 86_400;
 const SECRETS_FILE = 'secrets.json';
 
-const port = z.coerce.number().int().min(0).max(65535);
+const PORT_MAX = 65535;
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, `must be a port number, 0 to ${PORT_MAX}`)
+  .transform(Number)
+  .refine((value) => value <= PORT_MAX, `must be a port number, 0 to ${PORT_MAX}`);
+const postgresUrl = z.string().refine(isPostgresUrl, 'must be a URL like postgres://user:password@host:5432/database');
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const secret = z.string().min(SECRET_LENGTH_MIN, `secrets must be at least ${SECRET_LENGTH_MIN} characters`);
 
-const envSchema = z.object({
-  DATABASE_URL: z.string().min(1).optional(),
-  DATABASE_READ_URL: z.string().min(1).optional(),
+/** What every entry point that opens the database reads: the service, the CLI, the migrate command. */
+const databaseSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_READ_URL: postgresUrl.optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
+  NODE_ENV: z.string().optional(),
+  MIGRATE_ON_START: flag.optional(),
+});
+
+const envSchema = databaseSchema.extend({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
   MANAGER_PORT: port.default(8093),
@@ -51,29 +71,25 @@ const envSchema = z.object({
   ACCOUNT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT),
   WALLET_TOKEN_TTL_S: z.coerce.number().int().min(1).max(30 * 86400).default(WALLET_TOKEN_TTL_S_DEFAULT),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  NODE_ENV: z.string().optional(),
+  MANAGER_TLS_CERT_FILE: z.string().min(1).optional(),
+  MANAGER_TLS_KEY_FILE: z.string().min(1).optional(),
+  MANAGER_PLAINTEXT_ALLOWED: flag.default(false),
 });
 
-type GeneratedSecrets = { walletSecrets: string[]; operatorApiKey: string; adminApiKey: string };
-
-export class ConfigError extends Error {}
+export interface GeneratedSecrets {
+  walletSecrets: string[];
+  operatorApiKey: string;
+  adminApiKey: string;
+}
 
 /**
- * Reads the configuration. Missing secrets are generated on first start and kept in
- * `DATA_DIR/secrets.json` (printed once through `onGenerated`); in production they are an error.
+ * Reads the configuration. Missing secrets are read from `DATA_DIR/secrets.json`, or generated
+ * (`generatedSecrets`, saved by `saveGeneratedSecrets` once the service has started, so that a
+ * start-up that fails gives no secret out); in production they are an error.
  */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  onGenerated: (secrets: GeneratedSecrets, file: string) => void = () => undefined,
-): Config {
-  const parsed = envSchema.safeParse(stripEmpty(env));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
-  const vars = parsed.data;
-  const production = vars.NODE_ENV === 'production';
-  const dataDir = path.resolve(vars.DATA_DIR);
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const vars = parseEnv(envSchema, env);
+  const { production, dataDir, migrateOnStart } = loadDatabaseSettings(env);
 
   const missing = [
     !vars.WALLET_SECRETS && 'WALLET_SECRETS',
@@ -83,7 +99,15 @@ export function loadConfig(
   if (production && missing.length > 0) {
     throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')}`);
   }
-  const generated = missing.length > 0 ? loadOrGenerateSecrets(dataDir, onGenerated) : undefined;
+  const managerTls = readManagerTls(vars.MANAGER_TLS_CERT_FILE, vars.MANAGER_TLS_KEY_FILE);
+  if (production && !managerTls && !vars.MANAGER_PLAINTEXT_ALLOWED) {
+    throw new ConfigError(
+      'NODE_ENV=production refuses a plain-text manager port (it carries passwords): set MANAGER_TLS_CERT_FILE and MANAGER_TLS_KEY_FILE, or MANAGER_PLAINTEXT_ALLOWED=true when a TLS proxy or a private network protects it',
+    );
+  }
+  const saved = missing.length > 0 ? readSavedSecrets(dataDir) : undefined;
+  const generatedSecrets = missing.length > 0 && !saved ? generateSecrets() : undefined;
+  const generated = saved ?? generatedSecrets;
 
   return {
     databaseUrl: vars.DATABASE_URL,
@@ -101,7 +125,64 @@ export function loadConfig(
     walletTokenTtlS: vars.WALLET_TOKEN_TTL_S,
     logLevel: vars.LOG_LEVEL,
     production,
+    migrateOnStart,
+    managerTls,
+    generatedSecrets,
   };
+}
+
+export interface DatabaseSettings {
+  databaseUrl: string | undefined;
+  databaseReadUrl: string | undefined;
+  dataDir: string;
+  production: boolean;
+  /** Apply pending migrations at start: by default outside production only (a release migrates as a step of its own). */
+  migrateOnStart: boolean;
+}
+
+/** The database part of the configuration, for the CLI and the migrate command as for the service. */
+export function loadDatabaseSettings(env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
+  const vars = parseEnv(databaseSchema, env);
+  const production = vars.NODE_ENV === 'production';
+  return {
+    databaseUrl: vars.DATABASE_URL,
+    databaseReadUrl: vars.DATABASE_READ_URL,
+    dataDir: path.resolve(vars.DATA_DIR),
+    production,
+    migrateOnStart: vars.MIGRATE_ON_START ?? !production,
+  };
+}
+
+function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.output<Schema> {
+  const parsed = schema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function readManagerTls(certFile: string | undefined, keyFile: string | undefined): Config['managerTls'] {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new ConfigError('MANAGER_TLS_CERT_FILE and MANAGER_TLS_KEY_FILE go together: set both, or neither for plain TCP');
+  for (const [name, file] of [['MANAGER_TLS_CERT_FILE', certFile], ['MANAGER_TLS_KEY_FILE', keyFile]] as const) {
+    if (!existsSync(file)) throw new ConfigError(`${name}: no file at ${path.resolve(file)}`);
+  }
+  return { certFile, keyFile };
+}
+
+/** Reads `.env` from the working directory when there is one; variables already set win. */
+export function readDotEnv(): void {
+  if (existsSync('.env')) process.loadEnvFile('.env');
 }
 
 /** Treats `VAR=` like an unset variable, as shells and `.env` files commonly produce it. */
@@ -112,19 +193,28 @@ function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   >;
 }
 
-function loadOrGenerateSecrets(
-  dataDir: string,
-  onGenerated: (secrets: GeneratedSecrets, file: string) => void,
-): GeneratedSecrets {
-  const file = path.join(dataDir, SECRETS_FILE);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as GeneratedSecrets;
-  const secrets: GeneratedSecrets = {
+function secretsFile(dataDir: string): string {
+  return path.join(dataDir, SECRETS_FILE);
+}
+
+function readSavedSecrets(dataDir: string): GeneratedSecrets | undefined {
+  const file = secretsFile(dataDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as GeneratedSecrets) : undefined;
+}
+
+function generateSecrets(): GeneratedSecrets {
+  return {
     walletSecrets: [randomBytes(32).toString('hex')],
     operatorApiKey: randomBytes(24).toString('hex'),
     adminApiKey: randomBytes(24).toString('hex'),
   };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  onGenerated(secrets, file);
-  return secrets;
+}
+
+/** Keeps the secrets generated for this start in `DATA_DIR/secrets.json` (mode 600); returns the file. */
+export function saveGeneratedSecrets(config: Config): string | undefined {
+  if (!config.generatedSecrets) return undefined;
+  const file = secretsFile(config.dataDir);
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(config.generatedSecrets, null, 2)}\n`, { mode: 0o600 });
+  return file;
 }

@@ -1,45 +1,37 @@
 /**
- * `npm start`: runs one service instance. With DATABASE_URL unset it starts the embedded
- * PostgreSQL under DATA_DIR first; missing secrets are generated there and printed once.
+ * `npm start` / `node dist/main.js`: runs one service instance. With DATABASE_URL unset it starts
+ * the embedded PostgreSQL under DATA_DIR first; missing secrets are generated there and printed
+ * once the service is up. A start-up that fails says why in one line and exits 1.
  */
-import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './db/embedded-postgres';
+import { loadConfig, readDotEnv, saveGeneratedSecrets, type Config } from './config';
 import { createLogger } from './observability/logger';
 import { startService, type RunningService } from './app/service';
+import { describeStartupFailure, type StartupContext } from './app/startup-errors';
+import { openDatabase } from './app/database-target';
 
-const EMBEDDED_DATABASE_NAME = 'wallet';
+/** Filled as start-up goes, so that a failure can name the setting behind it. */
+const startup: StartupContext = {};
 
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = loadConfig(process.env, (secrets, file) => {
-    console.log(`Generated secrets (kept in ${file}, shown only this once):`);
-    console.log(`  WALLET_SECRETS=${secrets.walletSecrets.join(',')}`);
-    console.log(`  OPERATOR_API_KEY=${secrets.operatorApiKey}`);
-    console.log(`  ADMIN_API_KEY=${secrets.adminApiKey}`);
-  });
+  readDotEnv();
+  const config = loadConfig(process.env);
+  startup.httpPort = config.httpPort;
+  startup.managerPort = config.managerPort;
   const logger = createLogger(config.logLevel);
 
-  let embedded: EmbeddedPostgresHandle | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is unset: starting the embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.dataDir,
-      database: EMBEDDED_DATABASE_NAME,
-      onLog: (line) => logger.debug({ postgres: line }),
-    });
-    databaseUrl = embedded.url;
-  }
+  if (!config.databaseUrl) logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is unset: starting the embedded PostgreSQL');
+  const database = await openDatabase(config, (line) => logger.debug({ postgres: line }));
+  startup.database = database.describe;
 
   let service: RunningService;
   try {
-    service = await startService(config, databaseUrl, logger);
+    service = await startService(config, database.url, logger);
   } catch (error) {
-    await embedded?.stop();
+    await database.stop();
     throw error;
   }
-  printWelcome(config.host, service.httpPort, service.managerPort, embedded?.url);
+  printGeneratedSecrets(config);
+  printWelcome(config.host, service.httpPort, service.managerPort, database.embedded ? database.url : undefined);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -47,12 +39,23 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping: finishing in-flight work');
     await service.stop();
-    await embedded?.stop();
+    await database.stop();
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Only now, with the service up, are generated secrets kept and shown: a failed start gives none out. */
+function printGeneratedSecrets(config: Config): void {
+  const file = saveGeneratedSecrets(config);
+  if (!file || !config.generatedSecrets) return;
+  const secrets = config.generatedSecrets;
+  console.log(`Generated secrets (kept in ${file}, shown only this once):`);
+  console.log(`  WALLET_SECRETS=${secrets.walletSecrets.join(',')}`);
+  console.log(`  OPERATOR_API_KEY=${secrets.operatorApiKey}`);
+  console.log(`  ADMIN_API_KEY=${secrets.adminApiKey}`);
 }
 
 function printWelcome(host: string, httpPort: number, managerPort: number, embeddedUrl: string | undefined): void {
@@ -66,6 +69,6 @@ function printWelcome(host: string, httpPort: number, managerPort: number, embed
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(describeStartupFailure(error, startup) ?? error);
   process.exit(1);
 });

@@ -1,23 +1,32 @@
 /**
- * Applies the migrations and SQL definitions to DATABASE_URL (used by the test setup to build the
- * template database; the service migrates by itself on start).
+ * `npm run migrate` / `node dist/migrate.js`: applies the migrations and SQL definitions to
+ * DATABASE_URL (or to the embedded database under DATA_DIR), as a release step of its own: in
+ * production the service refuses to start on a database that is not migrated. Exits 1 on failure,
+ * with one line saying why.
  */
+import { loadDatabaseSettings, readDotEnv } from './config';
 import { createDatabase } from './db/database';
 import { migrateToLatest } from './db/migrator';
+import { openDatabase } from './app/database-target';
+import { describeStartupFailure, type StartupContext } from './app/startup-errors';
+
+const startup: StartupContext = {};
 
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is required');
-  const db = createDatabase(url, { poolMax: 2, applicationName: 'wallet-migrate' });
+  readDotEnv();
+  const target = await openDatabase(loadDatabaseSettings(process.env));
+  startup.database = target.describe;
+  const db = createDatabase(target.url, { poolMax: 2, applicationName: 'wallet-migrate' });
   try {
     const { migrations, definitions } = await migrateToLatest(db);
     console.log(`migrations applied: ${migrations.length}, SQL definitions applied: ${definitions.length}`);
   } finally {
     await db.destroy();
+    await target.stop();
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(describeStartupFailure(error, startup) ?? error);
   process.exit(1);
 });

@@ -53,7 +53,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   });
   let stopping = false;
   try {
-    await core.migrate();
+    await (config.migrateOnStart ? core.migrate() : core.checkSchema());
     await core.start();
   } catch (error) {
     await core.stop();
@@ -88,11 +88,6 @@ export async function startService(config: Config, databaseUrl: string, logger: 
   server.headersTimeout = Math.min(HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs);
   server.requestTimeout = requestTimeoutMs;
   server.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.httpPort, config.host, () => resolve());
-  });
-  const httpPort = (server.address() as AddressInfo).port;
 
   const manager = new ManagerTcpServer({
     core,
@@ -101,7 +96,17 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     syncTimeoutMs: config.managerSyncTimeoutMs,
     ...(options.managerLoginTimeoutMs === undefined ? {} : { loginTimeoutMs: options.managerLoginTimeoutMs }),
   });
-  const managerPort = await manager.listen(config.host, config.managerPort);
+  let httpPort: number;
+  let managerPort: number;
+  try {
+    httpPort = await listen(server, config.httpPort, config.host);
+    managerPort = await manager.listen(config.host, config.managerPort);
+  } catch (error) {
+    // a port in use: nothing is left running (the manager server, listening last, did not start)
+    if (server.listening) server.close();
+    await core.stop();
+    throw error;
+  }
 
   return {
     httpPort,
@@ -118,6 +123,13 @@ export async function startService(config: Config, databaseUrl: string, logger: 
       await core.stop();
     },
   };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
 }
 
 /** 503 (retry elsewhere; nothing was done) on a keep-alive connection's request after a stop began, then close. */

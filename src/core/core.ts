@@ -5,7 +5,7 @@ import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT } from '../
 import { BalanceOperationService } from './balance-operations/balance-operation-service';
 import { BalanceOperationStore } from './balance-operations/balance-operation-store';
 import { createDatabase, DB_BACK_OFFICE_POOL_MAX, DB_HEALTH_POOL_MAX, DB_POOL_MAX, type Database } from '../db/database';
-import { migrateToLatest } from '../db/migrator';
+import { checkSchema, migrateToLatest } from '../db/migrator';
 import { EventRelay } from './events/event-relay';
 import { EventStore } from './events/event-store';
 import { LedgerService } from './ledger/ledger-service';
@@ -60,6 +60,8 @@ export interface Core {
   isHealthy(): Promise<boolean>;
   /** Applies the migrations and the SQL functions (idempotent; serialised across instances). */
   migrate(): Promise<void>;
+  /** Throws SchemaMismatchError unless the database is exactly at this version's schema. */
+  checkSchema(): Promise<void>;
   /** Starts the event relay's listener and the periodic maintenance (the service, not the CLI). */
   start(): Promise<void>;
   /** Stops what start() started and closes every database connection the core opened. */
@@ -81,18 +83,19 @@ export function createCore(options: CoreOptions): Core {
   // synchronous standby (a Patroni cluster, deploy/ha), PostgreSQL cancels the wait, keeps the commit
   // and reports success: an acknowledgement of a transaction a failover would erase. Their waits
   // are bounded by lock_timeout instead; the engines' statements are bounded by their batches.
-  const money = createDatabase(databaseUrl, { poolMax: cli ? 2 : DB_POOL_MAX, applicationName: cli ? 'wallet-cli' : 'wallet-service', statementTimeoutMs: 0, lockTimeoutMs });
+  const money = createDatabase(databaseUrl, { poolMax: cli ? 2 : DB_POOL_MAX, applicationName: cli ? 'wallet-cli' : 'wallet-service', statementTimeoutMs: 0, lockTimeoutMs, logger });
   // the command line reads whole ledgers: no statement timeout there either
   const backOffice = createDatabase(databaseUrl, {
     poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX,
     applicationName: cli ? 'wallet-cli' : 'wallet-back-office',
     lockTimeoutMs,
+    logger,
     ...(cli ? { statementTimeoutMs: 0 } : {}),
   });
-  const health = createDatabase(databaseUrl, { poolMax: DB_HEALTH_POOL_MAX, applicationName: 'wallet-health' });
+  const health = createDatabase(databaseUrl, { poolMax: DB_HEALTH_POOL_MAX, applicationName: 'wallet-health', logger });
   // reports may read a replica: they read committed history, and a replica's lag only delays them
   const reports = options.readUrl
-    ? createDatabase(options.readUrl, { poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX, applicationName: 'wallet-reports', ...(cli ? { statementTimeoutMs: 0 } : {}) })
+    ? createDatabase(options.readUrl, { poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX, applicationName: 'wallet-reports', logger, ...(cli ? { statementTimeoutMs: 0 } : {}) })
     : backOffice;
 
   const onRetry = () => metrics.dbRetries.inc();
@@ -124,6 +127,7 @@ export function createCore(options: CoreOptions): Core {
     async migrate() {
       await migrateToLatest(money);
     },
+    checkSchema: () => checkSchema(money),
     async start() {
       await events.start();
       maintenance.start();

@@ -1,5 +1,6 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from '../observability/logger';
 
 /**
  * Connections of one instance's pools (PostgreSQL's default max_connections is 100): money
@@ -29,6 +30,8 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** How long a statement waits for a lock (a row someone else holds) before failing; 0 = no limit. */
   lockTimeoutMs?: number;
+  /** Where knex's own warnings go (at debug level: each failure also reaches its caller). */
+  logger?: Logger;
 }
 
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
@@ -44,7 +47,14 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     connection: connection as Knex.PgConnectionConfig,
     pool: { min: 0, max: options.poolMax ?? DB_POOL_MAX },
     acquireConnectionTimeout: DB_ACQUIRE_TIMEOUT_MS,
+    // knex writes a failed connection's stack to the console; the error reaches the caller anyway
+    log: knexLog(options.logger),
   });
+}
+
+function knexLog(logger: Logger | undefined): Knex.Config['log'] {
+  const debug = (message: unknown) => logger?.debug({ knex: message });
+  return { warn: debug, error: debug, deprecate: debug, debug };
 }
 
 /** Replaces the database name of a PostgreSQL URL. */

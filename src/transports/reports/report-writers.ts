@@ -82,12 +82,23 @@ const ENTRY_COLUMNS = [
 ];
 const LEDGER_COLUMNS = [...ENTRY_COLUMNS, 'book', 'amount'];
 
+type PostingRow = EntryRow & { book: string; amount_minor: string };
+
+async function* ledgerLines(rows: AsyncIterable<PostingRow>) {
+  for await (const row of rows) yield { ...entryFields(row), book: row.book, amount: amount(row.amount_minor, row.currency) };
+}
+
 /** One line per posting, with its entry's fields: the double-entry ledger as a finance system imports it. */
-export function writeLedgerCsv(rows: AsyncIterable<EntryRow & { book: string; amount_minor: string }>, sink: Writable): Promise<void> {
-  async function* lines() {
-    for await (const row of rows) yield { ...entryFields(row), book: row.book, amount: amount(row.amount_minor, row.currency) };
+export function writeLedgerCsv(rows: AsyncIterable<PostingRow>, sink: Writable): Promise<void> {
+  return writeCsv(ledgerLines(rows), LEDGER_COLUMNS, sink);
+}
+
+/** The same lines as JSON Lines: one object per posting and line, streamed. */
+export async function writeLedgerJsonLines(rows: AsyncIterable<PostingRow>, sink: Writable): Promise<void> {
+  async function* jsonLines() {
+    for await (const line of ledgerLines(rows)) yield `${JSON.stringify(line)}\n`;
   }
-  return writeCsv(lines(), LEDGER_COLUMNS, sink);
+  await pipeline(Readable.from(jsonLines()), sink);
 }
 
 export function presentDailyTotal(row: DailyTotalRow) {
