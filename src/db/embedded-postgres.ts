@@ -99,13 +99,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * to pass through every directory above its data (a root-owned mode-700 home directory stops it).
  */
 function checkEnterableByOthers(dataDir: string): void {
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
-      throw new StartupError(
-        `DATA_DIR ${dataDir} is out of reach of the embedded PostgreSQL: run as root, its server runs as the 'postgres' user, which cannot enter ${dir} (mode ${(statSync(dir).mode & 0o777).toString(8)}); choose a DATA_DIR it can reach, or chmod o+x ${dir}`,
-      );
-    }
-    if (dir === path.dirname(dir)) return;
+  const closed = directoryClosedToOthers(dataDir);
+  if (!closed) return;
+  throw new StartupError(
+    `DATA_DIR ${dataDir} is out of reach of the embedded PostgreSQL: run as root, its server runs as the 'postgres' user, which cannot enter ${closed.dir} (mode ${closed.mode.toString(8)}); choose a DATA_DIR it can reach, or chmod o+x ${closed.dir}`,
+  );
+}
+
+/** The nearest existing directory above `target` that other users may not enter, if any. */
+export function directoryClosedToOthers(target: string): { dir: string; mode: number } | undefined {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const mode = existsSync(dir) ? statSync(dir).mode & 0o777 : undefined;
+    if (mode !== undefined && (mode & 0o001) === 0) return { dir, mode };
+    if (dir === path.dirname(dir)) return undefined;
   }
 }
 
