@@ -11,7 +11,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { EmbeddedChaosDatabase } from './lib/chaos/cluster';
 import { runChaos } from './lib/chaos/engine';
 import { HaChaosDatabase } from './lib/ha/ha-chaos-database';
-import { HaUnavailableError } from './lib/ha/ha-cluster';
+import { PackagesUnavailableError } from './lib/debian-packages';
 
 function duration(value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof HaUnavailableError) {
+  if (error instanceof PackagesUnavailableError) {
     // where the Debian packages cannot be installed (not root, no network): say so, and pass
     console.log(`HA chaos run skipped: ${error.message}`);
     process.exit(0);

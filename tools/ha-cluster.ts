@@ -3,7 +3,8 @@
  * Patroni, HAProxy) on loopback ports and prints its URLs, until Ctrl-C: for trying the service on
  * it (`DATABASE_URL=<write url> npm start`) or measuring it (`DATABASE_URL=<write url> npm run bench`).
  */
-import { HaCluster, HaUnavailableError } from './lib/ha/ha-cluster';
+import { PackagesUnavailableError } from './lib/debian-packages';
+import { HaCluster } from './lib/ha/ha-cluster';
 
 async function main(): Promise<void> {
   const cluster = new HaCluster((line) => process.stderr.write(`${line}\n`));
@@ -18,6 +19,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof HaUnavailableError ? error.message : error);
-  process.exit(error instanceof HaUnavailableError ? 3 : 2);
+  console.error(error instanceof PackagesUnavailableError ? error.message : error);
+  process.exit(error instanceof PackagesUnavailableError ? 3 : 2);
 });

@@ -13,10 +13,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { findFreePort } from '../../../src/db/embedded-postgres';
 import { sleep } from '../chaos/cluster';
+import { ensureDebianPackages, PG_BIN_DIR } from '../debian-packages';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEPLOY_DIR = path.join(PROJECT_ROOT, 'deploy', 'ha');
-export const PG_BIN_DIR = '/usr/lib/postgresql/15/bin';
 /** The Debian packages of the topology, and a binary each provides. */
 const PACKAGES: Array<[string, string]> = [
   ['etcd-server', '/usr/bin/etcd'],
@@ -35,20 +35,9 @@ const POLL_MS = 200;
 const WRITE_PROBE_TIMEOUT_MS = 2_000;
 const WRITES_BACK_TIMEOUT_MS = 120_000;
 
-export class HaUnavailableError extends Error {}
-
-/** Installs the Debian packages that are missing (as root), or says plainly why it cannot. */
-export function ensureHaPackages(log: (line: string) => void): void {
-  const missing = PACKAGES.filter(([, binary]) => !existsSync(binary)).map(([name]) => name);
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) throw new HaUnavailableError(`the HA cluster needs the Debian packages ${missing.join(', ')}; install them as root`);
-  log(`installing Debian packages: ${missing.join(', ')}`);
-  try {
-    execFileSync('apt-get', ['update'], { stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  } catch (error) {
-    throw new HaUnavailableError(`could not install ${missing.join(', ')}: ${(error as Error).message}`);
-  }
+/** Installs the topology's Debian packages that are missing (as root), or says plainly why it cannot. */
+function ensureHaPackages(log: (line: string) => void): void {
+  ensureDebianPackages(PACKAGES, 'the HA cluster', log);
 }
 
 interface Node {
