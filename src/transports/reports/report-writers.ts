@@ -40,8 +40,21 @@ function entryFields(row: EntryRow) {
   };
 }
 
+/** A number as the writers print it (amounts, ids): a spreadsheet must read it as a number. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+/** What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Text a client wrote (a comment, a reference id) that a spreadsheet would run as a formula gets a
+ * leading `'`, which shows it as the text it is; numbers stay numbers, so that amounts still sum.
+ */
+export function neutraliseFormula(cell: string): string {
+  return FORMULA_START.test(cell) && !PLAIN_NUMBER.test(cell) ? `'${cell}` : cell;
+}
+
 async function writeCsv(records: AsyncIterable<Record<string, unknown>>, columns: string[], sink: Writable): Promise<void> {
-  await pipeline(Readable.from(records), stringify({ header: true, columns }), sink);
+  await pipeline(Readable.from(records), stringify({ header: true, columns, cast: { string: neutraliseFormula } }), sink);
 }
 
 const STATEMENT_COLUMNS = ['line', 'created_at', 'order', 'operation', 'balance_change', 'credit_change', 'held_change', 'balance', 'credit', 'held', 'reference_id', 'comment'];
