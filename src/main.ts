@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     throw error;
   }
   printGeneratedSecrets(config);
-  printWelcome(config.host, service.httpPort, service.managerPort, database.embedded ? database.url : undefined);
+  printWelcome(config, service.httpPort, service.managerPort, database.embedded ? database.url : undefined);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -58,12 +58,12 @@ function printGeneratedSecrets(config: Config): void {
   console.log(`  ADMIN_API_KEY=${secrets.adminApiKey}`);
 }
 
-function printWelcome(host: string, httpPort: number, managerPort: number, embeddedUrl: string | undefined): void {
-  const base = `http://${host}:${httpPort}`;
+function printWelcome(config: Config, httpPort: number, managerPort: number, embeddedUrl: string | undefined): void {
+  const base = `http://${config.host}:${httpPort}`;
   console.log(`Wallet service listening on ${base}`);
-  console.log(`Manager TCP API listening on ${host}:${managerPort}`);
+  console.log(`Manager TCP API listening on ${config.host}:${managerPort} (${config.managerTls ? 'TLS' : 'plain TCP'})`);
   console.log(`  health:   curl ${base}/healthz`);
-  console.log(`  API docs: ${base}/docs  (OpenAPI: ${base}/openapi.json)`);
+  console.log(`  API docs: ${base}/docs  (OpenAPI: ${base}/openapi.json, manager protocol: ${base}/asyncapi.json)`);
   console.log(`  walkthrough: npm run demo`);
   if (embeddedUrl) console.log(`  embedded PostgreSQL: ${embeddedUrl.replace(/:[^:@/]+@/, ':***@')}`);
 }

@@ -518,7 +518,7 @@ async function main(): Promise<void> {
   const managerPort = flags.managerPort ?? (process.env.MANAGER_PORT ? portNumber(process.env.MANAGER_PORT) : DEFAULT_MANAGER_PORT);
   const managerHost = new URL(baseUrl).hostname;
   const credentials = loadCredentials(process.env);
-  const http = new HttpJsonClient(baseUrl, 1);
+  const http = new HttpJsonClient(baseUrl, { maxSockets: 1 });
   const walk = new Walkthrough(http, credentials);
   console.log(`Wallet service at ${baseUrl}, manager TCP API at ${managerHost}:${managerPort}; keys from ${credentials.source}.`);
   try {

@@ -7,6 +7,7 @@ import { bearerAuth } from '../transports/http/bearer-auth';
 import { apiErrorHandler, sendError } from '../transports/http/error-handler';
 import type { ApiDescription } from '../transports/http/api-description';
 import { openApiDocument, openApiRouter } from '../transports/http/openapi';
+import { ASYNCAPI_DOCUMENT } from '../transports/manager-api/asyncapi';
 import { requestLog } from '../transports/http/request-log';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -75,6 +76,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(openApiRouter(API_DOCUMENT));
+  app.get('/asyncapi.json', (_req, res) => {
+    res.json(ASYNCAPI_DOCUMENT);
+  });
   const verifier = new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode);
   app.use('/wallet', walletRouter({ core, verifier, metrics, logger }));
   app.use('/operator', operatorRouter({ core, operatorApiKey: config.operatorApiKey }));

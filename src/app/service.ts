@@ -94,6 +94,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     metrics,
     logger,
     syncTimeoutMs: config.managerSyncTimeoutMs,
+    tls: config.managerTls,
     ...(options.managerLoginTimeoutMs === undefined ? {} : { loginTimeoutMs: options.managerLoginTimeoutMs }),
   });
   let httpPort: number;

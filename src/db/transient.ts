@@ -14,7 +14,7 @@ const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '0800
 /** numeric_value_out_of_range: a bucket would pass 2^63 minor units. */
 const OUT_OF_RANGE_SQLSTATE = '22003';
 /** lock_not_available: lock_timeout fired while waiting for a row someone else holds. */
-const LOCK_TIMEOUT_SQLSTATE = '55P03';
+export const LOCK_TIMEOUT_SQLSTATE = '55P03';
 /** check_violation, and the one account constraint a valid request can meet (migration 5). */
 const CHECK_VIOLATION_SQLSTATE = '23514';
 const SETTLEMENT_FITS_CONSTRAINT = 'accounts_settlement_fits';

@@ -97,7 +97,7 @@ async function runGrowth(context: BenchContext): Promise<ScenarioMeasurement> {
   const admin = new pg.Client({ connectionString: context.databaseUrl, application_name: 'wallet-bench-growth', statement_timeout: GROWTH_STATEMENT_TIMEOUT_MS });
   admin.on('error', () => undefined);
   await admin.connect();
-  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, 'v2', GROWTH_WORKERS);
+  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, { maxSockets: GROWTH_WORKERS });
   try {
     const measure = async (label: string): Promise<{ phase: GrowthPhase; result: LoadResult }> => {
       const entriesBefore = await countEntries(admin);

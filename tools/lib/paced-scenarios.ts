@@ -57,7 +57,7 @@ async function runPacedPairs(spec: { name: string; of: string; fraction: number 
   const accounts = await context.spreadAccounts();
   const targetPairsPerS = targetRequestsPerS / REQUESTS_PER_PAIR;
   process.stderr.write(`${spec.name}: ${targetRequestsPerS.toFixed(0)} requests/s (${targetPairsPerS.toFixed(1)} pairs/s) from ${rateSource}\n`);
-  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, 'v2', PACED_IN_FLIGHT_MAX);
+  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, { maxSockets: PACED_IN_FLIGHT_MAX });
   try {
     const result = await runPaced(
       { startsPerS: targetPairsPerS, maxInFlight: PACED_IN_FLIGHT_MAX, warmupMs: options.warmupMs, durationMs: options.durationMs, window: context.window },

@@ -28,8 +28,8 @@ export class ServiceApi {
     private readonly credentials: ServiceCredentials,
     maxSockets: number,
   ) {
-    this.http = new HttpJsonClient(baseUrl, maxSockets);
-    this.wallet = new WalletClient(baseUrl, credentials.walletSecret, 'v2', maxSockets);
+    this.http = new HttpJsonClient(baseUrl, { maxSockets });
+    this.wallet = new WalletClient(baseUrl, credentials.walletSecret, { maxSockets });
   }
 
   /** Creates the account; a 409 on a retry means our first attempt did create it. */

@@ -31,7 +31,7 @@ export function walletPairScenario(spec: {
 
 async function runWalletPairs(name: string, accounts: BenchAccount[], context: BenchContext): Promise<ScenarioMeasurement> {
   const { options } = context;
-  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, 'v2', options.connections);
+  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, { maxSockets: options.connections });
   try {
     const result = await runClosedLoop(
       { workers: options.connections, warmupMs: options.warmupMs, durationMs: options.durationMs, window: context.window },

@@ -1,6 +1,9 @@
 import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
+import { UncertainOutcomeError } from './errors';
 
-/** A small keep-alive JSON-over-HTTP client (node:http), for the demo, the benchmark and tests. */
+/** One HTTP answer, whatever its status; `body` is the parsed JSON, or the text when it is not JSON. */
 export interface HttpJsonResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -8,20 +11,50 @@ export interface HttpJsonResponse {
   body: unknown;
 }
 
+export interface HttpClientOptions {
+  /** Connections kept open to the service (keep-alive). */
+  maxSockets?: number;
+  /** A request without an answer by then fails as uncertain (`timeout`) and its socket is dropped; unset: no limit. */
+  requestTimeoutMs?: number;
+  /** For an `https:` base URL: the CA of a private certificate, a client certificate... */
+  tls?: tls.ConnectionOptions;
+}
+
+const MAX_SOCKETS_DEFAULT = 64;
+
+/**
+ * A small keep-alive JSON-over-HTTP(S) client (node:http, no dependency), the transport of every HTTP
+ * client of the SDK. A failure to get an answer is an UncertainOutcomeError (`network` or `timeout`):
+ * the request may have been processed.
+ */
 export class HttpJsonClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
+  private readonly transport: typeof http | typeof https;
 
-  constructor(baseUrl: string, maxSockets = 64) {
+  constructor(
+    baseUrl: string,
+    private readonly options: HttpClientOptions = {},
+  ) {
     this.base = new URL(baseUrl);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? MAX_SOCKETS_DEFAULT };
+    const secure = this.base.protocol === 'https:';
+    this.transport = secure ? https : http;
+    this.agent = secure ? new https.Agent({ ...agentOptions, ...options.tls }) : new http.Agent(agentOptions);
   }
 
-  /** Sends one request; with `timeoutMs`, a request without an answer by then fails (and its socket is dropped). */
-  request(method: string, path: string, body: string | Buffer | null, headers: Record<string, string> = {}, timeoutMs?: number): Promise<HttpJsonResponse> {
+  /** Sends one request; `timeoutMs` overrides the client's `requestTimeoutMs` for this one. */
+  request(
+    method: string,
+    path: string,
+    body: string | Buffer | null,
+    headers: Record<string, string> = {},
+    timeoutMs = this.options.requestTimeoutMs,
+  ): Promise<HttpJsonResponse> {
+    const what = `${method} ${path}`;
     return new Promise((resolve, reject) => {
       const payload = body === null ? null : Buffer.from(body);
-      const req = http.request(
+      const req = this.transport.request(
         {
           agent: this.agent,
           host: this.base.hostname,
@@ -40,11 +73,13 @@ export class HttpJsonClient {
             const text = Buffer.concat(chunks).toString('utf8');
             resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parseOrText(text) });
           });
-          res.on('error', reject);
+          res.on('error', (error) => reject(lostAnswer(what, error)));
         },
       );
-      req.on('error', reject);
-      if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (error) => reject(error instanceof UncertainOutcomeError ? error : lostAnswer(what, error)));
+      if (timeoutMs !== undefined) {
+        req.setTimeout(timeoutMs, () => req.destroy(new UncertainOutcomeError('timeout', `${what}: no answer within ${timeoutMs} ms`)));
+      }
       req.end(payload ?? undefined);
     });
   }
@@ -52,6 +87,10 @@ export class HttpJsonClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+function lostAnswer(what: string, error: Error): UncertainOutcomeError {
+  return new UncertainOutcomeError('network', `${what}: ${error.message}`, { cause: error });
 }
 
 function parseOrText(text: string): unknown {

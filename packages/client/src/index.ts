@@ -1,8 +1,38 @@
 /**
- * Clients of the wallet service, for integrators, tools and tests alike: the wallet API signed as the
- * trading platform signs it, plain JSON over HTTP (operator and admin APIs), and the manager TCP API.
+ * @wallet-service/client: the SDK of the wallet service, for integrators, tools and tests alike.
+ * The wallet API signed as the trading platform signs it, the operator and admin APIs (types
+ * generated from the service's OpenAPI document), the manager TCP API, and retries of uncertain calls.
  */
-export { HttpJsonClient, type HttpJsonResponse } from './http-json';
-export { ManagerClient, type ManagerAnswer, type ManagerEvent } from './manager-client';
-export { WalletClient, type WalletAction, type WalletAnswer } from './wallet-client';
+export { AdminClient } from './admin-client';
+export type * from './api-types';
+export { ApiError, RetriesExhaustedError, UncertainOutcomeError, WalletServiceError, type UncertainReason } from './errors';
+export { EventBufferOverflowError } from './event-stream';
+export { HttpJsonClient, type HttpClientOptions, type HttpJsonResponse } from './http-json';
+export { DEFAULT_RECONNECT_LIMITS, ManagerApiClient, type ManagerApiClientOptions, type ReconnectLimits } from './manager-api-client';
+export { ManagerClient, type ManagerAnswer, type ManagerCommandOptions, type ManagerConnectOptions, type ManagerEvent } from './manager-client';
+export {
+  ProtocolError,
+  type FinanceAcknowledgement,
+  type FinanceCommand,
+  type FinanceRecord,
+  type LoginResult,
+  type TradeEvent,
+  type TradeEventType,
+  type ManagerTransactionsQuery,
+} from './manager-types';
+export { OperatorClient } from './operator-client';
+export { DEFAULT_RETRY_LIMITS, retryUncertain, type RetryLimits } from './retry';
+export {
+  WalletClient,
+  type AuthenticateResult,
+  type BalanceRequest,
+  type BalanceResult,
+  type TradeRequest,
+  type WalletAction,
+  type WalletClientOptions,
+  type WalletRefusal,
+  type WalletResult,
+  type WalletSigning,
+  type WalletStatus,
+} from './wallet-client';
 export { legacyCanonicalString, signLegacy, signV2, v2CanonicalString } from './wallet-signing';

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { parse } from 'lossless-json';
+import tls from 'node:tls';
+import { parse, stringify } from 'lossless-json';
+import { UncertainOutcomeError, WalletServiceError } from './errors';
 
 /** An answer of the manager API. Numbers are kept exact (LosslessNumber) unless `plainNumbers`. */
 export interface ManagerAnswer<T = Record<string, unknown>> {
@@ -15,9 +17,26 @@ export interface ManagerEvent {
   data: Record<string, unknown>;
 }
 
+export interface ManagerConnectOptions {
+  /** Answers parsed with JSON.parse (amounts become doubles: fine for tests); false keeps them exact (LosslessNumber). */
+  plainNumbers?: boolean;
+  /** Set: TLS (the service's MANAGER_TLS_CERT_FILE); unset: plain TCP. */
+  tls?: tls.ConnectionOptions;
+  /** A connection (with its TLS handshake) not made by then fails as uncertain (`timeout`); unset: the system's. */
+  connectTimeoutMs?: number;
+}
+
+export interface ManagerCommandOptions {
+  extID?: string;
+  token?: string;
+  /** No answer by then: rejected as uncertain (`timeout`), and a late answer is dropped. */
+  timeoutMs?: number;
+}
+
 /**
- * A small client of the manager TCP API (tests, demo, benchmark): sends commands, matches answers
- * by extID, and emits 'event' for subscribed events and 'answer' for every answer.
+ * One connection of the manager TCP API, at the wire level (tests, tools, and ManagerApiClient under
+ * its typed methods): sends commands, matches answers by extID, and emits 'event' for subscribed
+ * events and 'answer' for every answer. It does not reconnect; ManagerApiClient does.
  */
 export class ManagerClient extends EventEmitter {
   private readonly pending = new Map<string, { resolve: (answer: ManagerAnswer) => void; reject: (error: Error) => void }>();
@@ -32,26 +51,34 @@ export class ManagerClient extends EventEmitter {
     socket.on('data', (chunk: string) => this.receive(chunk));
     socket.on('close', () => {
       // Commands still waiting will never be answered on this connection: their outcome is unknown.
-      for (const waiting of this.pending.values()) waiting.reject(new Error('connection closed before the answer'));
+      for (const waiting of this.pending.values()) waiting.reject(new UncertainOutcomeError('network', 'connection closed before the answer'));
       this.pending.clear();
       this.emit('close');
     });
     socket.on('error', (error) => this.emit('socketError', error));
   }
 
-  static connect(port: number, host = '127.0.0.1', options: { plainNumbers?: boolean } = {}): Promise<ManagerClient> {
+  static connect(port: number, host = '127.0.0.1', options: ManagerConnectOptions = {}): Promise<ManagerClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, host);
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
+      const socket = options.tls ? tls.connect({ port, host, ...options.tls }) : net.connect(port, host);
+      const fail = (error: Error) => {
+        socket.destroy();
+        reject(connectFailure(`manager connection to ${host}:${port}`, error));
+      };
+      socket.once('error', fail);
+      if (options.connectTimeoutMs !== undefined) {
+        socket.setTimeout(options.connectTimeoutMs, () => fail(new UncertainOutcomeError('timeout', `manager connection to ${host}:${port}: not made within ${options.connectTimeoutMs} ms`)));
+      }
+      socket.once(options.tls ? 'secureConnect' : 'connect', () => {
+        socket.off('error', fail);
+        socket.setTimeout(0);
         resolve(new ManagerClient(socket, options.plainNumbers ?? true));
       });
     });
   }
 
-  /** Sends a command and waits for the answer with the same extID. */
-  command<T = Record<string, unknown>>(command: string, data: Record<string, unknown> = {}, options: { extID?: string; token?: string } = {}): Promise<ManagerAnswer<T>> {
+  /** Sends a command and waits for the answer with the same extID; amounts may be LosslessNumber or bigint (written exactly). */
+  command<T = Record<string, unknown>>(command: string, data: Record<string, unknown> = {}, options: ManagerCommandOptions = {}): Promise<ManagerAnswer<T>> {
     const extID = options.extID ?? `c${this.nextExtId++}`;
     const token = options.token ?? this.token;
     return new Promise((resolve, reject) => {
@@ -59,8 +86,16 @@ export class ManagerClient extends EventEmitter {
         reject(new Error(`extID ${extID} is already waiting`));
         return;
       }
-      this.pending.set(extID, { resolve: resolve as (answer: ManagerAnswer) => void, reject });
-      this.sendRaw(`${JSON.stringify({ command, extID, data, ...(token ? { __token: token } : {}) })}\r\n`);
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.pending.delete(extID);
+        reject(new UncertainOutcomeError('timeout', `${command}: no answer within ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+      const settle = () => clearTimeout(timer);
+      this.pending.set(extID, {
+        resolve: (answer) => (settle(), resolve(answer as ManagerAnswer<T>)),
+        reject: (error) => (settle(), reject(error)),
+      });
+      this.sendRaw(`${stringify({ command, extID, data, ...(token ? { __token: token } : {}) })}\r\n`);
     });
   }
 
@@ -101,7 +136,8 @@ export class ManagerClient extends EventEmitter {
       this.emit('event', message as unknown as ManagerEvent);
       return;
     }
-    const answer = message as unknown as ManagerAnswer;
+    // the status is an HTTP-like code, a plain number even when amounts are kept exact
+    const answer = { ...message, status: Number(message.status) } as unknown as ManagerAnswer;
     this.emit('answer', answer);
     const extID = typeof answer.extID === 'string' ? answer.extID : undefined;
     const waiting = extID === undefined ? undefined : this.pending.get(extID);
@@ -110,4 +146,15 @@ export class ManagerClient extends EventEmitter {
       waiting.resolve(answer);
     }
   }
+}
+
+/** Node's codes of a refused certificate (self-signed, expired, another name...): a configuration error, not a network one. */
+const CERTIFICATE_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;
+
+/** A connection that failed: uncertain (retry) unless the server's certificate was refused, which no retry will change. */
+function connectFailure(what: string, error: Error): WalletServiceError {
+  if (error instanceof UncertainOutcomeError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (CERTIFICATE_ERROR_CODE.test(code)) return new WalletServiceError(`${what}: the server's TLS certificate was refused: ${error.message}`, { cause: error });
+  return new UncertainOutcomeError('network', `${what}: ${error.message}`, { cause: error });
 }

@@ -1,4 +1,9 @@
 import type { Database } from '../../db/database';
+import { LOCK_TIMEOUT_SQLSTATE } from '../../db/transient';
+import { UnavailableError } from '../../shared/errors';
+
+/** How long a login waits for the logins ahead of it of the same manager or address. */
+const LOGIN_LOCK_WAIT_MS = 15_000;
 
 export const MANAGER_ROLES = ['SESSION_ADMIN', 'SESSION_MANAGER', 'SESSION_DEALER', 'SESSION_VIEWER'] as const;
 export type ManagerRole = (typeof MANAGER_ROLES)[number];
@@ -53,11 +58,19 @@ export class ManagerStore {
    * address (in a fixed order: no deadlock), with a store bound to that transaction.
    */
   oneAttemptAtATime<T>(login: bigint, address: string, decide: (store: ManagerStore) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (trx) => {
-      const keys = [`manager-login:${login}`, `manager-address:${address}`].sort();
-      for (const key of keys) await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
-      return decide(new ManagerStore(trx));
-    });
+    return this.db
+      .transaction(async (trx) => {
+        // Logins of one address queue here, each holding the lock for a password hash: the pool's
+        // lock_timeout (sized for account rows) is too short for a burst of them on a busy machine.
+        await trx.raw(`SET LOCAL lock_timeout = ${LOGIN_LOCK_WAIT_MS}`);
+        const keys = [`manager-login:${login}`, `manager-address:${address}`].sort();
+        for (const key of keys) await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+        return decide(new ManagerStore(trx));
+      })
+      .catch((error: { code?: string }) => {
+        if (error.code === LOCK_TIMEOUT_SQLSTATE) throw new UnavailableError('too many logins of this manager or address at once; retry');
+        throw error;
+      });
   }
 
   /** Failed logins within the window, for this login and for this address. */

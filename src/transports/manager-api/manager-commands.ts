@@ -20,9 +20,9 @@ export const MANAGER_REFERENCE_ID_LENGTH_MAX = 128;
 export const TRANSACTIONS_PER_ANSWER_MAX = 1000;
 const DEFAULT_FINANCE_COMMENT = 'Finance';
 /** ScaleTrade request states of a non-sync acknowledgement. */
-const STATE_OPEN_REQUEST = 10;
-const STATE_UPDATE_REQUEST = 11;
-const STATE_DELETE_REQUEST = 12;
+export const STATE_OPEN_REQUEST = 10;
+export const STATE_UPDATE_REQUEST = 11;
+export const STATE_DELETE_REQUEST = 12;
 /** The last second of the year 9999: open_time and close_time are unix seconds (not milliseconds). */
 export const UNIX_SECONDS_MAX = 253_402_300_799n;
 
@@ -62,11 +62,41 @@ const financeData = (commentRequired: boolean) =>
     referenceId: text(MANAGER_REFERENCE_ID_LENGTH_MAX).min(1).optional(),
   });
 
-const FAMILY_ERRORS: Record<ManagerFinanceFamily, string> = {
+const loginData = z.strictObject({ login, password: z.string().min(1).max(256) });
+const orderData = z.strictObject({ order: orderNumber });
+const transactionsData = z.strictObject({ login, from: unixSeconds.optional(), to: unixSeconds.optional() });
+/** CreditIn requires a comment (seed 002); the other finance commands default it. */
+const financeCommandData = financeData(false);
+const creditInData = financeData(true);
+
+/**
+ * The schema that validates the `data` of each command that reads any (Ping ignores its data, and
+ * Subscribe belongs to the connection): the handlers parse with them, and the AsyncAPI document is
+ * generated from them.
+ */
+export const MANAGER_COMMAND_DATA = {
+  Login: loginData,
+  GetFinanceRecord: orderData,
+  GetTransactionsByLogin: transactionsData,
+  BalanceIn: financeCommandData,
+  BalanceInSync: financeCommandData,
+  BalanceOut: financeCommandData,
+  BalanceOutSync: financeCommandData,
+  CreditIn: creditInData,
+  CreditInSync: creditInData,
+  CreditOut: financeCommandData,
+  CreditOutSync: financeCommandData,
+  DeleteBalance: orderData,
+  DeleteBalanceSync: orderData,
+} as const satisfies Record<string, z.ZodType>;
+
+/** The error name of a finance command's permission refusals: its family's (seed 001). */
+export const MANAGER_PERMISSION_ERRORS: Record<ManagerFinanceFamily | 'DeleteBalance', string> = {
   BalanceIn: 'ADD_BALANCE_ERROR',
   BalanceOut: 'WITHDRAW_BALANCE_ERROR',
   CreditIn: 'ADD_CREDIT_ERROR',
   CreditOut: 'WITHDRAW_CREDIT_ERROR',
+  DeleteBalance: 'DELETE_BALANCE_ERROR',
 };
 
 /** Every command of the manager API except Subscribe, which belongs to the connection. */
@@ -86,8 +116,6 @@ export function managerCommands(deps: ManagerCommandDeps): ReadonlyMap<string, C
   return commands;
 }
 
-const loginData = z.strictObject({ login, password: z.string().min(1).max(256) });
-
 async function loginCommand(deps: ManagerCommandDeps, data: unknown, context: CommandContext): Promise<CommandResult> {
   const body = parseWith(loginData, data);
   const { token, session } = await deps.managers.login(body.login, body.password, context.address);
@@ -99,15 +127,11 @@ function requireSession(context: CommandContext): ManagerSession {
   return context.session;
 }
 
-const orderData = z.strictObject({ order: orderNumber });
-
 async function getFinanceRecord(deps: ManagerCommandDeps, data: unknown, context: CommandContext): Promise<CommandResult> {
   requireSession(context);
   const { order } = parseWith(orderData, data);
   return { status: 200, dataJson: financeRecordDataJson(await deps.finance.record(order)) };
 }
-
-const transactionsData = z.strictObject({ login, from: unixSeconds.optional(), to: unixSeconds.optional() });
 
 async function getTransactionsByLogin(deps: ManagerCommandDeps, data: unknown, context: CommandContext): Promise<CommandResult> {
   requireSession(context);
@@ -125,7 +149,7 @@ async function getTransactionsByLogin(deps: ManagerCommandDeps, data: unknown, c
  */
 function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, sync: boolean): CommandHandler {
   const kind = MANAGER_FINANCE_KINDS[family];
-  const schema = financeData(family === 'CreditIn');
+  const schema = MANAGER_COMMAND_DATA[sync ? (`${family}Sync` as const) : family];
   const handler: CommandHandler = async (data, context) => {
     if (!canMoveMoney(context.session)) throw new ForbiddenError('insufficient permissions');
     const body = parseWith(schema, data);
@@ -153,7 +177,7 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
       deps.finance.apply({ ...request, reservedOrderNo, commandId }),
     );
   };
-  handler.permissionError = FAMILY_ERRORS[family];
+  handler.permissionError = MANAGER_PERMISSION_ERRORS[family];
   return handler;
 }
 
@@ -169,7 +193,7 @@ function deleteCommand(deps: ManagerCommandDeps, sync: boolean): CommandHandler 
     if (!sync) return acknowledgement(await deps.finance.delete(request), STATE_DELETE_REQUEST);
     return deferred(deps, order, (commandId) => deps.finance.delete({ ...request, commandId }));
   };
-  handler.permissionError = 'DELETE_BALANCE_ERROR';
+  handler.permissionError = MANAGER_PERMISSION_ERRORS.DeleteBalance;
   return handler;
 }
 

@@ -39,6 +39,7 @@ const PERMISSION_CODES: ReadonlySet<ErrorCode> = new Set([
   'ACCOUNT_DISABLED',
 ]);
 export const PERMISSION_MESSAGE = 'Invalid login or insufficient permissions';
+export const PERMISSION_STATUS = 401;
 
 /**
  * The answer for an error. `permissionError` is the command family's error name (`ADD_BALANCE_ERROR`
@@ -47,10 +48,36 @@ export const PERMISSION_MESSAGE = 'Invalid login or insufficient permissions';
 export function managerErrorAnswer(error: unknown, permissionError?: string): ManagerAnswer | undefined {
   if (!(error instanceof AppError)) return undefined;
   if (permissionError && PERMISSION_CODES.has(error.code)) {
-    return { status: 401, data: { error: permissionError, message: PERMISSION_MESSAGE } };
+    return { status: PERMISSION_STATUS, data: { error: permissionError, message: PERMISSION_MESSAGE } };
   }
   const mapped = MANAGER_ERROR_BY_CODE[error.code];
   return { status: mapped.status, data: { error: mapped.error, message: error.message } };
 }
 
-export const INTERNAL_ERROR_ANSWER: ManagerAnswer = { status: 500, data: { error: 'INTERNAL', message: 'internal error' } };
+/**
+ * Refusals by the manager transport itself, not by the core: a line that is not a message (the
+ * connection then closes), an unknown command, flow control, a failure of ours, and shutdown.
+ */
+export const MANAGER_PROTOCOL_ERRORS = {
+  INVALID_DATA: 400,
+  UNKNOWN_COMMAND: 400,
+  DUPLICATE_EXTID: 409,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL: 500,
+  SHUTTING_DOWN: 503,
+} as const;
+export type ManagerProtocolError = keyof typeof MANAGER_PROTOCOL_ERRORS;
+
+export function protocolErrorAnswer(error: ManagerProtocolError, message: string): ManagerAnswer {
+  return { status: MANAGER_PROTOCOL_ERRORS[error], data: { error, message } };
+}
+
+export const INTERNAL_ERROR_ANSWER = protocolErrorAnswer('INTERNAL', 'internal error');
+
+/** A Sync command whose event did not come in time (seed 001): the operation may still complete. */
+export const SYNC_TIMEOUT_STATUS = 504;
+
+/** `kind` is the event channel's family (`trade` for trade:event); `order` is the one to look up. */
+export function syncTimeoutAnswer(kind: string, order: bigint): ManagerAnswer {
+  return { status: SYNC_TIMEOUT_STATUS, data: { error: 'SYNC_TIMEOUT', kind, order } };
+}

@@ -1,7 +1,7 @@
 import { DeferredResponses, TooManyWaitersError, type DeferredKey } from './deferred-responses';
 import type { SyncTimeout } from '../../core/balance-operations/sync-timeout-store';
 import type { Logger } from '../../observability/logger';
-import type { ManagerAnswer } from './manager-errors';
+import { protocolErrorAnswer, syncTimeoutAnswer, type ManagerAnswer } from './manager-errors';
 
 /** What a Sync command's handler returns instead of an answer (the seeds' `__deferred`). */
 export interface Deferral {
@@ -53,13 +53,13 @@ export class SyncCommands {
               this.deps
                 .recordTimeout({ order: key.order, command, extID, managerLogin })
                 .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not record a sync timeout'));
-              settle({ answer: { status: 504, data: { error: 'SYNC_TIMEOUT', kind: key.event.split(':')[0], order: key.order } } });
+              settle({ answer: syncTimeoutAnswer(key.event.split(':')[0]!, key.order) });
             },
             dropped: () => settle({ dropped: true }),
           });
         } catch (error) {
           if (!(error instanceof TooManyWaitersError)) throw error;
-          settle({ answer: { status: 429, data: { error: 'TOO_MANY_REQUESTS', message: error.message } } });
+          settle({ answer: protocolErrorAnswer('TOO_MANY_REQUESTS', error.message) });
           return;
         }
         const handle = waiter;

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { z } from 'zod';
 import type { StoredEvent } from '../../core/events/event-store';
 import type { Logger } from '../../observability/logger';
@@ -9,9 +10,10 @@ import { UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { EventHub } from './event-hub';
 import { managerCommands, type CommandHandler, type CommandResult } from './manager-commands';
 import type { Core } from '../../core/core';
-import { INTERNAL_ERROR_ANSWER, managerErrorAnswer, type ManagerAnswer } from './manager-errors';
+import { INTERNAL_ERROR_ANSWER, managerErrorAnswer, protocolErrorAnswer, type ManagerAnswer } from './manager-errors';
 import type { ManagerSession } from '../../core/managers/manager-store';
 import { SyncCommands } from './sync-commands';
+import { managerSecureContext, type ManagerTlsFiles } from './manager-tls';
 import { tradeEventDataJson } from './trade-event-format';
 
 /** One message (one line) at most, in bytes (ScaleTrade's client refuses more than 64 KB too). */
@@ -34,7 +36,8 @@ export const COMMAND_NAME_LENGTH_MAX = 64;
 /** Channels a connection can subscribe to. */
 export const SUBSCRIBABLE_CHANNELS = ['trade:event'] as const;
 
-const envelopeSchema = z.strictObject({
+/** Every request: the command, its correlation id, its data, and optionally a session token. */
+export const envelopeSchema = z.strictObject({
   command: text(COMMAND_NAME_LENGTH_MAX).min(1),
   extID: text(EXT_ID_LENGTH_MAX),
   data: z.record(z.string(), z.unknown()).optional(),
@@ -42,7 +45,8 @@ const envelopeSchema = z.strictObject({
 });
 type Envelope = z.output<typeof envelopeSchema>;
 
-const subscribeSchema = z
+/** The data of Subscribe (the command of the connection itself, not of the core). */
+export const subscribeSchema = z
   .strictObject({
     channels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(),
     chanels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(), // the seeds' spelling
@@ -72,11 +76,18 @@ export interface ManagerTcpServerDeps {
   syncTimeoutMs: number;
   /** How long a connection may stay without logging in; UNAUTHENTICATED_IDLE_TIMEOUT_MS unless given. */
   loginTimeoutMs?: number;
+  /** TLS on the port with this certificate and key (read by `listen`); plain TCP when unset. */
+  tls?: ManagerTlsFiles | undefined;
 }
 
 /**
  * The manager TCP API transport: `\r\n`-framed JSON, answers correlated by extID (in any order),
  * the trade:event stream for subscribers, and the generic deferred answer of Sync commands.
+ *
+ * With TLS, each accepted TCP socket is wrapped in a server TLSSocket here rather than accepted by
+ * `tls.createServer`, which hands a connection over only after its handshake (under its own 120 s
+ * handshake timeout): so the login deadline runs from the TCP connect, as for plain connections, and
+ * one server keeps the connection limit and the graceful stop the same for both.
  */
 export class ManagerTcpServer {
   private readonly server = net.createServer((socket) => this.accept(socket));
@@ -84,6 +95,8 @@ export class ManagerTcpServer {
   private readonly syncCommands: SyncCommands;
   private readonly hub: EventHub;
   private readonly commands: ReadonlyMap<string, CommandHandler>;
+  /** Set by `listen` when the port speaks TLS. */
+  private secureContext: tls.SecureContext | undefined;
   private nextConnectionId = 1;
   private inFlight = 0;
   private stopping = false;
@@ -102,7 +115,9 @@ export class ManagerTcpServer {
     });
   }
 
-  listen(host: string, port: number): Promise<number> {
+  /** Listens; with TLS, first reads the certificate and key (a ConfigError when they are no valid pair). */
+  async listen(host: string, port: number): Promise<number> {
+    if (this.deps.tls) this.secureContext = managerSecureContext(this.deps.tls);
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => resolve((this.server.address() as net.AddressInfo).port));
@@ -123,11 +138,14 @@ export class ManagerTcpServer {
     await closed;
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(tcpSocket: net.Socket): void {
+    tcpSocket.setNoDelay(true);
+    // a handshake failure (a plain-text client on a TLS port) is an 'error' then 'close' of this socket
+    const socket = this.secureContext ? new tls.TLSSocket(tcpSocket, { isServer: true, secureContext: this.secureContext }) : tcpSocket;
     const connection: Connection = {
       id: this.nextConnectionId++,
       socket,
-      address: socket.remoteAddress ?? 'unknown',
+      address: tcpSocket.remoteAddress ?? 'unknown',
       session: null,
       pending: Buffer.alloc(0),
       extIDsInFlight: new Set(),
@@ -138,7 +156,6 @@ export class ManagerTcpServer {
     };
     this.connections.set(connection.id, connection);
     this.deps.metrics.managerConnections.set(this.connections.size);
-    socket.setNoDelay(true);
     connection.loginDeadline = setTimeout(() => socket.destroy(), this.deps.loginTimeoutMs ?? UNAUTHENTICATED_IDLE_TIMEOUT_MS);
     socket.setTimeout(IDLE_TIMEOUT_MS);
     socket.on('timeout', () => {
@@ -200,7 +217,7 @@ export class ManagerTcpServer {
 
   /** A line that is not a JSON object, or too long: one error answer, then the connection closes. */
   private refuseAndClose(connection: Connection, message: string): void {
-    this.answer(connection, null, { status: 400, data: { error: 'INVALID_DATA', message } });
+    this.answer(connection, null, protocolErrorAnswer('INVALID_DATA', message));
     connection.closing = true;
     connection.socket.end();
     setTimeout(() => connection.socket.destroy(), 1000).unref();
@@ -209,21 +226,15 @@ export class ManagerTcpServer {
   private async execute(connection: Connection, envelope: Envelope): Promise<void> {
     const { command, extID } = envelope;
     if (this.stopping) {
-      this.answer(connection, extID, { status: 503, data: { error: 'SHUTTING_DOWN', message: 'the server is stopping' } });
+      this.answer(connection, extID, protocolErrorAnswer('SHUTTING_DOWN', 'the server is stopping'));
       return;
     }
     if (connection.extIDsInFlight.has(extID)) {
-      this.answer(connection, extID, {
-        status: 409,
-        data: { error: 'DUPLICATE_EXTID', message: `a command with extID ${extID} is still in flight on this connection; this one was not run` },
-      });
+      this.answer(connection, extID, protocolErrorAnswer('DUPLICATE_EXTID', `a command with extID ${extID} is still in flight on this connection; this one was not run`));
       return;
     }
     if (connection.extIDsInFlight.size >= COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX) {
-      this.answer(connection, extID, {
-        status: 429,
-        data: { error: 'TOO_MANY_REQUESTS', message: `at most ${COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX} commands in flight per connection` },
-      });
+      this.answer(connection, extID, protocolErrorAnswer('TOO_MANY_REQUESTS', `at most ${COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX} commands in flight per connection`));
       return;
     }
     const handler = this.commands.get(command);
@@ -238,7 +249,7 @@ export class ManagerTcpServer {
       if (command === 'Subscribe') {
         status = await this.subscribe(connection, extID, envelope.data ?? {}, session);
       } else if (!handler) {
-        status = this.answer(connection, extID, { status: 400, data: { error: 'UNKNOWN_COMMAND', message: `unknown command ${command}` } });
+        status = this.answer(connection, extID, protocolErrorAnswer('UNKNOWN_COMMAND', `unknown command ${command}`));
       } else {
         status = await this.run(connection, envelope, handler, session);
       }

@@ -241,7 +241,7 @@ describe('wallet secret rotation', () => {
   let tradeSeq = 0;
 
   const client = (target: TestService, secret: string, scheme: 'v2' | 'legacy') => {
-    const made = new WalletClient(target.baseUrl, secret, scheme);
+    const made = new WalletClient(target.baseUrl, secret, { signing: scheme });
     clients.push(made);
     return made;
   };

@@ -87,9 +87,9 @@ it('stop() under load answers what is in flight, refuses what comes after, and l
   target = await startTestService();
   api = new TestApi(target);
   const everyPlayer = await players();
-  const inFlightWallet = new WalletClient(target.baseUrl, TEST_WALLET_SECRET, 'v2', WALLET_REQUESTS + 8);
+  const inFlightWallet = new WalletClient(target.baseUrl, TEST_WALLET_SECRET, { maxSockets: WALLET_REQUESTS + 8 });
   // A platform with a small keep-alive pool: its requests after the stop reuse connections opened before it.
-  const pooledWallet = new WalletClient(target.baseUrl, TEST_WALLET_SECRET, 'v2', 4);
+  const pooledWallet = new WalletClient(target.baseUrl, TEST_WALLET_SECRET, { maxSockets: 4 });
   const { client: manager } = await managerClient(api, target.service.managerPort);
   const logins = everyPlayer.map((player) => player.login);
   await warm(inFlightWallet, WALLET_REQUESTS);
@@ -168,7 +168,7 @@ it('stop() while Sync commands outlive their timeout: each is answered 504 SYNC_
   api = new TestApi(target);
   const everyPlayer = await players();
   const logins = everyPlayer.map((player) => player.login);
-  const wallet = new WalletClient(target.baseUrl, TEST_WALLET_SECRET, 'v2', WALLET_REQUESTS + 8);
+  const wallet = new WalletClient(target.baseUrl, TEST_WALLET_SECRET, { maxSockets: WALLET_REQUESTS + 8 });
   const { client: manager } = await managerClient(api, target.service.managerPort);
   await warm(wallet, WALLET_REQUESTS);
 

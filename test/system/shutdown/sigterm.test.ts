@@ -43,7 +43,7 @@ it('answers what is in flight after SIGTERM, then exits 0, with every acknowledg
   });
   const { baseUrl } = service;
   const api = new TestApi({ baseUrl } as TestService);
-  const wallet = new WalletClient(baseUrl, TEST_WALLET_SECRET, 'v2', 32);
+  const wallet = new WalletClient(baseUrl, TEST_WALLET_SECRET, { maxSockets: 32 });
   const players: Array<{ login: number; token: string }> = [];
   for (let index = 0; index < 4; index += 1) players.push(await api.player('100.00'));
   const managerLogin = api.takeLogin() + 500_000;

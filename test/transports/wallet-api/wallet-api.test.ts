@@ -260,9 +260,9 @@ describe('exact money', () => {
 describe('signatures', () => {
   it('accepts the legacy body hash and refuses a wrong one', async () => {
     const { token } = await api.player('12.00');
-    const legacy = new WalletClient(target.baseUrl, target.config.walletSecrets[0]!, 'legacy');
+    const legacy = new WalletClient(target.baseUrl, target.config.walletSecrets[0]!, { signing: 'legacy' });
     expect(await legacy.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'Ok', balance: '12.00' });
-    const wrong = new WalletClient(target.baseUrl, 'another-secret-0123456789', 'legacy');
+    const wrong = new WalletClient(target.baseUrl, 'another-secret-0123456789', { signing: 'legacy' });
     expect(await wrong.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'InvalidDigest' });
     legacy.close();
     wrong.close();

@@ -147,7 +147,7 @@ export class ChaosClients {
   private walletClient(instance: Instance): WalletClient {
     let client = this.wallet.get(instance.index);
     if (!client) {
-      client = new WalletClient(`http://127.0.0.1:${instance.httpPort}`, CHAOS_CREDENTIALS.walletSecret, Math.random() < 0.2 ? 'legacy' : 'v2');
+      client = new WalletClient(`http://127.0.0.1:${instance.httpPort}`, CHAOS_CREDENTIALS.walletSecret, { signing: Math.random() < 0.2 ? 'legacy' : 'v2' });
       this.wallet.set(instance.index, client);
     }
     return client;

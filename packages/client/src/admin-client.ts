@@ -1,0 +1,103 @@
+import type {
+  Account,
+  AccountStatus,
+  BalanceOperationRequest,
+  CreateAccountRequest,
+  CreateManagerRequest,
+  DailyTotals,
+  LedgerEntry,
+  ManagerUser,
+  MatchQuery,
+  MatchReport,
+  PeriodQuery,
+  ReconciliationQuery,
+  ReconciliationReport,
+  Statement,
+  TransactionsPage,
+  TransactionsQuery,
+} from './api-types';
+import { BearerApiClient, queryString } from './bearer-api';
+
+/**
+ * The admin API (bearer ADMIN_API_KEY): accounts, balance operations, the ledger, reconciliation
+ * and reports, manager users. Refusals are ApiError with the service's code (`ACCOUNT_NOT_FOUND`,
+ * `CONFLICT`, `INSUFFICIENT_FUNDS`...); `ACCOUNT_BUSY` (503) is an UncertainOutcomeError.
+ */
+export class AdminClient extends BearerApiClient {
+  createAccount(request: CreateAccountRequest): Promise<Account> {
+    return this.json('POST', '/admin/accounts', request, 201);
+  }
+
+  getAccount(login: number): Promise<Account> {
+    return this.json('GET', accountPath(login), undefined, 200);
+  }
+
+  /** Disables an account (its getbalance and opentrade are refused; its open trades still settle) or enables it again. */
+  setAccountStatus(login: number, status: AccountStatus): Promise<Account> {
+    return this.json('PATCH', accountPath(login), { status }, 200);
+  }
+
+  /**
+   * Applies a typed balance operation (seed 003). With a `referenceId` it is applied once: a repeat
+   * with the same content succeeds again and moves nothing (so it may be retried), other content is
+   * a CONFLICT. Without one, a retry after a lost answer may apply it twice.
+   */
+  async applyBalanceOperation(request: BalanceOperationRequest): Promise<void> {
+    await this.json<true>('POST', '/admin/balance', request, 200);
+  }
+
+  /** One page of the account's ledger entries, newest first; `nextCursor` is the next page's `cursor`. */
+  listTransactions(login: number, query: TransactionsQuery = {}): Promise<TransactionsPage> {
+    return this.json('GET', `${accountPath(login)}/transactions${queryString(query)}`, undefined, 200);
+  }
+
+  /** Every ledger entry of the account, newest first, fetched page by page as the loop asks. */
+  async *transactions(login: number, pageSize?: number): AsyncGenerator<LedgerEntry> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listTransactions(login, { limit: pageSize, cursor });
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** A manager user of the manager TCP API. */
+  createManager(request: CreateManagerRequest): Promise<ManagerUser> {
+    return this.json('POST', '/admin/managers', request, 201);
+  }
+
+  /** Every ledger invariant, with the discrepancies and the exceptions (orphan closes, stale holds...). */
+  reconcile(query: ReconciliationQuery = {}): Promise<ReconciliationReport> {
+    return this.json('GET', `/admin/reconciliation${queryString(query)}`, undefined, 200);
+  }
+
+  dailyTotals(period: PeriodQuery = {}): Promise<DailyTotals> {
+    return this.json('GET', `/admin/reports/daily-totals${queryString({ ...period, format: 'json' })}`, undefined, 200);
+  }
+
+  dailyTotalsCsv(period: PeriodQuery = {}): Promise<string> {
+    return this.csvReport(`/admin/reports/daily-totals${queryString({ ...period, format: 'csv' })}`);
+  }
+
+  statement(login: number, period: PeriodQuery = {}): Promise<Statement> {
+    return this.json('GET', `${accountPath(login)}/statement${queryString({ ...period, format: 'json' })}`, undefined, 200);
+  }
+
+  statementCsv(login: number, period: PeriodQuery = {}): Promise<string> {
+    return this.csvReport(`${accountPath(login)}/statement${queryString({ ...period, format: 'csv' })}`);
+  }
+
+  /** The ledger's postings of the period as CSV (held in memory here: for very large ledgers use the CLI). */
+  exportLedgerCsv(period: PeriodQuery = {}): Promise<string> {
+    return this.csvReport(`/admin/ledger/export${queryString(period)}`);
+  }
+
+  /** Matches an external CSV (a payment provider's, the platform's) with the ledger; a dry run unless `dryRun: 'false'`. */
+  matchExternalRecords(csv: string, query: MatchQuery = {}): Promise<MatchReport> {
+    return this.csvUpload(`/admin/reconciliation/match${queryString(query)}`, csv);
+  }
+}
+
+function accountPath(login: number): string {
+  return `/admin/accounts/${login}`;
+}

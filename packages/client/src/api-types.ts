@@ -1,0 +1,45 @@
+import type { components, operations } from './generated/openapi';
+
+/**
+ * Names for the generated types of the HTTP APIs (src/generated/openapi.ts, from the service's own
+ * OpenAPI document). Only amounts are narrowed: the service also accepts JSON numbers, the SDK
+ * sends decimal strings alone, so that no amount ever passes through a binary double.
+ */
+
+type Schemas = components['schemas'];
+type JsonBody<Operation extends keyof operations> = operations[Operation]['requestBody'] extends { content: { 'application/json': infer Body } } ? Body : never;
+type JsonAnswer<Operation extends keyof operations, Status extends number> = operations[Operation]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }>
+  ? Body
+  : never;
+type Query<Operation extends keyof operations> = NonNullable<operations[Operation]['parameters']['query']>;
+/** An exact decimal as text, such as "250.00" (at most the currency's decimals). */
+export type DecimalString = string;
+type WithDecimalAmount<Body> = Omit<Body, 'amount'> & { amount: DecimalString };
+
+/** The wallet API's answer as the document declares it (5xx statuses included). */
+export type WalletAnswer = Schemas['WalletAnswer'];
+
+export type Account = Schemas['Account'];
+export type LedgerEntry = Schemas['Entry'];
+export type ReconciliationReport = Schemas['ReconciliationReport'];
+export type Statement = Schemas['Statement'];
+export type MatchReport = Schemas['MatchReport'];
+/** The service's error body of the admin and operator APIs. */
+export type ErrorBody = Schemas['Error'];
+
+export type LaunchToken = JsonAnswer<'createLaunchToken', 201>;
+export type CreateAccountRequest = JsonBody<'createAccount'>;
+export type AccountStatus = JsonBody<'setAccountStatus'>['status'];
+export type TransactionsPage = JsonAnswer<'listAccountTransactions', 200>;
+export type TransactionsQuery = Query<'listAccountTransactions'>;
+export type BalanceOperationRequest = WithDecimalAmount<JsonBody<'applyBalanceOperation'>>;
+export type BalanceOperationKind = BalanceOperationRequest['operation'];
+export type CreateManagerRequest = JsonBody<'createManager'>;
+export type ManagerRole = CreateManagerRequest['role'];
+export type ManagerUser = JsonAnswer<'createManager', 201>;
+/** A period of the reports: UTC days (`to` included) or date-times. */
+export type ReconciliationQuery = Query<'reconcile'>;
+export type DailyTotals = JsonAnswer<'dailyTotals', 200>;
+export type PeriodQuery = Omit<Query<'dailyTotals'>, 'format'>;
+export type MatchQuery = Query<'matchExternalRecords'>;
+export type Health = JsonAnswer<'health', 200>;

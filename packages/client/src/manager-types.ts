@@ -1,0 +1,165 @@
+import { LosslessNumber } from 'lossless-json';
+import type { DecimalString, ManagerRole } from './api-types';
+import { WalletServiceError } from './errors';
+
+/**
+ * The manager TCP API's data as the SDK types it (the README's command table). On the wire amounts
+ * are JSON numbers (`250.00`): the SDK writes them from decimal strings and reads them back as
+ * decimal strings, exactly; times are unix seconds.
+ */
+
+/** BalanceIn/Out and CreditIn/Out, plain and Sync. */
+export interface FinanceCommand {
+  login: number;
+  /** Signed as the command requires: > 0 for BalanceIn and CreditIn, < 0 for BalanceOut and CreditOut. */
+  amount: DecimalString;
+  /** Required by CreditIn. */
+  comment?: string;
+  /** An existing record of the same login and cmd to update; unknown: a new record. */
+  order?: number;
+  openTimeS?: number;
+  closeTimeS?: number;
+  /** Applied at most once per referenceId: makes the command safe to retry. */
+  referenceId?: string;
+}
+
+/** What a plain (non-Sync) finance command answers once the operation is committed. */
+export interface FinanceAcknowledgement {
+  accepted: true;
+  order: number;
+  /** 10 a new record, 11 an update, 12 a deletion. */
+  state: number;
+  login: number;
+  cmd: number;
+  amount: DecimalString;
+}
+
+/** A finance record in the shape of its trade:event (Sync answers, GetFinanceRecord, GetTransactionsByLogin). */
+export interface FinanceRecord {
+  order: number;
+  login: number;
+  /** ScaleTrade's cmd: 6 balance in, 8 balance out, 7 credit in, 9 credit out, 13 adjustment... */
+  cmd: number;
+  /** 3 final, 6 deleted. */
+  state: number;
+  /** The signed amount of the record. */
+  profit: DecimalString;
+  comment: string;
+  openTimeS: number;
+  closeTimeS: number;
+  /** Wallet trades only. */
+  stake?: DecimalString;
+  payout?: DecimalString;
+  externalTradeType?: string;
+  externalTradeId?: string;
+}
+
+export type TradeEventType = 'EV_RECORD_ADD' | 'EV_RECORD_UPDATE' | 'EV_RECORD_DELETE';
+
+export interface TradeEvent {
+  type: TradeEventType;
+  data: FinanceRecord;
+}
+
+export interface LoginResult {
+  token: string;
+  role: ManagerRole;
+}
+
+export interface ManagerTransactionsQuery {
+  login: number;
+  /** Unix seconds of close_time, both included. */
+  fromS?: number;
+  toS?: number;
+}
+
+/** The answer of the wire did not have the documented shape (a service of another version?). */
+export class ProtocolError extends WalletServiceError {
+  override name = 'ProtocolError';
+}
+
+/** The wire form of a finance command: amounts as exact JSON numbers, ScaleTrade's field names. */
+export function financeCommandData(command: FinanceCommand): Record<string, unknown> {
+  return withoutUndefined({
+    login: command.login,
+    amount: new LosslessNumber(command.amount),
+    comment: command.comment,
+    order: command.order,
+    open_time: command.openTimeS,
+    close_time: command.closeTimeS,
+    referenceId: command.referenceId,
+  });
+}
+
+export function transactionsQueryData(query: ManagerTransactionsQuery): Record<string, unknown> {
+  return withoutUndefined({ login: query.login, from: query.fromS, to: query.toS });
+}
+
+function withoutUndefined(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+type WireObject = Record<string, unknown>;
+
+export function decodeAcknowledgement(data: WireObject): FinanceAcknowledgement {
+  return {
+    accepted: true,
+    order: integer(data, 'order'),
+    state: integer(data, 'state'),
+    login: integer(data, 'login'),
+    cmd: integer(data, 'cmd'),
+    amount: decimal(data, 'amount'),
+  };
+}
+
+export function decodeFinanceRecord(data: WireObject): FinanceRecord {
+  return {
+    order: integer(data, 'order'),
+    login: integer(data, 'login'),
+    cmd: integer(data, 'cmd'),
+    state: integer(data, 'state'),
+    profit: decimal(data, 'profit'),
+    comment: string(data, 'comment'),
+    openTimeS: integer(data, 'open_time'),
+    closeTimeS: integer(data, 'close_time'),
+    ...('stake' in data ? { stake: decimal(data, 'stake') } : {}),
+    ...('payout' in data ? { payout: decimal(data, 'payout') } : {}),
+    ...('externalTradeType' in data ? { externalTradeType: string(data, 'externalTradeType') } : {}),
+    ...('externalTradeId' in data ? { externalTradeId: string(data, 'externalTradeId') } : {}),
+  };
+}
+
+export function decodeTradeEvent(message: { type: string; data: WireObject }): TradeEvent {
+  return { type: message.type as TradeEventType, data: decodeFinanceRecord(message.data) };
+}
+
+export function decodeRecords(data: WireObject): FinanceRecord[] {
+  const records = data.records;
+  if (!Array.isArray(records)) throw new ProtocolError('expected records to be an array');
+  return records.map((record) => decodeFinanceRecord(record as WireObject));
+}
+
+export function decodeLogin(data: WireObject): LoginResult {
+  return { token: string(data, 'token'), role: string(data, 'role') as ManagerRole };
+}
+
+/** An id or a time: a JSON integer within the safe range of a JS number. */
+export function integer(data: WireObject, field: string): number {
+  const value = data[field];
+  const number = value instanceof LosslessNumber ? Number(value.toString()) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw new ProtocolError(`expected ${field} to be a safe integer, got ${String(value)}`);
+  return number;
+}
+
+/** An amount: the JSON number's own text (`250.00`), never through a double. */
+function decimal(data: WireObject, field: string): DecimalString {
+  const value = data[field];
+  if (!(value instanceof LosslessNumber)) throw new ProtocolError(`expected ${field} to be a number, got ${String(value)}`);
+  return value.toString();
+}
+
+function string(data: WireObject, field: string): string {
+  const value = data[field];
+  if (typeof value !== 'string') throw new ProtocolError(`expected ${field} to be a string, got ${String(value)}`);
+  return value;
+}
