@@ -12,6 +12,7 @@ import type {
   PeriodQuery,
   ReconciliationQuery,
   ReconciliationReport,
+  PointInTimeBalance,
   Statement,
   TransactionsPage,
   TransactionsQuery,
@@ -81,6 +82,11 @@ export class AdminClient extends BearerApiClient {
 
   statement(login: number, period: PeriodQuery = {}): Promise<Statement> {
     return this.json('GET', `${accountPath(login)}/statement${queryString({ ...period, format: 'json' })}`, undefined, 200);
+  }
+
+  /** Each bucket as it stood at `at` (a UTC day: its end; a date-time); now when omitted. */
+  balanceAt(login: number, at?: string): Promise<PointInTimeBalance> {
+    return this.json('GET', `${accountPath(login)}/balance${queryString({ at })}`, undefined, 200);
   }
 
   statementCsv(login: number, period: PeriodQuery = {}): Promise<string> {

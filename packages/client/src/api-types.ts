@@ -23,6 +23,7 @@ export type Account = Schemas['Account'];
 export type LedgerEntry = Schemas['Entry'];
 export type ReconciliationReport = Schemas['ReconciliationReport'];
 export type Statement = Schemas['Statement'];
+export type PointInTimeBalance = Schemas['PointInTimeBalance'];
 export type MatchReport = Schemas['MatchReport'];
 /** The service's error body of the admin and operator APIs. */
 export type ErrorBody = Schemas['Error'];

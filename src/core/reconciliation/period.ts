@@ -24,9 +24,17 @@ export function readPeriod(from: string | undefined, to: string | undefined, def
   return { from: start, to: end };
 }
 
+/**
+ * A moment to read the books at (`at` of a point-in-time balance): a day is its end (the whole day
+ * counted), a date-time is that instant; what was booked before it counts. Missing: now.
+ */
+export function readMoment(at: string | undefined): Date {
+  return at ? periodEnd(at, 'at') : new Date();
+}
+
 /** A day's end is the start of the next day: the day itself is included. */
-function periodEnd(text: string): Date {
-  const instant = parseInstant(text, 'to');
+function periodEnd(text: string, name = 'to'): Date {
+  const instant = parseInstant(text, name);
   return DAY.test(text) ? new Date(instant.getTime() + DAY_MS) : instant;
 }
 
@@ -34,7 +42,8 @@ function parseInstant(text: string, name: string): Date {
   const parts = DAY.exec(text) ?? DATE_TIME.exec(text);
   if (!parts) throw new ValidationError(`${name} must be a day such as 2026-11-01, or a date-time such as 2026-11-01T12:00:00Z`);
   const [, year, month, day] = parts.map(Number) as [number, number, number, number];
-  const date = new Date(DAY.test(text) ? `${text}T00:00:00Z` : parts[7] === undefined ? `${text}Z` : text);
+  const zone = parts[6]; // the DATE_TIME group of Z or an offset
+  const date = new Date(DAY.test(text) ? `${text}T00:00:00Z` : zone === undefined ? `${text}Z` : text);
   // Date() rolls 2026-02-30 over into March: a real day reads back as itself
   const calendarDay = new Date(0);
   calendarDay.setUTCFullYear(year, month - 1, day);

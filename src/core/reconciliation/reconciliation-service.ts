@@ -25,6 +25,14 @@ export interface Listing<T> {
   truncated: boolean;
 }
 
+export interface PointInTimeBalance {
+  account: Account;
+  at: Date;
+  buckets: BucketRow;
+  /** The entry whose after-values these are; null when the account had none before `at`. */
+  entry: { id: string; version: string; createdAt: Date } | null;
+}
+
 export interface ReconciliationReport {
   /** True when every invariant holds (exceptions are for review and do not make it unclean). */
   clean: boolean;
@@ -125,6 +133,18 @@ export class ReconciliationService {
   dailyTotals(period: Period): AsyncIterable<DailyTotalRow> {
     checkPeriod(period);
     return this.store.dailyTotals(period);
+  }
+
+  /** Each bucket of the account as it stood at `at`, from the after-values of its last entry before it. */
+  async balanceAt(login: bigint, at: Date): Promise<PointInTimeBalance> {
+    const account = await this.accounts.get(login);
+    const entry = await this.store.lastEntryBefore(login, at);
+    return {
+      account,
+      at,
+      buckets: entry ?? { balance_minor: '0', credit_minor: '0', held_minor: '0' },
+      entry: entry ? { id: entry.entry_id, version: entry.account_version, createdAt: entry.created_at } : null,
+    };
   }
 
   async statement(login: bigint, period: Period): Promise<Statement> {

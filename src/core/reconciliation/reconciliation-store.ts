@@ -89,13 +89,18 @@ export class ReconciliationStore {
 
   /** The bucket values an account had at `at` (after its last entry before it), zero if none. */
   async bucketsAt(login: bigint, at: Date): Promise<BucketRow> {
-    const { rows } = await this.db.raw<{ rows: BucketRow[] }>(
+    return (await this.lastEntryBefore(login, at)) ?? { balance_minor: '0', credit_minor: '0', held_minor: '0' };
+  }
+
+  /** The account's last journal entry before `at`: the bucket values it left, and which entry it was. */
+  async lastEntryBefore(login: bigint, at: Date): Promise<(BucketRow & { entry_id: string; account_version: string; created_at: Date }) | undefined> {
+    const { rows } = await this.db.raw<{ rows: Array<BucketRow & { entry_id: string; account_version: string; created_at: Date }> }>(
       `SELECT balance_after_minor::text AS balance_minor, credit_after_minor::text AS credit_minor,
-              held_after_minor::text AS held_minor
+              held_after_minor::text AS held_minor, id::text AS entry_id, account_version::text, created_at
          FROM journal_entries WHERE login = ? AND created_at < ? ORDER BY account_version DESC LIMIT 1`,
       bindings([login, at]),
     );
-    return rows[0] ?? { balance_minor: '0', credit_minor: '0', held_minor: '0' };
+    return rows[0];
   }
 
   entriesOfAccount(login: bigint, period: Period): AsyncIterable<EntryRow> {

@@ -1,4 +1,5 @@
 import type { Account } from '../../core/accounts/account-store';
+import type { PointInTimeBalance } from '../../core/reconciliation/reconciliation-service';
 import type { JournalEntry } from '../../core/ledger/ledger-store';
 import { formatMinorUnits } from '../../core/money/amount';
 import { requireCurrency } from '../../core/money/currency';
@@ -44,5 +45,22 @@ export function presentEntry(entry: JournalEntry) {
     comment: entry.comment,
     createdAt: entry.createdAt.toISOString(),
     postings: entry.postings.map((posting) => ({ book: posting.book, amount: amount(posting.amountMinor) })),
+  };
+}
+
+/** A point-in-time balance: the buckets, in currency units, as the account's last entry before `at` left them. */
+export function presentBalanceAt(balance: PointInTimeBalance) {
+  const { scale } = requireCurrency(balance.account.currency);
+  const amount = (minor: string) => formatMinorUnits(BigInt(minor), scale);
+  const { buckets, entry } = balance;
+  return {
+    login: balance.account.login,
+    currency: balance.account.currency,
+    at: balance.at.toISOString(),
+    balance: amount(buckets.balance_minor),
+    credit: amount(buckets.credit_minor),
+    held: amount(buckets.held_minor),
+    available: amount((BigInt(buckets.balance_minor) + BigInt(buckets.credit_minor)).toString()),
+    entry: entry ? { id: BigInt(entry.id), version: BigInt(entry.version), createdAt: entry.createdAt.toISOString() } : null,
   };
 }

@@ -6,7 +6,8 @@ import { sendJson } from '../http/respond';
 import { parseWith } from '../../shared/validation';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from './match-request';
 import type { Core } from '../../core/core';
-import { readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
+import { readMoment, readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
+import { presentBalanceAt } from './admin-presenters';
 import { STALE_HOLD_AGE_DEFAULT_S } from '../../core/reconciliation/reconciliation-service';
 import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
 
@@ -17,6 +18,9 @@ const periodQuery = {
 const reconcileQuery = z.strictObject({ ...periodQuery, staleHoldAgeS: z.coerce.number().int().min(0).max(10 * 365 * 86400).default(STALE_HOLD_AGE_DEFAULT_S) });
 const formatQuery = z.strictObject({ ...periodQuery, format: z.enum(['json', 'csv']).default('json') });
 const exportQuery = z.strictObject(periodQuery);
+const balanceAtQuery = z.strictObject({
+  at: z.string().max(40).optional().meta({ description: 'the moment: a UTC day (its end: the whole day counted) or a date-time; default now' }),
+});
 const matchQuery = z.strictObject({ ...periodQuery, ...matchQueryFields });
 
 const listing = (items: JsonSchema): JsonSchema => ({
@@ -95,6 +99,20 @@ export const RECONCILIATION_API: ApiDescription = {
     },
     {
       method: 'get',
+      path: '/admin/accounts/{login}/balance',
+      operationId: 'accountBalanceAt',
+      summary: 'Each bucket of an account as it stood at a moment, from the after-values of its last entry before it',
+      tag: 'reconciliation',
+      security: 'adminKey',
+      query: balanceAtQuery,
+      responses: {
+        '200': { description: 'the buckets at that moment (zero, with entry null, before the first entry)', json: 'PointInTimeBalance' },
+        '400': { description: 'an unreadable or impossible moment', json: 'Error' },
+        '404': { description: 'unknown account', json: 'Error' },
+      },
+    },
+    {
+      method: 'get',
       path: '/admin/ledger/export',
       operationId: 'exportLedger',
       summary: 'The ledger of a period as CSV, one line per posting (streamed)',
@@ -150,6 +168,30 @@ export const RECONCILIATION_API: ApiDescription = {
             refusedDuplicates: listing({ type: 'object' }),
             syncTimeouts: listing({ type: 'object' }),
           },
+        },
+      },
+    },
+    PointInTimeBalance: {
+      type: 'object',
+      required: ['login', 'currency', 'at', 'balance', 'credit', 'held', 'available', 'entry'],
+      properties: {
+        login: { type: 'integer' },
+        currency: { type: 'string' },
+        at: { type: 'string', format: 'date-time' },
+        balance: DECIMAL_SCHEMA,
+        credit: DECIMAL_SCHEMA,
+        held: DECIMAL_SCHEMA,
+        available: { ...DECIMAL_SCHEMA, description: 'balance + credit' },
+        entry: {
+          oneOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              description: 'the journal entry whose after-values these are',
+              required: ['id', 'version', 'createdAt'],
+              properties: { id: { type: 'integer' }, version: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' } },
+            },
+          ],
         },
       },
     },
@@ -221,6 +263,12 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
       res.type('application/json');
       await writeStatementJson(statement, res);
     }
+  });
+
+  router.get('/accounts/:login/balance', async (req, res) => {
+    const query = parseWith(balanceAtQuery, req.query);
+    const balance = await core.reconciliation.balanceAt(pathLogin(req.params.login), readMoment(query.at));
+    sendJson(res, 200, presentBalanceAt(balance));
   });
 
   router.get('/ledger/export', async (req, res) => {

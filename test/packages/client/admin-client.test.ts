@@ -123,6 +123,8 @@ describe('AdminClient', () => {
     const statement = await fixture.admin.statement(login, period);
     expect(statement).toMatchObject({ login: String(login), opening: { balance: '0.00' }, closing: { balance: '12.34' } });
     expect(statement.entries).toHaveLength(1);
+    expect(await fixture.admin.balanceAt(login)).toMatchObject({ login, balance: '12.34', entry: { id: expect.any(Number) } });
+    expect(await fixture.admin.balanceAt(login, '2020-01-01')).toMatchObject({ balance: '0.00', entry: null });
     const statementLines = (await fixture.admin.statementCsv(login, period)).trim().split('\n');
     expect(statementLines.at(-1)).toMatch(/^closing,.*12\.34/);
 

@@ -339,6 +339,18 @@ describe('reconciliation endpoints', () => {
     ]);
   });
 
+  it('GET /admin/accounts/{login}/balance', async () => {
+    const login = await api.createAccount();
+    await api.deposit(login, '12.34');
+    await check('/admin/accounts/{login}/balance', 'get', [
+      ['now', () => admin('GET', `/admin/accounts/${login}/balance`), 200],
+      ['before the first entry', () => admin('GET', `/admin/accounts/${login}/balance?at=2020-01-01`), 200],
+      ['impossible moment', () => admin('GET', `/admin/accounts/${login}/balance?at=2026-02-30`), 400],
+      ['unknown account', () => admin('GET', `/admin/accounts/${api.takeLogin()}/balance`), 404],
+      ['no key', () => admin('GET', `/admin/accounts/${login}/balance`, undefined, null), 401],
+    ]);
+  });
+
   it('GET /admin/ledger/export', async () => {
     await check('/admin/ledger/export', 'get', [
       ['csv', () => admin('GET', '/admin/ledger/export'), 200],

@@ -227,6 +227,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/accounts/{login}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each bucket of an account as it stood at a moment, from the after-values of its last entry before it */
+        get: operations["accountBalanceAt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/ledger/export": {
         parameters: {
             query?: never;
@@ -424,6 +441,29 @@ export interface components {
                     items: Record<string, never>[];
                     truncated: boolean;
                 };
+            };
+        };
+        PointInTimeBalance: {
+            login: number;
+            currency: string;
+            /** Format: date-time */
+            at: string;
+            /** @example 2180.00 */
+            balance: string;
+            /** @example 2180.00 */
+            credit: string;
+            /** @example 2180.00 */
+            held: string;
+            /**
+             * @description balance + credit
+             * @example 2180.00
+             */
+            available: string;
+            entry: null | {
+                id: number;
+                version: number;
+                /** Format: date-time */
+                createdAt: string;
             };
         };
         Statement: {
@@ -1275,6 +1315,58 @@ export interface operations {
                 };
             };
             /** @description an invalid period or option */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unknown account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    accountBalanceAt: {
+        parameters: {
+            query?: {
+                /** @description the moment: a UTC day (its end: the whole day counted) or a date-time; default now */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                login: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the buckets at that moment (zero, with entry null, before the first entry) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointInTimeBalance"];
+                };
+            };
+            /** @description an unreadable or impossible moment */
             400: {
                 headers: {
                     [name: string]: unknown;
