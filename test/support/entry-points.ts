@@ -4,7 +4,12 @@ import { pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** tsx's loader by absolute URL: an entry point may run from any working directory (for its .env). */
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+export const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+/**
+ * tsx reads tsconfig.json from the working directory; elsewhere it would miss the project's `paths`
+ * (the SDK's sources) and load the SDK's build, which a clean clone does not have.
+ */
+export const TSX_ENV = { TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') };
 /** A failing start-up or a CLI command on the embedded server (first start: initdb) ends well within this. */
 const ENTRY_POINT_TIMEOUT_MS = 90_000;
 
@@ -28,7 +33,7 @@ export interface EntryPointOptions {
 export function runEntryPoint(entryPoint: EntryPoint, args: string[], options: EntryPointOptions = {}): Promise<EntryPointRun> {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, entryPoint), ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...TSX_ENV, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createTestDatabase } from '../support/database';
+import { TSX_ENV, TSX_LOADER } from '../support/entry-points';
 
 /**
  * The README's first session, exactly as printed: every bash block marked `<!-- walkthrough -->`
@@ -14,8 +14,9 @@ import { createTestDatabase } from '../support/database';
  */
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 const START_TIMEOUT_MS = 60_000;
+/** The service's start, the whole session and its stop, on a busy machine. */
+const WALKTHROUGH_TIMEOUT_MS = 150_000;
 const WALKTHROUGH_MARK = '<!-- walkthrough -->';
 
 interface Step {
@@ -61,12 +62,14 @@ afterAll(async () => {
 function startService(): Promise<{ base: string; managerPort: string }> {
   service = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'src/main.ts')], {
     cwd: workDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: database.url, PORT: '0', MANAGER_PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...TSX_ENV, DATABASE_URL: database.url, PORT: '0', MANAGER_PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`the service did not start:\n${output}`)), START_TIMEOUT_MS);
+    service.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    service.once('exit', (code) => reject(new Error(`the service exited ${code} at start:\n${output}`)));
     service.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const http = /listening on (http:\/\/\S+)/.exec(output);
@@ -104,7 +107,7 @@ it("runs the README's first session and gets the answers it shows", async () => 
   const expected = steps.flatMap((step) => step.expected);
   expect(printed).toHaveLength(expected.length);
   expected.forEach((answer, index) => expect(printed[index]).toMatch(answerPattern(answer)));
-});
+}, WALKTHROUGH_TIMEOUT_MS);
 
 /** Top-level JSON values and plain lines, in the order printed (`}{` between two curl answers). */
 function splitAnswers(output: string): string[] {
