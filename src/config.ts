@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './shared/errors';
@@ -25,6 +26,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** TLS of the manager TCP port (MANAGER_TLS_CERT_FILE, MANAGER_TLS_KEY_FILE); unset: plain TCP. */
   managerTls: { certFile: string; keyFile: string } | undefined;
+  /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For/-Proto to believe; false: none. */
+  trustProxy: boolean | number | string;
   /** Secrets generated for this start, not yet saved: main.ts saves and prints them once the service is up. */
   generatedSecrets: GeneratedSecrets | undefined;
 }
@@ -74,6 +77,7 @@ const envSchema = databaseSchema.extend({
   MANAGER_TLS_CERT_FILE: z.string().min(1).optional(),
   MANAGER_TLS_KEY_FILE: z.string().min(1).optional(),
   MANAGER_PLAINTEXT_ALLOWED: flag.default(false),
+  TRUST_PROXY: z.string().max(1000).optional(),
 });
 
 export interface GeneratedSecrets {
@@ -127,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     migrateOnStart,
     managerTls,
+    trustProxy: readTrustProxy(vars.TRUST_PROXY),
     generatedSecrets,
   };
 }
@@ -160,6 +165,23 @@ function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessE
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
+}
+
+/**
+ * `false`/unset: no proxy; `true`: whatever sent the request (only behind a proxy that sets the
+ * headers itself); a number: that many hops; else addresses or subnets (`loopback, 10.0.0.0/8`).
+ */
+function readTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  for (const part of value.split(',').map((item) => item.trim())) {
+    const [address, bits] = part.split('/');
+    const known = named.has(part) || (isIP(address ?? '') !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits)));
+    if (!known) throw new ConfigError(`TRUST_PROXY: ${part} is not an address, a subnet, loopback, linklocal or uniquelocal`);
+  }
+  return value;
 }
 
 function isPostgresUrl(value: string): boolean {

@@ -13,6 +13,8 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { OPERATOR_API, operatorRouter } from '../transports/operator-api/operator-controller';
 import { RECONCILIATION_API, reconciliationRouter } from '../transports/admin-api/reconciliation-controller';
+import { DASHBOARD_API, dashboardRouter } from '../transports/admin-api/dashboard-controller';
+import { USERS_API, usersRouter } from '../transports/admin-api/users-controller';
 import { ValidationError } from '../shared/errors';
 import { WALLET_API, walletRouter } from '../transports/wallet-api/wallet-controller';
 import { WalletSignatureVerifier } from '../transports/wallet-api/wallet-signature';
@@ -55,7 +57,7 @@ const SERVICE_API: ApiDescription = {
 };
 
 /** The OpenAPI document of every HTTP transport, from their own descriptions. */
-export const API_DOCUMENT = openApiDocument([WALLET_API, OPERATOR_API, ADMIN_API, RECONCILIATION_API, SERVICE_API]);
+export const API_DOCUMENT = openApiDocument([WALLET_API, OPERATOR_API, ADMIN_API, RECONCILIATION_API, DASHBOARD_API, USERS_API, SERVICE_API]);
 
 /** Every HTTP transport on one Express app, each a thin room over the core's front door. */
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -64,6 +66,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // behind a TLS proxy: req.ip and req.secure (the console cookie's Secure flag) from its headers
+  app.set('trust proxy', config.trustProxy);
 
   app.use(requestLog(logger, metrics));
   app.use(decodablePath);
@@ -82,8 +86,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const verifier = new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode);
   app.use('/wallet', walletRouter({ core, verifier, metrics, logger }));
   app.use('/operator', operatorRouter({ core, operatorApiKey: config.operatorApiKey }));
-  app.use('/admin', bearerAuth(config.adminApiKey, 'admin'), reconciliationRouter(core), adminRouter(core));
-  app.use('/console', consoleRouter({ core, adminApiKey: config.adminApiKey, logger }));
+  app.use('/admin', bearerAuth(config.adminApiKey, 'admin', core.authThrottle), reconciliationRouter(core), dashboardRouter(core), usersRouter(core), adminRouter(core));
+  app.use('/console', consoleRouter({ core, logger }));
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));
   app.use(apiErrorHandler(logger));
   return app;

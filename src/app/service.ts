@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
-import { createCore, type Core } from '../core/core';
+import { createCore, type Core, type CoreOptions } from '../core/core';
 import { HTTP_ERROR_BY_CODE } from '../transports/http/error-handler';
 import { ManagerTcpServer } from '../transports/manager-api/tcp-server';
 import type { Logger } from '../observability/logger';
@@ -20,12 +20,14 @@ export const HTTP_TIMEOUTS_CHECK_INTERVAL_MS = 1_000;
 /** How long a stop waits for in-flight requests before closing their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Limits a caller may shorten (the tests do); production runs with the defaults. */
+/** Limits a caller may change (the tests do); production runs with the defaults. */
 export interface ServiceOptions {
   /** How long a manager connection may stay without logging in (default UNAUTHENTICATED_IDLE_TIMEOUT_MS). */
   managerLoginTimeoutMs?: number;
   /** How long an HTTP request may take to arrive, headers and body (default HTTP_REQUEST_TIMEOUT_MS). */
   httpRequestTimeoutMs?: number;
+  /** Authentication failures allowed (default THROTTLE_LIMITS): raised by tests that send wrong keys on purpose. */
+  throttleLimits?: CoreOptions['throttleLimits'];
 }
 
 export interface RunningService {
@@ -48,6 +50,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     ...(config.databaseReadUrl ? { readUrl: config.databaseReadUrl } : {}),
     accountLockTimeoutMs: config.accountLockTimeoutMs,
     walletTokenTtlS: config.walletTokenTtlS,
+    ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
     metrics,
     logger,
   });

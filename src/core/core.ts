@@ -4,8 +4,14 @@ import { AccountStore } from './accounts/account-store';
 import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT } from '../config';
 import { BalanceOperationService } from './balance-operations/balance-operation-service';
 import { BalanceOperationStore } from './balance-operations/balance-operation-store';
+import { DashboardService } from './dashboard/dashboard-service';
+import { DashboardStore } from './dashboard/dashboard-store';
 import { createDatabase, DB_BACK_OFFICE_POOL_MAX, DB_HEALTH_POOL_MAX, DB_POOL_MAX, type Database } from '../db/database';
 import { checkSchema, migrateToLatest } from '../db/migrator';
+import { ConsoleAccessService } from './access/console-access-service';
+import { ConsoleUserStore } from './access/console-user-store';
+import { FailureThrottle, THROTTLE_LIMITS } from './access/failure-throttle';
+import { AuditLog } from './audit/audit-log';
 import { EventRelay } from './events/event-relay';
 import { EventStore } from './events/event-store';
 import { LedgerService } from './ledger/ledger-service';
@@ -22,6 +28,8 @@ import { LaunchTokenStore } from './launch-tokens/launch-token-store';
 import { MatchService } from './reconciliation/match-service';
 import { ReconciliationService } from './reconciliation/reconciliation-service';
 import { MatchStore, ReconciliationStore } from './reconciliation/reconciliation-store';
+import { RunHistory } from './reconciliation/run-history';
+import { RunHistoryStore } from './reconciliation/run-history-store';
 import { WalletService } from './wallet/wallet-service';
 import { WalletStore, type WalletOperation } from './wallet/wallet-store';
 
@@ -31,6 +39,8 @@ export interface CoreOptions {
   readUrl?: string;
   /** How long a money transaction waits for an account row someone else holds (ACCOUNT_LOCK_TIMEOUT_MS). */
   accountLockTimeoutMs?: number;
+  /** Authentication failures allowed per subject (default THROTTLE_LIMITS; tests of other things raise them). */
+  throttleLimits?: Partial<typeof THROTTLE_LIMITS>;
   /** Lifetime of a wallet token (WALLET_TOKEN_TTL_S). */
   walletTokenTtlS?: number;
   metrics: Metrics;
@@ -52,9 +62,19 @@ export interface Core {
   finance: BalanceOperationService;
   ledger: LedgerService;
   managers: ManagerAuthService;
+  /** Console users, their sessions and logins. */
+  consoleAccess: ConsoleAccessService;
+  /** Failed authentications counted across instances (console logins, wrong bearer keys). */
+  authThrottle: FailureThrottle;
+  /** Who did what, for the finance team and the auditors. */
+  audit: AuditLog;
   events: EventRelay;
   reconciliation: ReconciliationService;
   matching: MatchService;
+  /** Every reconciliation and matching run, kept as it was answered. */
+  runs: RunHistory;
+  /** The finance dashboard: money in and out and the trading result per currency and day, and the exposure. */
+  dashboard: DashboardService;
   maintenance: Maintenance;
   /** True while the database answers (on a connection of its own, so nothing else can starve it). */
   isHealthy(): Promise<boolean>;
@@ -107,7 +127,12 @@ export function createCore(options: CoreOptions): Core {
   const accounts = new AccountService(new AccountStore(money));
   const reportAccounts = new AccountService(new AccountStore(reports));
   const managers = new ManagerAuthService(new ManagerStore(money));
-  const maintenance = new Maintenance(new MaintenanceStore(backOffice), managers, logger);
+  const authThrottle = new FailureThrottle(backOffice, { ...THROTTLE_LIMITS, ...options.throttleLimits });
+  const audit = new AuditLog(backOffice);
+  const consoleAccess = new ConsoleAccessService(new ConsoleUserStore(backOffice), authThrottle, audit);
+  // the run history is written and read on the primary: a run just made is there to reopen at once
+  const runHistory = new RunHistoryStore(backOffice);
+  const maintenance = new Maintenance(new MaintenanceStore(backOffice), [managers, consoleAccess], logger);
 
   return {
     accounts,
@@ -116,9 +141,14 @@ export function createCore(options: CoreOptions): Core {
     finance: new BalanceOperationService(new BalanceOperationStore(money, onRetry, onEventsCommitted), accountLanes, eventStore, accounts, new SyncTimeoutStore(backOffice)),
     ledger: new LedgerService(new LedgerStore(reports), reportAccounts),
     managers,
+    consoleAccess,
+    authThrottle,
+    audit,
     events,
-    reconciliation: new ReconciliationService(new ReconciliationStore(reports), reportAccounts),
-    matching: new MatchService(new MatchStore(reports, backOffice)),
+    reconciliation: new ReconciliationService(new ReconciliationStore(reports), reportAccounts, runHistory),
+    matching: new MatchService(new MatchStore(reports), runHistory),
+    runs: new RunHistory(runHistory),
+    dashboard: new DashboardService(new DashboardStore(reports)),
     maintenance,
     async isHealthy() {
       await health.raw('SELECT 1');

@@ -1,5 +1,6 @@
 import { HttpJsonClient, type HttpJsonResponse } from '@wallet-service/client';
 import { WalletClient } from '@wallet-service/client';
+import type { ServiceOptions } from '../../src/app/service';
 import { ledgerDiscrepancies, startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from './test-service';
 
 /** Clients of a test service's HTTP APIs with the test credentials, plus common set-up steps. */
@@ -7,6 +8,7 @@ export class TestApi {
   readonly http: HttpJsonClient;
   readonly wallet: WalletClient;
   private nextLogin = 1000;
+  private consoleUsers = 0;
 
   constructor(readonly target: TestService) {
     this.http = new HttpJsonClient(target.baseUrl);
@@ -63,6 +65,25 @@ export class TestApi {
     return response.body as Record<string, string>;
   }
 
+  /**
+   * A console session of a new user with `role` (created through the admin API): its cookie value
+   * and the CSRF token its POSTs must carry.
+   */
+  async consoleSession(role: 'viewer' | 'finance' | 'admin' = 'admin'): Promise<{ username: string; password: string; cookie: string; csrf: string }> {
+    this.consoleUsers += 1;
+    const username = `${role}-${this.consoleUsers}`;
+    const password = `password of ${username}, long enough`;
+    const created = await this.admin('POST', '/admin/users', { username, password, role });
+    if (created.status !== 201) throw new Error(`console user not created: ${created.text}`);
+    const signedIn = await this.http.request('POST', '/console/login', `username=${username}&password=${encodeURIComponent(password)}`, { 'Content-Type': 'application/x-www-form-urlencoded' });
+    const cookie = /^wallet_console_session=([^;]+)/.exec(signedIn.headers['set-cookie']?.[0] ?? '')?.[1];
+    if (!cookie) throw new Error(`console sign-in failed: ${signedIn.status} ${signedIn.text}`);
+    const page = await this.http.request('GET', '/console/accounts', null, { Cookie: `wallet_console_session=${cookie}` });
+    const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page.text)?.[1];
+    if (!csrf) throw new Error('no CSRF token on the console page');
+    return { username, password, cookie, csrf };
+  }
+
   takeLogin(): number {
     this.nextLogin += 1;
     return this.nextLogin;
@@ -79,11 +100,11 @@ export class TestApi {
  * (`useTestService((started) => ({ target, api } = started))`), the ledger invariants checked
  * after every test, and everything stopped at the end.
  */
-export function useTestService(started: (context: { target: TestService; api: TestApi }) => void): void {
+export function useTestService(started: (context: { target: TestService; api: TestApi }) => void, options: ServiceOptions = {}): void {
   let target: TestService | undefined;
   let api: TestApi | undefined;
   beforeAll(async () => {
-    target = await startTestService();
+    target = await startTestService({}, undefined, options);
     api = new TestApi(target);
     started({ target, api });
   });

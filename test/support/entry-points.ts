@@ -27,6 +27,8 @@ export interface EntryPointOptions {
   cwd?: string;
   /** Close our end of its stdout at once, as `| head` does when it has read enough. */
   closeStdout?: boolean;
+  /** Written to its standard input, which is then closed (else it has none). */
+  input?: string;
 }
 
 /** Runs one of the product's entry points as an operator does, until it exits. */
@@ -34,13 +36,14 @@ export function runEntryPoint(entryPoint: EntryPoint, args: string[], options: E
   const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, entryPoint), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...TSX_ENV, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   let stdout = '';
   let stderr = '';
-  if (options.closeStdout) child.stdout.destroy();
-  else child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  if (options.closeStdout) child.stdout!.destroy();
+  else child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), ENTRY_POINT_TIMEOUT_MS);
   return new Promise((resolve) =>
     child.once('close', (code) => {

@@ -20,6 +20,14 @@ export interface TestService {
 }
 
 /**
+ * Throttle limits for tests that send wrong credentials on purpose to check something else (every
+ * credential against every API, fuzzing): no throttle answers in place of the refusal under test.
+ * The throttle itself is tested with the real limits.
+ */
+const NOT_LIMITING = { failuresMax: 1_000_000, windowS: 60 };
+export const UNTHROTTLED: NonNullable<ServiceOptions['throttleLimits']> = { 'bearer-address': NOT_LIMITING, 'console-user': NOT_LIMITING, 'console-address': NOT_LIMITING };
+
+/**
  * A real service instance on a fresh database (or on `databaseUrl`, to run a second instance),
  * listening on ephemeral ports; `options` shortens limits such as the manager login timeout.
  */

@@ -3,12 +3,18 @@ import type {
   AccountStatus,
   BalanceOperationRequest,
   CreateAccountRequest,
+  Dashboard,
   CreateManagerRequest,
   DailyTotals,
   LedgerEntry,
   ManagerUser,
   MatchQuery,
+  JournalEntry,
   MatchReport,
+  ReconciliationRun,
+  ReconciliationRunWithResult,
+  RunsPage,
+  RunsQuery,
   PeriodQuery,
   ReconciliationQuery,
   ReconciliationReport,
@@ -76,6 +82,11 @@ export class AdminClient extends BearerApiClient {
     return this.json('GET', `/admin/reports/daily-totals${queryString({ ...period, format: 'json' })}`, undefined, 200);
   }
 
+  /** Per currency and UTC day of the period (at most 366 days; the last 30 by default): money in and out, trading result; and the exposure now. */
+  dashboard(period: PeriodQuery = {}): Promise<Dashboard> {
+    return this.json('GET', `/admin/reports/dashboard${queryString(period)}`, undefined, 200);
+  }
+
   dailyTotalsCsv(period: PeriodQuery = {}): Promise<string> {
     return this.csvReport(`/admin/reports/daily-totals${queryString({ ...period, format: 'csv' })}`);
   }
@@ -101,6 +112,36 @@ export class AdminClient extends BearerApiClient {
   /** Matches an external CSV (a payment provider's, the platform's) with the ledger; a dry run unless `dryRun: 'false'`. */
   matchExternalRecords(csv: string, query: MatchQuery = {}): Promise<MatchReport> {
     return this.csvUpload(`/admin/reconciliation/match${queryString(query)}`, csv);
+  }
+
+  /** One page of the history of reconciliation and matching runs, newest first; `nextCursor` is the next page's `cursor`. */
+  listRuns(query: RunsQuery = {}): Promise<RunsPage> {
+    return this.json('GET', `/admin/reconciliation/runs${queryString(query)}`, undefined, 200);
+  }
+
+  /** Every run of the history (or of one kind), newest first, fetched page by page as the loop asks. */
+  async *runs(kind?: RunsQuery['kind'], pageSize?: number): AsyncGenerator<ReconciliationRun> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listRuns({ kind, limit: pageSize, cursor });
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** One run as it was: who ran it, when, its period and options, and its answer. */
+  getRun(id: string): Promise<ReconciliationRunWithResult> {
+    return this.json('GET', `/admin/reconciliation/runs/${encodeURIComponent(id)}`, undefined, 200);
+  }
+
+  /** A match run's items as CSV, one line per item, amounts in currency units. */
+  matchRunItemsCsv(id: string): Promise<string> {
+    return this.csvReport(`/admin/reconciliation/runs/${encodeURIComponent(id)}/items.csv`);
+  }
+
+  /** One journal entry with its postings and account (a reconciliation discrepancy's `entryIds` name them). */
+  getJournalEntry(id: number | string): Promise<JournalEntry> {
+    return this.json('GET', `/admin/ledger/entries/${encodeURIComponent(String(id))}`, undefined, 200);
   }
 }
 

@@ -25,6 +25,14 @@ export type ReconciliationReport = Schemas['ReconciliationReport'];
 export type Statement = Schemas['Statement'];
 export type PointInTimeBalance = Schemas['PointInTimeBalance'];
 export type MatchReport = Schemas['MatchReport'];
+/** A run of the history (a reconciliation or a match, dry or applied): who, when, period, options, summary. */
+export type ReconciliationRun = Schemas['Run'];
+/** A run with its answer as it was given (a ReconciliationReport or a MatchReport). */
+export type ReconciliationRunWithResult = Schemas['RunWithResult'];
+/** A journal entry with its postings and its account's login (where a discrepancy's entry ids lead). */
+export type JournalEntry = Schemas['JournalEntry'];
+/** The finance dashboard: per currency, the exposure now and the figures of every UTC day of the period. */
+export type Dashboard = Schemas['Dashboard'];
 /** The service's error body of the admin and operator APIs. */
 export type ErrorBody = Schemas['Error'];
 
@@ -43,4 +51,6 @@ export type ReconciliationQuery = Query<'reconcile'>;
 export type DailyTotals = JsonAnswer<'dailyTotals', 200>;
 export type PeriodQuery = Omit<Query<'dailyTotals'>, 'format'>;
 export type MatchQuery = Query<'matchExternalRecords'>;
+export type RunsPage = JsonAnswer<'listReconciliationRuns', 200>;
+export type RunsQuery = Query<'listReconciliationRuns'>;
 export type Health = JsonAnswer<'health', 200>;

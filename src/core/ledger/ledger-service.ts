@@ -1,6 +1,6 @@
 import type { AccountService } from '../accounts/account-service';
-import { ValidationError } from '../../shared/errors';
-import { INT64_MAX } from '../../shared/validation';
+import { RecordNotFoundError, ValidationError } from '../../shared/errors';
+import { decodeCursor, encodeCursor } from '../../shared/page-cursor';
 import type { JournalEntry, LedgerStore } from './ledger-store';
 
 /** Page sizes of ledger listings, in entries. */
@@ -20,6 +20,7 @@ export class LedgerService {
     private readonly accounts: AccountService,
   ) {}
 
+  /** The cursor is the account version of the last entry shown; entries below it come next. */
   async history(login: bigint, cursor: string | null, limit: number): Promise<LedgerPage> {
     if (!Number.isInteger(limit) || limit < 1 || limit > LEDGER_PAGE_SIZE_MAX) {
       throw new ValidationError(`limit must be from 1 to ${LEDGER_PAGE_SIZE_MAX}`);
@@ -30,16 +31,11 @@ export class LedgerService {
     const page = hasMore ? items.slice(0, limit) : items;
     return { items: page, nextCursor: hasMore ? encodeCursor(page[page.length - 1]!.accountVersion) : null };
   }
-}
 
-/** The cursor is the account version of the last entry shown; entries below it come next. */
-function encodeCursor(version: bigint): string {
-  return Buffer.from(`v1:${version}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): bigint {
-  const match = /^v1:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const version = match ? BigInt(match[1]!) : undefined;
-  if (version === undefined || version > INT64_MAX) throw new ValidationError('cursor is not valid');
-  return version;
+  /** One journal entry with its postings: where a reconciliation discrepancy's entry ids lead. */
+  async entry(id: bigint): Promise<JournalEntry> {
+    const entry = await this.store.entry(id);
+    if (!entry) throw new RecordNotFoundError(`journal entry ${id} does not exist`);
+    return entry;
+  }
 }

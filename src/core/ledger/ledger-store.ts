@@ -57,19 +57,25 @@ export class LedgerStore {
 
   /** An account's entries, newest first, with account_version below `beforeVersion` when given. */
   async entriesOfAccount(login: bigint, beforeVersion: bigint | null, limit: number): Promise<JournalEntry[]> {
-    const query = this.db<EntryWithPostingsRow>('journal_entries as e')
-      .select(
-        'e.*',
-        this.db.raw(
-          `(SELECT coalesce(json_agg(json_build_object('book', p.book, 'amount_minor', p.amount_minor::text) ORDER BY p.book), '[]')
-              FROM postings p WHERE p.entry_id = e.id) AS postings`,
-        ),
-      )
-      .where('e.login', login.toString())
-      .orderBy('e.account_version', 'desc')
-      .limit(limit);
+    const query = this.withPostings().where('e.login', login.toString()).orderBy('e.account_version', 'desc').limit(limit);
     if (beforeVersion !== null) query.where('e.account_version', '<', beforeVersion.toString());
     return (await query).map(toEntry);
+  }
+
+  /** One entry by its id, with its postings (a reconciliation discrepancy names its entries). */
+  async entry(id: bigint): Promise<JournalEntry | undefined> {
+    const [row] = await this.withPostings().where('e.id', id.toString());
+    return row && toEntry(row);
+  }
+
+  private withPostings() {
+    return this.db<EntryWithPostingsRow>('journal_entries as e').select(
+      'e.*',
+      this.db.raw(
+        `(SELECT coalesce(json_agg(json_build_object('book', p.book, 'amount_minor', p.amount_minor::text) ORDER BY p.book), '[]')
+            FROM postings p WHERE p.entry_id = e.id) AS postings`,
+      ),
+    );
   }
 }
 

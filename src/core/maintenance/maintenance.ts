@@ -1,4 +1,3 @@
-import type { ManagerAuthService } from '../managers/manager-auth-service';
 import type { Logger } from '../../observability/logger';
 import type { MaintenanceStore } from './maintenance-store';
 
@@ -8,7 +7,8 @@ const MAINTENANCE_LOCK_KEY = 7_340_002;
 
 /**
  * Periodic clean-up of tables that only grow: wallet nonces past the replay window, long-expired
- * tokens, manager sessions and old failed-login records. The ledger itself is never pruned.
+ * tokens, and what each feature prunes of its own (manager and console sessions, old failed
+ * logins). The ledger itself is never pruned.
  */
 export class Maintenance {
   private timer: NodeJS.Timeout | undefined;
@@ -16,7 +16,8 @@ export class Maintenance {
 
   constructor(
     private readonly store: MaintenanceStore,
-    private readonly managerAuth: ManagerAuthService,
+    /** Features with tables of their own to prune. */
+    private readonly features: ReadonlyArray<{ prune(): Promise<void> }>,
     private readonly logger: Logger,
   ) {}
 
@@ -34,7 +35,7 @@ export class Maintenance {
     this.running ??= this.store
       .exclusively(MAINTENANCE_LOCK_KEY, async () => {
         const pruned = await this.store.prune();
-        await this.managerAuth.prune();
+        for (const feature of this.features) await feature.prune();
         return pruned;
       })
       .then((pruned) => {

@@ -1,7 +1,7 @@
 import { BoundedSemaphore } from '../../shared/bounded-semaphore';
 import { AlreadyExistsError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { hashToken, newToken } from '../../shared/tokens';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './password-hash';
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../../shared/password-hash';
 import type { ManagerRole, ManagerSession, ManagerStore } from './manager-store';
 
 /** A manager session lasts this long (seconds). */

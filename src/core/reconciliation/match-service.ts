@@ -1,9 +1,23 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { ValidationError } from '../../shared/errors';
-import { compareRecords, readExternalRow, type ColumnNames, type ExternalRecord, type MatchItem, type MatchOutcome } from './matching';
+import { formatMinorUnits } from '../money/amount';
+import { requireCurrency } from '../money/currency';
+import {
+  compareGroup,
+  Grouper,
+  MATCH_OUTCOMES,
+  readExternalRow,
+  type ColumnNames,
+  type GroupingRules,
+  type LedgerRecord,
+  type MatchGroup,
+  type MatchItem,
+  type MatchOutcome,
+} from './matching';
 import { LISTED_ITEMS_MAX, checkPeriod, type Listing } from './reconciliation-service';
-import type { LedgerSide, MatchStore, Period } from './reconciliation-store';
+import type { LedgerReferenceRow, LedgerSide, MatchStore, Period } from './reconciliation-store';
+import { UNNAMED_ACTOR, type RunHistoryStore } from './run-history-store';
 
 /** Rows an uploaded file may have (they are held in memory while the ledger streams past). */
 export const MATCH_FILE_ROWS_MAX = 200_000;
@@ -15,93 +29,161 @@ const PERIOD_MARGIN_MS = 86_400_000;
 export interface MatchOptions {
   side: LedgerSide;
   columns: ColumnNames;
-  /** Largest amount difference still counted as matched, in minor units. */
+  /** Largest amount difference still counted as matched, in minor units (for a group: its sums). */
   driftMinor: bigint;
-  /** Dry run (the default) reports only; otherwise the run and its items are saved. */
+  /** One to many and many to one (matching.ts); by default one to one. */
+  grouping?: GroupingRules;
+  /** Dry run (the default) or applied: either way the run and its items are kept in the history. */
   dryRun: boolean;
   /** The ledger period to compare; by default the file's dates with a day of margin, or all time. */
   period?: Period;
+  /** Who ran it, for the history: `admin-api`, `cli:<os user>`, a console user. */
+  actor?: string;
+}
+
+/** Totals of one currency and outcome: the items' count and each side's sum, in currency units. */
+export interface MatchTotal {
+  currency: string;
+  outcome: MatchOutcome;
+  count: number;
+  fileAmount: string;
+  ledgerAmount: string;
 }
 
 export interface MatchReport {
   dryRun: boolean;
-  runId: string | null;
+  /** The run in the history (GET /admin/reconciliation/runs/:id; its items as CSV). */
+  runId: string;
   side: LedgerSide;
   period: { from: string; to: string };
   fileRows: number;
   invalidRows: Listing<string>;
   counts: Record<MatchOutcome, number>;
+  /** Per currency and outcome, over every item (those not listed included). */
+  totals: MatchTotal[];
   /** The first items of every outcome but `matched`. */
-  exceptions: Listing<ReturnType<typeof presentItem>>;
+  exceptions: Listing<PresentedMatchItem>;
 }
 
 const ALL_TIME: Period = { from: new Date('1970-01-01T00:00:00Z'), to: new Date('9999-01-01T00:00:00Z') };
+const ONE_TO_ONE: GroupingRules = { referenceDelimiter: null, sumRepeated: false };
 
 /**
- * Matches an external CSV against the ledger by reference and amount (one to one), reporting
- * matched records, amount mismatches, and records missing on either side.
+ * Matches an external CSV against the ledger by reference and amount (one to one, or by the
+ * grouping rules one to many and many to one), reporting matched records, amount mismatches, and
+ * records missing on either side, and keeps the run with every item in the history.
  */
 export class MatchService {
-  constructor(private readonly store: MatchStore) {}
+  constructor(
+    private readonly store: MatchStore,
+    private readonly history: RunHistoryStore,
+  ) {}
 
   async match(csv: Readable, options: MatchOptions): Promise<MatchReport> {
-    const { records, invalid, rows } = await readFile(csv, options.columns);
-    const period = options.period ?? periodOf(records.values());
+    const grouping = options.grouping ?? ONE_TO_ONE;
+    const { grouper, invalid, rows } = await readFile(csv, options.columns, grouping);
+    const period = options.period ?? periodOf(grouper.groups);
     if (options.period) checkPeriod(options.period);
-    const counts: Record<MatchOutcome, number> = { matched: 0, amount_mismatch: 0, missing_in_ledger: 0, missing_in_file: 0 };
-    const items: MatchItem[] = [];
-    const record = (item: MatchItem) => {
-      counts[item.outcome] += 1;
-      if (item.outcome !== 'missing_in_file' || counts.missing_in_file <= LISTED_ITEMS_MAX) items.push(item);
-    };
-
-    const unseen = new Map(records);
+    const totals = new MatchTotals();
+    const missingInFile: MatchItem[] = [];
+    let missingInFileCount = 0;
+    const found = new Map<string, LedgerRecord>();
     for await (const row of this.store.ledgerRecords(options.side, period)) {
-      const ledger = { reference: row.reference, amountMinor: BigInt(row.amount_minor), currency: row.currency, createdAt: row.created_at };
-      const external = unseen.get(row.reference);
-      if (external) {
-        unseen.delete(row.reference);
-        record(compareRecords(external, ledger, options.driftMinor));
-      } else if (!records.has(row.reference)) {
-        record({ outcome: 'missing_in_file', reference: row.reference, currency: row.currency, externalMinor: null, ledgerMinor: ledger.amountMinor });
+      if (grouper.claimedBy(row.reference)) {
+        // a reference twice in the period (trades of two types): the first is compared, as always
+        if (!found.has(row.reference)) found.set(row.reference, ledgerRecord(row));
+      } else {
+        const item: MatchItem = { outcome: 'missing_in_file', kind: 'one-to-one', reference: row.reference, currency: row.currency, externalMinor: null, ledgerMinor: BigInt(row.amount_minor), lines: [] };
+        missingInFileCount += 1;
+        totals.add(item);
+        // beyond the listed ones they are in the counts and totals only: a long period may hold very many
+        if (missingInFile.length < LISTED_ITEMS_MAX) missingInFile.push(item);
       }
     }
-    // File rows not seen in the period may still be in the ledger at another time.
-    const leftover = [...unseen.values()];
+    // References not seen in the period may still be in the ledger at another time.
+    const leftover = grouper.groups.flatMap((group) => group.ledgerReferences.filter((reference) => !found.has(reference)));
     for (let start = 0; start < leftover.length; start += LOOKUP_BATCH_REFERENCES) {
-      const batch = leftover.slice(start, start + LOOKUP_BATCH_REFERENCES);
-      const found = new Map((await this.store.ledgerRecordsByReference(options.side, batch.map((item) => item.reference))).map((row) => [row.reference, row]));
-      for (const external of batch) {
-        const row = found.get(external.reference);
-        record(
-          row
-            ? compareRecords(external, { reference: row.reference, amountMinor: BigInt(row.amount_minor), currency: row.currency, createdAt: row.created_at }, options.driftMinor)
-            : { outcome: 'missing_in_ledger', reference: external.reference, currency: external.currency, externalMinor: external.amountMinor, ledgerMinor: null },
-        );
+      for (const row of await this.store.ledgerRecordsByReference(options.side, leftover.slice(start, start + LOOKUP_BATCH_REFERENCES))) {
+        found.set(row.reference, ledgerRecord(row));
       }
     }
 
-    const exceptions = items.filter((item) => item.outcome !== 'matched');
-    const summary = {
-      side: options.side,
-      period: { from: period.from.toISOString(), to: period.to.toISOString() },
-      fileRows: rows,
-      invalidRows: invalid.length,
-      counts,
-    };
-    const runId = options.dryRun ? null : (await this.store.saveRun(summary, items)).toString();
-    return {
+    const compared = grouper.groups.map((group) => compareGroup(group, found, options.driftMinor));
+    for (const item of compared) totals.add(item);
+    const items = [...compared, ...missingInFile];
+    const counts = Object.fromEntries(MATCH_OUTCOMES.map((outcome) => [outcome, 0])) as Record<MatchOutcome, number>;
+    for (const item of compared) counts[item.outcome] += 1;
+    counts.missing_in_file = missingInFileCount;
+    const periodText = { from: period.from.toISOString(), to: period.to.toISOString() };
+    let report: MatchReport | undefined;
+    const answer = (runId: string): MatchReport => (report = {
       dryRun: options.dryRun,
       runId,
-      ...summary,
+      side: options.side,
+      period: periodText,
+      fileRows: rows,
       invalidRows: listing(invalid),
-      exceptions: listing(exceptions.map(presentItem)),
-    };
+      counts,
+      totals: totals.result(),
+      exceptions: listing(items.filter((item) => item.outcome !== 'matched').map(presentMatchItem)),
+    });
+    await this.history.record(
+      {
+        kind: 'match',
+        actor: options.actor ?? UNNAMED_ACTOR,
+        dryRun: options.dryRun,
+        period,
+        options: {
+          side: options.side,
+          columns: options.columns,
+          driftMinor: options.driftMinor.toString(),
+          referenceDelimiter: grouping.referenceDelimiter,
+          sumRepeated: grouping.sumRepeated,
+          periodGiven: options.period !== undefined,
+        },
+        summary: { side: options.side, fileRows: rows, invalidRows: invalid.length, counts, totals: totals.result() },
+      },
+      answer,
+      items,
+    );
+    return report!;
   }
 }
 
-async function readFile(csv: Readable, columns: ColumnNames) {
-  const records = new Map<string, ExternalRecord>();
+function ledgerRecord(row: LedgerReferenceRow): LedgerRecord {
+  return { reference: row.reference, amountMinor: BigInt(row.amount_minor), currency: row.currency, createdAt: row.created_at };
+}
+
+/** Count and sums per currency and outcome, added up item by item. */
+class MatchTotals {
+  private readonly totals = new Map<string, { currency: string; outcome: MatchOutcome; count: number; fileMinor: bigint; ledgerMinor: bigint }>();
+
+  add(item: MatchItem): void {
+    const currency = item.currency ?? '';
+    const key = `${currency} ${item.outcome}`;
+    const total = this.totals.get(key) ?? { currency, outcome: item.outcome, count: 0, fileMinor: 0n, ledgerMinor: 0n };
+    total.count += 1;
+    total.fileMinor += item.externalMinor ?? 0n;
+    total.ledgerMinor += item.ledgerMinor ?? 0n;
+    this.totals.set(key, total);
+  }
+
+  /** By currency, then outcome in MATCH_OUTCOMES order; amounts in currency units. */
+  result(): MatchTotal[] {
+    return [...this.totals.values()]
+      .sort((a, b) => a.currency.localeCompare(b.currency) || MATCH_OUTCOMES.indexOf(a.outcome) - MATCH_OUTCOMES.indexOf(b.outcome))
+      .map((total) => ({
+        currency: total.currency,
+        outcome: total.outcome,
+        count: total.count,
+        fileAmount: currencyUnits(total.fileMinor, total.currency),
+        ledgerAmount: currencyUnits(total.ledgerMinor, total.currency),
+      }));
+  }
+}
+
+async function readFile(csv: Readable, columns: ColumnNames, rules: GroupingRules) {
+  const grouper = new Grouper(rules);
   const invalid: string[] = [];
   let rows = 0;
   const parser = csv.pipe(parse({ columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }));
@@ -110,24 +192,23 @@ async function readFile(csv: Readable, columns: ColumnNames) {
       rows += 1;
       if (rows > MATCH_FILE_ROWS_MAX) throw new ValidationError(`a file may have at most ${MATCH_FILE_ROWS_MAX} rows`);
       const read = readExternalRow(row, columns, rows + 1);
-      if (typeof read === 'string') invalid.push(read);
-      else if (records.has(read.reference)) invalid.push(`line ${read.line}: reference ${read.reference} appears twice`);
-      else records.set(read.reference, read);
+      const refused = typeof read === 'string' ? read : grouper.add(read);
+      if (refused !== undefined) invalid.push(refused);
     }
   } catch (error) {
     if (error instanceof ValidationError) throw error;
     throw new ValidationError(`the file is not readable CSV: ${(error as Error).message}`);
   }
-  if (rows > 0 && records.size === 0 && invalid.length === rows) {
+  if (rows > 0 && grouper.groups.length === 0 && invalid.length === rows) {
     throw new ValidationError(`no usable row: ${invalid[0]} (columns: ${Object.values(columns).join(', ')})`);
   }
-  return { records, invalid, rows };
+  return { grouper, invalid, rows };
 }
 
-function periodOf(records: Iterable<ExternalRecord>): Period {
+function periodOf(groups: readonly MatchGroup[]): Period {
   let from: number | undefined;
   let to: number | undefined;
-  for (const record of records) {
+  for (const record of groups.flatMap((group) => group.rows)) {
     if (!record.date) return ALL_TIME;
     const time = record.date.getTime();
     from = from === undefined ? time : Math.min(from, time);
@@ -141,13 +222,33 @@ function listing<T>(items: T[]): Listing<T> {
   return { count: items.length, items: items.slice(0, LISTED_ITEMS_MAX), truncated: items.length > LISTED_ITEMS_MAX };
 }
 
-function presentItem(item: MatchItem) {
+/** Minor units as a decimal of the currency (a spreadsheet sums it; no binary double on the way). */
+export function currencyUnits(minor: bigint, currency: string): string {
+  return formatMinorUnits(minor, requireCurrency(currency).scale);
+}
+
+/** The same, or null where an item has no amount (a side missing) or no currency. */
+export function optionalUnits(minor: bigint | null, currency: string | null): string | null {
+  return minor === null || currency === null ? null : currencyUnits(minor, currency);
+}
+
+export type PresentedMatchItem = ReturnType<typeof presentMatchItem>;
+
+/** An item as answers show it: minor units (as before) and the same amounts in currency units. */
+export function presentMatchItem(item: MatchItem) {
   return {
     outcome: item.outcome,
+    match: item.kind,
     reference: item.reference,
     currency: item.currency,
     externalMinor: item.externalMinor?.toString() ?? null,
     ledgerMinor: item.ledgerMinor?.toString() ?? null,
+    fileAmount: optionalUnits(item.externalMinor, item.currency),
+    ledgerAmount: optionalUnits(item.ledgerMinor, item.currency),
+    lines: item.lines,
+    ...(item.parts
+      ? { parts: item.parts.map((part) => ({ side: part.side, reference: part.reference, line: part.line, currency: part.currency, amount: optionalUnits(part.amountMinor, part.currency) })) }
+      : {}),
     ...(item.detail ? { detail: item.detail } : {}),
   };
 }

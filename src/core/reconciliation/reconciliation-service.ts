@@ -2,8 +2,13 @@ import type { AccountService } from '../accounts/account-service';
 import type { Account } from '../accounts/account-store';
 import { ValidationError } from '../../shared/errors';
 import type { BucketRow, DailyTotalRow, EntryRow, Period, ReconciliationStore } from './reconciliation-store';
+import { UNNAMED_ACTOR, type RunHistoryStore } from './run-history-store';
 
-/** Items listed per category in a report; beyond it they are counted only (memory stays bounded). */
+/**
+ * Items listed per category in a report; beyond it they are counted only. This bounds memory and
+ * what the run history keeps of a report: at most this many discrepancies and this many of each
+ * exception, with their counts.
+ */
 export const LISTED_ITEMS_MAX = 1000;
 /** Trades open longer than this are reported as stale holds unless told otherwise. */
 export const STALE_HOLD_AGE_DEFAULT_S = 24 * 3600;
@@ -34,6 +39,8 @@ export interface PointInTimeBalance {
 }
 
 export interface ReconciliationReport {
+  /** The run in the history (GET /admin/reconciliation/runs/:id). */
+  runId: string;
   /** True when every invariant holds (exceptions are for review and do not make it unclean). */
   clean: boolean;
   checkedAt: string;
@@ -58,6 +65,8 @@ export interface ReconcileOptions {
   onStep?: (step: string, index: number, total: number) => void;
   /** Called for every discrepancy, listed or not (the CLI prints them as they come). */
   onDiscrepancy?: (discrepancy: Discrepancy) => void;
+  /** Who ran it, for the history: `admin-api`, `cli:<os user>`, a console user. */
+  actor?: string;
 }
 
 export interface Statement {
@@ -77,8 +86,10 @@ export class ReconciliationService {
   constructor(
     private readonly store: ReconciliationStore,
     private readonly accounts: AccountService,
+    private readonly history: RunHistoryStore,
   ) {}
 
+  /** Checks every invariant and lists the exceptions; the report is kept in the run history. */
   async reconcile(options: ReconcileOptions): Promise<ReconciliationReport> {
     checkPeriod(options.period);
     const replicaLagS = await this.store.replicaLagS();
@@ -118,7 +129,7 @@ export class ReconciliationService {
     };
     options.onStep?.('done', steps, steps);
     const listed = discrepancies.result();
-    return {
+    const found = {
       clean: listed.count === 0,
       checkedAt: new Date().toISOString(),
       replicaLagS,
@@ -128,6 +139,23 @@ export class ReconciliationService {
       discrepancies: listed,
       exceptions,
     };
+    let report: ReconciliationReport | undefined;
+    await this.history.record(
+      {
+        kind: 'reconciliation',
+        actor: options.actor ?? UNNAMED_ACTOR,
+        dryRun: null,
+        period: options.period,
+        options: { staleHoldAgeS: options.staleHoldAgeS },
+        summary: {
+          clean: found.clean,
+          discrepancies: listed.count,
+          exceptions: Object.fromEntries(Object.entries(exceptions).map(([name, listing]) => [name, listing.count])),
+        },
+      },
+      (runId) => (report = { runId, ...found }),
+    );
+    return report!;
   }
 
   dailyTotals(period: Period): AsyncIterable<DailyTotalRow> {

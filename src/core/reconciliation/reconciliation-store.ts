@@ -175,12 +175,9 @@ export interface LedgerReferenceRow {
   created_at: Date;
 }
 
+/** The ledger's side of matching, read on `db` (a replica, with DATABASE_READ_URL); runs are kept by RunHistoryStore. */
 export class MatchStore {
-  /** Reads on `db` (a replica, with DATABASE_READ_URL); a saved run is written on `primary`. */
-  constructor(
-    private readonly db: Database,
-    private readonly primary: Database = db,
-  ) {}
+  constructor(private readonly db: Database) {}
 
   /** The side's records created in the period, streamed. */
   ledgerRecords(side: LedgerSide, period: Period): AsyncIterable<LedgerReferenceRow> {
@@ -194,27 +191,5 @@ export class MatchStore {
     const { select, referenceColumn } = LEDGER_SIDES[side];
     const { rows } = await this.db.raw<{ rows: LedgerReferenceRow[] }>(`${select} AND ${referenceColumn} = ANY (?::text[])`, bindings([references]));
     return rows;
-  }
-
-  /** Saves an applied (non-dry-run) match: the run and every item. */
-  async saveRun(summary: object, items: ReadonlyArray<{ outcome: string; reference: string; externalMinor: bigint | null; ledgerMinor: bigint | null; currency: string | null; detail?: string }>): Promise<bigint> {
-    return this.primary.transaction(async (trx) => {
-      const [run] = await trx('reconciliation_runs').insert({ kind: 'match', summary: JSON.stringify(summary) }).returning<{ id: string }[]>('id');
-      const runId = run!.id;
-      for (let start = 0; start < items.length; start += STREAM_BATCH_ROWS) {
-        await trx('reconciliation_matches').insert(
-          items.slice(start, start + STREAM_BATCH_ROWS).map((item) => ({
-            run_id: runId,
-            outcome: item.outcome,
-            reference: item.reference,
-            external_minor: item.externalMinor?.toString() ?? null,
-            ledger_minor: item.ledgerMinor?.toString() ?? null,
-            currency: item.currency,
-            detail: item.detail === undefined ? null : JSON.stringify({ detail: item.detail }),
-          })),
-        );
-      }
-      return BigInt(runId);
-    });
   }
 }

@@ -1,15 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ADMIN_OPERATIONS, ADMIN_OPERATION_NAMES } from '../../core/balance-operations/operation-kinds';
-import { DECIMAL_SCHEMA, type ApiDescription } from '../http/api-description';
+import { DECIMAL_SCHEMA, type ApiDescription, type JsonSchema } from '../http/api-description';
 import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
 import { sendJson } from '../http/respond';
 import { MANAGER_ROLES } from '../../core/managers/manager-store';
 import { LEDGER_PAGE_SIZE_DEFAULT, LEDGER_PAGE_SIZE_MAX } from '../../core/ledger/ledger-service';
 import type { Core } from '../../core/core';
 import { decimalText, login, parseWith, text } from '../../shared/validation';
-import { pathLogin } from '../http/params';
-import { presentAccount, presentEntry } from './admin-presenters';
+import { pathId, pathLogin } from '../http/params';
+import { presentAccount, presentEntry, presentEntryOfAccount } from './admin-presenters';
 
 /** Length limits of admin text fields, in characters. */
 export const COMMENT_LENGTH_MAX = 500;
@@ -42,6 +42,35 @@ const createManagerSchema = z.strictObject({
 
 /** The part of the core's front door the admin API uses. */
 type AdminCore = Pick<Core, 'accounts' | 'finance' | 'ledger' | 'managers'>;
+
+/** A journal entry as the admin API shows it (presentEntry). */
+const ENTRY_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'order', 'version', 'operation', 'currency', 'balanceChange', 'creditChange', 'heldChange', 'balanceAfter', 'creditAfter', 'heldAfter', 'actorKind', 'actor', 'referenceId', 'comment', 'createdAt', 'postings'],
+  properties: {
+    id: { type: 'integer' },
+    order: { type: 'integer' },
+    version: { type: 'integer' },
+    operation: { type: 'string' },
+    currency: { type: 'string' },
+    balanceChange: DECIMAL_SCHEMA,
+    creditChange: DECIMAL_SCHEMA,
+    heldChange: DECIMAL_SCHEMA,
+    balanceAfter: DECIMAL_SCHEMA,
+    creditAfter: DECIMAL_SCHEMA,
+    heldAfter: DECIMAL_SCHEMA,
+    actorKind: { enum: ['wallet', 'admin', 'manager', 'system'] },
+    actor: { type: 'string' },
+    referenceId: { type: ['string', 'null'] },
+    comment: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    postings: {
+      type: 'array',
+      items: { type: 'object', required: ['book', 'amount'], properties: { book: { type: 'string' }, amount: DECIMAL_SCHEMA }, additionalProperties: false },
+    },
+  },
+};
 
 /** The admin API in the OpenAPI document, from the schemas that validate its requests. */
 export const ADMIN_API: ApiDescription = {
@@ -106,6 +135,19 @@ export const ADMIN_API: ApiDescription = {
       },
     },
     {
+      method: 'get',
+      path: '/admin/ledger/entries/{id}',
+      operationId: 'getJournalEntry',
+      summary: 'One journal entry with its postings and its account (a discrepancy names its entries by id)',
+      tag: 'admin',
+      security: 'adminKey',
+      responses: {
+        '200': { description: 'the entry', json: 'JournalEntry' },
+        '400': { description: 'the id is not a positive integer', json: 'Error' },
+        '404': { description: 'no such entry', json: 'Error' },
+      },
+    },
+    {
       method: 'post',
       path: '/admin/balance',
       operationId: 'applyBalanceOperation',
@@ -160,32 +202,12 @@ export const ADMIN_API: ApiDescription = {
         updatedAt: { type: 'string', format: 'date-time' },
       },
     },
-    Entry: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['id', 'order', 'version', 'operation', 'currency', 'balanceChange', 'creditChange', 'heldChange', 'balanceAfter', 'creditAfter', 'heldAfter', 'actorKind', 'actor', 'referenceId', 'comment', 'createdAt', 'postings'],
-      properties: {
-        id: { type: 'integer' },
-        order: { type: 'integer' },
-        version: { type: 'integer' },
-        operation: { type: 'string' },
-        currency: { type: 'string' },
-        balanceChange: DECIMAL_SCHEMA,
-        creditChange: DECIMAL_SCHEMA,
-        heldChange: DECIMAL_SCHEMA,
-        balanceAfter: DECIMAL_SCHEMA,
-        creditAfter: DECIMAL_SCHEMA,
-        heldAfter: DECIMAL_SCHEMA,
-        actorKind: { enum: ['wallet', 'admin', 'manager', 'system'] },
-        actor: { type: 'string' },
-        referenceId: { type: ['string', 'null'] },
-        comment: { type: ['string', 'null'] },
-        createdAt: { type: 'string', format: 'date-time' },
-        postings: {
-          type: 'array',
-          items: { type: 'object', required: ['book', 'amount'], properties: { book: { type: 'string' }, amount: DECIMAL_SCHEMA }, additionalProperties: false },
-        },
-      },
+    Entry: ENTRY_SCHEMA,
+    JournalEntry: {
+      ...ENTRY_SCHEMA,
+      description: "an entry with its account's login (where a reconciliation discrepancy's entry ids lead)",
+      required: [...(ENTRY_SCHEMA.required as string[]), 'login'],
+      properties: { ...(ENTRY_SCHEMA.properties as Record<string, JsonSchema>), login: { type: 'integer' } },
     },
   },
 };
@@ -213,6 +235,10 @@ export function adminRouter(core: AdminCore): Router {
     const query = parseWith(historyQuerySchema, req.query);
     const page = await core.ledger.history(pathLogin(req.params.login), query.cursor ?? null, query.limit);
     sendJson(res, 200, { items: page.items.map(presentEntry), nextCursor: page.nextCursor });
+  });
+
+  router.get('/ledger/entries/:id', async (req, res) => {
+    sendJson(res, 200, presentEntryOfAccount(await core.ledger.entry(pathId(req.params.id, 'entry id'))));
   });
 
   router.post('/balance', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {

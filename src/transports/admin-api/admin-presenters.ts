@@ -48,6 +48,11 @@ export function presentEntry(entry: JournalEntry) {
   };
 }
 
+/** An entry on its own: with the login of its account. */
+export function presentEntryOfAccount(entry: JournalEntry) {
+  return { ...presentEntry(entry), login: entry.login };
+}
+
 /** A point-in-time balance: the buckets, in currency units, as the account's last entry before `at` left them. */
 export function presentBalanceAt(balance: PointInTimeBalance) {
   const { scale } = requireCurrency(balance.account.currency);

@@ -1,7 +1,7 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { DECIMAL_SCHEMA, type ApiDescription, type JsonSchema } from '../http/api-description';
-import { pathLogin } from '../http/params';
+import { pathId, pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import { parseWith } from '../../shared/validation';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from './match-request';
@@ -9,7 +9,12 @@ import type { Core } from '../../core/core';
 import { readMoment, readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
 import { presentBalanceAt } from './admin-presenters';
 import { STALE_HOLD_AGE_DEFAULT_S } from '../../core/reconciliation/reconciliation-service';
-import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import { MATCH_OUTCOMES } from '../../core/reconciliation/matching';
+import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliation/run-history';
+import { presentDailyTotal, presentRun, writeDailyTotalsCsv, writeLedgerCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+
+/** Who the admin API's runs are recorded as: the one admin key is one actor. */
+const ADMIN_API_ACTOR = 'admin-api';
 
 const periodQuery = {
   from: z.string().max(40).optional().meta({ description: 'start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone)' }),
@@ -22,6 +27,11 @@ const balanceAtQuery = z.strictObject({
   at: z.string().max(40).optional().meta({ description: 'the moment: a UTC day (its end: the whole day counted) or a date-time; default now' }),
 });
 const matchQuery = z.strictObject({ ...periodQuery, ...matchQueryFields });
+const runsQuery = z.strictObject({
+  kind: z.enum(['reconciliation', 'match']).optional().meta({ description: 'only runs of this kind' }),
+  limit: z.coerce.number().int().min(1).max(RUN_PAGE_SIZE_MAX).default(RUN_PAGE_SIZE_DEFAULT),
+  cursor: z.string().max(200).optional().meta({ description: 'nextCursor of the previous page' }),
+});
 
 const listing = (items: JsonSchema): JsonSchema => ({
   type: 'object',
@@ -30,6 +40,37 @@ const listing = (items: JsonSchema): JsonSchema => ({
 });
 const buckets: JsonSchema = { type: 'object', required: ['balance', 'credit', 'held'], properties: { balance: DECIMAL_SCHEMA, credit: DECIMAL_SCHEMA, held: DECIMAL_SCHEMA } };
 const invalidPeriod = { description: 'an invalid period or option', json: 'Error' };
+const invalidId = { description: 'the id is not a positive integer', json: 'Error' };
+const noSuchRun = { description: 'no such run', json: 'Error' };
+/** An amount in minor units, as text. */
+const MINOR_SCHEMA: JsonSchema = { type: 'string', pattern: '^-?\\d+$', description: 'minor units' };
+const nullable = (schema: JsonSchema): JsonSchema => ({ oneOf: [{ type: 'null' }, schema] });
+const matchCounts: JsonSchema = {
+  type: 'object',
+  required: [...MATCH_OUTCOMES],
+  properties: Object.fromEntries(MATCH_OUTCOMES.map((outcome) => [outcome, { type: 'integer' }])),
+};
+
+/** A run of the history (presentRun). */
+const RUN_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'actor', 'createdAt', 'dryRun', 'period', 'options', 'summary'],
+  properties: {
+    id: { type: 'string' },
+    kind: { enum: ['reconciliation', 'match'] },
+    actor: { type: 'string', description: 'who ran it: admin-api, cli:<os user>, a console user' },
+    createdAt: { type: 'string', format: 'date-time' },
+    dryRun: { type: ['boolean', 'null'], description: 'a match: dry run or applied; null for a reconciliation' },
+    period: {
+      type: 'object',
+      required: ['from', 'to'],
+      properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time', description: 'excluded' } },
+    },
+    options: { type: 'object', description: 'the options it ran with' },
+    summary: { type: 'object', description: 'its counts (a match: counts and totals; a reconciliation: clean, discrepancies, exceptions)' },
+  },
+};
 
 /** The reconciliation endpoints in the OpenAPI document, from the schemas that validate their queries. */
 export const RECONCILIATION_API: ApiDescription = {
@@ -122,6 +163,44 @@ export const RECONCILIATION_API: ApiDescription = {
       responses: { '200': { description: 'a CSV attachment', csv: true }, '400': invalidPeriod },
     },
     {
+      method: 'get',
+      path: '/admin/reconciliation/runs',
+      operationId: 'listReconciliationRuns',
+      summary: 'The history of reconciliation and matching runs (dry or applied), newest first, a page at a time',
+      tag: 'reconciliation',
+      security: 'adminKey',
+      query: runsQuery,
+      responses: {
+        '200': {
+          description: 'one page; nextCursor is the cursor of the next',
+          json: {
+            type: 'object',
+            required: ['items', 'nextCursor'],
+            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Run' } }, nextCursor: { type: ['string', 'null'] } },
+          },
+        },
+        '400': { description: 'invalid kind, limit or cursor', json: 'Error' },
+      },
+    },
+    {
+      method: 'get',
+      path: '/admin/reconciliation/runs/{id}',
+      operationId: 'getReconciliationRun',
+      summary: 'One run as it was: who ran it, when, its period and options, and its answer',
+      tag: 'reconciliation',
+      security: 'adminKey',
+      responses: { '200': { description: 'the run', json: 'RunWithResult' }, '400': invalidId, '404': noSuchRun },
+    },
+    {
+      method: 'get',
+      path: '/admin/reconciliation/runs/{id}/items.csv',
+      operationId: 'downloadMatchRunItems',
+      summary: "A match run's items as CSV, one line per item in the order found, amounts in currency units",
+      tag: 'reconciliation',
+      security: 'adminKey',
+      responses: { '200': { description: 'a CSV attachment', csv: true }, '400': invalidId, '404': { description: 'no such match run', json: 'Error' } },
+    },
+    {
       method: 'post',
       path: '/admin/reconciliation/match',
       operationId: 'matchExternalRecords',
@@ -136,8 +215,9 @@ export const RECONCILIATION_API: ApiDescription = {
   components: {
     ReconciliationReport: {
       type: 'object',
-      required: ['clean', 'checkedAt', 'replicaLagS', 'period', 'staleHoldAgeS', 'checks', 'discrepancies', 'exceptions'],
+      required: ['runId', 'clean', 'checkedAt', 'replicaLagS', 'period', 'staleHoldAgeS', 'checks', 'discrepancies', 'exceptions'],
       properties: {
+        runId: { type: 'string', description: 'the run in the history' },
         clean: { type: 'boolean' },
         checkedAt: { type: 'string', format: 'date-time' },
         replicaLagS: { type: ['number', 'null'], description: 'null: read on the primary; else the replica (DATABASE_READ_URL) was this many seconds behind' },
@@ -210,33 +290,101 @@ export const RECONCILIATION_API: ApiDescription = {
     },
     MatchReport: {
       type: 'object',
-      required: ['dryRun', 'runId', 'side', 'period', 'fileRows', 'invalidRows', 'counts', 'exceptions'],
+      required: ['dryRun', 'runId', 'side', 'period', 'fileRows', 'invalidRows', 'counts', 'totals', 'exceptions'],
       properties: {
-        dryRun: { type: 'boolean' },
-        runId: { type: ['string', 'null'] },
+        dryRun: { type: 'boolean', description: 'a dry run or an applied one: both are kept in the history' },
+        runId: { type: 'string', description: 'the run in the history' },
         side: { enum: ['finance-records', 'trades'] },
         period: { type: 'object' },
         fileRows: { type: 'integer' },
         invalidRows: listing({ type: 'string' }),
-        counts: {
-          type: 'object',
-          required: ['matched', 'amount_mismatch', 'missing_in_ledger', 'missing_in_file'],
-          properties: { matched: { type: 'integer' }, amount_mismatch: { type: 'integer' }, missing_in_ledger: { type: 'integer' }, missing_in_file: { type: 'integer' } },
+        counts: matchCounts,
+        totals: { type: 'array', items: { $ref: '#/components/schemas/MatchTotal' } },
+        exceptions: listing({ $ref: '#/components/schemas/MatchItem' }),
+      },
+    },
+    MatchTotal: {
+      type: 'object',
+      description: 'one currency and outcome: how many items, and the sum of each side in currency units',
+      additionalProperties: false,
+      required: ['currency', 'outcome', 'count', 'fileAmount', 'ledgerAmount'],
+      properties: { currency: { type: 'string' }, outcome: { enum: [...MATCH_OUTCOMES] }, count: { type: 'integer' }, fileAmount: DECIMAL_SCHEMA, ledgerAmount: DECIMAL_SCHEMA },
+    },
+    MatchItem: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['outcome', 'match', 'reference', 'currency', 'externalMinor', 'ledgerMinor', 'fileAmount', 'ledgerAmount', 'lines'],
+      properties: {
+        outcome: { enum: [...MATCH_OUTCOMES] },
+        match: { enum: ['one-to-one', 'one-to-many', 'many-to-one'] },
+        reference: { type: 'string', description: "the file's reference as written (a one-to-many row's whole list)" },
+        currency: { type: ['string', 'null'] },
+        externalMinor: nullable(MINOR_SCHEMA),
+        ledgerMinor: nullable(MINOR_SCHEMA),
+        fileAmount: nullable(DECIMAL_SCHEMA),
+        ledgerAmount: nullable(DECIMAL_SCHEMA),
+        lines: { type: 'array', items: { type: 'integer' }, description: 'the file lines behind the item' },
+        parts: {
+          type: 'array',
+          description: 'a group: every record on both sides (a missing ledger record has a null amount)',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['side', 'reference', 'line', 'currency', 'amount'],
+            properties: {
+              side: { enum: ['file', 'ledger'] },
+              reference: { type: 'string' },
+              line: { type: ['integer', 'null'] },
+              currency: { type: ['string', 'null'] },
+              amount: nullable(DECIMAL_SCHEMA),
+            },
+          },
         },
-        exceptions: listing({ type: 'object' }),
+        detail: { type: 'string' },
+      },
+    },
+    Run: RUN_SCHEMA,
+    RunWithResult: {
+      ...RUN_SCHEMA,
+      required: [...(RUN_SCHEMA.required as string[]), 'result'],
+      properties: {
+        ...(RUN_SCHEMA.properties as Record<string, JsonSchema>),
+        result: {
+          description: 'the answer as it was given: a ReconciliationReport or a MatchReport (null for a match applied before the history kept answers)',
+          anyOf: [{ type: 'null' }, { $ref: '#/components/schemas/ReconciliationReport' }, { $ref: '#/components/schemas/MatchReport' }],
+        },
       },
     },
   },
 };
 
 /** The reconciliation endpoints of the admin API (mounted under /admin, behind the admin key). */
-export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching'>): Router {
+export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching' | 'runs'>): Router {
   const router = Router();
 
   router.get('/reconciliation', async (req, res) => {
     const query = parseWith(reconcileQuery, req.query);
-    const report = await core.reconciliation.reconcile({ period: readPeriod(query.from, query.to, 'all'), staleHoldAgeS: query.staleHoldAgeS });
+    // every run is kept in the history, a plain GET's as much as the console's
+    const report = await core.reconciliation.reconcile({ period: readPeriod(query.from, query.to, 'all'), staleHoldAgeS: query.staleHoldAgeS, actor: ADMIN_API_ACTOR });
     sendJson(res, 200, report);
+  });
+
+  router.get('/reconciliation/runs', async (req, res) => {
+    const query = parseWith(runsQuery, req.query);
+    const page = await core.runs.list(query.kind, query.cursor ?? null, query.limit);
+    sendJson(res, 200, { items: page.items.map(presentRun), nextCursor: page.nextCursor });
+  });
+
+  router.get('/reconciliation/runs/:id', async (req, res) => {
+    const { run, result } = await core.runs.get(pathId(req.params.id, 'run id'));
+    sendJson(res, 200, { ...presentRun(run), result });
+  });
+
+  router.get('/reconciliation/runs/:id/items.csv', async (req, res) => {
+    const id = pathId(req.params.id, 'run id');
+    const { items } = await core.runs.matchItems(id);
+    attachment(res, `match-run-${id}.csv`);
+    await writeMatchItemsCsv(items, res);
   });
 
   router.get('/reports/daily-totals', async (req, res) => {
@@ -281,7 +429,7 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
   router.post('/reconciliation/match', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
     const query = parseWith(matchQuery, req.query);
     const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
-    const report = await matchUpload(core.matching, req.body, query, period);
+    const report = await matchUpload(core.matching, req.body, query, period, ADMIN_API_ACTOR);
     sendJson(res, 200, report);
   });
 

@@ -5,23 +5,29 @@
  * 0 all good, 1 the check found something, 2 the command could not run (one line on stderr says why).
  */
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadDatabaseSettings, readDotEnv } from '../../config';
 import { createCore, type Core } from '../../core/core';
-import { formatMinorUnits } from '../../core/money/amount';
+import { CONSOLE_ROLES, type ConsoleRole } from '../../core/access/console-roles';
+import { presentUser } from '../admin-api/users-controller';
 import { AppError } from '../../shared/errors';
 import { stringifyJson } from '../../shared/json';
 import { DEFAULT_COLUMNS } from '../../core/reconciliation/matching';
 import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
 import { STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
+import type { MatchReport } from '../../core/reconciliation/match-service';
+import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliation/run-history';
+import type { Run } from '../../core/reconciliation/run-history-store';
 import { openDatabase } from '../../app/database-target';
 import { describeStartupFailure, type StartupContext } from '../../app/startup-errors';
 import { createLogger } from '../../observability/logger';
 import { Metrics } from '../../observability/metrics';
-import { presentDailyTotal, writeDailyTotalsCsv, writeLedgerCsv, writeLedgerJsonLines, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import { presentDailyTotal, presentRun, writeDailyTotalsCsv, writeLedgerCsv, writeLedgerJsonLines, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
 
 const EXIT_FINDINGS = 1;
 const EXIT_ERROR = 2;
@@ -61,6 +67,16 @@ function output(file: string | undefined): Writable {
   return file ? createWriteStream(file) : process.stdout;
 }
 
+/** Who the command line's runs are recorded as in the history: `cli:` and the operating-system user. */
+function cliActor(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    // a uid without a passwd entry (some containers): the environment's name, else the uid
+    return `cli:${process.env.USER ?? `uid-${process.getuid?.() ?? 'unknown'}`}`;
+  }
+}
+
 function integer(value: string): number {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
@@ -80,6 +96,25 @@ function printReport(report: ReconciliationReport): void {
   line(`  sync timeouts: ${exceptions.syncTimeouts.count}`);
 }
 
+function printMatchReport(report: MatchReport): void {
+  process.stdout.write(`${report.dryRun ? 'Dry run' : 'Applied'}, kept as run ${report.runId}: ${report.fileRows} rows, ${JSON.stringify(report.counts)}, ${report.invalidRows.count} invalid\n`);
+  for (const total of report.totals) {
+    process.stdout.write(`  ${total.currency} ${total.outcome}: ${total.count}, file ${total.fileAmount}, ledger ${total.ledgerAmount}\n`);
+  }
+  for (const item of report.exceptions.items) {
+    process.stdout.write(`  ${item.outcome} ${item.match} ${item.reference} ${item.currency ?? ''} file ${item.fileAmount ?? '-'} ledger ${item.ledgerAmount ?? '-'}${item.detail ? ` ${item.detail}` : ''}\n`);
+  }
+  for (const problem of report.invalidRows.items) process.stdout.write(`  invalid: ${problem}\n`);
+}
+
+/** One line of the history: id, when, what, who, the period, and its outcome in a few numbers. */
+function describeRun(run: Run): string {
+  const what = run.kind === 'match' ? `match (${run.dryRun ? 'dry run' : 'applied'})` : 'reconciliation';
+  const summary = run.summary as { clean?: boolean; discrepancies?: number; counts?: Record<string, number> };
+  const outcome = run.kind === 'match' ? JSON.stringify(summary.counts ?? {}) : summary.clean ? 'clean' : `${summary.discrepancies} discrepancies`;
+  return `${run.id}  ${run.createdAt.toISOString()}  ${what}  ${run.actor}  ${run.period.from.toISOString()} .. ${run.period.to.toISOString()}  ${outcome}`;
+}
+
 function describeDiscrepancy(discrepancy: Discrepancy): string {
   const who = discrepancy.login ? `account ${discrepancy.login}` : 'ledger';
   const entries = discrepancy.entryIds.length > 0 ? ` entries ${discrepancy.entryIds.join(',')}` : '';
@@ -90,7 +125,9 @@ const program = new Command('wallet-cli')
   .description('Reconciliation, reports and exports of the wallet ledger. Exit codes: 0 all good, 1 findings, 2 could not run.')
   .version(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')).version as string)
   // a usage error could not run: exit 2, not commander's 1 (which means findings here)
-  .exitOverride();
+  .exitOverride()
+  // `runs show 7 --json`: options after a subcommand are its own (`runs` has a --json of its own too)
+  .enablePositionalOptions();
 
 program
   .command('reconcile')
@@ -104,6 +141,7 @@ program
       const bar = new SingleBar({ format: 'reconcile [{bar}] {value}/{total} {step}', stream: process.stderr }, Presets.shades_classic);
       return reconciliation
         .reconcile({
+          actor: cliActor(),
           period: readPeriod(options.from, options.to, 'all'),
           staleHoldAgeS: options.staleHoldAge,
           onStep: (step, index, total) => {
@@ -177,7 +215,9 @@ program
   .option('--drift-minor <n>', 'largest amount difference still matched, in minor units', integer, 0)
   .option('--from <date>', 'ledger period start (default: the file dates, one day of margin)')
   .option('--to <date>', 'ledger period end')
-  .option('--apply', 'save the result (default: dry run)')
+  .option('--reference-delimiter <text>', 'one to many: a reference cell lists several ledger references separated by this (such as ;)')
+  .option('--sum-repeated', 'many to one: rows that repeat a reference are matched together against that ledger record')
+  .option('--apply', 'mark the run applied (default: a dry run; either is kept in the history)')
   .option('--json', 'print the report as JSON')
   .action(async (file: string, options: Record<string, string | number | boolean | undefined>) => {
     if (options.side !== 'finance-records' && options.side !== 'trades') throw new InvalidArgumentError('--side must be finance-records or trades');
@@ -191,23 +231,98 @@ program
           date: String(options.dateColumn),
         },
         driftMinor: BigInt(options.driftMinor as number),
+        grouping: { referenceDelimiter: (options.referenceDelimiter as string | undefined) ?? null, sumRepeated: options.sumRepeated === true },
         dryRun: !options.apply,
+        actor: cliActor(),
         ...(options.from || options.to ? { period: readPeriod(options.from as string | undefined, options.to as string | undefined, 'all') } : {}),
       }),
     );
-    if (options.json) {
-      process.stdout.write(`${stringifyJson(report)}\n`);
-    } else {
-      process.stdout.write(`${report.dryRun ? 'Dry run' : `Saved as run ${report.runId}`}: ${report.fileRows} rows, ${JSON.stringify(report.counts)}, ${report.invalidRows.count} invalid\n`);
-      for (const item of report.exceptions.items) {
-        const show = (minor: string | null) => (minor === null ? '-' : formatMinorUnits(BigInt(minor), 0));
-        process.stdout.write(`  ${item.outcome} ${item.reference} ${item.currency ?? ''} file ${show(item.externalMinor)} ledger ${show(item.ledgerMinor)} (minor units)${item.detail ? ` ${item.detail}` : ''}\n`);
-      }
-      for (const problem of report.invalidRows.items) process.stdout.write(`  invalid: ${problem}\n`);
-    }
-    const { amount_mismatch, missing_in_file, missing_in_ledger } = report.counts;
-    process.exitCode = amount_mismatch + missing_in_file + missing_in_ledger + report.invalidRows.count > 0 ? EXIT_FINDINGS : 0;
+    if (options.json) process.stdout.write(`${stringifyJson(report)}\n`);
+    else printMatchReport(report);
+    const { matched: _matched, ...findings } = report.counts;
+    process.exitCode = Object.values(findings).reduce((sum, count) => sum + count, 0) + report.invalidRows.count > 0 ? EXIT_FINDINGS : 0;
   });
+
+const runs = program
+  .command('runs')
+  .description('the history of reconciliation and matching runs, newest first (`runs show <id>`: one run as it was)')
+  .option('--kind <kind>', 'only reconciliation or match runs')
+  .option('--limit <n>', `how many (at most ${RUN_PAGE_SIZE_MAX})`, integer, RUN_PAGE_SIZE_DEFAULT)
+  .option('--json', 'print the runs as JSON')
+  .action(async (options: { kind?: string; limit: number; json?: boolean }) => {
+    if (options.kind !== undefined && options.kind !== 'reconciliation' && options.kind !== 'match') throw new InvalidArgumentError('--kind must be reconciliation or match');
+    const page = await withContext(({ runs: history }) => history.list(options.kind as 'reconciliation' | 'match' | undefined, null, options.limit));
+    if (options.json) process.stdout.write(`${stringifyJson({ items: page.items.map(presentRun) })}\n`);
+    else for (const run of page.items) process.stdout.write(`${describeRun(run)}\n`);
+  });
+
+runs
+  .command('show <id>')
+  .description('one run as it was: who ran it, when, its options and its report')
+  .option('--json', 'print the run as JSON')
+  .action(async (id: string, options: { json?: boolean }) => {
+    if (!/^[1-9]\d{0,18}$/.test(id)) throw new InvalidArgumentError('the run id must be a positive integer');
+    const { run, result } = await withContext(({ runs: history }) => history.get(BigInt(id)));
+    if (options.json) {
+      process.stdout.write(`${stringifyJson({ ...presentRun(run), result })}\n`);
+      return;
+    }
+    process.stdout.write(`${describeRun(run)}\n  options ${JSON.stringify(run.options)}\n`);
+    if (result === null) process.stdout.write('  (applied before the history kept answers: the summary only)\n');
+    else if (run.kind === 'match') printMatchReport(result as unknown as MatchReport);
+    else printReport(result as unknown as ReconciliationReport);
+  });
+
+const users = program.command('users').description("the finance team's console users (roles viewer, finance, admin)");
+
+users
+  .command('create')
+  .description('create a console user; the password is read from the first line of standard input')
+  .requiredOption('--username <name>', 'lowercase letters, digits, ".", "_" or "-"')
+  .requiredOption('--role <role>', CONSOLE_ROLES.join(', '))
+  .option('--json', 'print the user as JSON')
+  .action(async (options: { username: string; role: string; json?: boolean }) => {
+    const password = await firstLineOfStdin();
+    const user = await withContext(({ consoleAccess }) => consoleAccess.createUser({ username: options.username, password, role: options.role as ConsoleRole }, cliActor()));
+    process.stdout.write(options.json ? `${stringifyJson(presentUser(user))}\n` : `created ${user.username} (${user.role})\n`);
+  });
+
+users
+  .command('list')
+  .description('every console user')
+  .option('--json', 'JSON instead of lines')
+  .action(async (options: { json?: boolean }) => {
+    const list = (await withContext(({ consoleAccess }) => consoleAccess.listUsers())).map(presentUser);
+    if (options.json) process.stdout.write(`${stringifyJson({ items: list })}\n`);
+    else for (const user of list) process.stdout.write(`${user.username}\t${user.role}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${user.createdAt} by ${user.createdBy}\n`);
+  });
+
+users
+  .command('disable <username>')
+  .description('disable a user and end every session of it')
+  .action(async (username: string) => {
+    await withContext(({ consoleAccess }) => consoleAccess.updateUser(username, { disabled: true }, cliActor()));
+    process.stdout.write(`disabled ${username}\n`);
+  });
+
+users
+  .command('end-sessions <username>')
+  .description('end every session of a user, on every instance')
+  .action(async (username: string) => {
+    const ended = await withContext(({ consoleAccess }) => consoleAccess.revokeSessions(username, cliActor()));
+    process.stdout.write(`ended ${ended} session(s) of ${username}\n`);
+  });
+
+/** A secret read from standard input (never from the command line, where `ps` and the shell history would show it). */
+async function firstLineOfStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('password (input is shown): ');
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    lines.close();
+    return line;
+  }
+  throw new InvalidArgumentError('a password is expected on standard input');
+}
 
 /** Opens the file to read, so that a missing one is told as such before any work. */
 async function openInput(file: string) {

@@ -13,13 +13,22 @@ import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from '../admin-
 import { STALE_HOLD_AGE_DEFAULT_S } from '../../core/reconciliation/reconciliation-service';
 import type { Period } from '../../core/reconciliation/reconciliation-store';
 import { writeStatementCsv, writeStatementJson } from '../reports/report-writers';
-import { AccountNotFoundError, AppError, ValidationError } from '../../shared/errors';
+import { AccountNotFoundError, AppError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { parseWith } from '../../shared/validation';
-import { adminKeyMatches, clearSessionCookie, createSessionValue, sessionCookieOf, setSessionCookie, verifySessionValue } from './console-session';
-import { accountPage, errorPage, loginPage, matchPage, reconciliationPage, searchPage } from './console-views';
+import { actorOf, type ConsoleSession } from '../../core/access/console-access-service';
+import { roleAllows, type ConsolePermission, type ConsoleRole } from '../../core/access/console-roles';
+import { clientAddress } from '../http/bearer-auth';
+import { clearSessionCookie, csrfTokenMatches, sameOriginPost, sessionCookieOf, setSessionCookie } from './console-session';
+import { presentAuditEntry, presentUser } from '../admin-api/users-controller';
+import { accountPage, auditPage, errorPage, loginPage, matchPage, reconciliationPage, searchPage, usersPage, type PageContext } from './console-views';
 
-/** Largest login form body, in bytes (one key field). */
-export const LOGIN_FORM_BYTES_MAX = 4 * 1024;
+/** Largest form body, in bytes (a login, a new user: a few short fields). */
+export const FORM_BYTES_MAX = 4 * 1024;
+/** Longest username and password the login form reads, in characters. */
+const USERNAME_LENGTH_MAX = 64;
+const PASSWORD_LENGTH_MAX = 256;
+/** Audit entries per console page. */
+const AUDIT_PAGE_SIZE = 50;
 /** Ledger entries per console page. */
 export const CONSOLE_LEDGER_PAGE_SIZE = 25;
 /** Longest query value the console reads (dates, cursors, logins), in characters. */
@@ -30,8 +39,7 @@ const DAY_MS = 86_400_000;
 
 export interface ConsoleDeps {
   /** The part of the core's front door the console uses. */
-  core: Pick<Core, 'accounts' | 'ledger' | 'reconciliation' | 'matching'>;
-  adminApiKey: string;
+  core: Pick<Core, 'accounts' | 'ledger' | 'reconciliation' | 'matching' | 'consoleAccess' | 'audit'>;
   logger: Logger;
 }
 
@@ -40,68 +48,88 @@ const matchQuery = z.strictObject({ from: dayText, to: dayText, ...matchQueryFie
 
 /**
  * The finance team's web console (mounted under /console): server-rendered pages over the same
- * services as the admin API, behind a login form that exchanges the admin key for a signed session
- * cookie. Reads are GETs; the only state-changing requests (login, logout, a saved match run) are POSTs,
- * and the SameSite=Strict cookie keeps other sites from making them.
+ * services as the admin API, for console users with a role (viewer, finance, admin). A login opens a
+ * server-side session (a random cookie token; the session lives in PostgreSQL, so every instance
+ * knows it and logout ends it everywhere); every POST carries the session's CSRF token; each page and
+ * action checks the role; what produces or changes something is written to the audit log.
  */
 export function consoleRouter(deps: ConsoleDeps): Router {
   const router = Router();
+  const form = express.urlencoded({ extended: false, limit: FORM_BYTES_MAX });
   router.use(securityHeaders);
 
-  router.get('/login', (req, res) => {
-    if (signedIn(deps, req)) {
+  router.get('/login', async (req, res) => {
+    if (await liveSession(deps, req)) {
       res.redirect(303, '/console/accounts');
       return;
     }
-    sendPage(res, 200, loginPage(nonceOf(res)));
+    sendPage(res, 200, loginPage(pageOf(res)));
   });
 
-  router.post('/login', express.urlencoded({ extended: false, limit: LOGIN_FORM_BYTES_MAX }), (req, res) => {
-    const posted = (req.body as Record<string, unknown> | undefined)?.key;
-    if (!adminKeyMatches(deps.adminApiKey, posted)) {
-      sendPage(res, 401, loginPage(nonceOf(res), 'That is not the admin key.'));
+  router.post('/login', form, async (req, res) => {
+    if (!sameOriginPost(req)) throw new ForbiddenError('a sign-in must come from the console itself');
+    const fields = (req.body ?? {}) as Record<string, unknown>;
+    const username = typeof fields.username === 'string' ? fields.username.trim().slice(0, USERNAME_LENGTH_MAX) : '';
+    const password = typeof fields.password === 'string' ? fields.password.slice(0, PASSWORD_LENGTH_MAX) : '';
+    try {
+      const { token } = await deps.core.consoleAccess.login(username, password, clientAddress(req));
+      setSessionCookie(req, res, token);
+      res.redirect(303, '/console/accounts');
+    } catch (error) {
+      if (error instanceof TooManyAttemptsError) {
+        const retryAfterS = Number(error.details.retryAfterS ?? 60);
+        res.setHeader('Retry-After', String(retryAfterS));
+        sendPage(res, 429, loginPage(pageOf(res), { username, error: `Too many failed sign-ins. Try again in ${Math.ceil(retryAfterS / 60)} minute(s).` }));
+      } else if (error instanceof UnauthenticatedError) {
+        sendPage(res, 401, loginPage(pageOf(res), { username, error: 'Wrong username or password.' }));
+      } else throw error;
+    }
+  });
+
+  // from here on, a live session (revoked, idle, expired or of a disabled user: sign in again)
+  router.use(async (req, res, next) => {
+    const session = await liveSession(deps, req);
+    if (!session) {
+      if (sessionCookieOf(req) !== undefined) clearSessionCookie(req, res);
+      res.redirect(303, '/console/login');
       return;
     }
-    setSessionCookie(req, res, createSessionValue(deps.adminApiKey));
-    res.redirect(303, '/console/accounts');
+    res.locals.session = session;
+    next();
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', form, csrf, async (req, res) => {
+    await deps.core.consoleAccess.logout(sessionCookieOf(req)!, sessionOf(res));
     clearSessionCookie(req, res);
     res.redirect(303, '/console/login');
   });
 
-  router.use((req, res, next) => {
-    if (signedIn(deps, req)) next();
-    else res.redirect(303, '/console/login');
-  });
-
   router.get('/', (_req, res) => res.redirect(303, '/console/accounts'));
 
-  router.get('/accounts', async (req, res) => {
+  router.get('/accounts', allow('read'), async (req, res) => {
     const given = queryText(req, 'login').trim();
     if (given === '') {
-      sendPage(res, 200, searchPage(nonceOf(res)));
+      sendPage(res, 200, searchPage(pageOf(res)));
       return;
     }
     let login: bigint;
     try {
       login = pathLogin(given);
     } catch {
-      sendPage(res, 400, searchPage(nonceOf(res), { login: given, error: 'A login is a positive whole number.' }));
+      sendPage(res, 400, searchPage(pageOf(res), { login: given, error: 'A login is a positive whole number.' }));
       return;
     }
     try {
       await deps.core.accounts.get(login);
     } catch (error) {
       if (!(error instanceof AccountNotFoundError)) throw error;
-      sendPage(res, 404, searchPage(nonceOf(res), { login: given, error: `Account ${given} not found.` }));
+      sendPage(res, 404, searchPage(pageOf(res), { login: given, error: `Account ${given} not found.` }));
       return;
     }
     res.redirect(303, `/console/accounts/${login}`);
   });
 
-  router.get('/accounts/:login', async (req, res) => {
+  router.get('/accounts/:login', allow('read'), async (req, res) => {
     const login = pathLogin(req.params.login);
     const cursor = queryText(req, 'cursor');
     const account = await deps.core.accounts.get(login);
@@ -110,7 +138,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     sendPage(
       res,
       200,
-      accountPage(nonceOf(res), {
+      accountPage(pageOf(res), {
         account: presentAccount(account),
         entries: page.items.map(presentEntry),
         nextCursor: page.nextCursor,
@@ -121,12 +149,13 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     );
   });
 
-  router.get('/accounts/:login/statement', async (req, res) => {
+  router.get('/accounts/:login/statement', allow('download'), async (req, res) => {
     const login = pathLogin(req.params.login);
     const format = queryText(req, 'format') || 'csv';
     if (format !== 'csv' && format !== 'json') throw new ValidationError('format must be csv or json');
     const period = readPeriod(queryText(req, 'from'), queryText(req, 'to'), DEFAULT_PERIOD_DAYS);
     const statement = await deps.core.reconciliation.statement(login, period);
+    await audit(deps, res, 'statement.download', String(login), { from: period.from.toISOString(), to: period.to.toISOString(), format });
     const filename = `statement-${login}-${dayOf(period.from)}-${dayOf(new Date(period.to.getTime() - 1))}.${format}`;
     res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
@@ -134,14 +163,14 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     else await writeStatementJson(statement, res);
   });
 
-  router.get('/reconciliation', async (req, res) => {
+  router.get('/reconciliation', allow('reconcile'), async (req, res) => {
     const form = {
       from: queryText(req, 'from'),
       to: queryText(req, 'to'),
       staleHoldAgeH: queryText(req, 'staleHoldAgeH') || String(STALE_HOLD_AGE_DEFAULT_S / 3600),
     };
     if (queryText(req, 'run') === '') {
-      sendPage(res, 200, reconciliationPage(nonceOf(res), form));
+      sendPage(res, 200, reconciliationPage(pageOf(res), form));
       return;
     }
     let period: Period;
@@ -151,23 +180,73 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       staleHoldAgeS = hoursToSeconds(form.staleHoldAgeH);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      sendPage(res, 400, reconciliationPage(nonceOf(res), form, undefined, error.message));
+      sendPage(res, 400, reconciliationPage(pageOf(res), form, undefined, error.message));
       return;
     }
-    const report = await deps.core.reconciliation.reconcile({ period, staleHoldAgeS });
-    sendPage(res, 200, reconciliationPage(nonceOf(res), form, report));
+    const report = await deps.core.reconciliation.reconcile({ period, staleHoldAgeS, actor: actorOf(sessionOf(res).user) });
+    await audit(deps, res, 'reconciliation.run', null, { clean: report.clean, from: report.period.from, to: report.period.to });
+    sendPage(res, 200, reconciliationPage(pageOf(res), form, report));
   });
 
-  router.get('/match', (_req, res) => sendPage(res, 200, matchPage(nonceOf(res), MATCH_UPLOAD_BYTES_MAX)));
+  router.get('/match', allow('reconcile'), (_req, res) => sendPage(res, 200, matchPage(pageOf(res), MATCH_UPLOAD_BYTES_MAX)));
 
-  router.post('/match/run', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
+  router.post('/match/run', allow('reconcile'), csrf, express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
     const query = parseWith(matchQuery, req.query);
     const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
-    const report = await matchUpload(deps.core.matching, req.body, query, period);
+    const report = await matchUpload(deps.core.matching, req.body, query, period, actorOf(sessionOf(res).user));
+    await audit(deps, res, 'match.run', null, { dryRun: report.dryRun, fileRows: report.fileRows, counts: report.counts });
     sendJson(res, 200, report);
   });
 
-  router.use((_req, res) => sendPage(res, 404, errorPage(nonceOf(res), true, 404, 'There is no such console page.')));
+  router.get('/audit', allow('audit'), async (req, res) => {
+    const before = queryText(req, 'before');
+    if (before !== '' && !/^\d{1,19}$/.test(before)) throw new ValidationError('before must be an audit entry id');
+    const entries = await deps.core.audit.page(AUDIT_PAGE_SIZE, before === '' ? undefined : BigInt(before));
+    sendPage(res, 200, auditPage(pageOf(res), entries.map(presentAuditEntry), entries.length === AUDIT_PAGE_SIZE ? entries.at(-1)!.id : null));
+  });
+
+  router.get('/users', allow('manage-users'), async (_req, res) => {
+    sendPage(res, 200, usersPage(pageOf(res), (await deps.core.consoleAccess.listUsers()).map(presentUser)));
+  });
+
+  router.post('/users', allow('manage-users'), form, csrf, async (req, res) => {
+    const fields = req.body as Record<string, unknown>;
+    const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : '');
+    const actor = actorOf(sessionOf(res).user);
+    try {
+      await deps.core.consoleAccess.createUser({ username: text('username').trim(), password: text('password'), role: text('role') as ConsoleRole }, actor);
+    } catch (error) {
+      if (!(error instanceof AppError) || HTTP_ERROR_BY_CODE[error.code].status >= 500) throw error;
+      const users = (await deps.core.consoleAccess.listUsers()).map(presentUser);
+      sendPage(res, HTTP_ERROR_BY_CODE[error.code].status, usersPage(pageOf(res), users, { kind: 'error', text: error.message }));
+      return;
+    }
+    res.redirect(303, '/console/users');
+  });
+
+  router.post('/users/:username/:action', allow('manage-users'), form, csrf, async (req, res) => {
+    const username = String(req.params.username);
+    const actor = actorOf(sessionOf(res).user);
+    const fields = req.body as Record<string, unknown>;
+    switch (req.params.action) {
+      case 'role':
+        await deps.core.consoleAccess.updateUser(username, { role: String(fields.role) as ConsoleRole }, actor);
+        break;
+      case 'disable':
+      case 'enable':
+        if (username === sessionOf(res).user.username) throw new ValidationError('you cannot disable yourself');
+        await deps.core.consoleAccess.updateUser(username, { disabled: req.params.action === 'disable' }, actor);
+        break;
+      case 'end-sessions':
+        await deps.core.consoleAccess.revokeSessions(username, actor);
+        break;
+      default:
+        throw new ValidationError('no such action');
+    }
+    res.redirect(303, '/console/users');
+  });
+
+  router.use((_req, res) => sendPage(res, 404, errorPage(pageOf(res), 404, 'There is no such console page.')));
   router.use(consoleErrorHandler(deps));
   return router;
 }
@@ -194,7 +273,7 @@ function consoleErrorHandler(deps: ConsoleDeps): ErrorRequestHandler {
       deps.logger.error({ err: error, path: req.originalUrl }, 'console request failed');
     }
     if (req.path === '/match/run') sendJson(res, status, { error: code, message: text });
-    else sendPage(res, status, errorPage(nonceOf(res), signedIn(deps, req), status, text));
+    else sendPage(res, status, errorPage(pageOf(res), status, text));
   };
 }
 
@@ -213,12 +292,43 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
-function nonceOf(res: Response): string {
-  return String(res.locals.cspNonce);
+/** The page's nonce, and the session it shows (none before sign-in). */
+function pageOf(res: Response): PageContext {
+  const session = res.locals.session as ConsoleSession | undefined;
+  return {
+    nonce: String(res.locals.cspNonce),
+    ...(session ? { session: { username: session.user.username, role: session.user.role, csrfToken: session.csrfToken } } : {}),
+  };
 }
 
-function signedIn(deps: ConsoleDeps, req: Request): boolean {
-  return verifySessionValue(deps.adminApiKey, sessionCookieOf(req));
+function sessionOf(res: Response): ConsoleSession {
+  return res.locals.session as ConsoleSession;
+}
+
+async function liveSession(deps: ConsoleDeps, req: Request): Promise<ConsoleSession | undefined> {
+  const token = sessionCookieOf(req);
+  return token === undefined ? undefined : deps.core.consoleAccess.session(token);
+}
+
+/** Refuses (403) a page or action the signed-in user's role does not allow. */
+function allow(permission: ConsolePermission): RequestHandler {
+  return (_req, res, next) => {
+    const { role } = sessionOf(res).user;
+    if (roleAllows(role, permission)) next();
+    else next(new ForbiddenError(`the ${role} role cannot do this (${permission})`));
+  };
+}
+
+/** Every POST after sign-in carries the session's CSRF token: a form's `_csrf` field, or the X-CSRF-Token header. */
+const csrf: RequestHandler = (req, res, next) => {
+  const given = req.headers['x-csrf-token'] ?? (req.body as Record<string, unknown> | undefined)?._csrf;
+  if (csrfTokenMatches(sessionOf(res).csrfToken, given)) next();
+  else next(new ForbiddenError('this form has expired or did not come from the console; reload the page and try again'));
+};
+
+/** Writes what the signed-in user did to the audit log. */
+function audit(deps: ConsoleDeps, res: Response, action: string, target: string | null, detail: Record<string, unknown>): Promise<void> {
+  return deps.core.audit.record({ actor: actorOf(sessionOf(res).user), action, target, detail });
 }
 
 function sendPage(res: Response, status: number, page: string): void {

@@ -2,6 +2,7 @@ import type { presentAccount, presentEntry } from '../admin-api/admin-presenters
 import { formatMinorUnits } from '../../core/money/amount';
 import { findCurrency } from '../../core/money/currency';
 import type { Listing, ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
+import { CONSOLE_ROLES, roleAllows, type ConsoleRole } from '../../core/access/console-roles';
 
 /**
  * The console's HTML, server-rendered. Every value goes through `html`, which escapes whatever it
@@ -44,13 +45,24 @@ export function html(strings: TemplateStringsArray, ...values: Interpolated[]): 
 /** A path segment or query value inside a URL (then escaped again as an attribute by `html`). */
 const q = encodeURIComponent;
 
-export type NavItem = 'accounts' | 'reconciliation' | 'match';
+export type NavItem = 'accounts' | 'reconciliation' | 'match' | 'users' | 'audit';
+
+/** Who is signed in, as a page shows it: their name and role, their links, their CSRF token. */
+export interface ViewSession {
+  username: string;
+  role: ConsoleRole;
+  csrfToken: string;
+}
+
+/** What every page needs: the CSP nonce of its inline script and style, and the session (none on the login page). */
+export interface PageContext {
+  nonce: string;
+  session?: ViewSession;
+}
 
 interface LayoutOptions {
   title: string;
-  nonce: string;
-  /** Shows the navigation; false on the login page. */
-  signedIn: boolean;
+  page: PageContext;
   active?: NavItem;
   body: SafeHtml;
   script?: string;
@@ -108,19 +120,24 @@ td.nowrap { white-space:nowrap; }
 code { font-family:ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12px; }
 .login { max-width:380px; margin:80px auto; }
 .login form { display:flex; flex-direction:column; gap:12px; }
+nav .who { color:var(--muted); font-size:13px; margin-left:auto; }
 `;
 
 export function layout(options: LayoutOptions): string {
+  const { nonce, session } = options.page;
   const link = (item: NavItem, href: string, label: string) => html`<a href="${href}" class="${options.active === item ? 'active' : ''}">${label}</a>`;
-  const nav = options.signedIn
+  const nav = session
     ? html`<nav>
         ${link('accounts', '/console/accounts', 'Accounts')}
-        ${link('reconciliation', '/console/reconciliation', 'Reconciliation')}
-        ${link('match', '/console/match', 'Match')}
-        <form method="post" action="/console/logout"><button type="submit" id="logout">Log out</button></form>
+        ${roleAllows(session.role, 'reconcile') ? link('reconciliation', '/console/reconciliation', 'Reconciliation') : ''}
+        ${roleAllows(session.role, 'reconcile') ? link('match', '/console/match', 'Match') : ''}
+        ${roleAllows(session.role, 'audit') ? link('audit', '/console/audit', 'Audit log') : ''}
+        ${roleAllows(session.role, 'manage-users') ? link('users', '/console/users', 'Users') : ''}
+        <span class="who" id="who">${session.username} · ${session.role}</span>
+        <form method="post" action="/console/logout">${csrfField(session)}<button type="submit" id="logout">Log out</button></form>
       </nav>`
     : html``;
-  const script = options.script === undefined ? html`` : html`<script nonce="${options.nonce}">${new SafeHtml(options.script)}</script>`;
+  const script = options.script === undefined ? html`` : html`<script nonce="${nonce}">${new SafeHtml(options.script)}</script>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -128,7 +145,8 @@ export function layout(options: LayoutOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>${options.title} · Wallet console</title>
-<style nonce="${options.nonce}">${new SafeHtml(STYLE)}</style>
+${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
+<style nonce="${nonce}">${new SafeHtml(STYLE)}</style>
 </head>
 <body>
 <header><div class="bar"><span class="brand">Wallet console</span>${nav}</div></header>
@@ -141,23 +159,29 @@ ${script}
 `.text;
 }
 
+/** The hidden field every form that POSTs carries: the session's CSRF token. */
+export function csrfField(session: ViewSession): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${session.csrfToken}">`;
+}
+
 function message(kind: 'error' | 'info', text: string | undefined): SafeHtml {
   return text ? html`<div class="message ${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</div>` : html``;
 }
 
-export function loginPage(nonce: string, error?: string): string {
+export function loginPage(page: PageContext, options: { error?: string; username?: string } = {}): string {
   const body = html`<section class="card login">
     <h1>Sign in</h1>
-    ${message('error', error)}
+    ${message('error', options.error)}
     <form method="post" action="/console/login" autocomplete="off">
-      <label>Admin key <input type="password" name="key" id="key" required autofocus autocomplete="current-password"></label>
+      <label>Username <input type="text" name="username" id="username" required autofocus autocomplete="username" maxlength="64" value="${options.username ?? ''}"></label>
+      <label>Password <input type="password" name="password" id="password" required autocomplete="current-password" maxlength="256"></label>
       <button type="submit" class="primary" id="sign-in">Sign in</button>
     </form>
   </section>`;
-  return layout({ title: 'Sign in', nonce, signedIn: false, body });
+  return layout({ title: 'Sign in', page, body });
 }
 
-export function searchPage(nonce: string, options: { login?: string; error?: string } = {}): string {
+export function searchPage(page: PageContext, options: { login?: string; error?: string } = {}): string {
   const body = html`<h1>Accounts</h1>
     ${message('error', options.error)}
     <section class="card">
@@ -166,7 +190,7 @@ export function searchPage(nonce: string, options: { login?: string; error?: str
         <button type="submit" class="primary" id="search-account">Open account</button>
       </form>
     </section>`;
-  return layout({ title: 'Accounts', nonce, signedIn: true, active: 'accounts', body });
+  return layout({ title: 'Accounts', page, active: 'accounts', body });
 }
 
 type PresentedAccount = ReturnType<typeof presentAccount>;
@@ -181,7 +205,7 @@ export interface AccountPageModel {
   statement: { from: string; to: string };
 }
 
-export function accountPage(nonce: string, model: AccountPageModel): string {
+export function accountPage(page: PageContext, model: AccountPageModel): string {
   const { account } = model;
   const login = String(account.login);
   const bucket = (name: string, value: string) =>
@@ -245,7 +269,7 @@ export function accountPage(nonce: string, model: AccountPageModel): string {
       </table>
     </div>
     ${pager}`;
-  return layout({ title: `Account ${login}`, nonce, signedIn: true, active: 'accounts', body });
+  return layout({ title: `Account ${login}`, page, active: 'accounts', body });
 }
 
 export interface ReconciliationForm {
@@ -254,7 +278,7 @@ export interface ReconciliationForm {
   staleHoldAgeH: string;
 }
 
-export function reconciliationPage(nonce: string, form: ReconciliationForm, report?: ReconciliationReport, error?: string): string {
+export function reconciliationPage(page: PageContext, form: ReconciliationForm, report?: ReconciliationReport, error?: string): string {
   const body = html`<h1>Reconciliation</h1>
     ${message('error', error)}
     <section class="card">
@@ -268,7 +292,7 @@ export function reconciliationPage(nonce: string, form: ReconciliationForm, repo
       <p class="muted">The invariant checks always cover the whole ledger; the period limits the orphan closes, refused duplicates and sync timeouts.</p>
     </section>
     ${report ? reportView(report) : html``}`;
-  return layout({ title: 'Reconciliation', nonce, signedIn: true, active: 'reconciliation', body });
+  return layout({ title: 'Reconciliation', page, active: 'reconciliation', body });
 }
 
 function reportView(report: ReconciliationReport): SafeHtml {
@@ -370,7 +394,7 @@ function formattedAmount(minor: unknown, currency: unknown): string {
   return `${formatMinorUnits(BigInt(minor), known.scale)} ${known.code}`;
 }
 
-export function matchPage(nonce: string, uploadBytesMax: number): string {
+export function matchPage(page: PageContext, uploadBytesMax: number): string {
   const body = html`<h1>Match external records</h1>
     <section class="card">
       <p class="muted">Upload a CSV from a payment provider or the trading platform. Its rows are matched against the ledger by reference and amount. A dry run (the default) saves nothing.</p>
@@ -390,7 +414,7 @@ export function matchPage(nonce: string, uploadBytesMax: number): string {
     </section>
     <div id="match-status" role="status"></div>
     <div id="match-result"></div>`;
-  return layout({ title: 'Match', nonce, signedIn: true, active: 'match', body, script: MATCH_SCRIPT });
+  return layout({ title: 'Match', page, active: 'match', body, script: MATCH_SCRIPT });
 }
 
 /**
@@ -432,7 +456,7 @@ const MATCH_SCRIPT = `
   const show = (report) => {
     const card = el('section', null, 'card');
     card.id = 'match-report';
-    card.append(el('h2', report.dryRun ? 'Dry run: nothing saved' : 'Saved as run ' + report.runId));
+    card.append(el('h2', report.dryRun ? 'Dry run ' + report.runId + ' (kept in the history, not applied)' : 'Applied as run ' + report.runId));
     const facts = el('dl', null, 'facts');
     const fact = (name, value) => { facts.append(el('dt', name), el('dd', value)); };
     fact('Ledger side', report.side);
@@ -472,7 +496,8 @@ const MATCH_SCRIPT = `
     try {
       const text = await file.text();
       const response = await fetch('/console/match/run?' + params, {
-        method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: text, credentials: 'same-origin',
+        method: 'POST', body: text, credentials: 'same-origin',
+        headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content },
       });
       if (response.redirected || response.status === 401) { window.location.assign('/console/login'); return; }
       const answer = await response.json();
@@ -486,9 +511,86 @@ const MATCH_SCRIPT = `
 })();
 `;
 
-export function errorPage(nonce: string, signedIn: boolean, status: number, text: string): string {
+export function errorPage(page: PageContext, status: number, text: string): string {
   const body = html`<h1>${status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Cannot do that'}</h1>
     ${message('error', text)}
     <p><a href="/console/accounts">Back to accounts</a></p>`;
-  return layout({ title: 'Error', nonce, signedIn, body });
+  return layout({ title: 'Error', page, body });
+}
+
+export interface UserRowModel {
+  username: string;
+  role: ConsoleRole;
+  disabled: boolean;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** Console users (admins): create one, change a role, disable, end every session. */
+export function usersPage(page: PageContext, users: UserRowModel[], notice?: { kind: 'error' | 'info'; text: string }): string {
+  const session = page.session!;
+  const roleOptions = (current: ConsoleRole) => CONSOLE_ROLES.map((role) => html`<option value="${role}" ${role === current ? new SafeHtml('selected') : ''}>${role}</option>`);
+  const rows = users.map(
+    (user) => html`<tr data-username="${user.username}">
+      <td>${user.username}</td>
+      <td>
+        <form class="inline" method="post" action="/console/users/${q(user.username)}/role">${csrfField(session)}
+          <select name="role" aria-label="role of ${user.username}">${roleOptions(user.role)}</select>
+          <button type="submit">Change</button>
+        </form>
+      </td>
+      <td>${user.disabled ? html`<span class="badge bad">disabled</span>` : html`<span class="badge ok">active</span>`}</td>
+      <td class="nowrap">${readableTime(user.createdAt)}</td>
+      <td>${user.createdBy}</td>
+      <td class="nowrap">
+        <form class="inline" method="post" action="/console/users/${q(user.username)}/${user.disabled ? 'enable' : 'disable'}">${csrfField(session)}<button type="submit">${user.disabled ? 'Enable' : 'Disable'}</button></form>
+        <form class="inline" method="post" action="/console/users/${q(user.username)}/end-sessions">${csrfField(session)}<button type="submit">End sessions</button></form>
+      </td>
+    </tr>`,
+  );
+  const body = html`<h1>Users</h1>
+    ${notice ? message(notice.kind, notice.text) : ''}
+    <section class="card">
+      <h2>New user</h2>
+      <form class="inline" method="post" action="/console/users" id="new-user" autocomplete="off">${csrfField(session)}
+        <label>Username <input type="text" name="username" required maxlength="64"></label>
+        <label>Password <input type="password" name="password" required minlength="12" maxlength="256" autocomplete="new-password"></label>
+        <label>Role <select name="role">${roleOptions('viewer')}</select></label>
+        <button type="submit" class="primary">Create</button>
+      </form>
+      <p class="muted">viewer: reads accounts and ledgers · finance: also runs reconciliation and matching, downloads, reads the audit log · admin: also manages users.</p>
+    </section>
+    <table id="users"><thead><tr><th>Username</th><th>Role</th><th>Status</th><th>Created</th><th>By</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+  return layout({ title: 'Users', page, active: 'users', body });
+}
+
+export interface AuditRowModel {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** Who did what, newest first (finance and admins). */
+export function auditPage(page: PageContext, entries: AuditRowModel[], nextBefore: string | null): string {
+  const rows = entries.map(
+    (entry) => html`<tr>
+      <td class="nowrap">${readableTime(entry.at)}</td>
+      <td>${entry.actor}</td>
+      <td><code>${entry.action}</code></td>
+      <td>${entry.target ?? ''}</td>
+      <td class="wrap"><code>${Object.keys(entry.detail).length ? JSON.stringify(entry.detail) : ''}</code></td>
+    </tr>`,
+  );
+  const body = html`<h1>Audit log</h1>
+    <table id="audit"><thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>On</th><th>Detail</th></tr></thead><tbody>${rows}</tbody></table>
+    <div class="pager">${nextBefore ? html`<a href="/console/audit?before=${q(nextBefore)}" id="older">Older</a>` : html`<span class="muted">No older entries.</span>`}</div>`;
+  return layout({ title: 'Audit log', page, active: 'audit', body });
+}
+
+/** `2026-12-01 23:47:29` (UTC) from an ISO time: what a person reads, sortable as text. */
+function readableTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }

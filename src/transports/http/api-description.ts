@@ -16,7 +16,7 @@ export interface ApiResponse {
 }
 
 export interface ApiOperation {
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** The OpenAPI path, parameters in braces: `/admin/accounts/{login}`. */
   path: string;
   operationId: string;
@@ -26,6 +26,8 @@ export interface ApiOperation {
   /** The request body's schema, or 'csv' for a CSV upload. */
   body?: z.ZodType | 'csv';
   query?: z.ZodObject;
+  /** The path parameters' schemas; without it, every path parameter is a login (digits). */
+  params?: z.ZodObject;
   responses: Record<string, ApiResponse>;
 }
 

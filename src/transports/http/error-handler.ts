@@ -43,6 +43,8 @@ export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (error instanceof AppError) {
       const mapped = HTTP_ERROR_BY_CODE[error.code];
+      const retryAfterS = error.details.retryAfterS;
+      if (typeof retryAfterS === 'number') res.setHeader('Retry-After', String(retryAfterS));
       sendError(res, mapped.status, mapped.error, error.message);
       return;
     }

@@ -61,12 +61,7 @@ export function openApiDocument(descriptions: readonly ApiDescription[]): JsonSc
 
 function documentOperation(operation: ApiOperation): JsonSchema {
   const parameters = [
-    ...[...operation.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
-      name: match[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string', pattern: '^\\d+$' },
-    })),
+    ...pathParameters(operation),
     ...queryParameters(operation),
     ...(operation.security === 'walletSignature' ? SIGNATURE_HEADERS : []),
   ];
@@ -74,6 +69,7 @@ function documentOperation(operation: ApiOperation): JsonSchema {
   // what every operation behind a bearer key, with a body or with a path parameter may answer
   const bearer = operation.security === 'adminKey' || operation.security === 'operatorKey';
   if (bearer) responses['401'] ??= documentResponse({ description: 'a missing or wrong bearer key', json: 'Error' });
+  if (bearer) responses['429'] ??= documentResponse({ description: 'too many wrong keys from this address: wait Retry-After seconds', json: 'Error' });
   if (bearer && operation.body !== undefined) responses['413'] ??= documentResponse({ description: 'a body larger than the limit', json: 'Error' });
   if (parameters.some((parameter) => parameter.in === 'path')) responses['400'] ??= documentResponse({ description: 'a malformed path parameter', json: 'Error' });
   return {
@@ -86,6 +82,14 @@ function documentOperation(operation: ApiOperation): JsonSchema {
     ...(operation.body === undefined ? {} : { requestBody: documentBody(operation.body) }),
     responses,
   };
+}
+
+function pathParameters(operation: ApiOperation): JsonSchema[] {
+  const declared = operation.params ? ((inputSchema(operation.params) as { properties?: Record<string, JsonSchema> }).properties ?? {}) : {};
+  return [...operation.path.matchAll(/\{(\w+)\}/g)].map((match) => {
+    const { description, ...schema } = declared[match[1]!] ?? { type: 'string', pattern: '^\\d+$' };
+    return { name: match[1], in: 'path', required: true, schema, ...(description ? { description } : {}) };
+  });
 }
 
 function queryParameters(operation: ApiOperation): JsonSchema[] {

@@ -35,9 +35,9 @@ export const OPERATOR_API: ApiDescription = {
 };
 
 /** The operator's backend API (SPEC 5): launch a user on the platform. */
-export function operatorRouter(deps: { core: Pick<Core, 'launchTokens'>; operatorApiKey: string }): Router {
+export function operatorRouter(deps: { core: Pick<Core, 'launchTokens' | 'authThrottle'>; operatorApiKey: string }): Router {
   const router = Router();
-  router.use(bearerAuth(deps.operatorApiKey, 'operator'));
+  router.use(bearerAuth(deps.operatorApiKey, 'operator', deps.core.authThrottle));
   router.post('/launch-tokens', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(launchSchema, req.body);
     const issued = await deps.core.launchTokens.issue(body.login);

@@ -3,8 +3,11 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { formatMinorUnits } from '../../core/money/amount';
 import { requireCurrency } from '../../core/money/currency';
+import { optionalUnits } from '../../core/reconciliation/match-service';
+import type { MatchItem } from '../../core/reconciliation/matching';
 import type { Statement } from '../../core/reconciliation/reconciliation-service';
 import type { BucketRow, DailyTotalRow, EntryRow } from '../../core/reconciliation/reconciliation-store';
+import type { Run } from '../../core/reconciliation/run-history-store';
 
 /**
  * Writers of the finance team's reports, streaming into any Writable (an HTTP response, a file,
@@ -131,4 +134,52 @@ export function writeDailyTotalsCsv(rows: AsyncIterable<DailyTotalRow>, sink: Wr
     for await (const row of rows) yield presentDailyTotal(row);
   }
   return writeCsv(lines(), ['day', 'currency', 'operation', 'entries', 'balance', 'credit', 'held'], sink);
+}
+
+/** A run of the history as the admin API and the command line show it (its answer apart). */
+export function presentRun(run: Run) {
+  return {
+    id: run.id.toString(),
+    kind: run.kind,
+    actor: run.actor,
+    createdAt: run.createdAt.toISOString(),
+    dryRun: run.dryRun,
+    period: { from: run.period.from.toISOString(), to: run.period.to.toISOString() },
+    options: run.options,
+    summary: run.summary,
+  };
+}
+
+const MATCH_ITEM_COLUMNS = ['item', 'outcome', 'match', 'reference', 'currency', 'file_amount', 'ledger_amount', 'difference', 'file_lines', 'parts', 'detail'];
+
+/**
+ * A match run's items, one line each, in the order they were found: amounts in currency units
+ * (empty where a side has none), the file's lines, and a group's parts (`line 3=300.00; dep-1=100.00;
+ * dep-2=missing`).
+ */
+export function writeMatchItemsCsv(items: AsyncIterable<MatchItem>, sink: Writable): Promise<void> {
+  const units = (minor: bigint | null, currency: string | null) => optionalUnits(minor, currency) ?? '';
+  async function* lines() {
+    let position = 0;
+    for await (const item of items) {
+      position += 1;
+      const bothSides = item.externalMinor !== null && item.ledgerMinor !== null;
+      yield {
+        item: position,
+        outcome: item.outcome,
+        match: item.kind,
+        reference: item.reference,
+        currency: item.currency ?? '',
+        file_amount: units(item.externalMinor, item.currency),
+        ledger_amount: units(item.ledgerMinor, item.currency),
+        difference: bothSides ? units(item.externalMinor! - item.ledgerMinor!, item.currency) : '',
+        file_lines: item.lines.join(' '),
+        parts: (item.parts ?? [])
+          .map((part) => `${part.side === 'file' ? `line ${part.line}` : part.reference}=${part.amountMinor === null ? 'missing' : units(part.amountMinor, part.currency)}`)
+          .join('; '),
+        detail: item.detail ?? '',
+      };
+    }
+  }
+  return writeCsv(lines(), MATCH_ITEM_COLUMNS, sink);
 }

@@ -131,6 +131,8 @@ describe('AdminClient', () => {
     const totals = await fixture.admin.dailyTotals(period);
     expect(totals.totals.some((row) => row.day === today() && row.currency === 'USD' && row.operation === 'add')).toBe(true);
     expect(await fixture.admin.dailyTotalsCsv(period)).toContain(`${today()},USD,add`);
+    const dashboard = await fixture.admin.dashboard(period);
+    expect(dashboard.currencies.find((currency) => currency.currency === 'USD')).toMatchObject({ days: [{ day: today(), deposits: expect.stringMatching(/^\d+\.\d{2}$/) }] });
     expect(await fixture.admin.exportLedgerCsv(period)).toContain(`psp-${login}`);
 
     const csv = ['reference,amount,currency,date', `psp-${login},12.34,USD,${today()}`, `psp-unknown-${login},5.00,USD,${today()}`].join('\n');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { TestApi } from '../../support/api';
-import { startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, type TestService } from '../../support/test-service';
+import { startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, UNTHROTTLED, type TestService } from '../../support/test-service';
 import { anyString, damagedBody, goodAmount, goodText, numberText, objectText, percentEncode, queryString, ref, resolveRefs, sometimes, urlText } from './arbitraries';
 import { brief, fuzzHooks, checkProperty, noteOutcome, expectUnchanged, rawHttpRequest, snapshot, timeoutFor, type RawHttpResponse } from './harness';
 
@@ -22,7 +22,7 @@ let unique = 0;
 /** Starts the service and the accounts the generators refer to; checks the ledger after each property. */
 export function setUpBackOffice(file: string, seedSteps = 0): void {
   beforeAll(async () => {
-    ctx.target = await startTestService();
+    ctx.target = await startTestService({}, undefined, { throttleLimits: UNTHROTTLED });
     ctx.api = new TestApi(ctx.target);
     await seedAccounts();
     // a ledger in use: valid operations before the first case

@@ -42,9 +42,8 @@ it('refuses a reconciliation upload over its limit on the admin API and the cons
   const admin = await api.http.request('POST', '/admin/reconciliation/match?dryRun=false', csv, { Authorization: `Bearer ${TEST_ADMIN_KEY}`, 'Content-Type': 'text/csv' });
   expect({ status: admin.status, body: admin.body }).toEqual({ status: 413, body: { error: 'INVALID_REQUEST', message: expect.any(String) } });
 
-  const signedIn = await api.http.request('POST', '/console/login', `key=${encodeURIComponent(TEST_ADMIN_KEY)}`, { 'Content-Type': 'application/x-www-form-urlencoded' });
-  const cookie = /^wallet_console_session=([^;]+)/.exec(signedIn.headers['set-cookie']![0]!)![1]!;
-  const console = await api.http.request('POST', '/console/match/run?dryRun=false', csv, { Cookie: `${SESSION_COOKIE}=${cookie}`, 'Content-Type': 'text/csv' });
+  const { cookie, csrf } = await api.consoleSession('finance');
+  const console = await api.http.request('POST', '/console/match/run?dryRun=false', csv, { Cookie: `${SESSION_COOKIE}=${cookie}`, 'Content-Type': 'text/csv', 'X-CSRF-Token': csrf });
   expect({ status: console.status, body: console.body }).toEqual({ status: 413, body: { error: 'INVALID_REQUEST', message: expect.any(String) } });
   expect(await runs()).toBe(before);
 });

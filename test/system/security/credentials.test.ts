@@ -5,7 +5,7 @@ import { signLegacy, signV2 } from '@wallet-service/client';
 import { TestApi } from '../../support/api';
 import { MANAGER_PASSWORD } from '../../support/manager';
 import { bucketsOf, stateSnapshot } from '../../support/probes';
-import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
+import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, ledgerDiscrepancies, startTestService, UNTHROTTLED, type TestService } from '../../support/test-service';
 
 /**
  * Every credential against every API: a wallet token, the operator key, the admin key, the wallet
@@ -24,12 +24,14 @@ let api: TestApi;
 let login: number;
 let walletToken: string;
 let consoleCookie: string;
+let consoleCsrf: string;
+let consoleUser: { username: string; password: string };
 const managerTokens: Record<string, string> = {};
 let credentials: Array<{ name: string; value: string }>;
 let tradeSeq = 0;
 
 beforeAll(async () => {
-  target = await startTestService();
+  target = await startTestService({}, undefined, { throttleLimits: UNTHROTTLED });
   api = new TestApi(target);
   ({ login, token: walletToken } = await api.player('100.00'));
   expect((await api.balanceOperation(login, 'credit', '50')).status).toBe(200);
@@ -42,9 +44,9 @@ beforeAll(async () => {
     expect(answer).toMatchObject({ status: 200, data: { role } });
     managerTokens[role] = String(answer.data.token);
   }
-  const signedIn = await api.http.request('POST', '/console/login', `key=${encodeURIComponent(TEST_ADMIN_KEY)}`, FORM);
-  expect(signedIn.status).toBe(303);
-  consoleCookie = /^wallet_console_session=([^;]+)/.exec(signedIn.headers['set-cookie']![0]!)![1]!;
+  const session = await api.consoleSession('admin');
+  ({ cookie: consoleCookie, csrf: consoleCsrf } = session);
+  consoleUser = session;
   credentials = [
     { name: 'wallet token', value: walletToken },
     { name: 'operator key', value: TEST_OPERATOR_KEY },
@@ -52,6 +54,7 @@ beforeAll(async () => {
     { name: 'wallet secret', value: TEST_WALLET_SECRET },
     ...ROLES.map((role) => ({ name: `manager token ${role}`, value: managerTokens[role]! })),
     { name: 'console cookie', value: consoleCookie },
+    { name: 'console password', value: consoleUser.password },
   ];
 });
 afterEach(async () => {
@@ -177,7 +180,8 @@ describe('admin API', () => {
       const response = await api.http.request(endpoint.method, endpoint.path, endpoint.body, { Authorization: `Bearer ${TEST_ADMIN_KEY}` });
       expect({ endpoint: endpoint.path, status: response.status }).toEqual({ endpoint: endpoint.path, status: endpoint.ok });
     }
-    expect(await runs()).toBe((before[1] as number) + 1);
+    // the reconciliation and the match: every run is kept in the history
+    expect(await runs()).toBe((before[1] as number) + 2);
     expect(await bucketsOf(target.sql, login)).toMatchObject({ balance: '10100' });
   });
 });
@@ -286,22 +290,23 @@ describe('web console', () => {
     }
     expect(await runs()).toBe(before);
     for (const [method, path, body] of pages()) {
-      const response = await api.http.request(method, path, body, { Cookie: `${SESSION_COOKIE}=${consoleCookie}` });
+      const response = await api.http.request(method, path, body, { Cookie: `${SESSION_COOKIE}=${consoleCookie}`, 'X-CSRF-Token': consoleCsrf });
       expect({ path, status: response.status }).toEqual({ path, status: path.startsWith('/console/accounts?') ? 303 : 200 });
     }
     expect(await runs()).toBe(before + 1);
   });
 
-  it('signs in with the admin key only', async () => {
-    for (const credential of others('admin key')) {
-      const response = await api.http.request('POST', '/console/login', `key=${encodeURIComponent(credential.value)}`, FORM);
+  it("signs in with the user's own password only", async () => {
+    const signIn = (password: string) => api.http.request('POST', '/console/login', `username=${consoleUser.username}&password=${encodeURIComponent(password)}`, FORM);
+    for (const credential of others('console password')) {
+      const response = await signIn(credential.value);
       expect({ credential: credential.name, status: response.status, cookies: response.headers['set-cookie'] ?? [] }).toEqual({
         credential: credential.name,
         status: 401,
         cookies: [],
       });
     }
-    const response = await api.http.request('POST', '/console/login', `key=${encodeURIComponent(TEST_ADMIN_KEY)}`, FORM);
+    const response = await signIn(consoleUser.password);
     expect(response.status).toBe(303);
     expect(response.headers['set-cookie']).toHaveLength(1);
   });

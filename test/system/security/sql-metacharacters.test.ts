@@ -46,10 +46,7 @@ beforeAll(async () => {
   target = await startTestService();
   api = new TestApi(target);
   manager = (await managerClient(api, target.service.managerPort)).client;
-  const signedIn = await api.http.request('POST', '/console/login', `key=${encodeURIComponent(TEST_ADMIN_KEY)}`, {
-    'Content-Type': 'application/x-www-form-urlencoded',
-  });
-  consoleCookie = /^wallet_console_session=([^;]+)/.exec(signedIn.headers['set-cookie']![0]!)![1]!;
+  consoleCookie = (await api.consoleSession()).cookie;
   schemaBefore = await schema(target.sql);
 });
 afterEach(async () => {

@@ -1,12 +1,12 @@
 import { TestApi, useTestService } from '../../support/api';
 import { bucketsOf, stateSnapshot } from '../../support/probes';
-import { TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from '../../support/test-service';
+import { TEST_OPERATOR_KEY, TEST_WALLET_SECRET, UNTHROTTLED, type TestService } from '../../support/test-service';
 
 let target: TestService;
 let api: TestApi;
 let tradeSeq = 0;
 
-useTestService((started) => ({ target, api } = started));
+useTestService((started) => ({ target, api } = started), { throttleLimits: UNTHROTTLED });
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

@@ -229,7 +229,7 @@ describe('matching external records', () => {
   ].join('\n');
   const columns = 'referenceColumn=ref&amountColumn=value&currencyColumn=ccy&dateColumn=when';
 
-  it('reports matched, mismatched and missing records on both sides, and saves nothing in a dry run', async () => {
+  it('reports matched, mismatched and missing records on both sides, and keeps a dry run in the history', async () => {
     const response = await api.http.request('POST', `/admin/reconciliation/match?${columns}`, providerCsv, {
       Authorization: `Bearer ${target.config.adminApiKey}`,
       'Content-Type': 'text/csv',
@@ -237,7 +237,7 @@ describe('matching external records', () => {
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
       dryRun: true,
-      runId: null,
+      runId: expect.any(String),
       fileRows: 4,
       counts: { matched: 1, amount_mismatch: 1, missing_in_ledger: 1, missing_in_file: 1 },
       invalidRows: { count: 1 },
@@ -248,8 +248,8 @@ describe('matching external records', () => {
       ['missing_in_file', 'bonus-1'],
       ['missing_in_ledger', 'psp-missing'],
     ]);
-    const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM reconciliation_runs`);
-    expect(rows[0].n).toBe(0);
+    const { rows } = await target.sql.query(`SELECT id::text, dry_run, actor FROM reconciliation_runs`);
+    expect(rows).toEqual([{ id: (response.body as { runId: string }).runId, dry_run: true, actor: 'admin-api' }]);
   });
 
   it('matches within the allowed drift and saves an applied run; the command line does the same', async () => {
@@ -257,7 +257,9 @@ describe('matching external records', () => {
       Authorization: `Bearer ${target.config.adminApiKey}`,
     });
     expect(response.body).toMatchObject({ dryRun: false, counts: { matched: 2, amount_mismatch: 0 } });
-    const { rows } = await target.sql.query(`SELECT outcome, count(*)::int AS n FROM reconciliation_matches GROUP BY 1 ORDER BY 1`);
+    const { rows } = await target.sql.query(`SELECT outcome, count(*)::int AS n FROM reconciliation_matches WHERE run_id = $1 GROUP BY 1 ORDER BY 1`, [
+      (response.body as { runId: string }).runId,
+    ]);
     expect(rows).toEqual([
       { outcome: 'matched', n: 2 },
       { outcome: 'missing_in_file', n: 1 },

@@ -92,6 +92,27 @@ describe('with DATABASE_URL, from the environment or from .env', () => {
     expect(JSON.parse(totals.stdout)).toMatchObject({ totals: [expect.objectContaining({ currency: 'USD', operation: 'add', balance: '250.00' })] });
   });
 
+  it('creates the first console admin, reading the password from standard input, and lists the users', async () => {
+    const env = { DATABASE_URL: target.databaseUrl };
+    const created = await runEntryPoint('src/transports/cli/main.ts', ['users', 'create', '--username', 'first-admin', '--role', 'admin', '--json'], {
+      cwd: workDir,
+      env,
+      input: 'the first admin password\n',
+    });
+    expect(created.code).toBe(EXIT_OK);
+    expect(JSON.parse(created.stdout)).toMatchObject({ username: 'first-admin', role: 'admin', disabled: false, createdBy: expect.stringMatching(/^cli:/) });
+    const signIn = await fetch(`${target.baseUrl}/console/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'first-admin', password: 'the first admin password' }),
+      redirect: 'manual',
+    });
+    expect(signIn.status).toBe(303);
+    const short = await runEntryPoint('src/transports/cli/main.ts', ['users', 'create', '--username', 'second', '--role', 'viewer'], { cwd: workDir, env, input: 'short\n' });
+    expectCouldNotRun(short, /^wallet-cli: a password is 12 to 256 characters$/);
+    const list = await cli(['users', 'list', '--json'], { env });
+    expect(JSON.parse(list.stdout)).toEqual({ items: [expect.objectContaining({ username: 'first-admin', role: 'admin' })] });
+  });
+
   it('reads DATABASE_URL from .env: 1 on a corrupted ledger, 2 on an unreachable server', async () => {
     const project = mkdtempSync(path.join(workDir, 'project-'));
     chmodSync(project, 0o755);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { TestApi } from '../../support/api';
-import { TEST_ADMIN_KEY, startTestService, type TestService } from '../../support/test-service';
+import { startTestService, type TestService } from '../../support/test-service';
 
 /**
  * The console end to end in headless Chromium: Debian's package, never a downloaded browser. Where
@@ -14,6 +14,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const ARTIFACTS = path.resolve(__dirname, '../../artifacts/console');
 /** Longest wait for one browser step, in milliseconds. */
 const STEP_TIMEOUT_MS = 15_000;
+const USERNAME = 'frank';
+const PASSWORD = 'a finance password, long enough';
 
 describe('web console in headless Chromium', () => {
   if (!existsSync(CHROMIUM)) {
@@ -39,6 +41,7 @@ describe('web console in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     target = await startTestService();
     api = new TestApi(target);
+    expect((await api.admin('POST', '/admin/users', { username: USERNAME, password: PASSWORD, role: 'finance' })).status).toBe(201);
     const { login: player, token } = await api.player('250.00');
     login = player;
     await api.balanceOperation(login, 'credit', '20.00', 'bonus-1');
@@ -63,21 +66,23 @@ describe('web console in headless Chromium', () => {
     await target?.stop();
   });
 
-  it('refuses a wrong key, then logs in with the admin key', async () => {
+  it('refuses a wrong password, then signs in as a finance user', async () => {
     await page.goto(`${target.baseUrl}/console/accounts`);
     expect(new URL(page.url()).pathname).toBe('/console/login');
     await screenshot('01-login');
-    await page.fill('#key', 'not-the-admin-key');
+    await page.fill('#username', USERNAME);
+    await page.fill('#password', 'not the password at all');
     await page.click('#sign-in');
-    await expect(page.locator('.message.error').textContent()).resolves.toContain('not the admin key');
+    await expect(page.locator('.message.error').textContent()).resolves.toContain('Wrong username or password');
     await screenshot('02-login-refused');
-    await page.fill('#key', TEST_ADMIN_KEY);
+    await page.fill('#password', PASSWORD);
     await page.click('#sign-in');
     await page.waitForURL('**/console/accounts');
-    expect(page.url()).not.toContain(TEST_ADMIN_KEY);
+    expect(page.url()).not.toContain(encodeURIComponent(PASSWORD));
+    await expect(page.locator('#who').textContent()).resolves.toContain(`${USERNAME} · finance`);
     const cookies = await context.cookies();
     expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite, cookie.path])).toEqual([['wallet_console_session', true, 'Strict', '/console']]);
-    expect(cookies[0]!.value).not.toContain(TEST_ADMIN_KEY);
+    expect(cookies[0]!.value).not.toContain(PASSWORD);
   });
 
   it('finds an account and pages through its ledger', async () => {
@@ -143,14 +148,14 @@ describe('web console in headless Chromium', () => {
     await page.click('#run-match');
     await page.waitForSelector('#match-report');
     const report = await page.locator('#match-report').textContent();
-    expect(report).toContain('Dry run: nothing saved');
+    expect(report).toMatch(/Dry run \d+ \(kept in the history, not applied\)/);
     expect(report).toMatch(/matched\s*1/);
     expect(report).toMatch(/missing in ledger\s*1/);
     expect(await page.locator('#match-exceptions').textContent()).toContain('psp-404');
     await screenshot('07-match');
   });
 
-  it('logs out, after which the console asks for the key again', async () => {
+  it('logs out, after which the console asks to sign in again', async () => {
     await page.click('#logout');
     await page.waitForURL('**/console/login');
     expect(await context.cookies()).toEqual([]);

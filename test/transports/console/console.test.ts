@@ -1,20 +1,22 @@
-import { createHmac } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import type { HttpJsonResponse } from '@wallet-service/client';
-import { SESSION_COOKIE, SESSION_LIFETIME_S } from '../../../src/transports/console/console-session';
+import { CONSOLE_SESSION_ABSOLUTE_S } from '../../../src/core/access/console-access-service';
+import { SESSION_COOKIE } from '../../../src/transports/console/console-session';
 import { TestApi } from '../../support/api';
-import { TEST_ADMIN_KEY, startTestService, type TestService } from '../../support/test-service';
+import { startTestService, type TestService } from '../../support/test-service';
 
 const HOSTILE_NAME = '<script>alert(1)</script>';
 const HOSTILE_COMMENT = '"><img src=x onerror=alert(2)>';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const USERNAME = 'fiona';
+const PASSWORD = 'correct horse battery staple';
 
 describe('web console over HTTP', () => {
   let target: TestService;
   let api: TestApi;
   let hostile: number;
   let paged: number;
-  /** Every console response of this file, to check that none ever carries the key. */
+  /** Every console response of this file, to check that none ever carries the password. */
   const responses: HttpJsonResponse[] = [];
 
   const send = async (method: string, path: string, options: { cookie?: string; body?: string; headers?: Record<string, string> } = {}) => {
@@ -24,8 +26,15 @@ describe('web console over HTTP', () => {
     return response;
   };
   const setCookies = (response: HttpJsonResponse) => response.headers['set-cookie'] ?? [];
-  const signIn = async (key = TEST_ADMIN_KEY) => send('POST', '/console/login', { body: `key=${encodeURIComponent(key)}`, headers: FORM });
-  const sign = (expiryS: number, key = TEST_ADMIN_KEY) => `${expiryS}.${createHmac('sha256', key).update(`console:${expiryS}`).digest('hex')}`;
+  const signIn = async (username = USERNAME, password = PASSWORD) =>
+    send('POST', '/console/login', { body: `username=${encodeURIComponent(username)}&password=${encodeURIComponent(password)}`, headers: FORM });
+  /** The session's CSRF token, as every page carries it for its forms and scripts. */
+  const csrfOf = async (cookie: string) => {
+    const page = await send('GET', '/console/accounts', { cookie });
+    const token = /<meta name="csrf-token" content="([^"]+)">/.exec(page.text)?.[1];
+    if (!token) throw new Error(`no CSRF token on the page: ${page.status} ${page.headers.location} ${page.text.slice(0, 300)}`);
+    return token;
+  };
   let session: string;
 
   beforeAll(async () => {
@@ -36,6 +45,7 @@ describe('web console over HTTP', () => {
     expect(created.status).toBe(201);
     await api.deposit(hostile, '100.00');
     expect((await api.admin('POST', '/admin/balance', { accountId: hostile, operation: 'credit', amount: '5.50', referenceId: 'psp-7', comment: HOSTILE_COMMENT })).status).toBe(200);
+    expect((await api.admin('POST', '/admin/users', { username: USERNAME, password: PASSWORD, role: 'finance' })).status).toBe(201);
     paged = await api.createAccount();
     for (let i = 1; i <= 30; i += 1) await api.deposit(paged, `${i}.00`);
   });
@@ -44,44 +54,45 @@ describe('web console over HTTP', () => {
     await target.stop();
   });
 
-  it('refuses a wrong key, and a key that is not in the form body, without setting a cookie', async () => {
+  it('refuses a wrong password, an unknown user and credentials outside the form body, without setting a cookie', async () => {
     const page = await send('GET', '/console/login');
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/<form method="post" action="\/console\/login"/);
-    expect(page.text).toMatch(/type="password" name="key"/);
+    expect(page.text).toMatch(/type="password" name="password"/);
 
     for (const refused of [
-      await signIn('not-the-admin-key'),
-      await signIn(`${TEST_ADMIN_KEY}x`),
-      await signIn(''),
-      await send('POST', '/console/login', { body: `{"key":"${TEST_ADMIN_KEY}"}`, headers: { 'Content-Type': 'application/json' } }),
-      await send('POST', `/console/login?key=${encodeURIComponent(TEST_ADMIN_KEY)}`),
+      await signIn(USERNAME, 'not the password at all'),
+      await signIn('nobody', PASSWORD),
+      await signIn(USERNAME, ''),
+      await send('POST', '/console/login', { body: `{"username":"${USERNAME}","password":"${PASSWORD}"}`, headers: { 'Content-Type': 'application/json' } }),
+      await send('POST', `/console/login?username=${USERNAME}&password=${encodeURIComponent(PASSWORD)}`),
     ]) {
       expect(refused.status).toBe(401);
-      expect(refused.text).toMatch(/not the admin key/);
+      expect(refused.text).toMatch(/Wrong username or password/);
       expect(setCookies(refused)).toEqual([]);
     }
-    const tooLarge = await send('POST', '/console/login', { body: `key=${'a'.repeat(5000)}`, headers: FORM });
+    const tooLarge = await send('POST', '/console/login', { body: `username=${'a'.repeat(5000)}`, headers: FORM });
     expect(tooLarge.status).toBe(413);
     expect(setCookies(tooLarge)).toEqual([]);
+    const crossSite = await send('POST', '/console/login', { body: `username=${USERNAME}&password=${encodeURIComponent(PASSWORD)}`, headers: { ...FORM, Origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+    expect(setCookies(crossSite)).toEqual([]);
   });
 
-  it('signs in with the admin key into a signed, HttpOnly, SameSite=Strict cookie that does not carry the key', async () => {
-    const before = Math.floor(Date.now() / 1000);
+  it('signs in into a random, HttpOnly, SameSite=Strict session cookie that carries no credential', async () => {
     const response = await signIn();
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/console/accounts');
     const cookies = setCookies(response);
     expect(cookies).toHaveLength(1);
     const [pair, ...attributes] = cookies[0]!.split('; ');
-    expect(attributes.sort()).toEqual(['HttpOnly', `Max-Age=${SESSION_LIFETIME_S}`, 'Path=/console', 'SameSite=Strict']);
+    expect(attributes.sort()).toEqual(['HttpOnly', `Max-Age=${CONSOLE_SESSION_ABSOLUTE_S}`, 'Path=/console', 'SameSite=Strict']);
     const [name, value] = pair!.split('=') as [string, string];
     expect(name).toBe(SESSION_COOKIE);
-    expect(value).toMatch(/^\d+\.[0-9a-f]{64}$/);
-    const expiry = Number(value.split('.')[0]);
-    expect(expiry).toBeGreaterThanOrEqual(before + SESSION_LIFETIME_S);
-    expect(expiry).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + SESSION_LIFETIME_S);
-    expect(value).toBe(sign(expiry)); // the documented format: <expiry>.<HMAC-SHA256(admin key, 'console:' + expiry)>
+    expect(value).toMatch(/^[0-9a-f]{64}$/);
+    // a second sign-in in the same second is another session
+    const again = setCookies(await signIn())[0]!.split('; ')[0]!.split('=')[1];
+    expect(again).not.toBe(value);
     session = value;
 
     const accounts = await send('GET', '/console/accounts', { cookie: session });
@@ -89,7 +100,9 @@ describe('web console over HTTP', () => {
     expect(accounts.headers['content-type']).toMatch(/^text\/html/);
     expect(accounts.headers['cache-control']).toBe('no-store');
     expect(accounts.headers['content-security-policy']).toMatch(/script-src 'nonce-[^']+'/);
-    for (const link of ['/console/accounts', '/console/reconciliation', '/console/match', '/console/logout']) expect(accounts.text).toContain(`"${link}"`);
+    for (const link of ['/console/accounts', '/console/reconciliation', '/console/match', '/console/audit', '/console/logout']) expect(accounts.text).toContain(`"${link}"`);
+    expect(accounts.text).not.toContain('"/console/users"'); // finance does not manage users
+    expect(accounts.text).toContain(`${USERNAME} · finance`);
     // once signed in, the login page leads to the console
     expect((await send('GET', '/console/login', { cookie: session })).headers.location).toBe('/console/accounts');
   });
@@ -109,21 +122,16 @@ describe('web console over HTTP', () => {
   ];
 
   it('sends every page without a valid session to the login page', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const [expiry, mac] = session.split('.') as [string, string];
-    const flipped = `${mac.slice(0, -1)}${mac.endsWith('0') ? '1' : '0'}`;
+    const flipped = `${session.slice(0, -1)}${session.endsWith('0') ? '1' : '0'}`;
     const invalid: Array<string | undefined> = [
       undefined, // no cookie
       '',
       'garbage',
-      TEST_ADMIN_KEY, // the key itself is not a session
-      `${expiry}.${flipped}`, // tampered signature
-      `${Number(expiry) + 1}.${mac}`, // extended expiry, old signature
-      `${expiry}.${mac.toUpperCase()}`,
-      `${expiry}.${mac}0`,
-      sign(now - 1), // expired
-      sign(now + SESSION_LIFETIME_S + 3600), // correctly signed but longer than a session may last
-      sign(now + 3600, 'another-admin-key-0123456789abcdef'), // signed with another key
+      PASSWORD, // the password is not a session
+      flipped, // another token
+      session.toUpperCase(),
+      `${session}0`,
+      'f'.repeat(64),
     ];
     for (const cookie of invalid) {
       for (const [method, path] of pages) {
@@ -235,14 +243,15 @@ describe('web console over HTTP', () => {
 
   it('matches an uploaded CSV against the ledger, as a dry run by default', async () => {
     const csv = ['ref,value,ccy', 'psp-7,5.50,USD', 'psp-none,1.00,USD'].join('\n');
+    const csrf = await csrfOf(session);
     const response = await send('POST', '/console/match/run?referenceColumn=ref&amountColumn=value&currencyColumn=ccy&dateColumn=when', {
       cookie: session,
       body: csv,
-      headers: { 'Content-Type': 'text/csv' },
+      headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': csrf },
     });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ dryRun: true, runId: null, fileRows: 2, counts: { matched: 1, missing_in_ledger: 1 } });
-    const bad = await send('POST', '/console/match/run?side=nowhere', { cookie: session, body: csv, headers: { 'Content-Type': 'text/csv' } });
+    expect(response.body).toMatchObject({ dryRun: true, runId: expect.any(String), fileRows: 2, counts: { matched: 1, missing_in_ledger: 1 } });
+    const bad = await send('POST', '/console/match/run?side=nowhere', { cookie: session, body: csv, headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': csrf } });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: 'INVALID_REQUEST' });
     const page = await send('GET', '/console/match', { cookie: session });
@@ -251,21 +260,23 @@ describe('web console over HTTP', () => {
     expect(page.text).toContain('type="file"');
   });
 
-  it('logs out by clearing the cookie', async () => {
-    const response = await send('POST', '/console/logout', { cookie: session });
+  it('logs out by ending the session and clearing the cookie', async () => {
+    const response = await send('POST', '/console/logout', { cookie: session, body: `_csrf=${encodeURIComponent(await csrfOf(session))}`, headers: FORM });
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/console/login');
     expect(setCookies(response)).toEqual([`${SESSION_COOKIE}=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict`]);
-    // without the cookie the browser no longer sends, every page leads to the login form again
+    // without the cookie the browser no longer sends, every page leads to the login form again;
+    // and a copy of the cookie taken before the logout no longer works either
     expect((await send('GET', '/console/accounts')).headers.location).toBe('/console/login');
+    expect((await send('GET', '/console/accounts', { cookie: session })).headers.location).toBe('/console/login');
   });
 
-  it('never put the admin key in a Location header, a cookie or a page', () => {
-    expect(responses.length).toBeGreaterThan(100);
+  it('never put the password in a Location header, a cookie or a page', () => {
+    expect(responses.length).toBeGreaterThan(50);
     for (const response of responses) {
-      expect(String(response.headers.location ?? '')).not.toContain(TEST_ADMIN_KEY);
-      expect(setCookies(response).join('\n')).not.toContain(TEST_ADMIN_KEY);
-      expect(response.text).not.toContain(TEST_ADMIN_KEY);
+      expect(String(response.headers.location ?? '')).not.toContain(encodeURIComponent(PASSWORD));
+      expect(setCookies(response).join('\n')).not.toContain(PASSWORD);
+      expect(response.text).not.toContain(PASSWORD);
     }
   });
 });

@@ -2,7 +2,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import type { HttpJsonResponse } from '@wallet-service/client';
 import { TestApi } from '../../support/api';
 import { rawAdmin, rawObject, rawOperator, signedWallet } from '../../support/probes';
-import { ledgerDiscrepancies, startTestService, TEST_OPERATOR_KEY, type TestService } from '../../support/test-service';
+import { ledgerDiscrepancies, startTestService, TEST_OPERATOR_KEY, UNTHROTTLED, type TestService } from '../../support/test-service';
 
 /**
  * The served OpenAPI document against the real service: every operation it lists is called (success
@@ -27,7 +27,7 @@ const exercised = new Set<string>();
 let tradeSeq = 0;
 
 beforeAll(async () => {
-  target = await startTestService();
+  target = await startTestService({}, undefined, { throttleLimits: UNTHROTTLED });
   api = new TestApi(target);
   const response = await api.http.request('GET', '/openapi.json', null);
   expect(response.status).toBe(200);
@@ -351,6 +351,27 @@ describe('reconciliation endpoints', () => {
     ]);
   });
 
+  it('the console users and the audit log', async () => {
+    const password = 'a console password, long enough';
+    await check('/admin/users', 'post', [
+      ['created', () => admin('POST', '/admin/users', { username: 'olga', password, role: 'viewer' }), 201],
+      ['taken', () => admin('POST', '/admin/users', { username: 'olga', password, role: 'viewer' }), 409],
+      ['short password', () => admin('POST', '/admin/users', { username: 'pete', password: 'short', role: 'viewer' }), 400],
+      ['no key', () => admin('POST', '/admin/users', { username: 'pete', password, role: 'viewer' }, null), 401],
+    ]);
+    await check('/admin/users', 'get', [['list', () => admin('GET', '/admin/users'), 200]]);
+    await check('/admin/users/{username}', 'patch', [
+      ['role', () => admin('PATCH', '/admin/users/olga', { role: 'finance' }), 200],
+      ['unknown role', () => admin('PATCH', '/admin/users/olga', { role: 'owner' }), 400],
+      ['no such user', () => admin('PATCH', '/admin/users/nobody', { disabled: true }), 404],
+    ]);
+    await check('/admin/users/{username}/sessions', 'delete', [['ended', () => admin('DELETE', '/admin/users/olga/sessions'), 200]]);
+    await check('/admin/audit', 'get', [
+      ['first page', () => admin('GET', '/admin/audit?limit=2'), 200],
+      ['bad paging', () => admin('GET', '/admin/audit?before=abc'), 400],
+    ]);
+  });
+
   it('GET /admin/ledger/export', async () => {
     await check('/admin/ledger/export', 'get', [
       ['csv', () => admin('GET', '/admin/ledger/export'), 200],
@@ -368,6 +389,86 @@ describe('reconciliation endpoints', () => {
       ['no usable row', () => match('?referenceColumn=ref', csv), 400],
       ['oversized', () => match('', 'x'.repeat(21 * 1024 * 1024)), 413],
       ['no key', () => match('', csv, null), 401],
+    ]);
+  });
+});
+
+describe('dashboard', () => {
+  it('GET /admin/reports/dashboard', async () => {
+    const { token } = await api.player('10.00');
+    await api.wallet.call('opentrade', { token, amount: '4', currency: 'USD', ...tradeKey() });
+    const today = new Date().toISOString().slice(0, 10);
+    await check('/admin/reports/dashboard', 'get', [
+      ['the last 30 days', () => admin('GET', '/admin/reports/dashboard'), 200],
+      ['one day', () => admin('GET', `/admin/reports/dashboard?from=${today}&to=${today}`), 200],
+      ['longer than 366 days', () => admin('GET', '/admin/reports/dashboard?from=2025-01-01&to=2026-01-02'), 400],
+      ['impossible date', () => admin('GET', '/admin/reports/dashboard?to=2026-02-30'), 400],
+      ['no key', () => admin('GET', '/admin/reports/dashboard', undefined, null), 401],
+    ]);
+  });
+});
+
+describe('the run history and the drill-down', () => {
+  const csv = 'reference,amount,currency\nrun-1;run-2,3.00,USD\nrun-3,1.00,USD\nrun-3,1.00,USD\n';
+  const matchRun = async () => {
+    const login = await api.createAccount();
+    await api.balanceOperation(login, 'add', '1.00', `run-1-${login}`);
+    const response = await api.http.request('POST', '/admin/reconciliation/match?referenceDelimiter=;&sumRepeated=true&dryRun=false', csv, {
+      Authorization: `Bearer ${target.config.adminApiKey}`,
+      'Content-Type': 'text/csv',
+    });
+    expect(response.status).toBe(200);
+    return (response.body as { runId: string }).runId;
+  };
+
+  it('GET /admin/reconciliation/runs', async () => {
+    await matchRun();
+    const first = await admin('GET', '/admin/reconciliation/runs?limit=1');
+    const cursor = (first.body as { nextCursor: string }).nextCursor;
+    await check('/admin/reconciliation/runs', 'get', [
+      ['first page', async () => first, 200],
+      ['next page', () => admin('GET', `/admin/reconciliation/runs?limit=1&cursor=${encodeURIComponent(cursor)}`), 200],
+      ['matches only', () => admin('GET', '/admin/reconciliation/runs?kind=match'), 200],
+      ['bad kind', () => admin('GET', '/admin/reconciliation/runs?kind=other'), 400],
+      ['limit over the maximum', () => admin('GET', '/admin/reconciliation/runs?limit=101'), 400],
+      ['bad cursor', () => admin('GET', '/admin/reconciliation/runs?cursor=zzz'), 400],
+      ['no key', () => admin('GET', '/admin/reconciliation/runs', undefined, null), 401],
+    ]);
+  });
+
+  it('GET /admin/reconciliation/runs/{id}', async () => {
+    const matched = await matchRun();
+    const reconciled = (await admin('GET', '/admin/reconciliation')).body as { runId: string };
+    await check('/admin/reconciliation/runs/{id}', 'get', [
+      ['a match run', () => admin('GET', `/admin/reconciliation/runs/${matched}`), 200],
+      ['a reconciliation run', () => admin('GET', `/admin/reconciliation/runs/${reconciled.runId}`), 200],
+      ['unknown', () => admin('GET', '/admin/reconciliation/runs/99999999'), 404],
+      ['not a number', () => admin('GET', '/admin/reconciliation/runs/abc'), 400],
+      ['no key', () => admin('GET', `/admin/reconciliation/runs/${matched}`, undefined, null), 401],
+    ]);
+  });
+
+  it('GET /admin/reconciliation/runs/{id}/items.csv', async () => {
+    const matched = await matchRun();
+    const reconciled = (await admin('GET', '/admin/reconciliation')).body as { runId: string };
+    await check('/admin/reconciliation/runs/{id}/items.csv', 'get', [
+      ['csv', () => admin('GET', `/admin/reconciliation/runs/${matched}/items.csv`), 200],
+      ['a reconciliation run has no items', () => admin('GET', `/admin/reconciliation/runs/${reconciled.runId}/items.csv`), 404],
+      ['unknown', () => admin('GET', '/admin/reconciliation/runs/99999999/items.csv'), 404],
+      ['not a number', () => admin('GET', '/admin/reconciliation/runs/0/items.csv'), 400],
+      ['no key', () => admin('GET', `/admin/reconciliation/runs/${matched}/items.csv`, undefined, null), 401],
+    ]);
+  });
+
+  it('GET /admin/ledger/entries/{id}', async () => {
+    const login = await api.createAccount();
+    await api.deposit(login, '3.21');
+    const entryId = ((await admin('GET', `/admin/accounts/${login}/transactions`)).body as { items: Array<{ id: number }> }).items[0]!.id;
+    await check('/admin/ledger/entries/{id}', 'get', [
+      ['found', () => admin('GET', `/admin/ledger/entries/${entryId}`), 200],
+      ['unknown', () => admin('GET', '/admin/ledger/entries/99999999'), 404],
+      ['not a number', () => admin('GET', '/admin/ledger/entries/x1'), 400],
+      ['no key', () => admin('GET', `/admin/ledger/entries/${entryId}`, undefined, null), 401],
     ]);
   });
 });

@@ -6,7 +6,7 @@
  * acknowledged operations.
  */
 import { ManagerClient } from '@wallet-service/client';
-import { hashPassword } from '../../../src/core/managers/password-hash';
+import { hashPassword } from '../../../src/shared/password-hash';
 import { INVARIANT_QUERIES } from '../../../src/core/reconciliation/invariant-queries';
 import { hashToken } from '../../../src/shared/tokens';
 import { ChaosCluster, sleep, type ChaosDatabase, type Instance } from './cluster';

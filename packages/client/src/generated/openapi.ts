@@ -142,6 +142,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/ledger/entries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One journal entry with its postings and its account (a discrepancy names its entries by id) */
+        get: operations["getJournalEntry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/balance": {
         parameters: {
             query?: never;
@@ -261,6 +278,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/reconciliation/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The history of reconciliation and matching runs (dry or applied), newest first, a page at a time */
+        get: operations["listReconciliationRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run as it was: who ran it, when, its period and options, and its answer */
+        get: operations["getReconciliationRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reconciliation/runs/{id}/items.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A match run's items as CSV, one line per item in the order found, amounts in currency units */
+        get: operations["downloadMatchRunItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reconciliation/match": {
         parameters: {
             query?: never;
@@ -272,6 +340,92 @@ export interface paths {
         put?: never;
         /** Match an external CSV against the ledger by reference and amount (a dry run unless dryRun=false) */
         post: operations["matchExternalRecords"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reports/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Money in and out, bonus, adjustments, fees and trading result per currency and UTC day, and the open exposure now */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every console user */
+        get: operations["listConsoleUsers"];
+        put?: never;
+        /** Create a console user (the first admin is made this way, or with the CLI) */
+        post: operations["createConsoleUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a user's role or password, or disable it (ending its sessions everywhere) */
+        patch: operations["updateConsoleUser"];
+        trace?: never;
+    };
+    "/admin/users/{username}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End every session of a user, on every instance */
+        delete: operations["revokeConsoleSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first: logins, user changes, runs, exports */
+        get: operations["auditLog"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -390,7 +544,42 @@ export interface components {
                 amount: string;
             }[];
         };
+        /** @description an entry with its account's login (where a reconciliation discrepancy's entry ids lead) */
+        JournalEntry: {
+            id: number;
+            order: number;
+            version: number;
+            operation: string;
+            currency: string;
+            /** @example 2180.00 */
+            balanceChange: string;
+            /** @example 2180.00 */
+            creditChange: string;
+            /** @example 2180.00 */
+            heldChange: string;
+            /** @example 2180.00 */
+            balanceAfter: string;
+            /** @example 2180.00 */
+            creditAfter: string;
+            /** @example 2180.00 */
+            heldAfter: string;
+            /** @enum {unknown} */
+            actorKind: "wallet" | "admin" | "manager" | "system";
+            actor: string;
+            referenceId: string | null;
+            comment: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            postings: {
+                book: string;
+                /** @example 2180.00 */
+                amount: string;
+            }[];
+            login: number;
+        };
         ReconciliationReport: {
+            /** @description the run in the history */
+            runId: string;
             clean: boolean;
             /** Format: date-time */
             checkedAt: string;
@@ -490,8 +679,10 @@ export interface components {
             };
         };
         MatchReport: {
+            /** @description a dry run or an applied one: both are kept in the history */
             dryRun: boolean;
-            runId: string | null;
+            /** @description the run in the history */
+            runId: string;
             /** @enum {unknown} */
             side: "finance-records" | "trades";
             period: Record<string, never>;
@@ -506,12 +697,220 @@ export interface components {
                 amount_mismatch: number;
                 missing_in_ledger: number;
                 missing_in_file: number;
+                partially_missing: number;
             };
+            totals: components["schemas"]["MatchTotal"][];
             exceptions: {
                 count: number;
-                items: Record<string, never>[];
+                items: components["schemas"]["MatchItem"][];
                 truncated: boolean;
             };
+        };
+        /** @description one currency and outcome: how many items, and the sum of each side in currency units */
+        MatchTotal: {
+            currency: string;
+            /** @enum {unknown} */
+            outcome: "matched" | "amount_mismatch" | "missing_in_ledger" | "missing_in_file" | "partially_missing";
+            count: number;
+            /** @example 2180.00 */
+            fileAmount: string;
+            /** @example 2180.00 */
+            ledgerAmount: string;
+        };
+        MatchItem: {
+            /** @enum {unknown} */
+            outcome: "matched" | "amount_mismatch" | "missing_in_ledger" | "missing_in_file" | "partially_missing";
+            /** @enum {unknown} */
+            match: "one-to-one" | "one-to-many" | "many-to-one";
+            /** @description the file's reference as written (a one-to-many row's whole list) */
+            reference: string;
+            currency: string | null;
+            externalMinor: null | string;
+            ledgerMinor: null | string;
+            fileAmount: null | string;
+            ledgerAmount: null | string;
+            /** @description the file lines behind the item */
+            lines: number[];
+            /** @description a group: every record on both sides (a missing ledger record has a null amount) */
+            parts?: {
+                /** @enum {unknown} */
+                side: "file" | "ledger";
+                reference: string;
+                line: number | null;
+                currency: string | null;
+                amount: null | string;
+            }[];
+            detail?: string;
+        };
+        Run: {
+            id: string;
+            /** @enum {unknown} */
+            kind: "reconciliation" | "match";
+            /** @description who ran it: admin-api, cli:<os user>, a console user */
+            actor: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description a match: dry run or applied; null for a reconciliation */
+            dryRun: boolean | null;
+            period: {
+                /** Format: date-time */
+                from: string;
+                /**
+                 * Format: date-time
+                 * @description excluded
+                 */
+                to: string;
+            };
+            /** @description the options it ran with */
+            options: Record<string, never>;
+            /** @description its counts (a match: counts and totals; a reconciliation: clean, discrepancies, exceptions) */
+            summary: Record<string, never>;
+        };
+        RunWithResult: {
+            id: string;
+            /** @enum {unknown} */
+            kind: "reconciliation" | "match";
+            /** @description who ran it: admin-api, cli:<os user>, a console user */
+            actor: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description a match: dry run or applied; null for a reconciliation */
+            dryRun: boolean | null;
+            period: {
+                /** Format: date-time */
+                from: string;
+                /**
+                 * Format: date-time
+                 * @description excluded
+                 */
+                to: string;
+            };
+            /** @description the options it ran with */
+            options: Record<string, never>;
+            /** @description its counts (a match: counts and totals; a reconciliation: clean, discrepancies, exceptions) */
+            summary: Record<string, never>;
+            /** @description the answer as it was given: a ReconciliationReport or a MatchReport (null for a match applied before the history kept answers) */
+            result: null | components["schemas"]["ReconciliationReport"] | components["schemas"]["MatchReport"];
+        };
+        Dashboard: {
+            /**
+             * Format: date-time
+             * @description the start of the period, included
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description the end of the period, excluded
+             */
+            to: string;
+            currencies: components["schemas"]["CurrencyDashboard"][];
+        };
+        /** @description amounts are decimal strings in the currency's units */
+        CurrencyDashboard: {
+            currency: string;
+            /** @description now, whatever the period */
+            exposure: {
+                /**
+                 * @description sum of every account's held bucket: the stakes of open trades; zero or positive
+                 * @example 2180.00
+                 */
+                held: string;
+                /** @description accounts holding a stake */
+                accountsWithOpenTrades: number;
+            };
+            /** @description every UTC day the period touches, oldest first */
+            days: components["schemas"]["DashboardDay"][];
+        };
+        DashboardDay: {
+            /** @description the UTC day */
+            day: string;
+            /**
+             * @description paid in on the cash book (admin add, manager BalanceIn), net of updates and deletions of such records that day; zero or positive, negative only on a day whose reversals exceed what it took in
+             * @example 2180.00
+             */
+            deposits: string;
+            /**
+             * @description paid out on the cash book (admin sub, manager BalanceOut), net of updates and deletions that day; zero or positive, negative only on a day whose reversals exceed what it paid out
+             * @example 2180.00
+             */
+            withdrawals: string;
+            /**
+             * @description bonus credit granted (admin credit, manager CreditIn), net of updates and deletions that day; positive as a rule
+             * @example 2180.00
+             */
+            bonusGranted: string;
+            /**
+             * @description bonus credit taken back (manager CreditOut), net of updates and deletions that day; positive as a rule
+             * @example 2180.00
+             */
+            bonusRemoved: string;
+            /**
+             * @description adjustment entries that raised a balance (a deletion of a cut included); zero or positive
+             * @example 2180.00
+             */
+            adjustmentsIn: string;
+            /**
+             * @description adjustment entries that lowered a balance, as a positive amount (a deletion of a raise included); zero or positive
+             * @example 2180.00
+             */
+            adjustmentsOut: string;
+            /**
+             * @description commissions charged to clients, net of updates and deletions that day; positive as a rule
+             * @example 2180.00
+             */
+            fees: string;
+            /**
+             * @description swaps charged to clients, net of updates and deletions that day; positive as a rule
+             * @example 2180.00
+             */
+            swaps: string;
+            /**
+             * @description admin debit operations: balances raised against the debit book, net of updates and deletions that day; positive as a rule
+             * @example 2180.00
+             */
+            debits: string;
+            /**
+             * @description stakes of the trades opened that day, taken from balance and credit into held; zero or positive
+             * @example 2180.00
+             */
+            stakes: string;
+            /**
+             * @description paid to clients by the trades closed that day (into balance, and credit for stakes funded by credit); zero or positive
+             * @example 2180.00
+             */
+            payouts: string;
+            /**
+             * @description stakes - payouts: what the day's trading took from clients, stakes still open included; positive when more was staked than paid out
+             * @example 2180.00
+             */
+            houseResult: string;
+            /**
+             * @description stakes minus payouts of the trades closed that day (the house book); positive when the house won them
+             * @example 2180.00
+             */
+            settledResult: string;
+            /** @description accounts that opened or closed a trade that day */
+            accountsTraded: number;
+        };
+        ConsoleUser: {
+            username: string;
+            /** @enum {string} */
+            role: "viewer" | "finance" | "admin";
+            disabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description the actor that created the user */
+            createdBy: string;
+        };
+        AuditEntry: {
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** @description user:<username>, admin-api, cli:<os user>, address:<ip> (a refused login) */
+            actor: string;
+            action: string;
+            target: string | null;
+            detail: Record<string, never>;
         };
     };
     responses: never;
@@ -783,6 +1182,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createAccount: {
@@ -848,6 +1256,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getAccount: {
@@ -890,6 +1307,15 @@ export interface operations {
             };
             /** @description unknown account */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -962,6 +1388,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listAccountTransactions: {
@@ -1010,6 +1445,73 @@ export interface operations {
             };
             /** @description unknown account */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJournalEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalEntry"];
+                };
+            };
+            /** @description the id is not a positive integer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such entry */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1104,6 +1606,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description ACCOUNT_BUSY: the account was locked by another transaction; nothing was applied, retry with the same referenceId */
             503: {
                 headers: {
@@ -1183,6 +1694,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     reconcile: {
@@ -1220,6 +1740,15 @@ export interface operations {
             };
             /** @description a missing or wrong bearer key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1285,6 +1814,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     accountStatement: {
@@ -1334,6 +1872,15 @@ export interface operations {
             };
             /** @description unknown account */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1393,6 +1940,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     exportLedger: {
@@ -1436,6 +1992,187 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listReconciliationRuns: {
+        parameters: {
+            query?: {
+                /** @description only runs of this kind */
+                kind?: "reconciliation" | "match";
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page; nextCursor is the cursor of the next */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Run"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description invalid kind, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReconciliationRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunWithResult"];
+                };
+            };
+            /** @description the id is not a positive integer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadMatchRunItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a CSV attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description the id is not a positive integer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such match run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     matchExternalRecords: {
@@ -1452,6 +2189,10 @@ export interface operations {
                 amountColumn?: string;
                 currencyColumn?: string;
                 dateColumn?: string;
+                /** @description one to many: a row whose reference lists several ledger references separated by this (such as ;) is matched against their sum */
+                referenceDelimiter?: string;
+                /** @description many to one: rows that repeat a reference are matched together against that ledger record (else a repeat is an invalid row) */
+                sumRepeated?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -1492,6 +2233,365 @@ export interface operations {
             };
             /** @description a body larger than the limit */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: {
+                /** @description start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone); default 30 days before the end */
+                from?: string;
+                /** @description end: a UTC day, included, or a date-time, excluded; default now. At most 366 UTC days in all */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the figures (every day of the period, zero on a quiet day; every currency that has an account) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description an unreadable or impossible date, an inverted period, or one longer than 366 days */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listConsoleUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ConsoleUser"][];
+                    };
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createConsoleUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description lowercase letters, digits, ".", "_" or "-" */
+                    username: string;
+                    password: string;
+                    /** @enum {string} */
+                    role: "viewer" | "finance" | "admin";
+                };
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleUser"];
+                };
+            };
+            /** @description invalid username, password or role */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the username is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateConsoleUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits, ".", "_" or "-" */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role?: "viewer" | "finance" | "admin";
+                    disabled?: boolean;
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the user after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleUser"];
+                };
+            };
+            /** @description invalid role or password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeConsoleSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description lowercase letters, digits, ".", "_" or "-" */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description how many sessions were live */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ended: number;
+                    };
+                };
+            };
+            /** @description a malformed path parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description the nextBefore of the previous page */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        nextBefore: string | null;
+                    };
+                };
+            };
+            /** @description invalid paging */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

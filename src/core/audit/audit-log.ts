@@ -1,0 +1,38 @@
+import type { Database } from '../../db/database';
+
+/** Who did what: every action of a console user or of a machine key that changes or produces something. */
+export interface AuditRecord {
+  /** `user:<username>`, `admin-api`, `cli:<os user>` */
+  actor: string;
+  /** e.g. `login`, `logout`, `user.create`, `reconciliation.run`, `ledger.export` */
+  action: string;
+  /** What it was done to: a username, an account login, a run id. */
+  target?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends Required<Pick<AuditRecord, 'actor' | 'action'>> {
+  id: string;
+  at: Date;
+  target: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** Entries of one page of the audit log, newest first. */
+export const AUDIT_PAGE_SIZE_MAX = 200;
+
+export class AuditLog {
+  constructor(private readonly db: Database) {}
+
+  async record(entry: AuditRecord): Promise<void> {
+    await this.db('audit_log').insert({ actor: entry.actor, action: entry.action, target: entry.target ?? null, detail: JSON.stringify(entry.detail ?? {}) });
+  }
+
+  /** Newest first; `beforeId` is the last id of the previous page. */
+  async page(limit: number, beforeId?: bigint): Promise<AuditEntry[]> {
+    const query = this.db('audit_log').orderBy('id', 'desc').limit(Math.min(limit, AUDIT_PAGE_SIZE_MAX));
+    if (beforeId !== undefined) query.where('id', '<', beforeId.toString());
+    const rows = await query.select<Array<{ id: string; at: Date; actor: string; action: string; target: string | null; detail: Record<string, unknown> }>>('id', 'at', 'actor', 'action', 'target', 'detail');
+    return rows.map((row) => ({ ...row, id: String(row.id) }));
+  }
+}

@@ -1,0 +1,167 @@
+import type { Readable } from 'node:stream';
+import { bindings, type Database } from '../../db/database';
+import { stringifyJson } from '../../shared/json';
+import type { GroupPart, MatchItem, MatchKind, MatchOutcome } from './matching';
+import { STREAM_BATCH_ROWS, type Period } from './reconciliation-store';
+
+/** Recorded when a caller names no one (the console, until it passes its user). */
+export const UNNAMED_ACTOR = 'unnamed';
+
+export type RunKind = 'reconciliation' | 'match';
+
+export interface NewRun {
+  kind: RunKind;
+  /** Who ran it: `admin-api`, `cli:<os user>`, a console user. */
+  actor: string;
+  /** A match's dry run (true) or applied run (false); null for a reconciliation. */
+  dryRun: boolean | null;
+  period: Period;
+  options: Record<string, unknown>;
+  /** The few numbers a list of runs shows (counts, clean...). */
+  summary: Record<string, unknown>;
+}
+
+export interface Run extends NewRun {
+  id: bigint;
+  createdAt: Date;
+}
+
+interface RunRow {
+  id: string;
+  kind: RunKind;
+  actor: string;
+  dry_run: boolean | null;
+  period_from: Date;
+  period_to: Date;
+  options: Record<string, unknown>;
+  summary: Record<string, unknown>;
+  created_at: Date;
+}
+
+interface ItemRow {
+  outcome: MatchOutcome;
+  match_kind: MatchKind;
+  reference: string;
+  currency: string | null;
+  external_minor: string | null;
+  ledger_minor: string | null;
+  lines: number[];
+  parts: Array<Omit<GroupPart, 'amountMinor'> & { amountMinor: string | null }> | null;
+  detail: { detail?: string } | null;
+}
+
+const RUN_COLUMNS = 'id::text, kind, actor, dry_run, period_from, period_to, options, summary, created_at';
+
+/**
+ * The history of reconciliation and matching runs, on the primary: every run with who ran it, its
+ * period, options and answer, and a match's items in order. A run and its items are written in one
+ * transaction: a run is in the history whole or not at all.
+ */
+export class RunHistoryStore {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Saves a run; `result(runId)` is its answer as the caller gives it (which names the run's id),
+   * kept as it is to be reopened.
+   */
+  async record(run: NewRun, result: (runId: string) => unknown, items: readonly MatchItem[] = []): Promise<string> {
+    return this.db.transaction(async (trx) => {
+      const [row] = await trx('reconciliation_runs')
+        .insert({
+          kind: run.kind,
+          actor: run.actor,
+          dry_run: run.dryRun,
+          period_from: run.period.from,
+          period_to: run.period.to,
+          options: stringifyJson(run.options),
+          summary: stringifyJson(run.summary),
+        })
+        .returning<{ id: string }[]>('id');
+      const runId = String(row!.id);
+      await trx('reconciliation_runs').where('id', runId).update({ result: stringifyJson(result(runId)) });
+      for (let start = 0; start < items.length; start += STREAM_BATCH_ROWS) {
+        await trx('reconciliation_matches').insert(
+          items.slice(start, start + STREAM_BATCH_ROWS).map((item, index) => ({
+            run_id: runId,
+            position: start + index,
+            outcome: item.outcome,
+            match_kind: item.kind,
+            reference: item.reference,
+            external_minor: item.externalMinor?.toString() ?? null,
+            ledger_minor: item.ledgerMinor?.toString() ?? null,
+            currency: item.currency,
+            lines: item.lines,
+            // amounts as text: jsonb would read big integers back as doubles
+            parts: item.parts ? JSON.stringify(item.parts.map((part) => ({ ...part, amountMinor: part.amountMinor?.toString() ?? null }))) : null,
+            detail: item.detail === undefined ? null : JSON.stringify({ detail: item.detail }),
+          })),
+        );
+      }
+      return runId;
+    });
+  }
+
+  /** Up to `limit` runs, newest first, of one kind or all, below `beforeId` when given. */
+  async list(kind: RunKind | undefined, beforeId: bigint | null, limit: number): Promise<Run[]> {
+    const { rows } = await this.db.raw<{ rows: RunRow[] }>(
+      `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
+        WHERE (?::text IS NULL OR kind = ?) AND (?::bigint IS NULL OR id < ?)
+        ORDER BY id DESC LIMIT ?`,
+      bindings([kind ?? null, kind ?? null, beforeId, beforeId, limit]),
+    );
+    return rows.map(toRun);
+  }
+
+  async find(id: bigint): Promise<Run | undefined> {
+    const { rows } = await this.db.raw<{ rows: RunRow[] }>(`SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE id = ?`, bindings([id]));
+    return rows[0] && toRun(rows[0]);
+  }
+
+  /**
+   * A run's answer as it was given (null for runs saved before the history kept answers). Its
+   * numbers are counts and seconds (amounts and ids are text), so JSON reads them back exactly.
+   */
+  async result(id: bigint): Promise<Record<string, unknown> | null> {
+    const { rows } = await this.db.raw<{ rows: Array<{ result: Record<string, unknown> | null }> }>(`SELECT result FROM reconciliation_runs WHERE id = ?`, bindings([id]));
+    return rows[0]?.result ?? null;
+  }
+
+  /** A match run's items in the order they were found, streamed. */
+  async *items(runId: bigint): AsyncIterable<MatchItem> {
+    const raw = this.db.raw(
+      `SELECT outcome, match_kind, reference, currency, external_minor::text, ledger_minor::text, lines, parts, detail
+         FROM reconciliation_matches WHERE run_id = ? ORDER BY position`,
+      bindings([runId]),
+    );
+    const rows = raw.stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable & AsyncIterable<ItemRow>;
+    for await (const row of rows) yield toItem(row);
+  }
+}
+
+function toRun(row: RunRow): Run {
+  return {
+    id: BigInt(row.id),
+    kind: row.kind,
+    actor: row.actor,
+    dryRun: row.dry_run,
+    period: { from: row.period_from, to: row.period_to },
+    options: row.options,
+    summary: row.summary,
+    createdAt: row.created_at,
+  };
+}
+
+function toItem(row: ItemRow): MatchItem {
+  const minor = (value: string | null) => (value === null ? null : BigInt(value));
+  return {
+    outcome: row.outcome,
+    kind: row.match_kind,
+    reference: row.reference,
+    currency: row.currency,
+    externalMinor: minor(row.external_minor),
+    ledgerMinor: minor(row.ledger_minor),
+    lines: row.lines,
+    ...(row.parts ? { parts: row.parts.map((part) => ({ ...part, amountMinor: minor(part.amountMinor) })) } : {}),
+    ...(row.detail?.detail === undefined ? {} : { detail: row.detail.detail }),
+  };
+}
