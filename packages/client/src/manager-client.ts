@@ -38,6 +38,9 @@ export interface ManagerCommandOptions {
  * its typed methods): sends commands, matches answers by extID, and emits 'event' for subscribed
  * events and 'answer' for every answer. It does not reconnect; ManagerApiClient does.
  */
+/** How long close() waits for the service to close its side before dropping the connection. */
+const CLOSE_GRACE_MS = 1_000;
+
 export class ManagerClient extends EventEmitter {
   private readonly pending = new Map<string, { resolve: (answer: ManagerAnswer) => void; reject: (error: Error) => void }>();
   private buffer = '';
@@ -118,6 +121,8 @@ export class ManagerClient extends EventEmitter {
       }
       this.socket.once('close', () => resolve());
       this.socket.end();
+      // a peer that never closes its side (a TLS close_notify left unanswered) must not keep the socket open
+      setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
     });
   }
 

@@ -94,7 +94,8 @@ describe('retryUncertain', () => {
 
   it('gives up within its limits, and never retries a refusal', async () => {
     // a server that takes connections and never answers: each attempt times out
-    const silent = net.createServer(() => undefined);
+    const held = new Set<net.Socket>();
+    const silent = net.createServer((socket) => held.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const wallet = new WalletClient(`http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, TEST_WALLET_SECRET, { requestTimeoutMs: 100 });
     try {
@@ -103,6 +104,7 @@ describe('retryUncertain', () => {
       await expect(exhausted).rejects.toMatchObject({ attempts: 3, reason: 'timeout' });
     } finally {
       wallet.close();
+      for (const socket of held) socket.destroy();
       silent.close();
     }
 
