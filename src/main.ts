@@ -6,8 +6,8 @@
 import { loadConfig, readDotEnv, saveGeneratedSecrets, type Config } from './config';
 import { createLogger } from './observability/logger';
 import { startService, type RunningService } from './app/service';
-import { describeStartupFailure, type StartupContext } from './app/startup-errors';
-import { openDatabase } from './app/database-target';
+import { describeStartupFailure, type StartupContext } from './shared/startup-errors';
+import { openDatabase } from './db/database-target';
 
 /** Filled as start-up goes, so that a failure can name the setting behind it. */
 const startup: StartupContext = {};

@@ -7,8 +7,8 @@
 import { loadDatabaseSettings, readDotEnv } from './config';
 import { createDatabase } from './db/database';
 import { migrateToLatest } from './db/migrator';
-import { openDatabase } from './app/database-target';
-import { describeStartupFailure, type StartupContext } from './app/startup-errors';
+import { openDatabase } from './db/database-target';
+import { describeStartupFailure, type StartupContext } from './shared/startup-errors';
 
 const startup: StartupContext = {};
 

@@ -23,8 +23,8 @@ import { STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport }
 import type { MatchReport } from '../../core/reconciliation/match-service';
 import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliation/run-history';
 import type { Run } from '../../core/reconciliation/run-history-store';
-import { openDatabase } from '../../app/database-target';
-import { describeStartupFailure, type StartupContext } from '../../app/startup-errors';
+import { openDatabase } from '../../db/database-target';
+import { describeStartupFailure, type StartupContext } from '../../shared/startup-errors';
 import { createLogger } from '../../observability/logger';
 import { Metrics } from '../../observability/metrics';
 import { presentDailyTotal, presentRun, writeDailyTotalsCsv, writeLedgerCsv, writeLedgerJsonLines, writeStatementCsv, writeStatementJson } from '../reports/report-writers';

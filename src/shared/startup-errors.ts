@@ -1,4 +1,4 @@
-import { StartupError } from '../shared/errors';
+import { StartupError } from './errors';
 
 /** What a start-up failure is told against: the ports asked for and the database tried. */
 export interface StartupContext {

@@ -1,6 +1,6 @@
 import type { DatabaseSettings } from '../config';
-import { startEmbeddedPostgres } from '../db/embedded-postgres';
-import type { StartupContext } from './startup-errors';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import type { StartupContext } from '../shared/startup-errors';
 
 const EMBEDDED_DATABASE_NAME = 'wallet';
 
