@@ -1,5 +1,7 @@
 import type {
   Account,
+  AccountsPage,
+  AccountsQuery,
   AccountStatus,
   BalanceOperationRequest,
   CreateAccountRequest,
@@ -37,6 +39,11 @@ export class AdminClient extends BearerApiClient {
 
   getAccount(login: number): Promise<Account> {
     return this.json('GET', accountPath(login), undefined, 200);
+  }
+
+  /** One page of accounts, searched by login prefix or name and filtered by status, in `sort` order; `nextCursor` is the next page's `cursor`. */
+  listAccounts(query: AccountsQuery = {}): Promise<AccountsPage> {
+    return this.json('GET', `/admin/accounts${queryString(query)}`, undefined, 200);
   }
 
   /** Disables an account (its getbalance and opentrade are refused; its open trades still settle) or enables it again. */

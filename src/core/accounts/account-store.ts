@@ -27,6 +27,22 @@ interface AccountRow {
   updated_at: Date;
 }
 
+/** The orders an account list can take (`-` first: descending). */
+export const ACCOUNT_SORTS = ['login', '-login', 'name', '-name', 'balance', '-balance', 'created', '-created'] as const;
+export type AccountSort = (typeof ACCOUNT_SORTS)[number];
+
+/** The column behind each sort key; the login breaks ties, so a page boundary is always the same. */
+const SORT_COLUMNS: Record<string, string> = { login: 'login', name: 'name', balance: 'balance_minor', created: 'created_at' };
+
+export interface AccountListQuery {
+  /** Digits: logins starting with them, or names containing them; other text: names containing it (any case). */
+  search?: string;
+  status?: Account['status'];
+  sort: AccountSort;
+  offset: number;
+  limit: number;
+}
+
 export class AccountStore {
   constructor(private readonly db: Database) {}
 
@@ -45,6 +61,27 @@ export class AccountStore {
     return row ? toAccount(row) : undefined;
   }
 
+  /** One page of accounts in the query's order (the caller bounds offset and limit). */
+  async list(query: AccountListQuery): Promise<Account[]> {
+    const descending = query.sort.startsWith('-');
+    const column = SORT_COLUMNS[descending ? query.sort.slice(1) : query.sort]!;
+    const direction = descending ? 'desc' : 'asc';
+    const select = this.db<AccountRow>('accounts').select('*');
+    if (query.status) select.where('status', query.status);
+    if (query.search) {
+      const pattern = `%${escapeLikePattern(query.search)}%`;
+      const search = query.search;
+      select.where((where) => {
+        where.whereRaw(`name ILIKE ? ESCAPE '\\'`, [pattern]);
+        // a login prefix: logins are numbers, so only digits can start one
+        if (/^\d+$/.test(search)) where.orWhereRaw(`login::text LIKE ?`, [`${search}%`]);
+      });
+    }
+    // names are optional: accounts without one come last either way
+    select.orderByRaw(`${column} ${direction} NULLS LAST, login ${direction}`).offset(query.offset).limit(query.limit);
+    return (await select).map(toAccount);
+  }
+
   async setStatus(login: bigint, status: Account['status']): Promise<Account | undefined> {
     const rows = await this.db<AccountRow>('accounts')
       .where({ login: login.toString() })
@@ -52,6 +89,11 @@ export class AccountStore {
       .returning('*');
     return rows[0] ? toAccount(rows[0]) : undefined;
   }
+}
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern (with ESCAPE '\'), so a search is what was typed. */
+export function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 function toAccount(row: AccountRow): Account {

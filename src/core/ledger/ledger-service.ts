@@ -1,11 +1,23 @@
 import type { AccountService } from '../accounts/account-service';
+import { ADMIN_OPERATIONS, MANAGER_FINANCE_KINDS } from '../balance-operations/operation-kinds';
+import { TRADE_OPERATIONS } from '../dashboard/dashboard-store';
 import { RecordNotFoundError, ValidationError } from '../../shared/errors';
 import { decodeCursor, encodeCursor } from '../../shared/page-cursor';
-import type { JournalEntry, LedgerStore } from './ledger-store';
+import type { JournalEntry, LedgerFilter, LedgerStore } from './ledger-store';
 
 /** Page sizes of ledger listings, in entries. */
 export const LEDGER_PAGE_SIZE_DEFAULT = 50;
 export const LEDGER_PAGE_SIZE_MAX = 500;
+
+/** Longest reference a filter takes, in characters (a reference id is at most 128). */
+export const LEDGER_REFERENCE_FILTER_LENGTH_MAX = 128;
+
+/** Every operation a journal entry can carry: finance records (admin and manager names) and wallet trades. */
+export const LEDGER_OPERATIONS: readonly string[] = [
+  ...new Set([...Object.values(ADMIN_OPERATIONS), ...Object.values(MANAGER_FINANCE_KINDS)].map((kind) => kind.name)),
+  TRADE_OPERATIONS.open,
+  TRADE_OPERATIONS.close,
+];
 
 export interface LedgerPage {
   items: JournalEntry[];
@@ -20,13 +32,23 @@ export class LedgerService {
     private readonly accounts: AccountService,
   ) {}
 
-  /** The cursor is the account version of the last entry shown; entries below it come next. */
-  async history(login: bigint, cursor: string | null, limit: number): Promise<LedgerPage> {
+  /**
+   * The cursor is the account version of the last entry shown; entries below it come next (with the
+   * same filter: a cursor is a position, not a query).
+   */
+  async history(login: bigint, cursor: string | null, limit: number, filter: LedgerFilter = {}): Promise<LedgerPage> {
     if (!Number.isInteger(limit) || limit < 1 || limit > LEDGER_PAGE_SIZE_MAX) {
       throw new ValidationError(`limit must be from 1 to ${LEDGER_PAGE_SIZE_MAX}`);
     }
+    if (filter.operation !== undefined && !LEDGER_OPERATIONS.includes(filter.operation)) {
+      throw new ValidationError(`operation must be one of ${LEDGER_OPERATIONS.join(', ')}`);
+    }
+    if (filter.reference !== undefined && (filter.reference === '' || filter.reference.length > LEDGER_REFERENCE_FILTER_LENGTH_MAX)) {
+      throw new ValidationError(`reference must be 1 to ${LEDGER_REFERENCE_FILTER_LENGTH_MAX} characters`);
+    }
+    if (filter.from !== undefined && filter.to !== undefined && filter.from.getTime() > filter.to.getTime()) throw new ValidationError('from must not be after to');
     await this.accounts.get(login);
-    const items = await this.store.entriesOfAccount(login, cursor === null ? null : decodeCursor(cursor), limit + 1);
+    const items = await this.store.entriesOfAccount(login, cursor === null ? null : decodeCursor(cursor), limit + 1, filter);
     const hasMore = items.length > limit;
     const page = hasMore ? items.slice(0, limit) : items;
     return { items: page, nextCursor: hasMore ? encodeCursor(page[page.length - 1]!.accountVersion) : null };

@@ -52,13 +52,32 @@ interface EntryWithPostingsRow extends EntryRow {
   postings: { book: string; amount_minor: string | number }[];
 }
 
+/** What an account's history may be narrowed to (every part optional, all of them together). */
+export interface LedgerFilter {
+  operation?: string;
+  /** Booked at or after. */
+  from?: Date;
+  /** Booked before. */
+  to?: Date;
+  /** The entry's reference (its once-only key), exactly. */
+  reference?: string;
+}
+
 export class LedgerStore {
   constructor(private readonly db: Database) {}
 
-  /** An account's entries, newest first, with account_version below `beforeVersion` when given. */
-  async entriesOfAccount(login: bigint, beforeVersion: bigint | null, limit: number): Promise<JournalEntry[]> {
+  /**
+   * An account's entries, newest first, with account_version below `beforeVersion` when given, and
+   * those the filter keeps. Read down the (login, account_version) key: the filters are checked on the
+   * account's own entries only.
+   */
+  async entriesOfAccount(login: bigint, beforeVersion: bigint | null, limit: number, filter: LedgerFilter = {}): Promise<JournalEntry[]> {
     const query = this.withPostings().where('e.login', login.toString()).orderBy('e.account_version', 'desc').limit(limit);
     if (beforeVersion !== null) query.where('e.account_version', '<', beforeVersion.toString());
+    if (filter.operation !== undefined) query.where('e.operation', filter.operation);
+    if (filter.from !== undefined) query.where('e.created_at', '>=', filter.from);
+    if (filter.to !== undefined) query.where('e.created_at', '<', filter.to);
+    if (filter.reference !== undefined) query.where('e.idempotency_key', filter.reference);
     return (await query).map(toEntry);
   }
 

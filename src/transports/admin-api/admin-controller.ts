@@ -6,6 +6,8 @@ import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
 import { sendJson } from '../http/respond';
 import { MANAGER_ROLES } from '../../core/managers/manager-store';
 import { LEDGER_PAGE_SIZE_DEFAULT, LEDGER_PAGE_SIZE_MAX } from '../../core/ledger/ledger-service';
+import { ACCOUNT_PAGE_SIZE_DEFAULT, ACCOUNT_PAGE_SIZE_MAX, ACCOUNT_SEARCH_LENGTH_MAX } from '../../core/accounts/account-service';
+import { ACCOUNT_SORTS } from '../../core/accounts/account-store';
 import type { Core } from '../../core/core';
 import { decimalText, login, parseWith, text } from '../../shared/validation';
 import { pathId, pathLogin } from '../http/params';
@@ -32,6 +34,14 @@ const balanceSchema = z.strictObject({
 const historyQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(LEDGER_PAGE_SIZE_MAX).default(LEDGER_PAGE_SIZE_DEFAULT),
   cursor: z.string().max(200).optional(),
+});
+
+const accountListQuerySchema = z.strictObject({
+  search: z.string().max(ACCOUNT_SEARCH_LENGTH_MAX).optional().meta({ description: 'digits: logins starting with them or names containing them; other text: names containing it, in any case' }),
+  status: z.enum(['active', 'disabled']).optional(),
+  sort: z.enum(ACCOUNT_SORTS).default('login').meta({ description: 'the order; a leading - is descending (ties: by login)' }),
+  cursor: z.string().max(200).optional().meta({ description: 'nextCursor of the previous page, with the same search, status and sort' }),
+  limit: z.coerce.number().int().min(1).max(ACCOUNT_PAGE_SIZE_MAX).default(ACCOUNT_PAGE_SIZE_DEFAULT),
 });
 
 const createManagerSchema = z.strictObject({
@@ -88,6 +98,26 @@ export const ADMIN_API: ApiDescription = {
         '201': { description: 'created', json: 'Account' },
         '400': { description: 'invalid request', json: 'Error' },
         '409': { description: 'the login exists already', json: 'Error' },
+      },
+    },
+    {
+      method: 'get',
+      path: '/admin/accounts',
+      operationId: 'listAccounts',
+      summary: 'Accounts, searched by login or name and filtered by status, in a chosen order, a page at a time',
+      tag: 'admin',
+      security: 'adminKey',
+      query: accountListQuerySchema,
+      responses: {
+        '200': {
+          description: 'one page; nextCursor is the cursor of the next (null on the last page, and past the deepest page a list reaches: narrow the search)',
+          json: {
+            type: 'object',
+            required: ['items', 'nextCursor'],
+            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Account' } }, nextCursor: { type: ['string', 'null'] } },
+          },
+        },
+        '400': { description: 'invalid search, status, sort, limit or cursor', json: 'Error' },
       },
     },
     {
@@ -220,6 +250,12 @@ export function adminRouter(core: AdminCore): Router {
     const body = parseWith(createAccountSchema, req.body);
     const account = await core.accounts.create(body.login, body.currency, body.name ?? null);
     sendJson(res, 201, presentAccount(account));
+  });
+
+  router.get('/accounts', async (req, res) => {
+    const query = parseWith(accountListQuerySchema, req.query);
+    const page = await core.accounts.list({ ...query, cursor: query.cursor ?? null });
+    sendJson(res, 200, { items: page.items.map(presentAccount), nextCursor: page.nextCursor });
   });
 
   router.get('/accounts/:login', async (req, res) => {

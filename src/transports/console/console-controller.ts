@@ -1,18 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { presentAccount, presentEntry } from '../admin-api/admin-presenters';
+import path from 'node:path';
+import { presentAccount, presentBalanceAt, presentEntry, presentEntryOfAccount } from '../admin-api/admin-presenters';
 import { isBodyReadError } from '../http/body';
 import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
-import { pathLogin } from '../http/params';
+import { pathId, pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import type { Core } from '../../core/core';
 import type { Logger } from '../../observability/logger';
-import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
+import { DEFAULT_PERIOD_DAYS, readMoment, readPeriod } from '../../core/reconciliation/period';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from '../admin-api/match-request';
-import { STALE_HOLD_AGE_DEFAULT_S } from '../../core/reconciliation/reconciliation-service';
+import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
+import { LEDGER_OPERATIONS, LEDGER_PAGE_SIZE_MAX, type LedgerPage } from '../../core/ledger/ledger-service';
+import type { LedgerFilter } from '../../core/ledger/ledger-store';
+import { ACCOUNT_SORTS, type AccountSort } from '../../core/accounts/account-store';
+import { RUN_PAGE_SIZE_DEFAULT } from '../../core/reconciliation/run-history';
 import type { Period } from '../../core/reconciliation/reconciliation-store';
-import { writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import { presentRun, writeJournalEntriesCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
 import { AccountNotFoundError, AppError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { parseWith } from '../../shared/validation';
 import { actorOf, type ConsoleSession } from '../../core/access/console-access-service';
@@ -20,7 +25,27 @@ import { roleAllows, type ConsolePermission, type ConsoleRole } from '../../core
 import { clientAddress } from '../http/bearer-auth';
 import { clearSessionCookie, csrfTokenMatches, sameOriginPost, sessionCookieOf, setSessionCookie } from './console-session';
 import { presentAuditEntry, presentUser } from '../admin-api/users-controller';
-import { accountPage, auditPage, errorPage, loginPage, matchPage, reconciliationPage, searchPage, usersPage, type PageContext } from './console-views';
+import {
+  accountPage,
+  accountsPage,
+  auditPage,
+  CHART_LIBRARY_ROUTE,
+  DASHBOARD_PERIODS_DAYS,
+  dashboardPage,
+  entryPage,
+  errorPage,
+  loginPage,
+  matchPage,
+  reconciliationPage,
+  runPage,
+  runsPage,
+  usersPage,
+  type AccountListForm,
+  type DashboardPeriodDays,
+  type LedgerFilterForm,
+  type LoginCurrencies,
+  type PageContext,
+} from './console-views';
 
 /** Largest form body, in bytes (a login, a new user: a few short fields). */
 export const FORM_BYTES_MAX = 4 * 1024;
@@ -31,6 +56,15 @@ const PASSWORD_LENGTH_MAX = 256;
 const AUDIT_PAGE_SIZE = 50;
 /** Ledger entries per console page. */
 export const CONSOLE_LEDGER_PAGE_SIZE = 25;
+/** Accounts per page of the accounts list. */
+export const CONSOLE_ACCOUNT_PAGE_SIZE = 25;
+/** Where a sign-in leads: what a finance person looks at first. */
+const LANDING_PAGE = '/console/dashboard';
+/**
+ * Chart.js's UMD build (next to the CommonJS entry its package exports), served by the console
+ * itself: the console works offline, and its CSP allows only scripts carrying the page's nonce.
+ */
+const CHART_LIBRARY_FILE = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 /** Longest query value the console reads (dates, cursors, logins), in characters. */
 const QUERY_VALUE_LENGTH_MAX = 200;
 /** Largest stale-hold age the reconciliation page accepts, in hours (ten years). */
@@ -39,7 +73,7 @@ const DAY_MS = 86_400_000;
 
 export interface ConsoleDeps {
   /** The part of the core's front door the console uses. */
-  core: Pick<Core, 'accounts' | 'ledger' | 'reconciliation' | 'matching' | 'consoleAccess' | 'audit'>;
+  core: Pick<Core, 'accounts' | 'ledger' | 'reconciliation' | 'matching' | 'runs' | 'dashboard' | 'consoleAccess' | 'audit'>;
   logger: Logger;
 }
 
@@ -60,7 +94,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/login', async (req, res) => {
     if (await liveSession(deps, req)) {
-      res.redirect(303, '/console/accounts');
+      res.redirect(303, LANDING_PAGE);
       return;
     }
     sendPage(res, 200, loginPage(pageOf(res)));
@@ -74,7 +108,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     try {
       const { token } = await deps.core.consoleAccess.login(username, password, clientAddress(req));
       setSessionCookie(req, res, token);
-      res.redirect(303, '/console/accounts');
+      res.redirect(303, LANDING_PAGE);
     } catch (error) {
       if (error instanceof TooManyAttemptsError) {
         const retryAfterS = Number(error.details.retryAfterS ?? 60);
@@ -104,36 +138,45 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     res.redirect(303, '/console/login');
   });
 
-  router.get('/', (_req, res) => res.redirect(303, '/console/accounts'));
+  router.get('/', (_req, res) => res.redirect(303, LANDING_PAGE));
+
+  router.get(CHART_LIBRARY_ROUTE, (_req, res) => res.sendFile(CHART_LIBRARY_FILE));
+
+  router.get('/dashboard', allow('read'), async (req, res) => {
+    const given = queryText(req, 'days') || String(DASHBOARD_PERIODS_DAYS[0]);
+    const days = DASHBOARD_PERIODS_DAYS.find((choice) => String(choice) === given);
+    if (days === undefined) throw new ValidationError(`days must be one of ${DASHBOARD_PERIODS_DAYS.join(', ')}`);
+    const dashboard = await deps.core.dashboard.dashboard(readPeriod(undefined, undefined, days));
+    sendPage(res, 200, dashboardPage(pageOf(res), dashboard, days as DashboardPeriodDays));
+  });
 
   router.get('/accounts', allow('read'), async (req, res) => {
-    const given = queryText(req, 'login').trim();
-    if (given === '') {
-      sendPage(res, 200, searchPage(pageOf(res)));
-      return;
-    }
-    let login: bigint;
-    try {
-      login = pathLogin(given);
-    } catch {
-      sendPage(res, 400, searchPage(pageOf(res), { login: given, error: 'A login is a positive whole number.' }));
-      return;
-    }
-    try {
-      await deps.core.accounts.get(login);
-    } catch (error) {
-      if (!(error instanceof AccountNotFoundError)) throw error;
-      sendPage(res, 404, searchPage(pageOf(res), { login: given, error: `Account ${given} not found.` }));
-      return;
-    }
-    res.redirect(303, `/console/accounts/${login}`);
+    const status = queryText(req, 'status');
+    const sort = queryText(req, 'sort') || 'login';
+    const form: AccountListForm = {
+      search: queryText(req, 'search').trim(),
+      status: status === 'active' || status === 'disabled' ? status : '',
+      sort: (ACCOUNT_SORTS as readonly string[]).includes(sort) ? (sort as AccountSort) : 'login',
+    };
+    const cursor = queryText(req, 'cursor');
+    const page = await deps.core.accounts.list({ search: form.search, status: form.status || undefined, sort: form.sort, cursor: cursor || null, limit: CONSOLE_ACCOUNT_PAGE_SIZE });
+    sendPage(
+      res,
+      200,
+      accountsPage(pageOf(res), { form, accounts: page.items.map(presentAccount), nextCursor: page.nextCursor, firstPage: cursor === '', pageSize: CONSOLE_ACCOUNT_PAGE_SIZE }),
+    );
   });
 
   router.get('/accounts/:login', allow('read'), async (req, res) => {
     const login = pathLogin(req.params.login);
     const cursor = queryText(req, 'cursor');
     const account = await deps.core.accounts.get(login);
-    const page = await deps.core.ledger.history(login, cursor === '' ? null : cursor, CONSOLE_LEDGER_PAGE_SIZE);
+    const filterForm = ledgerFilterForm(req);
+    const at = queryText(req, 'at');
+    const [page, balanceAt] = await Promise.all([
+      deps.core.ledger.history(login, cursor === '' ? null : cursor, CONSOLE_LEDGER_PAGE_SIZE, ledgerFilter(filterForm)),
+      at === '' ? undefined : deps.core.reconciliation.balanceAt(login, readMoment(at)),
+    ]);
     const today = new Date();
     sendPage(
       res,
@@ -144,9 +187,29 @@ export function consoleRouter(deps: ConsoleDeps): Router {
         nextCursor: page.nextCursor,
         firstPage: cursor === '',
         pageSize: CONSOLE_LEDGER_PAGE_SIZE,
+        filter: filterForm,
+        operations: LEDGER_OPERATIONS,
         statement: { from: dayOf(new Date(today.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS)), to: dayOf(today) },
+        // a datetime-local input's value: the moment asked, or now (UTC, to the second)
+        balanceAt: { at: at || today.toISOString().slice(0, 19), ...(balanceAt ? { answer: presentBalanceAt(balanceAt) } : {}) },
       }),
     );
+  });
+
+  router.get('/accounts/:login/ledger.csv', allow('download'), async (req, res) => {
+    const login = pathLogin(req.params.login);
+    const form = ledgerFilterForm(req);
+    const filter = ledgerFilter(form);
+    // the first page before the answer starts: an unknown account or an invalid filter is an error page, not a file
+    const first = await deps.core.ledger.history(login, null, LEDGER_PAGE_SIZE_MAX, filter);
+    await audit(deps, res, 'ledger.download', String(login), { ...form });
+    res.type('text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="ledger-${login}.csv"`);
+    await writeJournalEntriesCsv(entriesFrom(deps, login, filter, first), res);
+  });
+
+  router.get('/entries/:id', allow('read'), async (req, res) => {
+    sendPage(res, 200, entryPage(pageOf(res), presentEntryOfAccount(await deps.core.ledger.entry(pathId(req.params.id, 'entry id')))));
   });
 
   router.get('/accounts/:login/statement', allow('download'), async (req, res) => {
@@ -184,8 +247,31 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       return;
     }
     const report = await deps.core.reconciliation.reconcile({ period, staleHoldAgeS, actor: actorOf(sessionOf(res).user) });
-    await audit(deps, res, 'reconciliation.run', null, { clean: report.clean, from: report.period.from, to: report.period.to });
-    sendPage(res, 200, reconciliationPage(pageOf(res), form, report));
+    await audit(deps, res, 'reconciliation.run', null, { runId: report.runId, clean: report.clean, from: report.period.from, to: report.period.to });
+    sendPage(res, 200, reconciliationPage(pageOf(res), form, { report, currencies: await reportCurrencies(deps, report) }));
+  });
+
+  router.get('/runs', allow('reconcile'), async (req, res) => {
+    const kind = queryText(req, 'kind');
+    if (kind !== '' && kind !== 'reconciliation' && kind !== 'match') throw new ValidationError('kind must be reconciliation or match');
+    const cursor = queryText(req, 'cursor');
+    const page = await deps.core.runs.list(kind || undefined, cursor || null, RUN_PAGE_SIZE_DEFAULT);
+    sendPage(res, 200, runsPage(pageOf(res), { runs: page.items.map(presentRun), kind, nextCursor: page.nextCursor, firstPage: cursor === '' }));
+  });
+
+  router.get('/runs/:id', allow('reconcile'), async (req, res) => {
+    const { run, result } = await deps.core.runs.get(pathId(req.params.id, 'run id'));
+    const currencies = run.kind === 'reconciliation' && result ? await reportCurrencies(deps, result as unknown as ReconciliationReport) : new Map<string, string>();
+    sendPage(res, 200, runPage(pageOf(res), { run: presentRun(run), result, currencies }));
+  });
+
+  router.get('/runs/:id/items.csv', allow('download'), async (req, res) => {
+    const id = pathId(req.params.id, 'run id');
+    const { items } = await deps.core.runs.matchItems(id);
+    await audit(deps, res, 'match.items.download', String(id), {});
+    res.type('text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="match-run-${id}.csv"`);
+    await writeMatchItemsCsv(items, res);
   });
 
   router.get('/match', allow('reconcile'), (_req, res) => sendPage(res, 200, matchPage(pageOf(res), MATCH_UPLOAD_BYTES_MAX)));
@@ -348,6 +434,45 @@ function hoursToSeconds(text: string): number {
     throw new ValidationError(`the stale hold age must be a whole number of hours from 0 to ${STALE_HOLD_AGE_MAX_H}`);
   }
   return Number(text) * 3600;
+}
+
+/** The ledger filter's fields as the form sent them ('' when absent). */
+function ledgerFilterForm(req: Request): LedgerFilterForm {
+  return { operation: queryText(req, 'operation'), from: queryText(req, 'from'), to: queryText(req, 'to'), reference: queryText(req, 'reference').trim() };
+}
+
+/** The core's filter of a ledger filter form: UTC days, `to` included, as every period of the console. */
+function ledgerFilter(form: LedgerFilterForm): LedgerFilter {
+  const period = form.from || form.to ? readPeriod(form.from || undefined, form.to || undefined, 'all') : undefined;
+  return {
+    ...(form.operation ? { operation: form.operation } : {}),
+    ...(period ? { from: period.from, to: period.to } : {}),
+    ...(form.reference ? { reference: form.reference } : {}),
+  };
+}
+
+/** Every entry of the account that the filter keeps, newest first, from its first page on, a page at a time (an export holds one page in memory). */
+async function* entriesFrom(deps: ConsoleDeps, login: bigint, filter: LedgerFilter, first: LedgerPage) {
+  let page = first;
+  yield* page.items;
+  while (page.nextCursor !== null) {
+    page = await deps.core.ledger.history(login, page.nextCursor, LEDGER_PAGE_SIZE_MAX, filter);
+    yield* page.items;
+  }
+}
+
+/** The currency of every account a reconciliation report's discrepancies name (a listing is bounded, so are the look-ups). */
+async function reportCurrencies(deps: ConsoleDeps, report: ReconciliationReport): Promise<LoginCurrencies> {
+  const logins = [...new Set(report.discrepancies.items.flatMap((item) => (item.login === null ? [] : [item.login])))];
+  const currencies = new Map<string, string>();
+  for (const login of logins) {
+    try {
+      currencies.set(login, await deps.core.accounts.currencyOf(BigInt(login)));
+    } catch (error) {
+      if (!(error instanceof AccountNotFoundError)) throw error;
+    }
+  }
+  return currencies;
 }
 
 function dayOf(date: Date): string {

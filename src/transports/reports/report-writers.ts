@@ -8,6 +8,7 @@ import type { MatchItem } from '../../core/reconciliation/matching';
 import type { Statement } from '../../core/reconciliation/reconciliation-service';
 import type { BucketRow, DailyTotalRow, EntryRow } from '../../core/reconciliation/reconciliation-store';
 import type { Run } from '../../core/reconciliation/run-history-store';
+import type { JournalEntry } from '../../core/ledger/ledger-store';
 
 /**
  * Writers of the finance team's reports, streaming into any Writable (an HTTP response, a file,
@@ -134,6 +135,38 @@ export function writeDailyTotalsCsv(rows: AsyncIterable<DailyTotalRow>, sink: Wr
     for await (const row of rows) yield presentDailyTotal(row);
   }
   return writeCsv(lines(), ['day', 'currency', 'operation', 'entries', 'balance', 'credit', 'held'], sink);
+}
+
+const JOURNAL_ENTRY_COLUMNS = ['entry_id', 'order', 'login', 'version', 'created_at', 'currency', 'operation', 'balance_change', 'credit_change', 'held_change', 'balance_after', 'credit_after', 'held_after', 'actor_kind', 'actor', 'reference_id', 'comment'];
+
+/** Journal entries (an account's ledger as the console filtered it), one line each, amounts in currency units. */
+export function writeJournalEntriesCsv(entries: AsyncIterable<JournalEntry>, sink: Writable): Promise<void> {
+  async function* lines() {
+    for await (const entry of entries) {
+      const { scale } = requireCurrency(entry.currency);
+      const units = (minor: bigint) => formatMinorUnits(minor, scale);
+      yield {
+        entry_id: entry.id.toString(),
+        order: entry.orderNo.toString(),
+        login: entry.login.toString(),
+        version: entry.accountVersion.toString(),
+        created_at: entry.createdAt.toISOString(),
+        currency: entry.currency,
+        operation: entry.operation,
+        balance_change: units(entry.balanceDeltaMinor),
+        credit_change: units(entry.creditDeltaMinor),
+        held_change: units(entry.heldDeltaMinor),
+        balance_after: units(entry.balanceAfterMinor),
+        credit_after: units(entry.creditAfterMinor),
+        held_after: units(entry.heldAfterMinor),
+        actor_kind: entry.actorKind,
+        actor: entry.actor,
+        reference_id: entry.idempotencyKey ?? '',
+        comment: entry.comment ?? '',
+      };
+    }
+  }
+  return writeCsv(lines(), JOURNAL_ENTRY_COLUMNS, sink);
 }
 
 /** A run of the history as the admin API and the command line show it (its answer apart). */

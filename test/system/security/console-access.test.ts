@@ -39,9 +39,9 @@ const signedOut = (response: { status: number; headers: Record<string, unknown> 
 describe('roles', () => {
   it('let each role see and do what it allows, and refuse the rest with 403', async () => {
     const expected: Record<string, Record<string, number>> = {
-      viewer: { '/console/accounts': 200, '/console/reconciliation': 403, '/console/match': 403, '/console/audit': 403, '/console/users': 403 },
-      finance: { '/console/accounts': 200, '/console/reconciliation': 200, '/console/match': 200, '/console/audit': 200, '/console/users': 403 },
-      admin: { '/console/accounts': 200, '/console/reconciliation': 200, '/console/match': 200, '/console/audit': 200, '/console/users': 200 },
+      viewer: { '/console/dashboard': 200, '/console/accounts': 200, '/console/runs': 403, '/console/reconciliation': 403, '/console/match': 403, '/console/audit': 403, '/console/users': 403 },
+      finance: { '/console/dashboard': 200, '/console/accounts': 200, '/console/runs': 200, '/console/reconciliation': 200, '/console/match': 200, '/console/audit': 200, '/console/users': 403 },
+      admin: { '/console/dashboard': 200, '/console/accounts': 200, '/console/runs': 200, '/console/reconciliation': 200, '/console/match': 200, '/console/audit': 200, '/console/users': 200 },
     };
     const login = await api.createAccount();
     await api.deposit(login, '10.00');

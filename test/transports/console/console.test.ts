@@ -82,7 +82,7 @@ describe('web console over HTTP', () => {
   it('signs in into a random, HttpOnly, SameSite=Strict session cookie that carries no credential', async () => {
     const response = await signIn();
     expect(response.status).toBe(303);
-    expect(response.headers.location).toBe('/console/accounts');
+    expect(response.headers.location).toBe('/console/dashboard');
     const cookies = setCookies(response);
     expect(cookies).toHaveLength(1);
     const [pair, ...attributes] = cookies[0]!.split('; ');
@@ -100,20 +100,26 @@ describe('web console over HTTP', () => {
     expect(accounts.headers['content-type']).toMatch(/^text\/html/);
     expect(accounts.headers['cache-control']).toBe('no-store');
     expect(accounts.headers['content-security-policy']).toMatch(/script-src 'nonce-[^']+'/);
-    for (const link of ['/console/accounts', '/console/reconciliation', '/console/match', '/console/audit', '/console/logout']) expect(accounts.text).toContain(`"${link}"`);
+    for (const link of ['/console/dashboard', '/console/accounts', '/console/reconciliation', '/console/match', '/console/runs', '/console/audit', '/console/logout']) expect(accounts.text).toContain(`"${link}"`);
     expect(accounts.text).not.toContain('"/console/users"'); // finance does not manage users
     expect(accounts.text).toContain(`${USERNAME} · finance`);
     // once signed in, the login page leads to the console
-    expect((await send('GET', '/console/login', { cookie: session })).headers.location).toBe('/console/accounts');
+    expect((await send('GET', '/console/login', { cookie: session })).headers.location).toBe('/console/dashboard');
   });
 
   const pages: Array<[string, string]> = [
     ['GET', '/console'],
     ['GET', '/console/'],
     ['GET', '/console/accounts'],
-    ['GET', '/console/accounts?login=1001'],
+    ['GET', '/console/dashboard'],
+    ['GET', '/console/assets/chart.umd.min.js'],
+    ['GET', '/console/accounts?search=1001'],
     ['GET', '/console/accounts/1001'],
     ['GET', '/console/accounts/1001/statement?format=csv'],
+    ['GET', '/console/accounts/1001/ledger.csv'],
+    ['GET', '/console/entries/1'],
+    ['GET', '/console/runs'],
+    ['GET', '/console/runs/1'],
     ['GET', '/console/reconciliation'],
     ['GET', '/console/reconciliation?run=1'],
     ['GET', '/console/match'],
@@ -147,17 +153,18 @@ describe('web console over HTTP', () => {
     }
   });
 
-  it('finds an account by login, and says plainly when there is none', async () => {
-    const found = await send('GET', `/console/accounts?login=${hostile}`, { cookie: session });
-    expect(found.status).toBe(303);
-    expect(found.headers.location).toBe(`/console/accounts/${hostile}`);
-    const missing = await send('GET', '/console/accounts?login=987654', { cookie: session });
-    expect(missing.status).toBe(404);
-    expect(missing.text).toContain('Account 987654 not found.');
-    const invalid = await send('GET', `/console/accounts?login=${encodeURIComponent('<b>12</b>')}`, { cookie: session });
-    expect(invalid.status).toBe(400);
-    expect(invalid.text).toContain('value="&lt;b&gt;12&lt;/b&gt;"');
-    expect(invalid.text).not.toContain('<b>12</b>');
+  it('lists accounts found by login or name, escaping what it shows', async () => {
+    const logins = (text: string) => [...text.matchAll(/<tr data-login="(\d+)">/g)].map((match) => Number(match[1]));
+    const byName = await send('GET', `/console/accounts?search=${encodeURIComponent('<script>')}`, { cookie: session });
+    expect(byName.status).toBe(200);
+    expect(logins(byName.text)).toEqual([hostile]);
+    expect(byName.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(byName.text).toContain('value="&lt;script&gt;"');
+    expect(byName.text).not.toContain(HOSTILE_NAME);
+    const byLogin = await send('GET', `/console/accounts?search=${paged}`, { cookie: session });
+    expect(logins(byLogin.text)).toEqual([paged]);
+    const none = await send('GET', '/console/accounts?search=987654', { cookie: session });
+    expect(none.text).toContain('No account matches.');
     expect((await send('GET', '/console/accounts/987654', { cookie: session })).status).toBe(404);
   });
 
@@ -174,7 +181,7 @@ describe('web console over HTTP', () => {
   });
 
   it('pages the ledger newest first with the ledger cursor', async () => {
-    const versions = (text: string) => [...text.matchAll(/<tr>\s*<td class="num">(\d+)<\/td>/g)].map((match) => Number(match[1]));
+    const versions = (text: string) => [...text.matchAll(/<tr>\s*<td class="num"><a href="\/console\/entries\/\d+">(\d+)<\/a><\/td>/g)].map((match) => Number(match[1]));
     const first = await send('GET', `/console/accounts/${paged}`, { cookie: session });
     expect(versions(first.text)).toEqual(Array.from({ length: 25 }, (_, i) => 30 - i));
     expect(first.text).not.toContain('id="newest"');
@@ -231,8 +238,12 @@ describe('web console over HTTP', () => {
     try {
       const dirty = await send('GET', '/console/reconciliation?staleHoldAgeH=0&run=1', { cookie: session });
       expect(dirty.text).toContain('id="verdict">DISCREPANCIES FOUND<');
-      expect(dirty.text).toMatch(new RegExp(`<td><code>bucket_equals_postings</code></td>\\s*<td><a href="/console/accounts/${hostile}">${hostile}</a></td>\\s*<td>balance</td>\\s*<td class="num">10000</td>\\s*<td class="num">10100</td>`));
-      expect(dirty.text).toMatch(/<td>psp-7<\/td>/);
+      // amounts in the account's currency units, not minor units
+      const money = (amount: string) => `<span class="n">${amount}</span> <span class="ccy">USD</span>`;
+      expect(dirty.text).toContain(
+        `<td><code>bucket_equals_postings</code></td>\n      <td><a href="/console/accounts/${hostile}">${hostile}</a></td>\n      <td class="wrap">balance</td>\n      <td class="num">${money('100.00')}</td>\n      <td class="num">${money('101.00')}</td>`,
+      );
+      expect(dirty.text).toMatch(/<td class="wrap">psp-7<\/td>/);
     } finally {
       await target.sql.query(`UPDATE accounts SET balance_minor = balance_minor - 100 WHERE login = $1`, [hostile]);
     }

@@ -250,6 +250,24 @@ describe('admin API', () => {
     expect(await api.account(login)).toMatchObject({ status: 'active' });
   });
 
+  it('GET /admin/accounts', async () => {
+    await api.createAccount();
+    await api.createAccount();
+    const first = await admin('GET', '/admin/accounts?limit=1&sort=-created');
+    const cursor = (first.body as { nextCursor: string }).nextCursor;
+    await check('/admin/accounts', 'get', [
+      ['first page', async () => first, 200],
+      ['next page', () => admin('GET', `/admin/accounts?limit=1&sort=-created&cursor=${encodeURIComponent(cursor)}`), 200],
+      ['searched', () => admin('GET', '/admin/accounts?search=user&status=active&sort=-balance'), 200],
+      ['nothing found', () => admin('GET', '/admin/accounts?search=nobody%25at_all'), 200],
+      ['bad sort', () => admin('GET', '/admin/accounts?sort=password'), 400],
+      ['bad status', () => admin('GET', '/admin/accounts?status=frozen'), 400],
+      ['bad limit', () => admin('GET', '/admin/accounts?limit=100000'), 400],
+      ['bad cursor', () => admin('GET', '/admin/accounts?cursor=zzz'), 400],
+      ['no key', () => admin('GET', '/admin/accounts', undefined, null), 401],
+    ]);
+  });
+
   it('GET /admin/accounts/{login}/transactions', async () => {
     const login = await api.createAccount();
     for (const amount of ['1', '2', '3']) await api.deposit(login, amount);

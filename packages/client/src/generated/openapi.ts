@@ -97,7 +97,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Accounts, searched by login or name and filtered by status, in a chosen order, a page at a time */
+        get: operations["listAccounts"];
         put?: never;
         /** Create an account */
         post: operations["createAccount"];
@@ -1175,6 +1176,65 @@ export interface operations {
             };
             /** @description a body larger than the limit */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many wrong keys from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAccounts: {
+        parameters: {
+            query?: {
+                /** @description digits: logins starting with them or names containing them; other text: names containing it, in any case */
+                search?: string;
+                status?: "active" | "disabled";
+                /** @description the order; a leading - is descending (ties: by login) */
+                sort?: "login" | "-login" | "name" | "-name" | "balance" | "-balance" | "created" | "-created";
+                /** @description nextCursor of the previous page, with the same search, status and sort */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page; nextCursor is the cursor of the next (null on the last page, and past the deepest page a list reaches: narrow the search) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Account"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description invalid search, status, sort, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a missing or wrong bearer key */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
