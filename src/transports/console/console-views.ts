@@ -141,7 +141,7 @@ td.nowrap { white-space:nowrap; }
 code { font-family:ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12px; }
 .login { max-width:380px; margin:80px auto; }
 .login form { display:flex; flex-direction:column; gap:12px; }
-nav .who { color:var(--muted); font-size:13px; margin-left:auto; }
+nav .who { color:#c8d3df; font-size:13px; margin-left:auto; }
 `;
 
 export function layout(options: LayoutOptions): string {
