@@ -271,7 +271,7 @@ async function runBench(options: BenchOptions, scenarios: Scenario[], infrastruc
     targets: evaluateTargets(results, sampler.peakMib, sampler.sampleCount),
     pgbench: {
       binary: pgbenchBinary,
-      note: pgbenchBinary ? `${pgbenchBinary} (pgbench -n -c ${options.connections} -j 2 -T <duration> -M simple, after a warm-up run)` : 'not found (/usr/lib/postgresql/*/bin/pgbench): only the node-postgres baseline ran',
+      note: pgbenchBinary ? `${pgbenchBinary} (pgbench -n -c <4, 16, 64> -j 2 -T <duration> -M prepared, each after a warm-up run; the best is the anchor)` : 'not found (/usr/lib/postgresql/*/bin/pgbench): only the node-postgres baseline ran',
     },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Issue 5's targets, checked against the figures of one run (ratios measured in the same run).
+ * The benchmark's targets (issue 5's, raised by issue 15), checked against the figures of one run
+ * (ratios measured in the same run).
  * A target whose scenarios did not run is listed as not measured, never as met.
  */
 import type { GrowthFigures } from './growth';
@@ -7,12 +8,13 @@ import type { PacedFigures } from './paced-scenarios';
 import { formatColumns, ratioOf, type ScenarioResult } from './report';
 
 export const TARGETS = {
-  spreadVsScale10: 0.5,
-  hotVsScale1: 1.0,
+  /** Issue 15: against pgbench's best tps (-M prepared, best of 4, 16 and 64 clients) in the same run. */
+  spreadVsScale10: 1.5,
+  hotVsScale1: 2.0,
   closetradeP99Ms: 10,
   growthP50Ratio: 1.2,
-  managerSyncP99Ms: 20,
-  commitToEventP99Ms: 5,
+  managerSyncP99Ms: 25,
+  commitToEventP99Ms: 3,
   /** Peak RSS, in MB (10^6 bytes: the stricter reading of "200 MB"). */
   rssPeakMb: 200,
 } as const;
@@ -39,20 +41,22 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
   const times = (value: number) => `${value.toFixed(2)}x`;
   const millis = (value: number) => `${value.toFixed(2)} ms`;
 
-  for (const [name, baseline, pgbench, required] of [
-    ['spread', 'tpcb-scale10', 'pgbench-scale10', TARGETS.spreadVsScale10],
-    ['hot', 'tpcb-scale1', 'pgbench-scale1', TARGETS.hotVsScale1],
+  for (const [name, pgbench, nodeBaseline, required] of [
+    ['spread', 'pgbench-scale10', 'tpcb-scale10', TARGETS.spreadVsScale10],
+    ['hot', 'pgbench-scale1', 'tpcb-scale1', TARGETS.hotVsScale1],
   ] as const) {
     const result = find(name);
-    const ratio = result ? ratioOf(results, result, baseline) : null;
+    // the anchor is the pgbench binary's best; where there is none, the Node TPC-B loop stands in (and says so)
     const vsBinary = result ? ratioOf(results, result, pgbench) : null;
+    const vsNode = result ? ratioOf(results, result, nodeBaseline) : null;
+    const anchor = vsBinary === null ? nodeBaseline : pgbench;
     check(
-      `${name} ops/s vs ${baseline} tps`,
+      `${name} ops/s vs ${anchor} tps`,
       `>= ${required.toFixed(1)}x`,
-      ratio,
+      vsBinary ?? vsNode,
       (value) => value >= required,
       times,
-      vsBinary === null ? undefined : `${times(vsBinary)} vs ${pgbench}`,
+      vsBinary === null ? (vsNode === null ? undefined : 'no pgbench binary: against the Node TPC-B loop') : vsNode === null ? undefined : `${times(vsNode)} vs ${nodeBaseline}`,
     );
   }
 
@@ -107,7 +111,7 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
 
 export function formatTargets(checks: readonly TargetCheck[]): string {
   return formatColumns(
-    ['issue-5 target', 'required', 'measured', 'met', 'note'],
+    ['target (issue 15)', 'required', 'measured', 'met', 'note'],
     checks.map((check) => [check.target, check.required, check.measured ?? '-', check.met === null ? 'not measured' : check.met ? 'yes' : 'NO', check.note ?? '']),
     [4],
   );
