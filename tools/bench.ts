@@ -49,6 +49,7 @@ import { ServiceApi } from './lib/service-api';
 import { launchService, type ServiceCredentials, type ServiceProcess } from './lib/service-process';
 import { evaluateTargets, formatTargets } from './lib/targets';
 import { findPgbench, pgbenchScenario, tpcbScenario } from './lib/tpcb';
+import { bareHttpScenario, loneRequestScenario } from './lib/floor-scenarios';
 import { walletPairScenario } from './lib/wallet-scenarios';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -87,6 +88,8 @@ const SCENARIOS: Scenario[] = [
   pgbenchScenario(10),
   tpcbScenario(1),
   pgbenchScenario(1),
+  bareHttpScenario(),
+  loneRequestScenario(),
   growthScenario(),
   walletPairScenario({
     name: 'spread',

@@ -12,6 +12,8 @@ export const TARGETS = {
   spreadVsScale10: 1.5,
   hotVsScale1: 2.0,
   closetradeP99Ms: 10,
+  /** A lone closetrade's p50 on the idle service, as a multiple of a bare node:http round trip's. */
+  loneCloseTradeVsBareHttp: 2.0,
   growthP50Ratio: 1.2,
   managerSyncP99Ms: 25,
   commitToEventP99Ms: 3,
@@ -49,7 +51,7 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
     // the anchor is the pgbench binary's best; where there is none, the Node TPC-B loop stands in (and says so)
     const vsBinary = result ? ratioOf(results, result, pgbench) : null;
     const vsNode = result ? ratioOf(results, result, nodeBaseline) : null;
-    const anchor = vsBinary === null ? nodeBaseline : pgbench;
+    const anchor = vsBinary === null && vsNode !== null ? nodeBaseline : pgbench;
     check(
       `${name} ops/s vs ${anchor} tps`,
       `>= ${required.toFixed(1)}x`,
@@ -59,6 +61,17 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
       vsBinary === null ? (vsNode === null ? undefined : 'no pgbench binary: against the Node TPC-B loop') : vsNode === null ? undefined : `${times(vsNode)} vs ${nodeBaseline}`,
     );
   }
+
+  const lone = find('lone')?.latencyByKind;
+  const loneRatio = lone?.closetrade && lone['bare-http'] ? lone.closetrade.p50Ms / lone['bare-http'].p50Ms : null;
+  check(
+    'lone closetrade p50 vs bare-http p50',
+    `<= ${TARGETS.loneCloseTradeVsBareHttp.toFixed(1)}x`,
+    loneRatio,
+    (value) => value <= TARGETS.loneCloseTradeVsBareHttp,
+    times,
+    lone?.closetrade && lone['bare-http'] ? `${millis(lone.closetrade.p50Ms)} vs ${millis(lone['bare-http'].p50Ms)}` : undefined,
+  );
 
   const paced = find('spread-half');
   const pacedFigures = paced?.extra as Partial<PacedFigures> | undefined;
