@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ADMIN_OPERATIONS, ADMIN_OPERATION_NAMES } from '../../core/balance-operations/operation-kinds';
-import { DECIMAL_SCHEMA, type ApiDescription, type JsonSchema } from '../http/api-description';
+import { DECIMAL_SCHEMA, cursorPage, type ApiDescription, type JsonSchema } from '../http/api-description';
 import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
 import { sendJson } from '../http/respond';
 import { MANAGER_ROLES } from '../../core/managers/manager-store';
@@ -111,11 +111,7 @@ export const ADMIN_API: ApiDescription = {
       responses: {
         '200': {
           description: 'one page; nextCursor is the cursor of the next (null on the last page, and past the deepest page a list reaches: narrow the search)',
-          json: {
-            type: 'object',
-            required: ['items', 'nextCursor'],
-            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Account' } }, nextCursor: { type: ['string', 'null'] } },
-          },
+          json: cursorPage('Account'),
         },
         '400': { description: 'invalid search, status, sort, limit or cursor', json: 'Error' },
       },
@@ -154,11 +150,7 @@ export const ADMIN_API: ApiDescription = {
       responses: {
         '200': {
           description: 'one page; nextCursor is the cursor of the next',
-          json: {
-            type: 'object',
-            required: ['items', 'nextCursor'],
-            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Entry' } }, nextCursor: { type: ['string', 'null'] } },
-          },
+          json: cursorPage('Entry'),
         },
         '400': { description: 'invalid limit or cursor', json: 'Error' },
         '404': { description: 'unknown account', json: 'Error' },

@@ -1,6 +1,6 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
-import { DECIMAL_SCHEMA, type ApiDescription, type JsonSchema } from '../http/api-description';
+import { DECIMAL_SCHEMA, cursorPage, type ApiDescription, type JsonSchema } from '../http/api-description';
 import { pathId, pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import { parseWith } from '../../shared/validation';
@@ -173,11 +173,7 @@ export const RECONCILIATION_API: ApiDescription = {
       responses: {
         '200': {
           description: 'one page; nextCursor is the cursor of the next',
-          json: {
-            type: 'object',
-            required: ['items', 'nextCursor'],
-            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Run' } }, nextCursor: { type: ['string', 'null'] } },
-          },
+          json: cursorPage('Run'),
         },
         '400': { description: 'invalid kind, limit or cursor', json: 'Error' },
       },

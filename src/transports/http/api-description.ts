@@ -46,3 +46,12 @@ export function inputSchema(schema: z.ZodType): JsonSchema {
   const { $schema: _dialect, ...generated } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   return generated;
 }
+
+/** One page of a cursor-paged list: `items` of a component, and the cursor of the next page (null on the last). */
+export function cursorPage(component: string): JsonSchema {
+  return {
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${component}` } }, nextCursor: { type: ['string', 'null'] } },
+  };
+}
