@@ -6,10 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from './shared/errors';
 
 /** Configuration of one service instance, read from the environment (see `.env.example`). */
-export interface Config {
-  databaseUrl: string | undefined;
-  databaseReadUrl: string | undefined;
-  dataDir: string;
+export interface Config extends DatabaseSettings {
   host: string;
   httpPort: number;
   managerPort: number;
@@ -21,9 +18,6 @@ export interface Config {
   accountLockTimeoutMs: number;
   walletTokenTtlS: number;
   logLevel: string;
-  production: boolean;
-  /** Whether start-up applies pending migrations (MIGRATE_ON_START); else it refuses an unmigrated database. */
-  migrateOnStart: boolean;
   /** TLS of the manager TCP port (MANAGER_TLS_CERT_FILE, MANAGER_TLS_KEY_FILE); unset: plain TCP. */
   managerTls: { certFile: string; keyFile: string } | undefined;
   /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For/-Proto to believe; false: none. */
@@ -93,7 +87,8 @@ export interface GeneratedSecrets {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const vars = parseEnv(envSchema, env);
-  const { production, dataDir, migrateOnStart } = loadDatabaseSettings(env);
+  const database = databaseSettingsOf(vars);
+  const { production, dataDir } = database;
 
   const missing = [
     !vars.WALLET_SECRETS && 'WALLET_SECRETS',
@@ -114,9 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const generated = saved ?? generatedSecrets;
 
   return {
-    databaseUrl: vars.DATABASE_URL,
-    databaseReadUrl: vars.DATABASE_READ_URL,
-    dataDir,
+    ...database,
     host: vars.HOST,
     httpPort: vars.PORT,
     managerPort: vars.MANAGER_PORT,
@@ -128,8 +121,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accountLockTimeoutMs: vars.ACCOUNT_LOCK_TIMEOUT_MS,
     walletTokenTtlS: vars.WALLET_TOKEN_TTL_S,
     logLevel: vars.LOG_LEVEL,
-    production,
-    migrateOnStart,
     managerTls,
     trustProxy: readTrustProxy(vars.TRUST_PROXY),
     generatedSecrets,
@@ -147,7 +138,10 @@ export interface DatabaseSettings {
 
 /** The database part of the configuration, for the CLI and the migrate command as for the service. */
 export function loadDatabaseSettings(env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
-  const vars = parseEnv(databaseSchema, env);
+  return databaseSettingsOf(parseEnv(databaseSchema, env));
+}
+
+function databaseSettingsOf(vars: z.output<typeof databaseSchema>): DatabaseSettings {
   const production = vars.NODE_ENV === 'production';
   return {
     databaseUrl: vars.DATABASE_URL,

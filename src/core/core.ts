@@ -132,7 +132,7 @@ export function createCore(options: CoreOptions): Core {
   const consoleAccess = new ConsoleAccessService(new ConsoleUserStore(backOffice), authThrottle, audit);
   // the run history is written and read on the primary: a run just made is there to reopen at once
   const runHistory = new RunHistoryStore(backOffice);
-  const maintenance = new Maintenance(new MaintenanceStore(backOffice), [managers, consoleAccess], logger);
+  const maintenance = new Maintenance(new MaintenanceStore(backOffice), [managers, consoleAccess, runHistory], logger);
 
   return {
     accounts,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BoundedSemaphore } from '../../shared/bounded-semaphore';
-import { AlreadyExistsError, RecordNotFoundError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../shared/errors';
+import { AlreadyExistsError, RecordNotFoundError, UnauthenticatedError, UnavailableError, ValidationError } from '../../shared/errors';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../shared/password-hash';
 import { hashToken, newToken } from '../../shared/tokens';
 import type { AuditLog } from '../audit/audit-log';
@@ -44,7 +44,7 @@ export interface NewConsoleUser {
  * throttled per user and per address, and every change written to the audit log with its actor.
  */
 export class ConsoleAccessService {
-  private readonly loginTurns = new BoundedSemaphore(CONSOLE_LOGINS_IN_FLIGHT_MAX, CONSOLE_LOGINS_WAITING_MAX, () => new TooManyAttemptsError('too many logins at once; try again later', { retryAfterS: 1 }));
+  private readonly loginTurns = new BoundedSemaphore(CONSOLE_LOGINS_IN_FLIGHT_MAX, CONSOLE_LOGINS_WAITING_MAX, () => new UnavailableError('the console is busy signing others in; try again in a moment'));
 
   constructor(
     private readonly store: ConsoleUserStore,
@@ -57,9 +57,10 @@ export class ConsoleAccessService {
     checkUsername(user.username);
     checkRole(user.role);
     const passwordHash = await hashPassword(checkPassword(user.password));
-    if (!(await this.store.insertUser(user.username, user.role, passwordHash, actor))) throw new AlreadyExistsError(`console user ${user.username} already exists`);
+    const created = await this.store.insertUser(user.username, user.role, passwordHash, actor);
+    if (!created) throw new AlreadyExistsError(`console user ${user.username} already exists`);
     await this.audit.record({ actor, action: 'user.create', target: user.username, detail: { role: user.role } });
-    return (await this.store.findUser(user.username))!;
+    return created;
   }
 
   listUsers(): Promise<ConsoleUser[]> {
@@ -68,6 +69,7 @@ export class ConsoleAccessService {
 
   /** Changes a role, a password or whether the user may sign in; disabling ends every session of the user. */
   async updateUser(username: string, change: { role?: ConsoleRole; disabled?: boolean; password?: string }, actor: string): Promise<ConsoleUser> {
+    if (change.role === undefined && change.disabled === undefined && change.password === undefined) throw new ValidationError('nothing to change: give a role, a password or disabled');
     if (change.role !== undefined) checkRole(change.role);
     const passwordHash = change.password === undefined ? undefined : await hashPassword(checkPassword(change.password));
     const user = await this.store.updateUser(username, { ...(change.role ? { role: change.role } : {}), ...(change.disabled === undefined ? {} : { disabled: change.disabled }), ...(passwordHash ? { passwordHash } : {}) });

@@ -27,6 +27,8 @@ interface UserRow {
 }
 
 const USER_COLUMNS = ['u.id', 'u.username', 'u.role', 'u.disabled_at', 'u.created_at', 'u.created_by'];
+/** The same columns as an INSERT or UPDATE ... RETURNING names them. */
+const UNQUALIFIED_USER_COLUMNS = USER_COLUMNS.map((column) => column.slice(2));
 
 function toUser(row: UserRow): ConsoleUser {
   return { id: String(row.id), username: row.username, role: row.role, disabled: row.disabled_at !== null, createdAt: row.created_at, createdBy: row.created_by };
@@ -36,10 +38,14 @@ function toUser(row: UserRow): ConsoleUser {
 export class ConsoleUserStore {
   constructor(private readonly db: Database) {}
 
-  /** False when the username is taken. */
-  async insertUser(username: string, role: ConsoleRole, passwordHash: string, createdBy: string): Promise<boolean> {
-    const rows = await this.db('console_users').insert({ username, role, password_hash: passwordHash, created_by: createdBy }).onConflict('username').ignore().returning('id');
-    return rows.length === 1;
+  /** The new user; undefined when the username is taken. */
+  async insertUser(username: string, role: ConsoleRole, passwordHash: string, createdBy: string): Promise<ConsoleUser | undefined> {
+    const rows = await this.db('console_users')
+      .insert({ username, role, password_hash: passwordHash, created_by: createdBy })
+      .onConflict('username')
+      .ignore()
+      .returning<UserRow[]>(UNQUALIFIED_USER_COLUMNS);
+    return rows[0] ? toUser(rows[0]) : undefined;
   }
 
   async findUser(username: string): Promise<(ConsoleUser & { passwordHash: string }) | undefined> {
@@ -58,7 +64,7 @@ export class ConsoleUserStore {
     if (change.role !== undefined) values.role = change.role;
     if (change.disabled !== undefined) values.disabled_at = change.disabled ? this.db.raw('coalesce(disabled_at, now())') : null;
     if (change.passwordHash !== undefined) values.password_hash = change.passwordHash;
-    const rows = await this.db('console_users as u').where('u.username', username).update(values).returning<UserRow[]>(USER_COLUMNS.map((column) => column.slice(2)));
+    const rows = await this.db('console_users as u').where('u.username', username).update(values).returning<UserRow[]>(UNQUALIFIED_USER_COLUMNS);
     return rows[0] ? toUser(rows[0]) : undefined;
   }
 

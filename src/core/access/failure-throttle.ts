@@ -29,10 +29,9 @@ export class FailureThrottle {
     if (retryAfterS !== undefined) throw new TooManyAttemptsError('too many failed attempts; try again later', { retryAfterS });
   }
 
-  /** Counts a failure; the seconds to wait when the subject is now over its limit. */
-  async recordFailure(scope: ThrottleScope, subject: string): Promise<number | undefined> {
+  /** Counts a failure (the next check sees it, on every instance). */
+  async recordFailure(scope: ThrottleScope, subject: string): Promise<void> {
     await this.db('auth_failures').insert({ scope, subject });
-    return this.retryAfterS(scope, subject);
   }
 
   /** Forgets failures older than every window (the table only grows otherwise). */

@@ -2,7 +2,8 @@ import { ValidationError } from '../../shared/errors';
 import { ADMIN_OPERATIONS, MANAGER_FINANCE_KINDS, type AdminOperation, type ManagerFinanceFamily } from '../balance-operations/operation-kinds';
 import { checkPeriod } from '../reconciliation/reconciliation-service';
 import type { Period } from '../reconciliation/reconciliation-store';
-import { TRADE_OPERATIONS, type DashboardStore, type OperationDayRow } from './dashboard-store';
+import { TRADE_OPERATIONS } from '../ledger/ledger-service';
+import type { DashboardStore, OperationDayRow } from './dashboard-store';
 
 /** The longest period the dashboard answers, in UTC days (a leap year). */
 export const DASHBOARD_DAYS_MAX = 366;

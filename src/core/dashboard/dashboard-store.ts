@@ -1,8 +1,7 @@
 import { bindings, type Database } from '../../db/database';
+import { TRADE_OPERATIONS } from '../ledger/ledger-service';
 import type { Period } from '../reconciliation/reconciliation-store';
 
-/** The operations of wallet trades (written by wallet_open and wallet_close in wallet.sql). */
-export const TRADE_OPERATIONS = { open: 'trade_open', close: 'trade_close' } as const;
 
 /**
  * Sums of one operation's journal entries in one UTC day and currency, in minor units. The client's

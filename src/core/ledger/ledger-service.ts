@@ -1,6 +1,5 @@
 import type { AccountService } from '../accounts/account-service';
 import { ADMIN_OPERATIONS, MANAGER_FINANCE_KINDS } from '../balance-operations/operation-kinds';
-import { TRADE_OPERATIONS } from '../dashboard/dashboard-store';
 import { RecordNotFoundError, ValidationError } from '../../shared/errors';
 import { decodeCursor, encodeCursor } from '../../shared/page-cursor';
 import type { JournalEntry, LedgerFilter, LedgerStore } from './ledger-store';
@@ -13,6 +12,9 @@ export const LEDGER_PAGE_SIZE_MAX = 500;
 export const LEDGER_REFERENCE_FILTER_LENGTH_MAX = 128;
 
 /** Every operation a journal entry can carry: finance records (admin and manager names) and wallet trades. */
+/** The operations of wallet trades (written by wallet_open and wallet_close in wallet.sql). */
+export const TRADE_OPERATIONS = { open: 'trade_open', close: 'trade_close' } as const;
+
 export const LEDGER_OPERATIONS: readonly string[] = [
   ...new Set([...Object.values(ADMIN_OPERATIONS), ...Object.values(MANAGER_FINANCE_KINDS)].map((kind) => kind.name)),
   TRADE_OPERATIONS.open,

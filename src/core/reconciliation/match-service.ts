@@ -115,6 +115,9 @@ export class MatchService {
     for (const item of compared) counts[item.outcome] += 1;
     counts.missing_in_file = missingInFileCount;
     const periodText = { from: period.from.toISOString(), to: period.to.toISOString() };
+    const totalList = totals.result();
+    // only the listed exceptions are presented (a file may leave 200,000 of them)
+    const exceptions = listing(items.filter((item) => item.outcome !== 'matched'));
     let report: MatchReport | undefined;
     const answer = (runId: string): MatchReport => (report = {
       dryRun: options.dryRun,
@@ -124,8 +127,8 @@ export class MatchService {
       fileRows: rows,
       invalidRows: listing(invalid),
       counts,
-      totals: totals.result(),
-      exceptions: listing(items.filter((item) => item.outcome !== 'matched').map(presentMatchItem)),
+      totals: totalList,
+      exceptions: { ...exceptions, items: exceptions.items.map(presentMatchItem) },
     });
     await this.history.record(
       {
@@ -141,7 +144,7 @@ export class MatchService {
           sumRepeated: grouping.sumRepeated,
           periodGiven: options.period !== undefined,
         },
-        summary: { side: options.side, fileRows: rows, invalidRows: invalid.length, counts, totals: totals.result() },
+        summary: { side: options.side, fileRows: rows, invalidRows: invalid.length, counts, totals: totalList },
       },
       answer,
       items,

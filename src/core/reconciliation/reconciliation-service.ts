@@ -165,8 +165,7 @@ export class ReconciliationService {
 
   /** Each bucket of the account as it stood at `at`, from the after-values of its last entry before it. */
   async balanceAt(login: bigint, at: Date): Promise<PointInTimeBalance> {
-    const account = await this.accounts.get(login);
-    const entry = await this.store.lastEntryBefore(login, at);
+    const [account, entry] = await Promise.all([this.accounts.get(login), this.store.lastEntryBefore(login, at)]);
     return {
       account,
       at,

@@ -4,6 +4,15 @@ import { stringifyJson } from '../../shared/json';
 import type { GroupPart, MatchItem, MatchKind, MatchOutcome } from './matching';
 import { STREAM_BATCH_ROWS, type Period } from './reconciliation-store';
 
+/**
+ * How long the history keeps reconciliation runs and dry-run matches, in days: each check or dry run
+ * (a cron calling GET /admin/reconciliation, a dry run of 200,000 rows) is written, so the history
+ * would otherwise grow without end. Applied matches are records of what was decided: kept.
+ */
+export const RUN_HISTORY_RETENTION_DAYS = 400;
+/** Runs one maintenance pass forgets at most (a first pass over a long history stays short). */
+const RUNS_PRUNED_PER_PASS_MAX = 500;
+
 /** Recorded when a caller names no one (the console, until it passes its user). */
 export const UNNAMED_ACTOR = 'unnamed';
 
@@ -59,6 +68,21 @@ const RUN_COLUMNS = 'id::text, kind, actor, dry_run, period_from, period_to, opt
  */
 export class RunHistoryStore {
   constructor(private readonly db: Database) {}
+
+  /** Forgets reconciliation runs and dry-run matches older than RUN_HISTORY_RETENTION_DAYS, items first, in one transaction. */
+  async prune(): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      const runIds: string[] = await trx('reconciliation_runs')
+        .where((prunable) => prunable.where('kind', 'reconciliation').orWhere('dry_run', true))
+        .where('created_at', '<', trx.raw('now() - make_interval(days => ?)', [RUN_HISTORY_RETENTION_DAYS]))
+        .orderBy('id')
+        .limit(RUNS_PRUNED_PER_PASS_MAX)
+        .pluck('id');
+      if (runIds.length === 0) return;
+      await trx('reconciliation_matches').whereIn('run_id', runIds).delete();
+      await trx('reconciliation_runs').whereIn('id', runIds).delete();
+    });
+  }
 
   /**
    * Saves a run; `result(runId)` is its answer as the caller gives it (which names the run's id),

@@ -15,7 +15,7 @@ import { loadDatabaseSettings, readDotEnv } from '../../config';
 import { createCore, type Core } from '../../core/core';
 import { CONSOLE_ROLES, type ConsoleRole } from '../../core/access/console-roles';
 import { presentUser } from '../admin-api/users-controller';
-import { AppError } from '../../shared/errors';
+import { AppError, ValidationError } from '../../shared/errors';
 import { stringifyJson } from '../../shared/json';
 import { DEFAULT_COLUMNS } from '../../core/reconciliation/matching';
 import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
@@ -184,7 +184,7 @@ program
   .option('--json', 'JSON instead of CSV')
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (options: { login: string; from?: string; to?: string; json?: boolean; out?: string }) => {
-    if (!/^\d{1,19}$/.test(options.login)) throw new InvalidArgumentError('--login must be a positive integer');
+    if (!/^\d{1,19}$/.test(options.login)) throw new ValidationError('--login must be a positive integer');
     await withContext(async ({ reconciliation }) => {
       const statement = await reconciliation.statement(BigInt(options.login), readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS));
       await (options.json ? writeStatementJson : writeStatementCsv)(statement, output(options.out));
@@ -220,7 +220,7 @@ program
   .option('--apply', 'mark the run applied (default: a dry run; either is kept in the history)')
   .option('--json', 'print the report as JSON')
   .action(async (file: string, options: Record<string, string | number | boolean | undefined>) => {
-    if (options.side !== 'finance-records' && options.side !== 'trades') throw new InvalidArgumentError('--side must be finance-records or trades');
+    if (options.side !== 'finance-records' && options.side !== 'trades') throw new ValidationError('--side must be finance-records or trades');
     const report = await withContext(async ({ matching }) =>
       matching.match(await openInput(file), {
         side: options.side as 'finance-records' | 'trades',
@@ -250,7 +250,7 @@ const runs = program
   .option('--limit <n>', `how many (at most ${RUN_PAGE_SIZE_MAX})`, integer, RUN_PAGE_SIZE_DEFAULT)
   .option('--json', 'print the runs as JSON')
   .action(async (options: { kind?: string; limit: number; json?: boolean }) => {
-    if (options.kind !== undefined && options.kind !== 'reconciliation' && options.kind !== 'match') throw new InvalidArgumentError('--kind must be reconciliation or match');
+    if (options.kind !== undefined && options.kind !== 'reconciliation' && options.kind !== 'match') throw new ValidationError('--kind must be reconciliation or match');
     const page = await withContext(({ runs: history }) => history.list(options.kind as 'reconciliation' | 'match' | undefined, null, options.limit));
     if (options.json) process.stdout.write(`${stringifyJson({ items: page.items.map(presentRun) })}\n`);
     else for (const run of page.items) process.stdout.write(`${describeRun(run)}\n`);
@@ -261,7 +261,7 @@ runs
   .description('one run as it was: who ran it, when, its options and its report')
   .option('--json', 'print the run as JSON')
   .action(async (id: string, options: { json?: boolean }) => {
-    if (!/^[1-9]\d{0,18}$/.test(id)) throw new InvalidArgumentError('the run id must be a positive integer');
+    if (!/^[1-9]\d{0,18}$/.test(id)) throw new ValidationError('the run id must be a positive integer');
     const { run, result } = await withContext(({ runs: history }) => history.get(BigInt(id)));
     if (options.json) {
       process.stdout.write(`${stringifyJson({ ...presentRun(run), result })}\n`);
@@ -321,7 +321,7 @@ async function firstLineOfStdin(): Promise<string> {
     lines.close();
     return line;
   }
-  throw new InvalidArgumentError('a password is expected on standard input');
+  throw new ValidationError('a password is expected on standard input');
 }
 
 /** Opens the file to read, so that a missing one is told as such before any work. */
@@ -336,7 +336,7 @@ async function openInput(file: string) {
 
 /** What went wrong, in one line: the operator's fault or the environment's; undefined for a bug. */
 function describeFailure(error: unknown): string | undefined {
-  if (error instanceof AppError || error instanceof InvalidArgumentError) return error.message;
+  if (error instanceof AppError) return error.message;
   const failure = error as { code?: string; path?: string; syscall?: string };
   if (failure.code === 'EPIPE') return 'the output was closed before the end (EPIPE)';
   if (failure.path && failure.code === 'ENOENT') return `no such file or directory: ${failure.path}`;

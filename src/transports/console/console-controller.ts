@@ -316,6 +316,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const fields = req.body as Record<string, unknown>;
     switch (req.params.action) {
       case 'role':
+        if (username === sessionOf(res).user.username) throw new ValidationError('you cannot change your own role (another admin can)');
         await deps.core.consoleAccess.updateUser(username, { role: String(fields.role) as ConsoleRole }, actor);
         break;
       case 'disable':

@@ -23,11 +23,13 @@ export function bearerAuth(expectedKey: string, realm: string, throttle: Pick<Fa
   return (req, res, next) => {
     const address = clientAddress(req);
     const untilMs = throttledUntilMs.get(address);
-    if (untilMs !== undefined && untilMs > Date.now()) {
-      next(new TooManyAttemptsError('too many wrong keys from this address; try again later', { retryAfterS: Math.ceil((untilMs - Date.now()) / 1000) }));
-      return;
+    if (untilMs !== undefined) {
+      if (untilMs > Date.now()) {
+        next(new TooManyAttemptsError('too many wrong keys from this address; try again later', { retryAfterS: Math.ceil((untilMs - Date.now()) / 1000) }));
+        return;
+      }
+      throttledUntilMs.delete(address);
     }
-    throttledUntilMs.delete(address);
     const match = /^Bearer (\S{1,512})$/.exec(req.headers.authorization ?? '');
     if (match && timingSafeEqual(digest(match[1]!), expectedDigest)) {
       next();
@@ -42,11 +44,9 @@ export function bearerAuth(expectedKey: string, realm: string, throttle: Pick<Fa
     throttle
       .check('bearer-address', address)
       .then(() => throttle.recordFailure('bearer-address', address))
-      .then((retryAfterS) => {
-        if (retryAfterS !== undefined) remember(address, retryAfterS);
-        next(new UnauthenticatedError(`a valid ${realm} bearer key is required`));
-      })
+      .then(() => next(new UnauthenticatedError(`a valid ${realm} bearer key is required`)))
       .catch((error: unknown) => {
+        // over the limit: from now on this instance refuses the address without asking the database
         if (error instanceof TooManyAttemptsError) remember(address, error.details.retryAfterS as number);
         next(error);
       });

@@ -1,5 +1,6 @@
 import { TestApi, useTestService } from '../../support/api';
 import type { TestService } from '../../support/test-service';
+import { RUN_HISTORY_RETENTION_DAYS } from '../../../src/core/reconciliation/run-history-store';
 
 let target: TestService;
 let api: TestApi;
@@ -19,5 +20,21 @@ describe('maintenance', () => {
     expect(await count('launch_tokens')).toBe(launchTokens - 1);
     expect(await count('wallet_tokens')).toBe(walletTokens);
     expect(await api.wallet.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'Ok' });
+  });
+
+  it('forgets reconciliation runs and dry-run matches past the retention, items first, and keeps applied matches', async () => {
+    const csv = 'reference,amount,currency,date\nnowhere-1,1.00,USD,2026-11-30\n';
+    const match = (dryRun: boolean) => api.http.request('POST', `/admin/reconciliation/match?dryRun=${dryRun}`, csv, { Authorization: `Bearer ${target.config.adminApiKey}`, 'Content-Type': 'text/csv' });
+    expect((await api.admin('GET', '/admin/reconciliation')).status).toBe(200);
+    expect((await match(true)).status).toBe(200);
+    expect((await match(false)).status).toBe(200);
+    const runs = async () => (await target.sql.query(`SELECT kind, dry_run FROM reconciliation_runs ORDER BY id`)).rows as Array<{ kind: string; dry_run: boolean | null }>;
+    const before = await runs();
+    await target.sql.query(`UPDATE reconciliation_runs SET created_at = now() - make_interval(days => ${RUN_HISTORY_RETENTION_DAYS + 1})`);
+    await target.service.core.maintenance.runOnce();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(await runs()).toEqual([{ kind: 'match', dry_run: false }]);
+    const orphanItems = await target.sql.query(`SELECT count(*)::int AS n FROM reconciliation_matches WHERE run_id NOT IN (SELECT id FROM reconciliation_runs)`);
+    expect(orphanItems.rows[0].n).toBe(0);
   });
 });

@@ -48,6 +48,7 @@ describe('in the default setup (no DATABASE_URL: the embedded PostgreSQL)', () =
 
   it('exits 2 with one line when it cannot run', async () => {
     expectCouldNotRun(await cli(['statement', '--login', '424242']), /^wallet-cli: account 424242 does not exist$/);
+    expectCouldNotRun(await cli(['statement', '--login', 'abc']), /^wallet-cli: --login must be a positive integer$/);
     expectCouldNotRun(await cli(['totals', '--from', '2026-02-30']), /not a real date: 2026-02-30/);
     expectCouldNotRun(await cli(['match', path.join(workDir, 'missing.csv')]), /^wallet-cli: no such file or directory: .*missing\.csv$/);
     expectCouldNotRun(await cli(['export', '--out', path.join(workDir, 'no-dir', 'ledger.csv')]), /^wallet-cli: no such file or directory: .*no-dir/);

@@ -381,6 +381,7 @@ describe('reconciliation endpoints', () => {
     await check('/admin/users/{username}', 'patch', [
       ['role', () => admin('PATCH', '/admin/users/olga', { role: 'finance' }), 200],
       ['unknown role', () => admin('PATCH', '/admin/users/olga', { role: 'owner' }), 400],
+      ['nothing to change', () => admin('PATCH', '/admin/users/olga', {}), 400],
       ['no such user', () => admin('PATCH', '/admin/users/nobody', { disabled: true }), 404],
     ]);
     await check('/admin/users/{username}/sessions', 'delete', [['ended', () => admin('DELETE', '/admin/users/olga/sessions'), 200]]);
