@@ -102,7 +102,7 @@ export class ConsoleAccessService {
     if (!user) {
       await this.throttle.recordFailure('console-user', subject);
       await this.throttle.recordFailure('console-address', address);
-      await this.audit.record({ actor: `address:${address}`, action: 'login.refused', target: subject });
+      // not audited: anyone can provoke a refusal, and auth_failures (pruned) already counts them for the throttle
       await this.delay(CONSOLE_LOGIN_FAILURE_DELAY_MS);
       throw new UnauthenticatedError('wrong username or password');
     }

@@ -47,6 +47,11 @@ export class AccountService {
     return currency;
   }
 
+  /** The currencies of many accounts (a report's logins) in one query; accounts that do not exist are absent. */
+  currenciesOf(logins: readonly bigint[]): Promise<Map<string, string>> {
+    return logins.length === 0 ? Promise.resolve(new Map()) : this.store.currenciesOf(logins);
+  }
+
   async create(login: bigint, currency: string, name: string | null): Promise<Account> {
     requireCurrency(currency);
     const account = await this.store.insert(login, currency, name);

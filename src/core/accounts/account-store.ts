@@ -47,6 +47,12 @@ export class AccountStore {
   constructor(private readonly db: Database) {}
 
   /** Inserts the account; returns undefined when the login is taken. */
+  /** The currency of each of these accounts that exists, in one query. */
+  async currenciesOf(logins: readonly bigint[]): Promise<Map<string, string>> {
+    const rows = await this.db('accounts').whereIn('login', logins.map(String)).select<Array<{ login: string; currency: string }>>('login', 'currency');
+    return new Map(rows.map((row) => [String(row.login), row.currency]));
+  }
+
   async insert(login: bigint, currency: string, name: string | null): Promise<Account | undefined> {
     const rows = await this.db<AccountRow>('accounts')
       .insert({ login: login.toString(), currency, name })

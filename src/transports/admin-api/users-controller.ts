@@ -117,7 +117,7 @@ export const USERS_API: ApiDescription = {
       properties: {
         id: { type: 'string' },
         at: { type: 'string', format: 'date-time' },
-        actor: { type: 'string', description: 'user:<username>, admin-api, cli:<os user>, address:<ip> (a refused login)' },
+        actor: { type: 'string', description: 'user:<username>, admin-api, cli:<os user>' },
         action: { type: 'string' },
         target: { type: ['string', 'null'] },
         detail: { type: 'object' },

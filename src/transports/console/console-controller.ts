@@ -18,7 +18,7 @@ import { ACCOUNT_SORTS, type AccountSort } from '../../core/accounts/account-sto
 import { RUN_PAGE_SIZE_DEFAULT } from '../../core/reconciliation/run-history';
 import type { Period } from '../../core/reconciliation/reconciliation-store';
 import { presentRun, writeJournalEntriesCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
-import { AccountNotFoundError, AppError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../shared/errors';
+import { AppError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { parseWith } from '../../shared/validation';
 import { actorOf, type ConsoleSession } from '../../core/access/console-access-service';
 import { roleAllows, type ConsolePermission, type ConsoleRole } from '../../core/access/console-roles';
@@ -465,15 +465,7 @@ async function* entriesFrom(deps: ConsoleDeps, login: bigint, filter: LedgerFilt
 /** The currency of every account a reconciliation report's discrepancies name (a listing is bounded, so are the look-ups). */
 async function reportCurrencies(deps: ConsoleDeps, report: ReconciliationReport): Promise<LoginCurrencies> {
   const logins = [...new Set(report.discrepancies.items.flatMap((item) => (item.login === null ? [] : [item.login])))];
-  const currencies = new Map<string, string>();
-  for (const login of logins) {
-    try {
-      currencies.set(login, await deps.core.accounts.currencyOf(BigInt(login)));
-    } catch (error) {
-      if (!(error instanceof AccountNotFoundError)) throw error;
-    }
-  }
-  return currencies;
+  return deps.core.accounts.currenciesOf(logins.map(BigInt));
 }
 
 function dayOf(date: Date): string {

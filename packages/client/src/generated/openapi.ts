@@ -907,7 +907,7 @@ export interface components {
             id: string;
             /** Format: date-time */
             at: string;
-            /** @description user:<username>, admin-api, cli:<os user>, address:<ip> (a refused login) */
+            /** @description user:<username>, admin-api, cli:<os user> */
             actor: string;
             action: string;
             target: string | null;
