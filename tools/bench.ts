@@ -130,6 +130,7 @@ interface CliFlags {
   quick?: boolean;
   rate?: number;
   growthEntries?: number;
+  cpuProf?: string;
 }
 
 function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[] } {
@@ -147,6 +148,7 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
       `journal entries growth grows the ledger to (default ${DEFAULT_GROWTH_ENTRIES.toLocaleString('en')}, quick ${QUICK_GROWTH_ENTRIES.toLocaleString('en')})`,
       positiveInteger,
     )
+    .option('--cpu-prof <dir>', "write the service's V8 CPU profile (node --cpu-prof) into this directory when it stops")
     .parse(argv)
     .opts<CliFlags>();
   const quick = flags.quick === true;
@@ -159,6 +161,7 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
     quick,
     ...(flags.rate === undefined ? {} : { rate: flags.rate }),
     growthEntries: flags.growthEntries ?? (quick ? QUICK_GROWTH_ENTRIES : DEFAULT_GROWTH_ENTRIES),
+    ...(flags.cpuProf === undefined ? {} : { cpuProfileDir: path.resolve(flags.cpuProf) }),
   };
   return { options, scenarios: flags.scenarios ?? SCENARIOS };
 }
@@ -229,7 +232,14 @@ async function startInfrastructure(options: BenchOptions, cleanup: CleanupStack,
   const database = await provisionBenchDatabase(process.env.DATABASE_URL);
   cleanup.push('drop the database / stop PostgreSQL', () => database.close());
 
-  const service = await launchService({ projectRoot: PROJECT_ROOT, databaseUrl: database.url, credentials: CREDENTIALS, logLevel: 'warn' });
+  const service = await launchService({
+    projectRoot: PROJECT_ROOT,
+    databaseUrl: database.url,
+    credentials: CREDENTIALS,
+    logLevel: 'warn',
+    // the profile is written when the service exits (SIGTERM at cleanup)
+    ...(options.cpuProfileDir === undefined ? {} : { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] }),
+  });
   started.service = service;
   cleanup.push('stop the service', () => service.stop());
   process.stderr.write(`service listening on ${service.baseUrl} (pid ${service.servicePid})\n`);

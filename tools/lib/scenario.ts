@@ -23,6 +23,8 @@ export interface BenchOptions {
   rate?: number;
   /** Journal entries the `growth` scenario grows the ledger to (default 10,000,000; quick 200,000). */
   growthEntries: number;
+  /** Where the service writes its V8 CPU profile when it stops (--cpu-prof); undefined: no profile. */
+  cpuProfileDir?: string;
 }
 
 export interface BenchContext {

@@ -30,6 +30,8 @@ export interface ServiceLaunchOptions {
   databaseUrl: string;
   credentials: ServiceCredentials;
   logLevel: string;
+  /** Node flags added before npm start's own (--cpu-prof, which NODE_OPTIONS refuses). */
+  nodeFlags?: string[];
   /** Extra environment for the service (a later scenario may tune it). */
   env?: Record<string, string>;
 }
@@ -51,7 +53,7 @@ export interface ServiceProcess {
 
 export async function launchService(options: ServiceLaunchOptions): Promise<ServiceProcess> {
   const start = serviceStartCommand(options.projectRoot);
-  const child = spawn(start.command, start.args, {
+  const child = spawn(start.command, [...(options.nodeFlags ?? []), ...start.args], {
     cwd: options.projectRoot,
     env: serviceEnv(options),
     stdio: ['ignore', 'pipe', 'pipe'],
