@@ -1,4 +1,5 @@
-import express, { type Express, type RequestHandler } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type RequestHandler } from 'express';
 import { ADMIN_API, adminRouter } from '../transports/admin-api/admin-controller';
 import type { Config } from '../config';
 import { consoleRouter } from '../transports/console/console-controller';
@@ -16,7 +17,7 @@ import { RECONCILIATION_API, reconciliationRouter } from '../transports/admin-ap
 import { DASHBOARD_API, dashboardRouter } from '../transports/admin-api/dashboard-controller';
 import { USERS_API, usersRouter } from '../transports/admin-api/users-controller';
 import { ValidationError } from '../shared/errors';
-import { WALLET_API, walletRouter } from '../transports/wallet-api/wallet-controller';
+import { WALLET_API, walletRequestHandler } from '../transports/wallet-api/wallet-controller';
 import { WalletSignatureVerifier } from '../transports/wallet-api/wallet-signature';
 
 export interface HttpAppDeps {
@@ -59,8 +60,11 @@ const SERVICE_API: ApiDescription = {
 /** The OpenAPI document of every HTTP transport, from their own descriptions. */
 export const API_DOCUMENT = openApiDocument([WALLET_API, OPERATOR_API, ADMIN_API, RECONCILIATION_API, DASHBOARD_API, USERS_API, SERVICE_API]);
 
-/** Every HTTP transport on one Express app, each a thin room over the core's front door. */
-export function createHttpApp(deps: HttpAppDeps): Express {
+/**
+ * Every HTTP transport, each a thin room over the core's front door: the wallet API (the platform's
+ * hot path) as a plain node:http handler, everything else on one Express app.
+ */
+export function createHttpApp(deps: HttpAppDeps): RequestListener {
   const { core, config, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -83,14 +87,16 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/asyncapi.json', (_req, res) => {
     res.json(ASYNCAPI_DOCUMENT);
   });
-  const verifier = new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode);
-  app.use('/wallet', walletRouter({ core, verifier, metrics, logger }));
   app.use('/operator', operatorRouter({ core, operatorApiKey: config.operatorApiKey }));
   app.use('/admin', bearerAuth(config.adminApiKey, 'admin', core.authThrottle), reconciliationRouter(core), dashboardRouter(core), usersRouter(core), adminRouter(core));
   app.use('/console', consoleRouter({ core, logger }));
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));
   app.use(apiErrorHandler(logger));
-  return app;
+  const verifier = new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode);
+  const wallet = walletRequestHandler({ core, verifier, metrics, logger });
+  return (req, res) => {
+    if (!wallet(req, res)) app(req, res);
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { parseJsonObject } from '../../shared/json';
 
@@ -5,8 +6,11 @@ import { parseJsonObject } from '../../shared/json';
 export const WALLET_BODY_BYTES_MAX = 16 * 1024;
 export const API_BODY_BYTES_MAX = 16 * 1024;
 
-/** Reads the body as raw bytes (any content type), refusing more than `limitBytes`. */
-export function rawBody(limitBytes: number): RequestHandler {
+/** A body reader that needs nothing of Express: it also serves the wallet API's plain node:http handler. */
+export type BodyReader = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+/** Reads the body as raw bytes (any content type) into req.body, refusing more than `limitBytes`. */
+export function rawBody(limitBytes: number): BodyReader {
   return express.raw({ type: () => true, limit: limitBytes });
 }
 

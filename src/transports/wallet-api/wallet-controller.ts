@@ -1,10 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { formatMinorUnits } from '../../core/money/amount';
 import { findCurrency } from '../../core/money/currency';
 import { bodyBytes, isBodyReadError, rawBody, WALLET_BODY_BYTES_MAX } from '../http/body';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
+import { trackRequest } from '../http/request-log';
 import { AppError } from '../../shared/errors';
 import { fieldText, parseJsonObject, stringifyJson } from '../../shared/json';
 import { TOKEN_LENGTH_MAX } from '../../shared/tokens';
@@ -87,43 +88,62 @@ interface WalletControllerDeps {
   logger: Logger;
 }
 
+type WalletAction = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 /**
  * The wallet API of SPEC 4 (POST /wallet/*): verify the signature, parse, call the wallet service,
  * answer `{balance, currency, status}`. Every definitive answer is HTTP 200 with a status.
+ *
+ * A plain node:http handler rather than an Express router: the platform calls it on every trade, and
+ * Express's layers (app, router, body middleware) were a tenth of the service's CPU on this path
+ * (issue 15's profile). It answers its four exact paths; it returns false for any other request,
+ * which the caller hands on (to Express, which answers 404 for other /wallet paths).
  */
-export function walletRouter(deps: WalletControllerDeps): Router {
-  const router = Router();
-  router.use(rawBody(WALLET_BODY_BYTES_MAX));
+export function walletRequestHandler(deps: WalletControllerDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const actions = new Map<string, WalletAction>([
+    [
+      '/wallet/authenticate',
+      walletAction(deps, 'authenticate', authenticateSchema, async (body, signature) => {
+        const wallet = await deps.core.wallet.authenticate(body.token, signature.nonce);
+        return { walletToken: wallet.walletToken, userId: wallet.login.toString(), ...balanceFields(wallet) };
+      }),
+    ],
+    [
+      '/wallet/getbalance',
+      walletAction(deps, 'getbalance', balanceSchema, async (body, signature) =>
+        balanceFields(await deps.core.wallet.getBalance(body, signature.nonce)),
+      ),
+    ],
+    [
+      '/wallet/opentrade',
+      walletAction(deps, 'opentrade', tradeSchema, async (body, signature) =>
+        balanceFields(await deps.core.wallet.openTrade(toTradeRequest(body), signature.nonce)),
+      ),
+    ],
+    [
+      '/wallet/closetrade',
+      walletAction(deps, 'closetrade', tradeSchema, async (body, signature) =>
+        balanceFields(await deps.core.wallet.closeTrade(toTradeRequest(body), signature.nonce)),
+      ),
+    ],
+  ]);
+  return (req, res) => {
+    const path = requestPath(req);
+    const action = req.method === 'POST' ? actions.get(path) : undefined;
+    if (!action) return false;
+    trackRequest(deps.logger, deps.metrics, req, res, () => path);
+    void action(req, res);
+    return true;
+  };
+}
 
-  router.post(
-    '/authenticate',
-    walletAction(deps, 'authenticate', authenticateSchema, async (body, signature) => {
-      const wallet = await deps.core.wallet.authenticate(body.token, signature.nonce);
-      return { walletToken: wallet.walletToken, userId: wallet.login.toString(), ...balanceFields(wallet) };
-    }),
-  );
-  router.post(
-    '/getbalance',
-    walletAction(deps, 'getbalance', balanceSchema, async (body, signature) =>
-      balanceFields(await deps.core.wallet.getBalance(body, signature.nonce)),
-    ),
-  );
-  router.post(
-    '/opentrade',
-    walletAction(deps, 'opentrade', tradeSchema, async (body, signature) =>
-      balanceFields(await deps.core.wallet.openTrade(toTradeRequest(body), signature.nonce)),
-    ),
-  );
-  router.post(
-    '/closetrade',
-    walletAction(deps, 'closetrade', tradeSchema, async (body, signature) =>
-      balanceFields(await deps.core.wallet.closeTrade(toTradeRequest(body), signature.nonce)),
-    ),
-  );
-  router.use((error: unknown, _req: Request, res: Response, _next: () => void) => {
-    sendWalletError(deps, res, 'unreadable', error);
+const readWalletBody = rawBody(WALLET_BODY_BYTES_MAX);
+
+/** The body's raw bytes (inflated, at most WALLET_BODY_BYTES_MAX), or body-parser's error. */
+function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    readWalletBody(req, res, (error?: unknown) => (error ? reject(error) : resolve(bodyBytes((req as { body?: unknown }).body))));
   });
-  return router;
 }
 
 function walletAction<S extends z.ZodType>(
@@ -131,10 +151,10 @@ function walletAction<S extends z.ZodType>(
   action: string,
   schema: S,
   run: (body: z.output<S>, signature: VerifiedSignature) => Promise<Record<string, string>>,
-) {
-  return async (req: Request, res: Response): Promise<void> => {
+): WalletAction {
+  return async (req, res) => {
     try {
-      const signature = verifyAndParse(deps, req);
+      const signature = verifyAndParse(deps, req, await readBody(req, res));
       const answer = await run(parseWith(schema, signature.body), signature);
       deps.metrics.walletOutcomes.inc({ action, status: 'Ok' });
       sendJson(res, 200, { ...answer, status: 'Ok' });
@@ -149,10 +169,9 @@ function walletAction<S extends z.ZodType>(
  * request without v2 headers must carry a valid legacy `hash` (so an unparseable unsigned body is
  * InvalidDigest, an unparseable signed one InvalidRequest).
  */
-function verifyAndParse(deps: WalletControllerDeps, req: Request): VerifiedSignature & { body: Record<string, unknown> } {
-  const raw = bodyBytes(req.body);
+function verifyAndParse(deps: WalletControllerDeps, req: IncomingMessage, raw: Buffer): VerifiedSignature & { body: Record<string, unknown> } {
   if (deps.verifier.schemeFor(req.headers) === 'v2') {
-    const signature = deps.verifier.verifyV2({ method: req.method, path: requestPath(req), headers: req.headers, rawBody: raw });
+    const signature = deps.verifier.verifyV2({ method: 'POST', path: requestPath(req), headers: req.headers, rawBody: raw });
     return { ...signature, body: parseJsonObject(raw) };
   }
   const body = parseOrEmpty(raw);
@@ -169,10 +188,11 @@ function parseOrEmpty(raw: Buffer): Record<string, unknown> {
   }
 }
 
-/** The path the platform signed: the original URL without its query string. */
-function requestPath(req: Request): string {
-  const query = req.originalUrl.indexOf('?');
-  return query === -1 ? req.originalUrl : req.originalUrl.slice(0, query);
+/** The path the platform signed: the URL without its query string. */
+function requestPath(req: IncomingMessage): string {
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 function toTradeRequest(body: TradeBody) {
@@ -190,7 +210,7 @@ function balanceFields(wallet: WalletBalance): { balance: string; currency: stri
   return { balance: formatMinorUnits(wallet.availableMinor, wallet.currency.scale), currency: wallet.currency.code };
 }
 
-function sendWalletError(deps: WalletControllerDeps, res: Response, action: string, error: unknown): void {
+function sendWalletError(deps: WalletControllerDeps, res: ServerResponse, action: string, error: unknown): void {
   if (isBodyReadError(error)) {
     deps.metrics.walletOutcomes.inc({ action, status: 'InvalidRequest' });
     sendJson(res, 200, { status: 'InvalidRequest', message: error.message });
@@ -216,6 +236,8 @@ function sendWalletError(deps: WalletControllerDeps, res: Response, action: stri
   sendJson(res, 200, answer);
 }
 
-function sendJson(res: Response, statusCode: number, body: Record<string, unknown>): void {
-  res.status(statusCode).type('application/json').send(JSON.stringify(body));
+function sendJson(res: ServerResponse, statusCode: number, body: Record<string, unknown>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(statusCode, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }

@@ -292,3 +292,28 @@ describe('signatures', () => {
     expect(await api.account(login)).toMatchObject({ balance: '49.00', held: '1.00' });
   });
 });
+
+describe('the HTTP around the wallet API', () => {
+  it('answers JSON with a request id (the client\'s when sane) and counts the request under its route', async () => {
+    const { token } = await api.player('5.00');
+    const body = JSON.stringify({ token, currency: 'USD' });
+    const secret = target.config.walletSecrets[0]!;
+    const signed = () => signV2(secret, 'POST', '/wallet/getbalance', body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
+    const given = await api.http.request('POST', '/wallet/getbalance', body, { ...signed(), 'X-Request-Id': 'platform-42' });
+    expect(given).toMatchObject({ status: 200, body: { status: 'Ok', balance: '5.00' } });
+    expect(given.headers['x-request-id']).toBe('platform-42');
+    expect(given.headers['content-type']).toBe('application/json; charset=utf-8');
+    const fresh = await api.http.request('POST', '/wallet/getbalance', body, { ...signed(), 'X-Request-Id': 'not sane!' });
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+
+    const metrics = (await api.http.request('GET', '/metrics', null)).text;
+    expect(metrics).toMatch(/wallet_http_requests_total\{route="\/wallet\/getbalance",method="POST",status_code="200"\} [1-9]/);
+  });
+
+  it('answers 404 for other methods and paths under /wallet, and refuses an oversized body as InvalidRequest', async () => {
+    expect(await api.http.request('GET', '/wallet/getbalance', null)).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+    expect(await api.http.request('POST', '/wallet/transfer', '{}')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+    const oversized = await api.http.request('POST', '/wallet/getbalance', JSON.stringify({ token: 'x'.repeat(20_000) }));
+    expect(oversized).toMatchObject({ status: 200, body: { status: 'InvalidRequest' } });
+  });
+});
