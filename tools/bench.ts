@@ -131,6 +131,7 @@ interface CliFlags {
   rate?: number;
   growthEntries?: number;
   cpuProf?: string;
+  serviceEnv?: Record<string, string>;
 }
 
 function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[] } {
@@ -148,6 +149,7 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
       `journal entries growth grows the ledger to (default ${DEFAULT_GROWTH_ENTRIES.toLocaleString('en')}, quick ${QUICK_GROWTH_ENTRIES.toLocaleString('en')})`,
       positiveInteger,
     )
+    .option('--service-env <NAME=value>', "the service's setting for this run, e.g. WALLET_LANES=4 (repeatable)", serviceSetting, {})
     .option('--cpu-prof <dir>', "write the service's V8 CPU profile (node --cpu-prof) into this directory when it stops")
     .parse(argv)
     .opts<CliFlags>();
@@ -162,6 +164,7 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
     ...(flags.rate === undefined ? {} : { rate: flags.rate }),
     growthEntries: flags.growthEntries ?? (quick ? QUICK_GROWTH_ENTRIES : DEFAULT_GROWTH_ENTRIES),
     ...(flags.cpuProf === undefined ? {} : { cpuProfileDir: path.resolve(flags.cpuProf) }),
+    serviceEnv: flags.serviceEnv ?? {},
   };
   return { options, scenarios: flags.scenarios ?? SCENARIOS };
 }
@@ -174,6 +177,12 @@ function scenarioList(list: string): Scenario[] {
     throw new InvalidArgumentError(`unknown scenario(s) "${unknown.join(', ')}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   }
   return SCENARIOS.filter((scenario) => names.includes(scenario.name));
+}
+
+function serviceSetting(value: string, previous: Record<string, string>): Record<string, string> {
+  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected NAME=value');
+  return { ...previous, [match[1]!]: match[2]! };
 }
 
 function positiveNumber(value: string): number {
@@ -237,6 +246,7 @@ async function startInfrastructure(options: BenchOptions, cleanup: CleanupStack,
     databaseUrl: database.url,
     credentials: CREDENTIALS,
     logLevel: 'warn',
+    env: options.serviceEnv,
     // the profile is written when the service exits (SIGTERM at cleanup)
     ...(options.cpuProfileDir === undefined ? {} : { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] }),
   });
@@ -317,6 +327,8 @@ function printSummary(report: BenchReport, file: string): void {
   console.log(
     `${report.options.connections} connections, ${report.options.durationMs / 1000} s per scenario after ${report.options.warmupMs / 1000} s warm-up, ${report.options.accounts} spread accounts\n`,
   );
+  const settings = Object.entries(report.options.serviceEnv).map(([name, value]) => `${name}=${value}`);
+  if (settings.length > 0) console.log(`service settings: ${settings.join(' ')}\n`);
   console.log(formatTable(report.scenarios));
   for (const table of [
     formatBaselineTable(report.scenarios, report.pgbench.note),

@@ -1,7 +1,7 @@
 import { AccountService } from './accounts/account-service';
 import { AccountLanes } from './accounts/account-lanes';
 import { AccountStore } from './accounts/account-store';
-import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT } from '../config';
+import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, WALLET_BATCHING_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT, type WalletBatching } from '../config';
 import { BalanceOperationService } from './balance-operations/balance-operation-service';
 import { BalanceOperationStore } from './balance-operations/balance-operation-store';
 import { DashboardService } from './dashboard/dashboard-service';
@@ -43,6 +43,8 @@ export interface CoreOptions {
   throttleLimits?: Partial<typeof THROTTLE_LIMITS>;
   /** Lifetime of a wallet token (WALLET_TOKEN_TTL_S). */
   walletTokenTtlS?: number;
+  /** Lanes and batch size of the wallet (WALLET_LANES, WALLET_BATCH_SIZE_MAX). */
+  walletBatching?: WalletBatching;
   metrics: Metrics;
   logger: Logger;
   /** The command line reads whole ledgers: no statement timeout, a small pool, no relay or maintenance. */
@@ -137,7 +139,11 @@ export function createCore(options: CoreOptions): Core {
   return {
     accounts,
     launchTokens: new LaunchTokenService(new LaunchTokenStore(money), accounts),
-    wallet: new WalletService(walletStore, accountLanes, options.walletTokenTtlS ?? WALLET_TOKEN_TTL_S_DEFAULT, (size) => metrics.walletBatchSize.observe(size)),
+    wallet: new WalletService(walletStore, accountLanes, {
+      walletTokenTtlS: options.walletTokenTtlS ?? WALLET_TOKEN_TTL_S_DEFAULT,
+      batching: options.walletBatching ?? WALLET_BATCHING_DEFAULT,
+      onBatch: (size) => metrics.walletBatchSize.observe(size),
+    }),
     finance: new BalanceOperationService(new BalanceOperationStore(money, onRetry, onEventsCommitted), accountLanes, eventStore, accounts, new SyncTimeoutStore(backOffice)),
     ledger: new LedgerService(new LedgerStore(reports), reportAccounts),
     managers,

@@ -1,6 +1,5 @@
 import { ManagerClient } from '@wallet-service/client';
 import { hashToken } from '../../src/shared/tokens';
-import { WALLET_LANES } from '../../src/core/wallet/wallet-service';
 import { TestApi } from '../support/api';
 import { managerClient } from '../support/manager';
 import { entriesWithKey, holdAccountLock } from '../support/probes';
@@ -34,7 +33,7 @@ afterAll(async () => {
   await target.stop();
 });
 
-const laneOf = (token: string) => hashToken(token).readUInt32BE(0) % WALLET_LANES;
+const laneOf = (token: string) => hashToken(token).readUInt32BE(0) % target.config.walletBatching.lanes;
 
 /** A funded player whose wallet token shares the wallet lane of `token`. */
 async function playerInLaneOf(token: string): Promise<{ login: number; token: string }> {

@@ -25,6 +25,8 @@ export interface BenchOptions {
   growthEntries: number;
   /** Where the service writes its V8 CPU profile when it stops (--cpu-prof); undefined: no profile. */
   cpuProfileDir?: string;
+  /** The service's settings for this run (--service-env), e.g. WALLET_LANES. */
+  serviceEnv: Record<string, string>;
 }
 
 export interface BenchContext {

@@ -16,6 +16,7 @@ import { LaneBatcher } from '../../shared/lane-batcher';
 import type { AccountLanes } from '../accounts/account-lanes';
 import { unreachableOutcome } from '../../shared/outcomes';
 import { hashToken, newToken } from '../../shared/tokens';
+import type { WalletBatching } from '../../config';
 import type { WalletOperation, WalletOperationKind, WalletOperationResult, WalletStore } from './wallet-store';
 
 /**
@@ -24,10 +25,6 @@ import type { WalletOperation, WalletOperationKind, WalletOperationResult, Walle
  */
 export const NONCE_RETENTION_S = 180;
 
-/** Requests executed together in one database transaction, at most. */
-export const WALLET_BATCH_SIZE_MAX = 256;
-/** Lanes of one instance; each has at most one transaction in flight. */
-export const WALLET_LANES = 2;
 /** Requests waiting in one lane, at most; beyond, a request is refused as transient (HTTP 503). */
 export const WALLET_LANE_QUEUE_MAX = 4096;
 
@@ -63,8 +60,8 @@ export interface TradeRequest {
  * checked, and the finance core's outcome turned into a result or a domain error. Money moves in
  * the wallet engine (wallet.sql).
  *
- * Concurrent requests are coalesced into few transactions: they are spread over WALLET_LANES lanes by
- * their token (one user's requests share a lane, in arrival order). A batch never waits for an
+ * Concurrent requests are coalesced into few transactions: they are spread over `batching.lanes`
+ * lanes (WALLET_LANES) by their token (one user's requests share a lane, in arrival order). A batch never waits for an
  * account that someone else holds locked (a slow transaction, an operator's psql): those requests come
  * back ACCOUNT_BUSY with nothing done and queue on their account's lane (AccountLanes), which waits
  * for the lock under ACCOUNT_LOCK_TIMEOUT_MS and then answers them, or fails them all as transient.
@@ -77,21 +74,24 @@ export class WalletService {
   /** Tokens with requests on an account's lane, by token digest (hex): the account and how many. */
   private readonly waitingTokens = new Map<string, { login: bigint; count: number }>();
 
+  private readonly walletTokenTtlS: number;
+
   constructor(
     private readonly store: WalletStore,
     private readonly accountLanes: AccountLanes<WalletOperation, WalletOperationResult>,
-    private readonly walletTokenTtlS: number,
-    onBatch: (size: number) => void = () => undefined,
+    options: { walletTokenTtlS: number; batching: WalletBatching; onBatch?: (size: number) => void },
   ) {
+    this.walletTokenTtlS = options.walletTokenTtlS;
+    const { lanes, batchSizeMax } = options.batching;
     this.lanes = new LaneBatcher({
       execute: (operations) => store.execute(operations, false),
-      laneOf: (operation) => operation.tokenHash.readUInt32BE(0) % WALLET_LANES,
-      batchSizeMax: WALLET_BATCH_SIZE_MAX,
+      laneOf: (operation) => operation.tokenHash.readUInt32BE(0) % lanes,
+      batchSizeMax,
       queueLengthMax: WALLET_LANE_QUEUE_MAX,
       overloaded: () => new UnavailableError('the wallet is overloaded, retry later'),
       // another user's fault must not become this user's answer: only the database being away is shared
       onFailure: (error) => (error instanceof UnavailableError ? 'reject-batch' : 'split'),
-      onBatch,
+      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     });
   }
 
