@@ -17,8 +17,8 @@ export interface Config extends DatabaseSettings {
   managerSyncTimeoutMs: number;
   accountLockTimeoutMs: number;
   walletTokenTtlS: number;
-  /** How the wallet coalesces concurrent requests (WALLET_LANES, WALLET_BATCH_SIZE_MAX). */
-  walletBatching: WalletBatching;
+  /** How money requests (wallet, balance operations) are coalesced (MONEY_LANES, MONEY_BATCH_SIZE_MAX). */
+  moneyBatching: MoneyBatching;
   logLevel: string;
   /** TLS of the manager TCP port (MANAGER_TLS_CERT_FILE, MANAGER_TLS_KEY_FILE); unset: plain TCP. */
   managerTls: { certFile: string; keyFile: string } | undefined;
@@ -30,8 +30,11 @@ export interface Config extends DatabaseSettings {
 
 export type WalletSignatureMode = 'v2' | 'legacy' | 'either';
 
-/** Lanes of one instance (each with at most one wallet transaction in flight) and requests per transaction. */
-export interface WalletBatching {
+/**
+ * Lanes of one instance, each with at most one transaction in flight (the wallet has this many, and
+ * so have the balance operations), and requests coalesced into one transaction, at most.
+ */
+export interface MoneyBatching {
   lanes: number;
   batchSizeMax: number;
 }
@@ -41,9 +44,9 @@ export interface WalletBatching {
  * busy, so more lanes only add lock and commit contention there; a larger database takes about one
  * lane per 2 of its cores.
  */
-export const WALLET_BATCHING_DEFAULT: WalletBatching = { lanes: 2, batchSizeMax: 256 };
-export const WALLET_LANES_MAX = 64;
-export const WALLET_BATCH_SIZE_LIMIT = 1024;
+export const MONEY_BATCHING_DEFAULT: MoneyBatching = { lanes: 2, batchSizeMax: 256 };
+export const MONEY_LANES_MAX = 64;
+export const MONEY_BATCH_SIZE_LIMIT = 1024;
 
 const SECRET_LENGTH_MIN = 16;
 export const ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT = 2000;
@@ -84,8 +87,8 @@ const envSchema = databaseSchema.extend({
   MANAGER_SYNC_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
   ACCOUNT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT),
   WALLET_TOKEN_TTL_S: z.coerce.number().int().min(1).max(30 * 86400).default(WALLET_TOKEN_TTL_S_DEFAULT),
-  WALLET_LANES: z.coerce.number().int().min(1).max(WALLET_LANES_MAX).default(WALLET_BATCHING_DEFAULT.lanes),
-  WALLET_BATCH_SIZE_MAX: z.coerce.number().int().min(1).max(WALLET_BATCH_SIZE_LIMIT).default(WALLET_BATCHING_DEFAULT.batchSizeMax),
+  MONEY_LANES: z.coerce.number().int().min(1).max(MONEY_LANES_MAX).default(MONEY_BATCHING_DEFAULT.lanes),
+  MONEY_BATCH_SIZE_MAX: z.coerce.number().int().min(1).max(MONEY_BATCH_SIZE_LIMIT).default(MONEY_BATCHING_DEFAULT.batchSizeMax),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MANAGER_TLS_CERT_FILE: z.string().min(1).optional(),
   MANAGER_TLS_KEY_FILE: z.string().min(1).optional(),
@@ -139,7 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     managerSyncTimeoutMs: vars.MANAGER_SYNC_TIMEOUT_MS,
     accountLockTimeoutMs: vars.ACCOUNT_LOCK_TIMEOUT_MS,
     walletTokenTtlS: vars.WALLET_TOKEN_TTL_S,
-    walletBatching: { lanes: vars.WALLET_LANES, batchSizeMax: vars.WALLET_BATCH_SIZE_MAX },
+    moneyBatching: { lanes: vars.MONEY_LANES, batchSizeMax: vars.MONEY_BATCH_SIZE_MAX },
     logLevel: vars.LOG_LEVEL,
     managerTls,
     trustProxy: readTrustProxy(vars.TRUST_PROXY),

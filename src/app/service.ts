@@ -50,7 +50,7 @@ export async function startService(config: Config, databaseUrl: string, logger: 
     ...(config.databaseReadUrl ? { readUrl: config.databaseReadUrl } : {}),
     accountLockTimeoutMs: config.accountLockTimeoutMs,
     walletTokenTtlS: config.walletTokenTtlS,
-    walletBatching: config.walletBatching,
+    moneyBatching: config.moneyBatching,
     ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
     metrics,
     logger,

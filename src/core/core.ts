@@ -1,7 +1,7 @@
 import { AccountService } from './accounts/account-service';
 import { AccountLanes } from './accounts/account-lanes';
 import { AccountStore } from './accounts/account-store';
-import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, WALLET_BATCHING_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT, type WalletBatching } from '../config';
+import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, MONEY_BATCHING_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT, type MoneyBatching } from '../config';
 import { BalanceOperationService } from './balance-operations/balance-operation-service';
 import { BalanceOperationStore } from './balance-operations/balance-operation-store';
 import { DashboardService } from './dashboard/dashboard-service';
@@ -43,8 +43,8 @@ export interface CoreOptions {
   throttleLimits?: Partial<typeof THROTTLE_LIMITS>;
   /** Lifetime of a wallet token (WALLET_TOKEN_TTL_S). */
   walletTokenTtlS?: number;
-  /** Lanes and batch size of the wallet (WALLET_LANES, WALLET_BATCH_SIZE_MAX). */
-  walletBatching?: WalletBatching;
+  /** Lanes and batch size of the wallet and of the balance operations (MONEY_LANES, MONEY_BATCH_SIZE_MAX). */
+  moneyBatching?: MoneyBatching;
   metrics: Metrics;
   logger: Logger;
   /** The command line reads whole ledgers: no statement timeout, a small pool, no relay or maintenance. */
@@ -120,6 +120,7 @@ export function createCore(options: CoreOptions): Core {
     ? createDatabase(options.readUrl, { poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX, applicationName: 'wallet-reports', logger, ...(cli ? { statementTimeoutMs: 0 } : {}) })
     : backOffice;
 
+  const moneyBatching = options.moneyBatching ?? MONEY_BATCHING_DEFAULT;
   const onRetry = () => metrics.dbRetries.inc();
   const eventStore = new EventStore(money);
   const events = new EventRelay(eventStore, databaseUrl, logger, metrics);
@@ -141,10 +142,18 @@ export function createCore(options: CoreOptions): Core {
     launchTokens: new LaunchTokenService(new LaunchTokenStore(money), accounts),
     wallet: new WalletService(walletStore, accountLanes, {
       walletTokenTtlS: options.walletTokenTtlS ?? WALLET_TOKEN_TTL_S_DEFAULT,
-      batching: options.walletBatching ?? WALLET_BATCHING_DEFAULT,
+      batching: moneyBatching,
       onBatch: (size) => metrics.walletBatchSize.observe(size),
     }),
-    finance: new BalanceOperationService(new BalanceOperationStore(money, onRetry, onEventsCommitted), accountLanes, eventStore, accounts, new SyncTimeoutStore(backOffice)),
+    finance: new BalanceOperationService(
+      new BalanceOperationStore(money, onRetry, onEventsCommitted),
+      accountLanes,
+      eventStore,
+      accounts,
+      new SyncTimeoutStore(backOffice),
+      moneyBatching,
+      (size) => metrics.balanceBatchSize.observe(size),
+    ),
     ledger: new LedgerService(new LedgerStore(reports), reportAccounts),
     managers,
     consoleAccess,

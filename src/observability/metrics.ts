@@ -43,6 +43,12 @@ export class Metrics {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     registers: [this.registry],
   });
+  readonly balanceBatchSize = new Histogram({
+    name: 'wallet_balance_operation_batch_size',
+    help: 'Balance operations (admin API, manager finance commands) executed together in one database transaction',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
   readonly managerCommands = new Counter({
     name: 'wallet_manager_commands_total',
     help: 'Manager TCP commands by command and answer status',

@@ -33,7 +33,7 @@ afterAll(async () => {
   await target.stop();
 });
 
-const laneOf = (token: string) => hashToken(token).readUInt32BE(0) % target.config.walletBatching.lanes;
+const laneOf = (token: string) => hashToken(token).readUInt32BE(0) % target.config.moneyBatching.lanes;
 
 /** A funded player whose wallet token shares the wallet lane of `token`. */
 async function playerInLaneOf(token: string): Promise<{ login: number; token: string }> {

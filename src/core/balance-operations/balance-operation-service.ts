@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { EventStore, StoredEvent, TradeEventType } from '../events/event-store';
+import type { MoneyBatching } from '../../config';
+import { LaneBatcher } from '../../shared/lane-batcher';
 import {
+  AccountBusyError,
   AccountNotFoundError,
   IdempotencyMismatchError,
   InsufficientFundsError,
   RecordNotFoundError,
+  UnavailableError,
   ValidationError,
 } from '../../shared/errors';
 import type { AccountLanes } from '../accounts/account-lanes';
@@ -13,7 +17,7 @@ import type { AccountService } from '../accounts/account-service';
 import { parseMinorUnits } from '../money/amount';
 import { requireCurrency, type Currency } from '../money/currency';
 import type { SyncTimeout, SyncTimeoutStore } from './sync-timeout-store';
-import type { BalanceOperationStore, FinanceRecord, OperationResult } from './balance-operation-store';
+import type { ApplyParams, BalanceOperationStore, FinanceRecord, OperationResult } from './balance-operation-store';
 import { signedAmount, type OperationKind } from './operation-kinds';
 
 /** One balance operation, from the admin API or a manager finance command. */
@@ -67,6 +71,9 @@ export interface BalanceOperationResult {
 /** Order numbers reserved per round trip for Sync commands. */
 export const ORDER_NUMBER_BLOCK = 100;
 
+/** Operations waiting in one lane, at most; beyond, an operation is refused as transient (503). */
+export const BALANCE_LANE_QUEUE_MAX = 4096;
+
 /** The largest single finance operation, in minor units (MetaTrader caps one operation too). */
 export const BALANCE_OPERATION_MINOR_MAX = 10n ** 17n;
 
@@ -75,19 +82,43 @@ export const BALANCE_OPERATION_MINOR_MAX = 10n ** 17n;
  * order, an update posts only the difference, a deletion reverses the record, a withdrawal never
  * takes more than its bucket holds.
  *
- * Operations of one account run one at a time per instance, in the account's lane (AccountLanes,
- * shared with the wallet), and queue in the application, not in the connection pool.
+ * Concurrent operations are coalesced into few transactions, as the wallet's requests are: spread
+ * over `batching.lanes` lanes by account (one account's operations share a lane, in arrival order),
+ * each lane running one batch at a time (balance_operation_apply_batch), every operation keeping
+ * its own outcome, idempotency and error (a batch that fails runs again one operation at a time).
+ * An operation whose account someone else holds locked comes back ACCOUNT_BUSY with nothing done and
+ * queues in the account's lane (AccountLanes, shared with the wallet), which waits for the lock, in
+ * the application, not in the connection pool; while it waits, that account's later operations
+ * queue behind it (their order).
  */
 export class BalanceOperationService {
   private readonly reservedOrders: bigint[] = [];
   private refill: Promise<void> | undefined;
+  private readonly lanes: LaneBatcher<ApplyParams, OperationResult>;
+  /** Accounts with operations waiting in their account lane, and how many. */
+  private readonly waitingLogins = new Map<bigint, number>();
+
   constructor(
     private readonly store: BalanceOperationStore,
     private readonly accountLanes: Pick<AccountLanes<unknown, unknown>, 'run'>,
     private readonly events: EventStore,
     private readonly accounts: AccountService,
     private readonly syncTimeouts: SyncTimeoutStore,
-  ) {}
+    batching: MoneyBatching,
+    onBatch: (size: number) => void = () => undefined,
+  ) {
+    const lanes = BigInt(batching.lanes);
+    this.lanes = new LaneBatcher({
+      execute: (batch) => store.applyBatch(batch),
+      laneOf: (params) => params.login % lanes,
+      batchSizeMax: batching.batchSizeMax,
+      queueLengthMax: BALANCE_LANE_QUEUE_MAX,
+      overloaded: () => new UnavailableError('balance operations are overloaded, retry later'),
+      // another operation's fault must not become this one's answer: only the database being away is shared
+      onFailure: (error) => (error instanceof UnavailableError ? 'reject-batch' : 'split'),
+      onBatch,
+    });
+  }
 
   /**
    * An order number for a Sync command, taken from a block reserved in advance: one round trip per
@@ -121,29 +152,45 @@ export class BalanceOperationService {
     if (amountMinor === 0n) throw new ValidationError('amount must not be zero');
     const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
     if (magnitude > BALANCE_OPERATION_MINOR_MAX) throw new ValidationError('amount is above the limit of one operation');
-    const result = await this.accountLanes.run(request.login, () =>
-        this.store.apply({
-          login: request.login,
-          newOrderNo: request.reservedOrderNo ?? null,
-          targetOrderNo: request.targetOrderNo,
-          cmd: request.kind.cmd,
-          operation: request.kind.name,
-          bucket: request.kind.bucket,
-          systemBook: request.kind.systemBook,
-          amountMinor,
-          comment: request.comment,
-          defaultComment: request.defaultComment ?? null,
-          openTime: request.openTime,
-          closeTime: request.closeTime,
-          source: request.source,
-          actor: request.actor,
-          idempotencyKey: request.referenceId,
-          requestDigest: requestDigest(request, amountMinor),
-          commandId: request.commandId ?? null,
-        }),
-    );
+    const result = await this.submit({
+      login: request.login,
+      newOrderNo: request.reservedOrderNo ?? null,
+      targetOrderNo: request.targetOrderNo,
+      cmd: request.kind.cmd,
+      operation: request.kind.name,
+      bucket: request.kind.bucket,
+      systemBook: request.kind.systemBook,
+      amountMinor,
+      comment: request.comment,
+      defaultComment: request.defaultComment ?? null,
+      openTime: request.openTime,
+      closeTime: request.closeTime,
+      source: request.source,
+      actor: request.actor,
+      idempotencyKey: request.referenceId,
+      requestDigest: requestDigest(request, amountMinor),
+      commandId: request.commandId ?? null,
+    });
     const context = { login: request.login, orderNo: request.targetOrderNo, referenceId: request.referenceId, bucket: `the ${request.kind.bucket} bucket` };
     return { ...toResult(result, context), login: request.login, cmd: request.kind.cmd, currency, amountMinor };
+  }
+
+  private async submit(params: ApplyParams): Promise<OperationResult> {
+    if (this.waitingLogins.has(params.login)) return this.waitForAccount(params);
+    const result = await this.lanes.submit(params);
+    return result.outcome === 'ACCOUNT_BUSY' ? this.waitForAccount(params) : result;
+  }
+
+  /** Runs the operation alone in its account's lane, which waits for the lock someone else holds. */
+  private async waitForAccount(params: ApplyParams): Promise<OperationResult> {
+    this.waitingLogins.set(params.login, (this.waitingLogins.get(params.login) ?? 0) + 1);
+    try {
+      return await this.accountLanes.run(params.login, () => this.store.apply(params));
+    } finally {
+      const left = this.waitingLogins.get(params.login)! - 1;
+      if (left === 0) this.waitingLogins.delete(params.login);
+      else this.waitingLogins.set(params.login, left);
+    }
   }
 
   /** Reverses a finance record (DeleteBalance): once only; a repeat answers the first deletion. */
@@ -214,6 +261,8 @@ function toResult(result: OperationResult, request: { login: bigint; orderNo: bi
       throw new ValidationError(`order ${request.orderNo} was deleted and cannot be updated`);
     case 'CLOSE_BEFORE_OPEN':
       throw new ValidationError('close_time must not be before open_time');
+    case 'ACCOUNT_BUSY':
+      throw new AccountBusyError('the account is locked by another transaction; nothing was applied, retry later');
     default:
       return unreachableOutcome(result.outcome);
   }

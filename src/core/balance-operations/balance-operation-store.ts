@@ -16,6 +16,8 @@ export const BALANCE_OPERATION_OUTCOMES = [
   'ORDER_MISMATCH',
   'RECORD_DELETED',
   'CLOSE_BEFORE_OPEN',
+  /** Only in a batch: the account was locked by someone else; nothing was done, run it again alone. */
+  'ACCOUNT_BUSY',
 ] as const;
 export type BalanceOperationOutcome = (typeof BALANCE_OPERATION_OUTCOMES)[number];
 
@@ -142,6 +144,25 @@ export class BalanceOperationStore {
     );
   }
 
+  /**
+   * Applies operations in one transaction; one result per operation, in order. An operation on an
+   * account locked by someone else is answered ACCOUNT_BUSY (nothing done): run it again with apply,
+   * which waits for the lock.
+   */
+  async applyBatch(batch: readonly ApplyParams[]): Promise<OperationResult[]> {
+    const requests = JSON.stringify(batch.map((params) => ({ ...params, requestDigest: params.requestDigest.toString('hex') })), (_key, value: unknown) =>
+      typeof value === 'bigint' ? value.toString() : value,
+    );
+    const { rows } = await callDatabase(
+      () => this.db.raw<{ rows: OperationRow[] }>(`SELECT * FROM balance_operation_apply_batch(?::jsonb)`, [requests]),
+      this.onRetry,
+    );
+    if (rows.length !== batch.length) throw new Error(`balance_operation_apply_batch answered ${rows.length} results for ${batch.length} operations`);
+    const results = rows.map(toOperationResult);
+    if (results.some((result) => result.outcome === 'OK')) this.onEventsCommitted();
+    return results;
+  }
+
   delete(params: DeleteParams): Promise<OperationResult> {
     return this.call(`SELECT * FROM balance_operation_delete(?, ?, ?, ?, ?::uuid)`, [
       params.login,
@@ -154,16 +175,9 @@ export class BalanceOperationStore {
 
   private async call(sql: string, values: unknown[]): Promise<OperationResult> {
     const { rows } = await callDatabase(() => this.db.raw<{ rows: OperationRow[] }>(sql, bindings(values)), this.onRetry);
-    const row = rows[0]!;
-    const outcome = knownOutcome(BALANCE_OPERATION_OUTCOMES, row.outcome, 'balance operations');
-    if (outcome === 'OK') this.onEventsCommitted();
-    return {
-      outcome,
-      orderNo: row.order_no === null ? null : BigInt(row.order_no),
-      eventType: row.event_type,
-      eventId: row.event_id === null ? null : BigInt(row.event_id),
-      bucketMinor: row.bucket_minor === null ? null : minorFromDb(row.bucket_minor),
-    };
+    const result = toOperationResult(rows[0]!);
+    if (result.outcome === 'OK') this.onEventsCommitted();
+    return result;
   }
 
   /** The login a record belongs to (it never changes), or undefined when there is no such record. */
@@ -187,6 +201,16 @@ export class BalanceOperationStore {
     }
     return (await query).map(toRecord);
   }
+}
+
+function toOperationResult(row: OperationRow): OperationResult {
+  return {
+    outcome: knownOutcome(BALANCE_OPERATION_OUTCOMES, row.outcome, 'balance operations'),
+    orderNo: row.order_no === null ? null : BigInt(row.order_no),
+    eventType: row.event_type,
+    eventId: row.event_id === null ? null : BigInt(row.event_id),
+    bucketMinor: row.bucket_minor === null ? null : minorFromDb(row.bucket_minor),
+  };
 }
 
 function toRecord(row: FinanceRecordRow): FinanceRecord {

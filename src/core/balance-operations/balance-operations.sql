@@ -159,6 +159,39 @@ BEGIN
   RETURN v_result;
 END $$;
 
+-- Many balance operations in one transaction (the admin API's and the manager API's, coalesced per
+-- lane as the wallet's are): one result per request, in order; each request is exactly
+-- balance_operation_apply, seeing the effects of the batch's earlier requests. p_requests is a JSON
+-- array of objects with the parameters of balance_operation_apply (bigints as strings, the digest
+-- in hex). The accounts are locked in ascending login order first, never waiting (SKIP LOCKED): a
+-- request on an account someone else holds is answered ACCOUNT_BUSY with nothing done, and the
+-- application runs it again alone, waiting for the lock. So one locked account never makes the
+-- other accounts of a batch wait, and concurrent batches cannot deadlock on accounts.
+CREATE OR REPLACE FUNCTION balance_operation_apply_batch(p_requests jsonb)
+RETURNS SETOF balance_operation_result LANGUAGE plpgsql AS $$
+DECLARE
+  v_locked bigint[];
+  r jsonb;
+  v_login bigint;
+BEGIN
+  SELECT coalesce(array_agg(a.login), '{}') INTO v_locked
+    FROM (SELECT login FROM accounts
+           WHERE login IN (SELECT (x ->> 'login')::bigint FROM jsonb_array_elements(p_requests) x)
+           ORDER BY login FOR NO KEY UPDATE SKIP LOCKED) a;
+  FOR r IN SELECT x FROM jsonb_array_elements(p_requests) x LOOP
+    v_login := (r ->> 'login')::bigint;
+    IF NOT v_login = ANY (v_locked) AND EXISTS (SELECT 1 FROM accounts a WHERE a.login = v_login) THEN
+      RETURN NEXT ROW('ACCOUNT_BUSY', NULL, NULL, NULL, NULL)::balance_operation_result;
+      CONTINUE;
+    END IF;
+    RETURN NEXT balance_operation_apply(
+      v_login, coalesce((r ->> 'newOrderNo')::bigint, nextval('order_numbers')), (r ->> 'targetOrderNo')::bigint,
+      (r ->> 'cmd')::smallint, r ->> 'operation', r ->> 'bucket', r ->> 'systemBook', (r ->> 'amountMinor')::bigint,
+      r ->> 'comment', r ->> 'defaultComment', (r ->> 'openTime')::bigint, (r ->> 'closeTime')::bigint,
+      r ->> 'source', r ->> 'actor', r ->> 'idempotencyKey', decode(r ->> 'requestDigest', 'hex'), (r ->> 'commandId')::uuid);
+  END LOOP;
+END $$;
+
 -- Deletes (reverses) a finance record: a new journal entry with the opposite amount on the record's
 -- own bucket, operation and book, the record's state 6 and an EV_RECORD_DELETE event. Once only: a
 -- second deletion answers the first one's event (REPLAY). Refused when the bucket cannot give the

@@ -16,7 +16,7 @@ import { LaneBatcher } from '../../shared/lane-batcher';
 import type { AccountLanes } from '../accounts/account-lanes';
 import { unreachableOutcome } from '../../shared/outcomes';
 import { hashToken, newToken } from '../../shared/tokens';
-import type { WalletBatching } from '../../config';
+import type { MoneyBatching } from '../../config';
 import type { WalletOperation, WalletOperationKind, WalletOperationResult, WalletStore } from './wallet-store';
 
 /**
@@ -61,9 +61,9 @@ export interface TradeRequest {
  * the wallet engine (wallet.sql).
  *
  * Concurrent requests are coalesced into few transactions: they are spread over `batching.lanes`
- * lanes (WALLET_LANES) by their token (one user's requests share a lane, in arrival order). A batch never waits for an
- * account that someone else holds locked (a slow transaction, an operator's psql): those requests come
- * back ACCOUNT_BUSY with nothing done and queue on their account's lane (AccountLanes), which waits
+ * lanes (MONEY_LANES) by their token (one user's requests share a lane, in arrival order). A batch
+ * never waits for an account that someone else holds locked (a slow transaction, an operator's psql):
+ * those requests come back ACCOUNT_BUSY with nothing done and queue on their account's lane (AccountLanes), which waits
  * for the lock under ACCOUNT_LOCK_TIMEOUT_MS and then answers them, or fails them all as transient.
  * So one locked account costs only its own requests, and holds at most one pooled connection per
  * instance.
@@ -79,7 +79,7 @@ export class WalletService {
   constructor(
     private readonly store: WalletStore,
     private readonly accountLanes: AccountLanes<WalletOperation, WalletOperationResult>,
-    options: { walletTokenTtlS: number; batching: WalletBatching; onBatch?: (size: number) => void },
+    options: { walletTokenTtlS: number; batching: MoneyBatching; onBatch?: (size: number) => void },
   ) {
     this.walletTokenTtlS = options.walletTokenTtlS;
     const { lanes, batchSizeMax } = options.batching;

@@ -135,3 +135,82 @@ describe('balance_operation_delete', () => {
     expect((await apply(sql, { login, targetOrder: Number(spent.order_no), cmd: 8, amountMinor: -1n })).outcome).toBe('RECORD_DELETED');
   });
 });
+
+describe('balance_operation_apply_batch', () => {
+  type BatchRequest = { login: number; amountMinor: bigint; key?: string; digest?: string; bucket?: 'balance' | 'credit' };
+  const batch = async (sql: pg.Pool | pg.PoolClient, requests: BatchRequest[]): Promise<Outcome[]> => {
+    const json = requests.map((request) => ({
+      login: String(request.login),
+      newOrderNo: null,
+      targetOrderNo: null,
+      cmd: 6,
+      operation: 'balance_in',
+      bucket: request.bucket ?? 'balance',
+      systemBook: 'cash',
+      amountMinor: request.amountMinor.toString(),
+      comment: null,
+      defaultComment: 'Finance',
+      openTime: null,
+      closeTime: null,
+      source: 'manager',
+      actor: 'test',
+      idempotencyKey: request.key ?? null,
+      requestDigest: Buffer.from(request.digest ?? 'd').toString('hex'),
+      commandId: null,
+    }));
+    return (await sql.query(`SELECT * FROM balance_operation_apply_batch($1::jsonb)`, [JSON.stringify(json)])).rows;
+  };
+
+  it('applies each request in order, in one transaction, each with its own outcome', async () => {
+    const sql = db.sql();
+    const first = await fundedAccount(sql, 0n);
+    const second = await fundedAccount(sql, 100n);
+    const key = `batch-${randomUUID()}`;
+    const results = await batch(sql, [
+      { login: first.login, amountMinor: 100n },
+      { login: second.login, amountMinor: -150n },
+      { login: first.login, amountMinor: 50n, key },
+      { login: first.login, amountMinor: 50n, key },
+      { login: first.login, amountMinor: 70n, key, digest: 'other content' },
+      { login: 999_999_999, amountMinor: 1n },
+    ]);
+    expect(results.map((result) => [result.outcome, result.bucket_minor])).toEqual([
+      ['OK', '100'],
+      ['INSUFFICIENT_FUNDS', '100'],
+      ['OK', '150'],
+      ['REPLAY', null],
+      ['IDEMPOTENCY_MISMATCH', null],
+      ['ACCOUNT_NOT_FOUND', null],
+    ]);
+    expect(results[3]!.order_no).toBe(results[2]!.order_no);
+    const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[first.login, second.login]]);
+    expect(rows).toEqual([
+      { login: first.login, balance_minor: '150' },
+      { login: second.login, balance_minor: '100' },
+    ]);
+  });
+
+  it('answers ACCOUNT_BUSY, nothing done and without waiting, for an account someone else holds', async () => {
+    const sql = db.sql();
+    const held = await fundedAccount(sql, 0n);
+    const free = await fundedAccount(sql, 0n);
+    const holder = await sql.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [held.login]);
+      const results = await batch(sql, [
+        { login: held.login, amountMinor: 10n },
+        { login: free.login, amountMinor: 20n },
+      ]);
+      expect(results.map((result) => result.outcome)).toEqual(['ACCOUNT_BUSY', 'OK']);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[held.login, free.login]]);
+    expect(rows).toEqual([
+      { login: held.login, balance_minor: '0' },
+      { login: free.login, balance_minor: '20' },
+    ]);
+  });
+});
