@@ -1,12 +1,9 @@
-import type { Readable } from 'node:stream';
 import { bindings, type Database } from '../../db/database';
+import { streamedQuery } from '../../db/streamed-query';
 import type { EntryRow } from '../ledger/ledger-store';
 
 export type { EntryRow };
 import { INVARIANT_QUERIES, type DiscrepancyRow, type InvariantQuery } from './invariant-queries';
-
-/** Rows fetched per round trip while streaming a query (memory stays bounded by this). */
-export const STREAM_BATCH_ROWS = 1000;
 
 export interface Period {
   from: Date;
@@ -122,8 +119,7 @@ export class ReconciliationStore {
   }
 
   private stream<T>(sql: string, values: readonly unknown[]): AsyncIterable<T> {
-    const raw = this.db.raw(sql, bindings(values));
-    return raw.stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable & AsyncIterable<T>;
+    return streamedQuery<T>(this.db, sql, values);
   }
 }
 
@@ -182,8 +178,7 @@ export class MatchStore {
   /** The side's records created in the period, streamed. */
   ledgerRecords(side: LedgerSide, period: Period): AsyncIterable<LedgerReferenceRow> {
     const { select, timeColumn } = LEDGER_SIDES[side];
-    const raw = this.db.raw(`${select} AND ${timeColumn} >= ? AND ${timeColumn} < ?`, bindings([period.from, period.to]));
-    return raw.stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as AsyncIterable<LedgerReferenceRow>;
+    return streamedQuery<LedgerReferenceRow>(this.db, `${select} AND ${timeColumn} >= ? AND ${timeColumn} < ?`, [period.from, period.to]);
   }
 
   /** The side's records with these references, whatever their time. */

@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
 import { bindings, type Database } from '../../db/database';
 import { stringifyJson } from '../../shared/json';
 import type { GroupPart, MatchItem, MatchKind, MatchOutcome } from './matching';
-import { STREAM_BATCH_ROWS, type Period } from './reconciliation-store';
+import { STREAM_BATCH_ROWS, streamedQuery } from '../../db/streamed-query';
+import type { Period } from './reconciliation-store';
 
 /**
  * How long the history keeps reconciliation runs and dry-run matches, in days: each check or dry run
@@ -152,12 +152,12 @@ export class RunHistoryStore {
 
   /** A match run's items in the order they were found, streamed. */
   async *items(runId: bigint): AsyncIterable<MatchItem> {
-    const raw = this.db.raw(
+    const rows = streamedQuery<ItemRow>(
+      this.db,
       `SELECT outcome, match_kind, reference, currency, external_minor::text, ledger_minor::text, lines, parts, detail
          FROM reconciliation_matches WHERE run_id = ? ORDER BY position`,
-      bindings([runId]),
+      [runId],
     );
-    const rows = raw.stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable & AsyncIterable<ItemRow>;
     for await (const row of rows) yield toItem(row);
   }
 }
