@@ -63,4 +63,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself (npm start would put npm and sh in between).
 # The heap flags are those of package.json's "start".
-CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=4", "dist/main.js"]
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=4", "dist/main.js"]

@@ -5,7 +5,8 @@
  * same database work without the service (db-direct); closetrade latency at half the spread
  * throughput (paced); getbalance/opentrade latency at ~10,000 and at 10,000,000 ledger entries
  * (growth); the manager TCP API (BalanceInSync round trips; commit-to-event latency of the
- * trade:event fan-out); and the service's peak RSS. Issue 5's targets are checked at the end.
+ * trade:event fan-out); the heaviest back-office work on the service's heap settings
+ * (heavy-admin); and the service's peak RSS. Issue 15's targets are checked at the end.
  *
  * One run: a fresh database (DATABASE_URL's server, or an embedded PostgreSQL in a temporary
  * directory with default durable settings), the service as a child process (`tsx src/main.ts`),
@@ -28,12 +29,14 @@ import { sleep } from './lib/concurrency';
 import { dbDirectScenario } from './lib/db-direct';
 import { WindowCpu } from './lib/cpu-usage';
 import { growthScenario } from './lib/growth';
+import { heavyAdminScenario } from './lib/heavy-admin';
 import { pacedHalfScenario } from './lib/paced-scenarios';
 import {
   formatBaselineTable,
   formatCpuTable,
   formatFanoutTable,
   formatGrowthTable,
+  formatHeavyAdminTable,
   formatPacedTable,
   formatTable,
   machineInfo,
@@ -120,6 +123,8 @@ const SCENARIOS: Scenario[] = [
   }),
   managerSyncScenario(),
   eventFanoutScenario(),
+  // last: it adds a million entries to the ledger and holds the manager port's every connection
+  heavyAdminScenario(),
 ];
 
 interface CliFlags {
@@ -149,7 +154,7 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
       `journal entries growth grows the ledger to (default ${DEFAULT_GROWTH_ENTRIES.toLocaleString('en')}, quick ${QUICK_GROWTH_ENTRIES.toLocaleString('en')})`,
       positiveInteger,
     )
-    .option('--service-env <NAME=value>', "the service's setting for this run, e.g. WALLET_LANES=4 (repeatable)", serviceSetting, {})
+    .option('--service-env <NAME=value>', "the service's setting for this run, e.g. MONEY_LANES=4 (repeatable)", serviceSetting, {})
     .option('--cpu-prof <dir>', "write the service's V8 CPU profile (node --cpu-prof) into this directory when it stops")
     .parse(argv)
     .opts<CliFlags>();
@@ -335,6 +340,7 @@ function printSummary(report: BenchReport, file: string): void {
     formatPacedTable(report.scenarios),
     formatGrowthTable(report.scenarios),
     formatFanoutTable(report.scenarios),
+    formatHeavyAdminTable(report.scenarios),
     formatCpuTable(report.scenarios),
     formatTargets(report.targets),
   ]) {

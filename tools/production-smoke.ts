@@ -98,7 +98,7 @@ function run(node: string, args: string[], cwd: string, env: NodeJS.ProcessEnv):
 
 /** Starts the built service, drives every API once over real sockets, stops it with SIGTERM. */
 async function smoke(node: string, copy: string, env: NodeJS.ProcessEnv, run: number): Promise<void> {
-  const service = spawn(node, ['--max-old-space-size=96', '--max-semi-space-size=4', 'dist/main.js'], { cwd: copy, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const service = spawn(node, ['--max-old-space-size=192', '--max-semi-space-size=4', 'dist/main.js'], { cwd: copy, env, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const { baseUrl, managerPort } = await listening(service);
     await driveEveryApi(baseUrl, managerPort, run);

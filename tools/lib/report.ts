@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CpuShare } from './cpu-usage';
 import type { GrowthFigures } from './growth';
+import type { HeavyStep } from './heavy-admin';
 import type { LatencySummary } from './latency';
 import type { FanoutFigures } from './manager-scenarios';
 import type { PacedFigures } from './paced-scenarios';
@@ -262,4 +263,18 @@ export function writeReport(projectRoot: string, report: BenchReport): string {
   const file = path.join(directory, `bench-${report.startedAt.replace(/:/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
+}
+
+/** The heavy-admin steps: size, time and the service's peak RSS of each. */
+export function formatHeavyAdminTable(results: readonly ScenarioResult[]): string {
+  const result = results.find((candidate) => candidate.name === 'heavy-admin' && candidate.skipped === undefined);
+  const figures = result?.extra as { entries: number; steps: HeavyStep[] } | undefined;
+  if (!figures) return '';
+  return [
+    formatColumns(
+      ['heavy-admin step', 'size', 'seconds', 'service peak RSS MiB'],
+      figures.steps.map((step) => [step.name, `${step.size.toLocaleString('en')} ${step.unit}`, (step.ms / 1000).toFixed(1), step.rssPeakMib.toFixed(0)]),
+    ),
+    `heavy-admin: ${figures.entries.toLocaleString('en')} journal entries on one account; every step completed with the service running on npm start's heap settings`,
+  ].join('\n');
 }

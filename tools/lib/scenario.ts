@@ -25,7 +25,7 @@ export interface BenchOptions {
   growthEntries: number;
   /** Where the service writes its V8 CPU profile when it stops (--cpu-prof); undefined: no profile. */
   cpuProfileDir?: string;
-  /** The service's settings for this run (--service-env), e.g. WALLET_LANES. */
+  /** The service's settings for this run (--service-env), e.g. MONEY_LANES. */
   serviceEnv: Record<string, string>;
 }
 
@@ -73,6 +73,11 @@ export interface Scenario {
 
 /** The measurement of a scenario that did not run here, with the reason (reported, not an error). */
 export function skippedMeasurement(reason: string, workers = 0): ScenarioMeasurement {
+  return { ...noLoadMeasurement(workers, 0), skipped: reason };
+}
+
+/** A measurement without load figures (zeros): a scenario that did not run, or one of steps (heavy-admin). */
+export function noLoadMeasurement(workers: number, accounts: number): ScenarioMeasurement {
   return {
     workers,
     durationMs: 0,
@@ -84,7 +89,6 @@ export function skippedMeasurement(reason: string, workers = 0): ScenarioMeasure
     requestsPerS: 0,
     pairsPerS: 0,
     latency: { count: 0, meanMs: 0, minMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 },
-    accounts: 0,
-    skipped: reason,
+    accounts,
   };
 }
