@@ -21,6 +21,8 @@ import { UNNAMED_ACTOR, type RunHistoryStore } from './run-history-store';
 
 /** Rows an uploaded file may have (they are held in memory while the ledger streams past). */
 export const MATCH_FILE_ROWS_MAX = 200_000;
+/** Characters of one CSV record, at most (a row of MATCH_GROUP_MEMBERS_MAX references fits). */
+export const MATCH_RECORD_CHARS_MAX = 128 * 1024;
 /** References looked up per query when a file row was not found in the period. */
 const LOOKUP_BATCH_REFERENCES = 1000;
 /** Ledger records within this margin around the file's dates are compared too (time zones, cut-offs). */
@@ -189,7 +191,7 @@ async function readFile(csv: Readable, columns: ColumnNames, rules: GroupingRule
   const grouper = new Grouper(rules);
   const invalid: string[] = [];
   let rows = 0;
-  const parser = csv.pipe(parse({ columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }));
+  const parser = csv.pipe(parse({ columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: true, max_record_size: MATCH_RECORD_CHARS_MAX }));
   try {
     for await (const row of parser as AsyncIterable<Record<string, string>>) {
       rows += 1;

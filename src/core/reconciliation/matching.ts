@@ -1,5 +1,6 @@
 import { parseMinorUnits } from '../money/amount';
 import { findCurrency } from '../money/currency';
+import { ValidationError } from '../../shared/errors';
 
 /**
  * Matching external records (a payment provider's or the trading platform's CSV) against the
@@ -13,6 +14,11 @@ export type MatchKind = 'one-to-one' | 'one-to-many' | 'many-to-one';
 
 /** Records on either side of one group, at most (a row's reference list, a reference's rows). */
 export const MATCH_GROUP_MEMBERS_MAX = 1000;
+/**
+ * Ledger references one file may name in all, at most: as many as it may have rows. Each is kept
+ * in memory while the file is matched (a 20 MB file of `a;b;c;…` could otherwise name millions).
+ */
+export const MATCH_FILE_REFERENCES_MAX = 200_000;
 
 export interface ExternalRecord {
   reference: string;
@@ -147,6 +153,7 @@ function sum(records: ReadonlyArray<{ amountMinor: bigint }>): bigint {
 export class Grouper {
   readonly groups: MatchGroup[] = [];
   private readonly byReference = new Map<string, MatchGroup>();
+  private referencesNamed = 0;
 
   constructor(private readonly rules: GroupingRules) {}
 
@@ -154,6 +161,10 @@ export class Grouper {
   add(row: ExternalRecord): string | undefined {
     const references = this.rules.referenceDelimiter === null ? [row.reference] : splitReferences(row.reference, this.rules.referenceDelimiter);
     if (references.length > MATCH_GROUP_MEMBERS_MAX) return `line ${row.line}: more than ${MATCH_GROUP_MEMBERS_MAX} references`;
+    this.referencesNamed += references.length;
+    if (this.referencesNamed > MATCH_FILE_REFERENCES_MAX) {
+      throw new ValidationError(`a file may name at most ${MATCH_FILE_REFERENCES_MAX} ledger references in all (line ${row.line} passes it)`);
+    }
     const named = new Set<string>();
     for (const reference of references) {
       if (named.has(reference)) return `line ${row.line}: reference ${reference} is listed twice`;

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { TestApi } from '../../support/api';
 import { managerClient } from '../../support/manager';
 import { startTestService, type TestService } from '../../support/test-service';
+import { MATCH_RECORD_CHARS_MAX } from '../../../src/core/reconciliation/match-service';
 
 const run = promisify(execFile);
 
@@ -228,6 +229,14 @@ describe('matching external records', () => {
     'broken,abc,USD,',
   ].join('\n');
   const columns = 'referenceColumn=ref&amountColumn=value&currencyColumn=ccy&dateColumn=when';
+
+  it('refuses a file with a record longer than MATCH_RECORD_CHARS_MAX as unreadable, and keeps no run', async () => {
+    const runsBefore = await target.sql.query(`SELECT count(*)::int AS runs FROM reconciliation_runs`);
+    const huge = `reference,amount,currency,date\n${'x'.repeat(MATCH_RECORD_CHARS_MAX + 1)},1,USD,2026-11-01\n`;
+    const response = await api.http.request('POST', '/admin/reconciliation/match', huge, { Authorization: `Bearer ${target.config.adminApiKey}`, 'Content-Type': 'text/csv' });
+    expect(response).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST', message: expect.stringContaining('not readable CSV') } });
+    expect((await target.sql.query(`SELECT count(*)::int AS runs FROM reconciliation_runs`)).rows).toEqual(runsBefore.rows);
+  });
 
   it('reports matched, mismatched and missing records on both sides, and keeps a dry run in the history', async () => {
     const response = await api.http.request('POST', `/admin/reconciliation/match?${columns}`, providerCsv, {
