@@ -6,7 +6,7 @@ import { BalanceOperationService } from './balance-operations/balance-operation-
 import { BalanceOperationStore } from './balance-operations/balance-operation-store';
 import { DashboardService } from './dashboard/dashboard-service';
 import { DashboardStore } from './dashboard/dashboard-store';
-import { createDatabase, DB_BACK_OFFICE_POOL_MAX, DB_HEALTH_POOL_MAX, DB_POOL_MAX, type Database } from '../db/database';
+import { createDatabase, DB_BACK_OFFICE_POOL_MAX, DB_HEALTH_POOL_MAX, DB_POOL_HEADROOM, DB_POOL_MAX, type Database } from '../db/database';
 import { checkSchema, migrateToLatest } from '../db/migrator';
 import { ConsoleAccessService } from './access/console-access-service';
 import { ConsoleUserStore } from './access/console-user-store';
@@ -105,7 +105,11 @@ export function createCore(options: CoreOptions): Core {
   // synchronous standby (a Patroni cluster, deploy/ha), PostgreSQL cancels the wait, keeps the commit
   // and reports success: an acknowledgement of a transaction a failover would erase. Their waits
   // are bounded by lock_timeout instead; the engines' statements are bounded by their batches.
-  const money = createDatabase(databaseUrl, { poolMax: cli ? 2 : DB_POOL_MAX, applicationName: cli ? 'wallet-cli' : 'wallet-service', statementTimeoutMs: 0, lockTimeoutMs, logger });
+  const moneyBatching = options.moneyBatching ?? MONEY_BATCHING_DEFAULT;
+  // every lane (the wallet's and the balance operations') keeps one transaction in flight: the pool
+  // must hold them all and leave room for account lanes, the event relay and the rest
+  const moneyPoolMax = Math.max(DB_POOL_MAX, 2 * moneyBatching.lanes + DB_POOL_HEADROOM);
+  const money = createDatabase(databaseUrl, { poolMax: cli ? 2 : moneyPoolMax, applicationName: cli ? 'wallet-cli' : 'wallet-service', statementTimeoutMs: 0, lockTimeoutMs, logger });
   // the command line reads whole ledgers: no statement timeout there either
   const backOffice = createDatabase(databaseUrl, {
     poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX,
@@ -120,7 +124,6 @@ export function createCore(options: CoreOptions): Core {
     ? createDatabase(options.readUrl, { poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX, applicationName: 'wallet-reports', logger, ...(cli ? { statementTimeoutMs: 0 } : {}) })
     : backOffice;
 
-  const moneyBatching = options.moneyBatching ?? MONEY_BATCHING_DEFAULT;
   const onRetry = () => metrics.dbRetries.inc();
   const eventStore = new EventStore(money);
   const events = new EventRelay(eventStore, databaseUrl, logger, metrics);

@@ -8,6 +8,8 @@ import type { Logger } from '../observability/logger';
  * own, so that reports or a locked account never take the connection a health check or a trade needs.
  */
 export const DB_POOL_MAX = 20;
+/** Money connections beyond the lanes' own (2 x MONEY_LANES): account lanes, the event relay, reads. */
+export const DB_POOL_HEADROOM = 12;
 export const DB_BACK_OFFICE_POOL_MAX = 8;
 export const DB_HEALTH_POOL_MAX = 1;
 /** How long a request may wait for a free pooled connection before failing transiently. */

@@ -8,20 +8,44 @@ export const STREAM_BATCH_ROWS = 1000;
  * downloaded over a slow link): the pools' 30-second statement timeout would cut a large one half-way.
  */
 export const STREAMED_READ_TIMEOUT_MS = 60 * 60_000;
+/**
+ * How long a reader may take for one row before the read is abandoned (a download stalled on a
+ * closed TCP window): its transaction must not hold a pooled connection, nor vacuum back, for an hour.
+ */
+export const STREAMED_READ_STALL_MS = 60_000;
+
+export class StreamedReadStalledError extends Error {
+  constructor(stallMs: number) {
+    super(`the reader took no row for ${stallMs} ms: the read was abandoned`);
+  }
+}
 
 /**
  * Streams a query's rows with a server-side cursor, so that memory stays constant whatever the
- * ledger's size, in a read transaction of its own whose statement timeout is STREAMED_READ_TIMEOUT_MS.
- * A reader that stops early (an HTTP client gone) closes the cursor and ends the transaction.
+ * ledger's size, in a read-only transaction of its own whose statement timeout is
+ * STREAMED_READ_TIMEOUT_MS. A reader that stops early (an HTTP client gone) closes the cursor and
+ * ends the transaction; one that takes no row for `stallMs` has its transaction ended for it, and
+ * gets StreamedReadStalledError when it reads again.
  */
-export async function* streamedQuery<T>(db: Database, sql: string, values: readonly unknown[]): AsyncIterable<T> {
-  const trx = await db.transaction();
+export async function* streamedQuery<T>(db: Database, sql: string, values: readonly unknown[], stallMs = STREAMED_READ_STALL_MS): AsyncIterable<T> {
+  const trx = await db.transaction({ readOnly: true });
+  let stalled: NodeJS.Timeout | undefined;
   try {
     await trx.raw(`SET LOCAL statement_timeout = ${STREAMED_READ_TIMEOUT_MS}`);
     const rows = trx.raw(sql, bindings(values)).stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable & AsyncIterable<T>;
-    yield* rows;
+    for await (const row of rows) {
+      // while the reader holds this row, a timer watches: the generator is suspended until it asks again
+      stalled = setTimeout(() => {
+        rows.destroy(new StreamedReadStalledError(stallMs));
+        trx.rollback().catch(() => undefined);
+      }, stallMs);
+      yield row;
+      clearTimeout(stalled);
+      if (trx.isCompleted()) throw new StreamedReadStalledError(stallMs);
+    }
     await trx.commit();
   } finally {
+    clearTimeout(stalled);
     if (!trx.isCompleted()) await trx.rollback();
   }
 }

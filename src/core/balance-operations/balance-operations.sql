@@ -76,6 +76,8 @@ BEGIN
   -- Once-only keys: checked under the account lock, so two requests with one key on one account
   -- are decided one after the other. A replay answers the outcome of the first application.
   IF p_idempotency_key IS NOT NULL THEN
+    -- one transaction at a time per key (a batch takes it without waiting: idempotency_key_try_lock)
+    PERFORM pg_advisory_xact_lock(idempotency_key_lock_id(p_source, p_idempotency_key));
     SELECT * INTO v_key FROM idempotency_keys k WHERE k.scope = p_source AND k.key = p_idempotency_key;
     IF FOUND THEN
       v_result := ROW(CASE WHEN v_key.request_digest = p_request_digest THEN 'REPLAY' ELSE 'IDEMPOTENCY_MISMATCH' END,
@@ -159,13 +161,19 @@ BEGIN
   RETURN v_result;
 END $$;
 
+-- The advisory lock of a once-only key: transactions applying one key take turns on it, so that
+-- a batch can see without waiting that another transaction is deciding the same key.
+CREATE OR REPLACE FUNCTION idempotency_key_lock_id(p_scope text, p_key text) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$ SELECT hashtextextended('idempotency:' || p_scope || ':' || p_key, 0) $$;
+
 -- Many balance operations in one transaction (the admin API's and the manager API's, coalesced per
 -- lane as the wallet's are): one result per request, in order; each request is exactly
 -- balance_operation_apply, seeing the effects of the batch's earlier requests. p_requests is a JSON
 -- array of objects with the parameters of balance_operation_apply (bigints as strings, the digest
 -- in hex). The accounts are locked in ascending login order first, never waiting (SKIP LOCKED): a
--- request on an account someone else holds is answered ACCOUNT_BUSY with nothing done, and the
--- application runs it again alone, waiting for the lock. So one locked account never makes the
+-- request on an account someone else holds — or on a record someone else is updating, or with a
+-- once-only key another transaction is deciding — is answered ACCOUNT_BUSY with nothing done, and
+-- the application runs it again alone, waiting for the lock. So one locked account never makes the
 -- other accounts of a batch wait, and concurrent batches cannot deadlock on accounts.
 CREATE OR REPLACE FUNCTION balance_operation_apply_batch(p_requests jsonb)
 RETURNS SETOF balance_operation_result LANGUAGE plpgsql AS $$
@@ -180,7 +188,14 @@ BEGIN
            ORDER BY login FOR NO KEY UPDATE SKIP LOCKED) a;
   FOR r IN SELECT x FROM jsonb_array_elements(p_requests) x LOOP
     v_login := (r ->> 'login')::bigint;
-    IF NOT v_login = ANY (v_locked) AND EXISTS (SELECT 1 FROM accounts a WHERE a.login = v_login) THEN
+    -- Nothing else may make the batch wait either: a record being updated someone else holds (an
+    -- operator's psql), or a once-only key another transaction is deciding.
+    IF (NOT v_login = ANY (v_locked) AND EXISTS (SELECT 1 FROM accounts a WHERE a.login = v_login))
+       OR (r ->> 'targetOrderNo' IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM finance_records f WHERE f.order_no = (r ->> 'targetOrderNo')::bigint FOR UPDATE SKIP LOCKED)
+           AND EXISTS (SELECT 1 FROM finance_records f WHERE f.order_no = (r ->> 'targetOrderNo')::bigint))
+       OR (r ->> 'idempotencyKey' IS NOT NULL
+           AND NOT pg_try_advisory_xact_lock(idempotency_key_lock_id(r ->> 'source', r ->> 'idempotencyKey'))) THEN
       RETURN NEXT ROW('ACCOUNT_BUSY', NULL, NULL, NULL, NULL)::balance_operation_result;
       CONTINUE;
     END IF;

@@ -132,7 +132,11 @@ export function walletRequestHandler(deps: WalletControllerDeps): (req: Incoming
     const action = req.method === 'POST' ? actions.get(path) : undefined;
     if (!action) return false;
     trackRequest(deps.logger, deps.metrics, req, res, () => path);
-    void action(req, res);
+    // an action answers every error itself; should answering fail too, the connection is closed
+    action(req, res).catch((error: unknown) => {
+      deps.logger.error({ err: error, path }, 'wallet answer failed');
+      res.destroy();
+    });
     return true;
   };
 }

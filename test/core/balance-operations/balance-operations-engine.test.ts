@@ -137,12 +137,12 @@ describe('balance_operation_delete', () => {
 });
 
 describe('balance_operation_apply_batch', () => {
-  type BatchRequest = { login: number; amountMinor: bigint; key?: string; digest?: string; bucket?: 'balance' | 'credit' };
+  type BatchRequest = { login: number; amountMinor: bigint; key?: string; digest?: string; bucket?: 'balance' | 'credit'; targetOrder?: string };
   const batch = async (sql: pg.Pool | pg.PoolClient, requests: BatchRequest[]): Promise<Outcome[]> => {
     const json = requests.map((request) => ({
       login: String(request.login),
       newOrderNo: null,
-      targetOrderNo: null,
+      targetOrderNo: request.targetOrder ?? null,
       cmd: 6,
       operation: 'balance_in',
       bucket: request.bucket ?? 'balance',
@@ -210,6 +210,37 @@ describe('balance_operation_apply_batch', () => {
     const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[held.login, free.login]]);
     expect(rows).toEqual([
       { login: held.login, balance_minor: '0' },
+      { login: free.login, balance_minor: '20' },
+    ]);
+  });
+
+  it('answers ACCOUNT_BUSY, without waiting, for a record someone else is updating or a key another transaction is deciding', async () => {
+    const sql = db.sql();
+    const owner = await fundedAccount(sql, 0n);
+    const other = await fundedAccount(sql, 0n);
+    const free = await fundedAccount(sql, 0n);
+    const [record] = await batch(sql, [{ login: owner.login, amountMinor: 10n }]);
+    const holder = await sql.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM finance_records WHERE order_no = $1 FOR UPDATE', [record!.order_no]);
+      await holder.query(`SELECT * FROM balance_operation_apply_batch($1::jsonb)`, [
+        JSON.stringify([{ login: String(other.login), cmd: 6, operation: 'balance_in', bucket: 'balance', systemBook: 'cash', amountMinor: '5', defaultComment: 'x', source: 'manager', actor: 'test', idempotencyKey: 'being-decided', requestDigest: '00' }]),
+      ]);
+      const results = await batch(sql, [
+        { login: owner.login, amountMinor: 30n, targetOrder: record!.order_no! },
+        { login: free.login, amountMinor: 7n, key: 'being-decided' },
+        { login: free.login, amountMinor: 20n },
+      ]);
+      expect(results.map((result) => result.outcome)).toEqual(['ACCOUNT_BUSY', 'ACCOUNT_BUSY', 'OK']);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[owner.login, other.login, free.login]]);
+    expect(rows).toEqual([
+      { login: owner.login, balance_minor: '10' },
+      { login: other.login, balance_minor: '0' },
       { login: free.login, balance_minor: '20' },
     ]);
   });
