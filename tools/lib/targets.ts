@@ -16,6 +16,8 @@ export const TARGETS = {
   loneCloseTradeVsBareHttp: 2.0,
   growthP50Ratio: 1.2,
   managerSyncP99Ms: 25,
+  /** BalanceInSync commands/s at 32 connections, as a multiple of spread's requests/s in the same run. */
+  managerSyncVsSpread: 1.0,
   commitToEventP99Ms: 3,
   /** Peak RSS, in MB (10^6 bytes: the stricter reading of "200 MB"). */
   rssPeakMb: 200,
@@ -101,7 +103,17 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
     );
   }
 
-  check('manager-sync p99', `< ${TARGETS.managerSyncP99Ms} ms`, find('manager-sync')?.latency.p99Ms ?? null, (value) => value < TARGETS.managerSyncP99Ms, millis);
+  const managerSync = find('manager-sync');
+  const spread = find('spread');
+  check(
+    'manager-sync commands/s vs spread req/s',
+    `>= ${TARGETS.managerSyncVsSpread.toFixed(1)}x`,
+    managerSync && spread && spread.requestsPerS > 0 ? managerSync.requestsPerS / spread.requestsPerS : null,
+    (value) => value >= TARGETS.managerSyncVsSpread,
+    times,
+    managerSync && spread ? `${managerSync.requestsPerS.toFixed(0)} vs ${spread.requestsPerS.toFixed(0)}` : undefined,
+  );
+  check('manager-sync p99', `< ${TARGETS.managerSyncP99Ms} ms`, managerSync?.latency.p99Ms ?? null, (value) => value < TARGETS.managerSyncP99Ms, millis);
   check(
     'event-fanout commit-to-event p99',
     `< ${TARGETS.commitToEventP99Ms} ms`,
