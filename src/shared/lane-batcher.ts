@@ -118,3 +118,21 @@ export class LaneBatcher<Op, Result> {
     return undefined;
   }
 }
+
+/**
+ * Runs `execute` on the operations `claimed` answers undefined for; the others get its answer
+ * without running. A service uses it to send the operations of an account that already has work
+ * waiting for its lock straight after that work (their order), instead of letting them overtake it
+ * in the next batch once the lock is free.
+ */
+export async function executeUnclaimed<Op, Result>(
+  operations: readonly Op[],
+  claimed: (operation: Op) => Result | undefined,
+  execute: (operations: Op[]) => Promise<Result[]>,
+): Promise<Result[]> {
+  const answers = operations.map(claimed);
+  const free = operations.filter((_operation, index) => answers[index] === undefined);
+  const results = free.length > 0 ? await execute(free) : [];
+  let next = 0;
+  return answers.map((answer) => answer ?? results[next++]!);
+}

@@ -1,5 +1,5 @@
 import { AccountBusyError, UnavailableError } from '../../src/shared/errors';
-import { LaneBatcher, type BatchFailure } from '../../src/shared/lane-batcher';
+import { executeUnclaimed, LaneBatcher, type BatchFailure } from '../../src/shared/lane-batcher';
 
 const BATCH_SIZE_MAX = 8;
 const QUEUE_LENGTH_MAX = 16;
@@ -141,5 +141,27 @@ describe('LaneBatcher', () => {
     await engine.releaseAll();
     expect(engine.batches).toEqual([[1], [2, 4, 6], [3], [8]]);
     await expect(Promise.all(answers)).resolves.toEqual([10, 20, 40, 60, 30, 80]);
+  });
+});
+
+describe('executeUnclaimed', () => {
+  it('runs only the unclaimed operations, in order, and answers each in its place', async () => {
+    const ran: number[][] = [];
+    const answers = await executeUnclaimed(
+      [1, 2, 3, 4, 5],
+      (value) => (value % 2 === 0 ? `claimed ${value}` : undefined),
+      async (values) => {
+        ran.push(values);
+        return values.map((value) => `ran ${value}`);
+      },
+    );
+    expect(answers).toEqual(['ran 1', 'claimed 2', 'ran 3', 'claimed 4', 'ran 5']);
+    expect(ran).toEqual([[1, 3, 5]]);
+  });
+
+  it('runs nothing when every operation is claimed', async () => {
+    const execute = jest.fn(async (values: number[]) => values.map(String));
+    expect(await executeUnclaimed([1, 2], (value) => `claimed ${value}`, execute)).toEqual(['claimed 1', 'claimed 2']);
+    expect(execute).not.toHaveBeenCalled();
   });
 });

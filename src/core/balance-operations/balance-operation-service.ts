@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventStore, StoredEvent, TradeEventType } from '../events/event-store';
 import type { MoneyBatching } from '../../config';
-import { LaneBatcher } from '../../shared/lane-batcher';
+import { executeUnclaimed, LaneBatcher } from '../../shared/lane-batcher';
 import {
   AccountBusyError,
   AccountNotFoundError,
@@ -71,6 +71,9 @@ export interface BalanceOperationResult {
 /** Order numbers reserved per round trip for Sync commands. */
 export const ORDER_NUMBER_BLOCK = 100;
 
+/** The answer of an operation that must wait for its account's lock: run it alone, in the account's lane. */
+const ACCOUNT_BUSY: OperationResult = { outcome: 'ACCOUNT_BUSY', orderNo: null, eventType: null, eventId: null, bucketMinor: null };
+
 /** Operations waiting in one lane, at most; beyond, an operation is refused as transient (503). */
 export const BALANCE_LANE_QUEUE_MAX = 4096;
 
@@ -109,7 +112,8 @@ export class BalanceOperationService {
   ) {
     const lanes = BigInt(batching.lanes);
     this.lanes = new LaneBatcher({
-      execute: (batch) => store.applyBatch(batch),
+      // an account with operations waiting for its lock takes the later ones behind them (their order)
+      execute: (batch) => executeUnclaimed(batch, (params) => this.claimedByWaiting(params), (free) => store.applyBatch(free)),
       laneOf: (params) => params.login % lanes,
       batchSizeMax: batching.batchSizeMax,
       queueLengthMax: BALANCE_LANE_QUEUE_MAX,
@@ -175,9 +179,13 @@ export class BalanceOperationService {
     return { ...toResult(result, context), login: request.login, cmd: request.kind.cmd, currency, amountMinor };
   }
 
+  /** ACCOUNT_BUSY for an operation whose account has operations waiting for its lock: it waits behind them. */
+  private claimedByWaiting(params: ApplyParams): OperationResult | undefined {
+    return this.waitingLogins.has(params.login) ? ACCOUNT_BUSY : undefined;
+  }
+
   private async submit(params: ApplyParams): Promise<OperationResult> {
-    if (this.waitingLogins.has(params.login)) return this.waitForAccount(params);
-    const result = await this.lanes.submit(params);
+    const result = this.claimedByWaiting(params) ?? (await this.lanes.submit(params));
     return result.outcome === 'ACCOUNT_BUSY' ? this.waitForAccount(params) : result;
   }
 

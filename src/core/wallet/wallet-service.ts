@@ -12,7 +12,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../../shared/errors';
-import { LaneBatcher } from '../../shared/lane-batcher';
+import { executeUnclaimed, LaneBatcher } from '../../shared/lane-batcher';
 import type { AccountLanes } from '../accounts/account-lanes';
 import { unreachableOutcome } from '../../shared/outcomes';
 import { hashToken, newToken } from '../../shared/tokens';
@@ -84,7 +84,8 @@ export class WalletService {
     this.walletTokenTtlS = options.walletTokenTtlS;
     const { lanes, batchSizeMax } = options.batching;
     this.lanes = new LaneBatcher({
-      execute: (operations) => store.execute(operations, false),
+      // a token with money requests waiting for its account's lock takes its later ones behind them
+      execute: (operations) => executeUnclaimed(operations, (operation) => this.claimedByWaiting(operation), (free) => store.execute(free, false)),
       laneOf: (operation) => operation.tokenHash.readUInt32BE(0) % lanes,
       batchSizeMax,
       queueLengthMax: WALLET_LANE_QUEUE_MAX,
@@ -145,11 +146,18 @@ export class WalletService {
     return toBalance(await this.submit(operation));
   }
 
+  /**
+   * ACCOUNT_BUSY for a money request whose token has requests waiting for the account's lock: it
+   * waits behind them. A getbalance reads without locking: it never waits behind money requests.
+   */
+  private claimedByWaiting(operation: WalletOperation): WalletOperationResult | undefined {
+    if (operation.kind === 'balance') return undefined;
+    const waiting = this.waitingTokens.get(operation.tokenHash.toString('hex'));
+    return waiting ? { outcome: 'ACCOUNT_BUSY', login: waiting.login, currency: null, availableMinor: null } : undefined;
+  }
+
   private async submit(operation: WalletOperation): Promise<WalletOperationResult> {
-    // a getbalance reads without locking: it never waits behind money requests of its token
-    const waiting = operation.kind === 'balance' ? undefined : this.waitingTokens.get(operation.tokenHash.toString('hex'));
-    if (waiting) return this.waitForAccount(waiting.login, operation);
-    const result = await this.lanes.submit(operation);
+    const result = this.claimedByWaiting(operation) ?? (await this.lanes.submit(operation));
     return result.outcome === 'ACCOUNT_BUSY' ? this.waitForAccount(result.login!, operation) : result;
   }
 
