@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { WalletClient } from '@wallet-service/client';
 import { signV2 } from '@wallet-service/client';
 import { TestApi, useTestService } from '../../support/api';
@@ -308,6 +309,22 @@ describe('the HTTP around the wallet API', () => {
 
     const metrics = (await api.http.request('GET', '/metrics', null)).text;
     expect(metrics).toMatch(/wallet_http_requests_total\{route="\/wallet\/getbalance",method="POST",status_code="200"\} [1-9]/);
+  });
+
+  it('reads a gzip body, signed over its JSON, and signs the path without its query string', async () => {
+    const { token } = await api.player('6.00');
+    const body = JSON.stringify({ token, currency: 'USD' });
+    const secret = target.config.walletSecrets[0]!;
+    const signed = () => signV2(secret, 'POST', '/wallet/getbalance', body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
+    const gzipped = await api.http.request('POST', '/wallet/getbalance', gzipSync(body), { ...signed(), 'Content-Encoding': 'gzip' });
+    expect(gzipped).toMatchObject({ status: 200, body: { status: 'Ok', balance: '6.00' } });
+    const withQuery = await api.http.request('POST', '/wallet/getbalance?trace=1', body, signed());
+    expect(withQuery).toMatchObject({ status: 200, body: { status: 'Ok', balance: '6.00' } });
+  });
+
+  it('answers its four paths exactly: a trailing slash or other letter case is another path (404)', async () => {
+    expect(await api.http.request('POST', '/wallet/getbalance/', '{}')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+    expect(await api.http.request('POST', '/wallet/GetBalance', '{}')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
   });
 
   it('answers 404 for other methods and paths under /wallet, and refuses an oversized body as InvalidRequest', async () => {
