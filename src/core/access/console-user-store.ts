@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database';
+import { ValidationError } from '../../shared/errors';
 import type { ConsoleRole } from './console-roles';
 
 export interface ConsoleUser {
@@ -59,13 +60,27 @@ export class ConsoleUserStore {
   }
 
   /** The user after the change; undefined when there is no such user. */
+  /**
+   * Changes a user; refuses to disable or demote the last enabled admin (the console would have
+   * nobody left to manage its users). The enabled admins are locked first, so two admins demoting
+   * each other at once are decided one after the other.
+   */
   async updateUser(username: string, change: { role?: ConsoleRole; disabled?: boolean; passwordHash?: string }): Promise<ConsoleUser | undefined> {
     const values: Record<string, unknown> = {};
     if (change.role !== undefined) values.role = change.role;
     if (change.disabled !== undefined) values.disabled_at = change.disabled ? this.db.raw('coalesce(disabled_at, now())') : null;
     if (change.passwordHash !== undefined) values.password_hash = change.passwordHash;
-    const rows = await this.db('console_users as u').where('u.username', username).update(values).returning<UserRow[]>(UNQUALIFIED_USER_COLUMNS);
-    return rows[0] ? toUser(rows[0]) : undefined;
+    const removesAnAdmin = change.disabled === true || (change.role !== undefined && change.role !== 'admin');
+    return this.db.transaction(async (trx) => {
+      if (removesAnAdmin) {
+        const admins = await trx('console_users').where('role', 'admin').whereNull('disabled_at').forUpdate().pluck<string[]>('username');
+        if (admins.length === 1 && admins[0] === username) {
+          throw new ValidationError(`${username} is the last enabled admin: make another user admin first`);
+        }
+      }
+      const rows = await trx('console_users as u').where('u.username', username).update(values).returning<UserRow[]>(UNQUALIFIED_USER_COLUMNS);
+      return rows[0] ? toUser(rows[0]) : undefined;
+    });
   }
 
   async insertSession(tokenHash: Buffer, userId: string, csrfToken: string, address: string, lifetimeS: number): Promise<void> {

@@ -150,6 +150,27 @@ describe('the audit log', () => {
   });
 });
 
+describe('the last enabled admin', () => {
+  const enabledAdmins = async () =>
+    (await first.sql.query(`SELECT username FROM console_users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY username`)).rows.map((row) => row.username as string);
+  const createAdmin = async (username: string) =>
+    expect((await api.admin('POST', '/admin/users', { username, password: 'last-admin-password-0123', role: 'admin' })).status).toBe(201);
+
+  it('can be neither disabled nor demoted, even by two admins demoting each other at once', async () => {
+    await createAdmin('keeper-a');
+    await first.sql.query(`UPDATE console_users SET disabled_at = now() WHERE role = 'admin' AND username <> 'keeper-a'`);
+    expect(await enabledAdmins()).toEqual(['keeper-a']);
+    expect(await api.admin('PATCH', '/admin/users/keeper-a', { disabled: true })).toMatchObject({ status: 400, body: { message: expect.stringContaining('last enabled admin') } });
+    expect((await api.admin('PATCH', '/admin/users/keeper-a', { role: 'viewer' })).status).toBe(400);
+    expect(await enabledAdmins()).toEqual(['keeper-a']);
+
+    await createAdmin('keeper-b');
+    const answers = await Promise.all(['keeper-a', 'keeper-b'].map((username) => api.admin('PATCH', `/admin/users/${username}`, { role: 'finance' })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    expect(await enabledAdmins()).toHaveLength(1);
+  });
+});
+
 describe('throttling', () => {
   it('refuses sign-ins of a username after too many failures, with the time to wait, even with the right password', async () => {
     const { username, password } = await api.consoleSession('viewer');
@@ -177,3 +198,4 @@ describe('throttling', () => {
     expect((await other.admin('GET', '/admin/users', undefined, 'wrong-key-12')).status).toBe(429);
   });
 });
+
