@@ -28,11 +28,16 @@ export class AuditLog {
     await this.db('audit_log').insert({ actor: entry.actor, action: entry.action, target: entry.target ?? null, detail: JSON.stringify(entry.detail ?? {}) });
   }
 
-  /** Newest first; `beforeId` is the last id of the previous page. */
-  async page(limit: number, beforeId?: bigint): Promise<AuditEntry[]> {
-    const query = this.db('audit_log').orderBy('id', 'desc').limit(Math.min(limit, AUDIT_PAGE_SIZE_MAX));
+  /**
+   * Newest first; `beforeId` is the last id of the previous page. `nextBefore` is this page's last
+   * id when older entries exist (one more row is read to know), else null: no empty last page.
+   */
+  async page(limit: number, beforeId?: bigint): Promise<{ entries: AuditEntry[]; nextBefore: string | null }> {
+    const size = Math.min(limit, AUDIT_PAGE_SIZE_MAX);
+    const query = this.db('audit_log').orderBy('id', 'desc').limit(size + 1);
     if (beforeId !== undefined) query.where('id', '<', beforeId.toString());
     const rows = await query.select<Array<{ id: string; at: Date; actor: string; action: string; target: string | null; detail: Record<string, unknown> }>>('id', 'at', 'actor', 'action', 'target', 'detail');
-    return rows.map((row) => ({ ...row, id: String(row.id) }));
+    const entries = rows.slice(0, size).map((row) => ({ ...row, id: String(row.id) }));
+    return { entries, nextBefore: rows.length > size ? entries.at(-1)!.id : null };
   }
 }

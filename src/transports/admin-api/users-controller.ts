@@ -160,8 +160,8 @@ export function usersRouter(core: Pick<Core, 'consoleAccess' | 'audit'>): Router
 
   router.get('/audit', async (req, res) => {
     const query = parseWith(auditQuerySchema, req.query);
-    const items = await core.audit.page(query.limit, query.before === undefined ? undefined : BigInt(query.before));
-    sendJson(res, 200, { items: items.map(presentAuditEntry), nextBefore: items.length === query.limit ? items.at(-1)!.id : null });
+    const page = await core.audit.page(query.limit, query.before === undefined ? undefined : BigInt(query.before));
+    sendJson(res, 200, { items: page.entries.map(presentAuditEntry), nextBefore: page.nextBefore });
   });
 
   return router;

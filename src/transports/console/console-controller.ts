@@ -287,8 +287,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.get('/audit', allow('audit'), async (req, res) => {
     const before = queryText(req, 'before');
     if (before !== '' && !/^\d{1,19}$/.test(before)) throw new ValidationError('before must be an audit entry id');
-    const entries = await deps.core.audit.page(AUDIT_PAGE_SIZE, before === '' ? undefined : BigInt(before));
-    sendPage(res, 200, auditPage(pageOf(res), entries.map(presentAuditEntry), entries.length === AUDIT_PAGE_SIZE ? entries.at(-1)!.id : null));
+    const page = await deps.core.audit.page(AUDIT_PAGE_SIZE, before === '' ? undefined : BigInt(before));
+    sendPage(res, 200, auditPage(pageOf(res), page.entries.map(presentAuditEntry), page.nextBefore));
   });
 
   router.get('/users', allow('manage-users'), async (_req, res) => {

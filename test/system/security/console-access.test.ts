@@ -150,6 +150,21 @@ describe('the audit log', () => {
   });
 });
 
+describe('audit paging', () => {
+  it('says there is a next page only when there is one (no empty last page)', async () => {
+    const total = (await first.sql.query(`SELECT count(*)::int AS total FROM audit_log`)).rows[0].total as number;
+    expect(total).toBeGreaterThan(1);
+    const whole = await api.admin('GET', `/admin/audit?limit=${total}`);
+    expect(whole.body).toMatchObject({ nextBefore: null });
+    expect((whole.body as { items: unknown[] }).items).toHaveLength(total);
+    const firstPage = (await api.admin('GET', `/admin/audit?limit=${total - 1}`)).body as { items: unknown[]; nextBefore: string };
+    expect(firstPage.items).toHaveLength(total - 1);
+    const lastPage = (await api.admin('GET', `/admin/audit?limit=${total - 1}&before=${firstPage.nextBefore}`)).body as { items: unknown[]; nextBefore: string | null };
+    expect(lastPage).toMatchObject({ nextBefore: null });
+    expect(lastPage.items).toHaveLength(1);
+  });
+});
+
 describe('the last enabled admin', () => {
   const enabledAdmins = async () =>
     (await first.sql.query(`SELECT username FROM console_users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY username`)).rows.map((row) => row.username as string);
