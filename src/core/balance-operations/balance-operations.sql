@@ -76,7 +76,7 @@ BEGIN
   -- Once-only keys: checked under the account lock, so two requests with one key on one account
   -- are decided one after the other. A replay answers the outcome of the first application.
   IF p_idempotency_key IS NOT NULL THEN
-    -- one transaction at a time per key (a batch takes it without waiting: idempotency_key_try_lock)
+    -- one transaction at a time per key (a batch tries it without waiting: balance_operation_apply_batch)
     PERFORM pg_advisory_xact_lock(idempotency_key_lock_id(p_source, p_idempotency_key));
     SELECT * INTO v_key FROM idempotency_keys k WHERE k.scope = p_source AND k.key = p_idempotency_key;
     IF FOUND THEN
@@ -179,6 +179,7 @@ CREATE OR REPLACE FUNCTION balance_operation_apply_batch(p_requests jsonb)
 RETURNS SETOF balance_operation_result LANGUAGE plpgsql AS $$
 DECLARE
   v_locked bigint[];
+  v_busy bigint[] := '{}';
   r jsonb;
   v_login bigint;
 BEGIN
@@ -190,12 +191,15 @@ BEGIN
     v_login := (r ->> 'login')::bigint;
     -- Nothing else may make the batch wait either: a record being updated someone else holds (an
     -- operator's psql), or a once-only key another transaction is deciding.
-    IF (NOT v_login = ANY (v_locked) AND EXISTS (SELECT 1 FROM accounts a WHERE a.login = v_login))
+    -- Once one request of an account is busy, its later ones are too: they must not overtake it.
+    IF v_login = ANY (v_busy)
+       OR (NOT v_login = ANY (v_locked) AND EXISTS (SELECT 1 FROM accounts a WHERE a.login = v_login))
        OR (r ->> 'targetOrderNo' IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM finance_records f WHERE f.order_no = (r ->> 'targetOrderNo')::bigint FOR UPDATE SKIP LOCKED)
            AND EXISTS (SELECT 1 FROM finance_records f WHERE f.order_no = (r ->> 'targetOrderNo')::bigint))
        OR (r ->> 'idempotencyKey' IS NOT NULL
            AND NOT pg_try_advisory_xact_lock(idempotency_key_lock_id(r ->> 'source', r ->> 'idempotencyKey'))) THEN
+      v_busy := v_busy || v_login;
       RETURN NEXT ROW('ACCOUNT_BUSY', NULL, NULL, NULL, NULL)::balance_operation_result;
       CONTINUE;
     END IF;

@@ -219,6 +219,7 @@ describe('balance_operation_apply_batch', () => {
     const owner = await fundedAccount(sql, 0n);
     const other = await fundedAccount(sql, 0n);
     const free = await fundedAccount(sql, 0n);
+    const spare = await fundedAccount(sql, 0n);
     const [record] = await batch(sql, [{ login: owner.login, amountMinor: 10n }]);
     const holder = await sql.connect();
     try {
@@ -230,18 +231,21 @@ describe('balance_operation_apply_batch', () => {
       const results = await batch(sql, [
         { login: owner.login, amountMinor: 30n, targetOrder: record!.order_no! },
         { login: free.login, amountMinor: 7n, key: 'being-decided' },
+        // behind a busy request of its account: busy too, so that it cannot overtake it
         { login: free.login, amountMinor: 20n },
+        { login: spare.login, amountMinor: 4n },
       ]);
-      expect(results.map((result) => result.outcome)).toEqual(['ACCOUNT_BUSY', 'ACCOUNT_BUSY', 'OK']);
+      expect(results.map((result) => result.outcome)).toEqual(['ACCOUNT_BUSY', 'ACCOUNT_BUSY', 'ACCOUNT_BUSY', 'OK']);
     } finally {
       await holder.query('ROLLBACK');
       holder.release();
     }
-    const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[owner.login, other.login, free.login]]);
+    const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[owner.login, other.login, free.login, spare.login]]);
     expect(rows).toEqual([
       { login: owner.login, balance_minor: '10' },
       { login: other.login, balance_minor: '0' },
-      { login: free.login, balance_minor: '20' },
+      { login: free.login, balance_minor: '0' },
+      { login: spare.login, balance_minor: '4' },
     ]);
   });
 });
