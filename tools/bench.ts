@@ -49,7 +49,7 @@ import { eventFanoutScenario, managerSyncScenario } from './lib/manager-scenario
 import { RssSampler } from './lib/rss-sampler';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario';
 import { ServiceApi } from './lib/service-api';
-import { launchService, type ServiceCredentials, type ServiceProcess } from './lib/service-process';
+import { launchService, type ServiceCredentials, type ServiceLaunchOptions, type ServiceProcess } from './lib/service-process';
 import { evaluateTargets, formatTargets } from './lib/targets';
 import { findPgbench, pgbenchScenario, tpcbScenario } from './lib/tpcb';
 import { bareHttpScenario, loneRequestScenario } from './lib/floor-scenarios';
@@ -240,6 +240,10 @@ interface Infrastructure {
   api: ServiceApi;
 }
 
+function serviceLaunchOptions(options: BenchOptions, databaseUrl: string): ServiceLaunchOptions {
+  return { projectRoot: PROJECT_ROOT, databaseUrl, credentials: CREDENTIALS, logLevel: 'warn', env: options.serviceEnv };
+}
+
 /** Database, service, RSS sampler and set-up client; each registered for cleanup as soon as it exists. */
 async function startInfrastructure(options: BenchOptions, cleanup: CleanupStack, started: Partial<Infrastructure>): Promise<Infrastructure> {
   process.stderr.write(process.env.DATABASE_URL ? 'creating a fresh database on DATABASE_URL\n' : 'starting an embedded PostgreSQL\n');
@@ -247,11 +251,7 @@ async function startInfrastructure(options: BenchOptions, cleanup: CleanupStack,
   cleanup.push('drop the database / stop PostgreSQL', () => database.close());
 
   const service = await launchService({
-    projectRoot: PROJECT_ROOT,
-    databaseUrl: database.url,
-    credentials: CREDENTIALS,
-    logLevel: 'warn',
-    env: options.serviceEnv,
+    ...serviceLaunchOptions(options, database.url),
     // the profile is written when the service exits (SIGTERM at cleanup)
     ...(options.cpuProfileDir === undefined ? {} : { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] }),
   });
@@ -281,6 +281,10 @@ async function runBench(options: BenchOptions, scenarios: Scenario[], infrastruc
       credentials: CREDENTIALS,
       api,
       window: cpu,
+      launchSibling: async (databaseUrl) => {
+        const sibling = await launchService(serviceLaunchOptions(options, databaseUrl));
+        return { service: sibling, window: new WindowCpu(sibling.servicePid, database.serverPid) };
+      },
       measured: (name) => measured.find((result) => result.name === name),
     },
     setupMs,

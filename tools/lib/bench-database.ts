@@ -115,6 +115,18 @@ function postmasterPid(dataDir: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/**
+ * A second, empty database on the same server as `url` (named after it with `suffix`): a scenario
+ * that compares two databases (growth) runs both on one server, so that they share its machine,
+ * its settings and its moment.
+ */
+export async function provisionSiblingDatabase(url: string, suffix: string): Promise<{ url: string; close(): Promise<void> }> {
+  const name = `${new URL(url).pathname.slice(1)}_${suffix}`;
+  await dropDatabase(url, name); // a sibling left over by an interrupted run
+  await adminQuery(url, `CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  return { url: withDatabaseName(url, name), close: () => dropDatabase(url, name) };
+}
+
 async function dropDatabase(urlOnServer: string, name: string): Promise<void> {
   await adminQuery(urlOnServer, `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
 }

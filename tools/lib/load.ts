@@ -63,6 +63,8 @@ export class LoadMeter {
   readonly windowEnd: number;
   private readonly latencies = new LatencyRecorder();
   private readonly latenciesByKind = new Map<string, LatencyRecorder>();
+  /** Measured time of the slices merged into this meter (a measurement taken in slices: growth). */
+  private mergedMs = 0;
   private requests = 0;
   private pairs = 0;
   private insufficientFunds = 0;
@@ -103,11 +105,27 @@ export class LoadMeter {
     if (this.inWindow(startedAt) && this.inWindow(performance.now())) this.pairs += 1;
   }
 
+  /** Adds another window's counts, latencies and measured time to this one's. */
+  merge(other: LoadMeter): void {
+    this.mergedMs += other.windowEnd - other.windowStart + other.mergedMs;
+    this.latencies.merge(other.latencies);
+    for (const [kind, recorder] of other.latenciesByKind) {
+      const mine = this.latenciesByKind.get(kind);
+      if (mine === undefined) this.latenciesByKind.set(kind, recorder);
+      else mine.merge(recorder);
+    }
+    this.requests += other.requests;
+    this.pairs += other.pairs;
+    this.insufficientFunds += other.insufficientFunds;
+    for (const [kind, count] of other.errorKinds) this.addError(kind, count);
+  }
+
   result(workers: number): LoadResult {
-    const durationS = (this.windowEnd - this.windowStart) / 1000;
+    const durationMs = this.windowEnd - this.windowStart + this.mergedMs;
+    const durationS = durationMs / 1000;
     return {
       workers,
-      durationMs: this.windowEnd - this.windowStart,
+      durationMs,
       requests: this.requests,
       pairs: this.pairs,
       insufficientFunds: this.insufficientFunds,
@@ -122,10 +140,10 @@ export class LoadMeter {
     };
   }
 
-  private addError(text: string): void {
-    this.errors += 1;
+  private addError(text: string, count = 1): void {
+    this.errors += count;
     const kind = this.errorKinds.has(text) || this.errorKinds.size < ERROR_KINDS_MAX ? text : 'other';
-    this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + 1);
+    this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + count);
   }
 
   private count(verdict: Verdict, started: number, finished: number, kind: string | undefined): void {
@@ -151,6 +169,11 @@ export class LoadMeter {
 
 /** Runs `iterate` in `workers` concurrent loops until the window closes; returns the window's figures. */
 export async function runClosedLoop(options: LoadOptions, iterate: (context: IterationContext) => Promise<void>): Promise<LoadResult> {
+  return (await measureClosedLoop(options, iterate)).result(options.workers);
+}
+
+/** runClosedLoop's meter itself, for measurements that merge several windows (LoadMeter.merge). */
+export async function measureClosedLoop(options: LoadOptions, iterate: (context: IterationContext) => Promise<void>): Promise<LoadMeter> {
   const meter = new LoadMeter(options, performance.now());
   const worker = async (index: number): Promise<void> => {
     for (let iteration = 0; iteration < ITERATIONS_PER_WORKER_MAX && performance.now() < meter.windowEnd; iteration += 1) {
@@ -166,7 +189,7 @@ export async function runClosedLoop(options: LoadOptions, iterate: (context: Ite
     clearTimeout(startTimer);
     clearTimeout(endTimer);
   }
-  return meter.result(options.workers);
+  return meter;
 }
 
 export interface PacedOptions {

@@ -185,9 +185,10 @@ export function formatGrowthTable(results: readonly ScenarioResult[]): string {
   ];
   const ratioRow = ['p50 ratio (after/before)', '', ...kinds.map((kind) => (figures.p50Ratio?.[kind] === undefined ? '-' : `${figures.p50Ratio[kind]!.toFixed(2)}x`)), '', '', ''];
   const generated = figures.generated;
+  const measured = `${figures.workers} closed-loop workers, ${figures.rounds} rounds of a ${((figures.sliceMs ?? 0) / 1000).toFixed(1)} s slice per ledger, alternating`;
   const note = generated
-    ? `growth: generated ${generated.entries.toLocaleString('en')} entries over ${generated.accounts.toLocaleString('en')} accounts (logins from ${generated.firstLogin}) in ${(generated.totalMs / 1000).toFixed(1)} s, VACUUM ANALYZE ${(generated.vacuumMs / 1000).toFixed(1)} s, CHECKPOINT ${(generated.checkpointMs / 1000).toFixed(1)} s; ${figures.workers} closed-loop workers`
-    : `growth: the ledger was not grown (already at the size asked); ${figures.workers} closed-loop workers`;
+    ? `growth: generated ${generated.entries.toLocaleString('en')} entries over ${generated.accounts.toLocaleString('en')} accounts (logins from ${generated.firstLogin}) in ${(generated.totalMs / 1000).toFixed(1)} s, VACUUM ANALYZE ${(generated.vacuumMs / 1000).toFixed(1)} s, CHECKPOINT ${(generated.checkpointMs / 1000).toFixed(1)} s; ${measured}`
+    : `growth: the ledger was not grown (already at the size asked); ${measured}`;
   // Other processes kept a quarter of a core or more busy during a measurement: its latencies carry their noise.
   const noisy = [figures.small, figures.large].some((phase) => phase.otherCores !== null && phase.otherCores >= NOISY_OTHER_CORES);
   return [

@@ -44,6 +44,11 @@ export interface BenchContext {
   manager(role: ManagerRole): Promise<BenchManager>;
   /** Pass to runClosedLoop: bench.ts measures CPU use over the measured window (perRequest: of the last window). */
   window: WindowObserver & { perRequest(requests: number): CpuShare | null };
+  /**
+   * Another service process like the one under test (same settings, no profile), on another
+   * database of the same server, with a CPU window of its own; the caller stops it.
+   */
+  launchSibling(databaseUrl: string): Promise<{ service: ServiceProcess; window: BenchContext['window'] }>;
   /** The measurement of a scenario that already ran in this run (spread-half paces itself on spread's). */
   measured(name: string): ScenarioMeasurement | undefined;
 }
@@ -53,6 +58,8 @@ export interface ScenarioMeasurement extends LoadResult {
   /** How many accounts the load was spread over. */
   accounts: number;
   extra?: Record<string, unknown>;
+  /** CPU per request, when the scenario measures it itself (growth: over its large ledger's slices); otherwise bench.ts's window. */
+  cpuMsPerRequest?: CpuShare | null;
   /** Set when the scenario could not run here (no pgbench binary, no rate to pace at): why. Its figures are zeros. */
   skipped?: string;
   /** Set when only the mean latency is known (pgbench's own output): percentiles are NaN, printed as "-". */
