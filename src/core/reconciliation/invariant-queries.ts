@@ -77,6 +77,25 @@ export const INVARIANT_QUERIES: readonly InvariantQuery[] = [
        ORDER BY e.id`,
   },
   {
+    // the schema does not check these on every write (migration 8): the ledger functions keep them
+    check: 'references_resolve',
+    description: 'every posting belongs to a journal entry, every journal entry and trade to an account',
+    sql: `
+      SELECT NULL AS login, 'posting ' || p.book AS subject, 'entry ' || p.entry_id AS expected, 'missing' AS found,
+             ARRAY[p.entry_id::text] AS entry_ids
+        FROM postings p
+       WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.id = p.entry_id)
+      UNION ALL
+      SELECT e.login::text, 'journal entry', 'account ' || e.login, 'missing', ARRAY[e.id::text]
+        FROM journal_entries e
+       WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.login = e.login)
+      UNION ALL
+      SELECT t.login::text, 'trade ' || t.trade_type || ':' || t.trade_id, 'account ' || t.login, 'missing', NULL
+        FROM trades t
+       WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.login = t.login)
+       ORDER BY subject, expected`,
+  },
+  {
     check: 'held_equals_open_stakes',
     description: "each account's held bucket equals the stakes of its open trades",
     sql: `

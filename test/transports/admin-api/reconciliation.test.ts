@@ -93,6 +93,32 @@ describe('invariant checks', () => {
     expect(report.discrepancies.items.find((item) => item.check === 'currency_sums_to_zero')).toMatchObject({ subject: 'USD', found: '100' });
   });
 
+  it('find postings of no journal entry, and entries and trades of no account', async () => {
+    const { rows } = await target.sql.query(`SELECT max(id) + 1000 AS id FROM journal_entries`);
+    await target.sql.query(`INSERT INTO postings (entry_id, book, amount_minor) VALUES ($1, 'house', 5), ($1, 'balance', -5)`, [rows[0].id]);
+    const stranger = login + 1_000_000;
+    await target.sql.query(
+      `INSERT INTO trades (trade_type, trade_id, order_no, login, currency, state, stake_minor, stake_from_credit_minor, payout_minor, close_balance_minor, closed_at)
+       VALUES ('rec', 'stranger', nextval('order_numbers'), $1, 'USD', 'orphan_closed', 0, 0, 0, 0, now())`,
+      [stranger],
+    );
+    await target.sql.query(
+      `INSERT INTO journal_entries (order_no, login, account_version, currency, operation, balance_delta_minor, credit_delta_minor,
+         held_delta_minor, balance_after_minor, credit_after_minor, held_after_minor, actor_kind, actor)
+       VALUES (1, $1, 1, 'USD', 'forged', 0, 0, 0, 0, 0, 0, 'system', 'test')`,
+      [stranger],
+    );
+    const report = await reconcile(api);
+    expect(failing(report)).toContain('references_resolve');
+    const found = report.discrepancies.items.filter((item) => item.check === 'references_resolve');
+    expect(found.map((item) => [item.subject, item.expected, item.found])).toEqual([
+      ['journal entry', `account ${stranger}`, 'missing'],
+      ['posting balance', `entry ${rows[0].id}`, 'missing'],
+      ['posting house', `entry ${rows[0].id}`, 'missing'],
+      ['trade rec:stranger', `account ${stranger}`, 'missing'],
+    ]);
+  });
+
   it('find a held amount with no open trade', async () => {
     await target.sql.query(`UPDATE accounts SET held_minor = held_minor + 5000 WHERE login = $1`, [login]);
     const report = await reconcile(api);
@@ -158,6 +184,8 @@ describe('exceptions and reports', () => {
     expect(statement.entries).toHaveLength(9);
 
     const csv = await api.admin('GET', `/admin/accounts/${login}/statement?from=2000-01-01&format=csv`);
+    const { rows: audited } = await target.sql.query(`SELECT actor, action, target, detail->>'format' AS format, detail->>'from' AS from FROM audit_log ORDER BY id DESC LIMIT 1`);
+    expect(audited[0]).toEqual({ actor: 'admin-api', action: 'statement.download', target: String(login), format: 'csv', from: '2000-01-01T00:00:00.000Z' });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const lines = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
     expect(lines[0]).toMatchObject({ line: 'opening', balance: '0.00' });
@@ -180,6 +208,9 @@ describe('exceptions and reports', () => {
     expect(postings).toHaveLength(counted[0].n);
     const sum = postings.reduce((total, row) => total + BigInt(row.amount!.replace('.', '')), 0n);
     expect(sum).toBe(0n);
+    // the download is in the audit log, as a console user's would be
+    const { rows: audited } = await target.sql.query(`SELECT actor, action, target, detail ? 'from' AS has_period FROM audit_log ORDER BY id DESC LIMIT 1`);
+    expect(audited[0]).toEqual({ actor: 'admin-api', action: 'ledger.export', target: null, has_period: true });
   });
 
   it('reject a period that is not a period', async () => {
