@@ -6,11 +6,21 @@ import { AccountBusyError, UnavailableError, ValidationError } from '../shared/e
  */
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 /**
- * Errors after which the outcome is unknown or the server is away: answer "retry later". 25006
- * (read-only transaction): the connection reached a server that is a standby, or one being promoted
- * at a failover, through the proxy; the next attempt finds the primary.
+ * The server refused or cancelled the work before anything was committed: answer "retry later".
+ * 25006 (read-only transaction): the connection reached a server that is a standby, or one being
+ * promoted at a failover, through the proxy; the next attempt finds the primary.
  */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '53300', '57014', '25006']);
+const NOTHING_APPLIED_SQLSTATES = new Set(['57P03', '53300', '57014', '25006']);
+/**
+ * The connection died under a statement (the server shut down or crashed, the network failed): the
+ * statement, and the commit it carried, may or may not have happened. Also "retry later", but the
+ * answer says so: only an operation with a once-only key (trade key, referenceId) is safe to send
+ * again blindly.
+ */
+const OUTCOME_UNKNOWN_SQLSTATES = new Set(['57P01', '57P02', '08000', '08003', '08006']);
+export const NOTHING_APPLIED_MESSAGE = 'the database is unavailable; nothing was applied, retry later';
+export const OUTCOME_UNKNOWN_MESSAGE =
+  'the connection to the database was lost before its answer: the operation may or may not have been applied; retry it with the same once-only key (trade key, referenceId), which applies it at most once, or check the account before applying it again';
 /** numeric_value_out_of_range: a bucket would pass 2^63 minor units. */
 const OUT_OF_RANGE_SQLSTATE = '22003';
 /** lock_not_available: lock_timeout fired while waiting for a row someone else holds. */
@@ -27,23 +37,33 @@ export function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Network-level failures of the driver (connection refused, reset, pool acquire timeout). */
-function isConnectionFailure(error: unknown): boolean {
+/** Failures of the driver before a statement left: no connection to be had. */
+function isConnectFailure(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return sqlState(error) === 'ECONNREFUSED' || /Knex: Timeout acquiring a connection|Client has encountered a connection error/.test(message);
+}
+
+/** Failures of the driver on an open connection, which may have been carrying a statement. */
+function isConnectionLost(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   const code = sqlState(error);
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'ETIMEDOUT' ||
-    /Connection terminated|Knex: Timeout acquiring a connection|Client has encountered a connection error/.test(message)
-  );
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || /Connection terminated/.test(message);
+}
+
+/** What to tell the client when the database failed under the call; undefined when it was no outage. */
+function unavailability(error: unknown, state: string | undefined): string | undefined {
+  if ((state !== undefined && OUTCOME_UNKNOWN_SQLSTATES.has(state)) || isConnectionLost(error)) return OUTCOME_UNKNOWN_MESSAGE;
+  if ((state !== undefined && (NOTHING_APPLIED_SQLSTATES.has(state) || RETRYABLE_SQLSTATES.has(state))) || isConnectFailure(error)) {
+    return NOTHING_APPLIED_MESSAGE;
+  }
+  return undefined;
 }
 
 /**
  * Runs one database transaction (or single-statement call), retrying it when PostgreSQL says the
- * attempt was rolled back for concurrency reasons. A lost connection becomes UnavailableError (the
- * transports answer "try again"), an overflowing amount a ValidationError; every other error passes
+ * attempt was rolled back for concurrency reasons. An unreachable server or a lost connection becomes
+ * UnavailableError (the transports answer "try again", saying whether the outcome is unknown), an
+ * overflowing amount a ValidationError; every other error passes
  * through unchanged.
  */
 export async function callDatabase<T>(run: () => Promise<T>, onRetry: () => void = () => undefined): Promise<T> {
@@ -57,9 +77,8 @@ export async function callDatabase<T>(run: () => Promise<T>, onRetry: () => void
         await sleep(RETRY_BACKOFF_BASE_MS * 2 ** attempt * Math.random());
         continue;
       }
-      if ((state !== undefined && (UNAVAILABLE_SQLSTATES.has(state) || RETRYABLE_SQLSTATES.has(state))) || isConnectionFailure(error)) {
-        throw new UnavailableError('the database is unavailable, retry later', { cause: String(error) });
-      }
+      const unavailable = unavailability(error, state);
+      if (unavailable !== undefined) throw new UnavailableError(unavailable, { cause: String(error) });
       if (state === LOCK_TIMEOUT_SQLSTATE) {
         throw new AccountBusyError('the account is locked by another transaction; nothing was applied, retry later');
       }

@@ -1,5 +1,6 @@
 import { fundedAccount, useCoreDatabase } from '../support/core-database';
-import { callDatabase } from '../../src/db/transient';
+import pg from 'pg';
+import { callDatabase, NOTHING_APPLIED_MESSAGE, OUTCOME_UNKNOWN_MESSAGE } from '../../src/db/transient';
 import { AccountBusyError, UnavailableError } from '../../src/shared/errors';
 
 /** How the database's failures become the service's answers (db/transient.ts), on a real server. */
@@ -10,11 +11,41 @@ describe('callDatabase', () => {
     const client = await db.sql().connect();
     try {
       await client.query('BEGIN READ ONLY');
-      await expect(callDatabase(() => client.query(`SELECT nextval('order_numbers')`))).rejects.toBeInstanceOf(UnavailableError);
+      const refused = callDatabase(() => client.query(`SELECT nextval('order_numbers')`));
+      await expect(refused).rejects.toBeInstanceOf(UnavailableError);
+      await expect(refused).rejects.toThrow(NOTHING_APPLIED_MESSAGE);
     } finally {
       await client.query('ROLLBACK');
       client.release();
     }
+  });
+
+  it('says the outcome is unknown when the connection dies under a statement, and that nothing was applied when there is no server', async () => {
+    const victim = await db.sql().connect();
+    const killer = await db.sql().connect();
+    try {
+      const { rows } = await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const running = callDatabase(() => victim.query('SELECT pg_sleep(30)'));
+      running.catch(() => undefined); // asserted below, after the kill
+      // wait until the statement is on the server, then end its session as a failing primary would
+      for (let seen = false; !seen; ) {
+        const activity = await killer.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE 'SELECT pg_sleep%'`, [rows[0]!.pid]);
+        seen = activity.rowCount === 1;
+      }
+      await killer.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await expect(running).rejects.toBeInstanceOf(UnavailableError);
+      await expect(running).rejects.toThrow(OUTCOME_UNKNOWN_MESSAGE);
+    } finally {
+      victim.release(true);
+      killer.release();
+    }
+
+    // a port nothing listens on: the statement never left
+    const nowhere = new pg.Client({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 2_000 });
+    nowhere.on('error', () => undefined);
+    const unreachable = callDatabase(() => nowhere.connect());
+    await expect(unreachable).rejects.toBeInstanceOf(UnavailableError);
+    await expect(unreachable).rejects.toThrow(NOTHING_APPLIED_MESSAGE);
   });
 
   it('answers "account busy" when a lock does not come within the lock timeout, and retries a serialization failure', async () => {
