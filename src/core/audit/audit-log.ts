@@ -18,6 +18,14 @@ export interface AuditEntry extends Required<Pick<AuditRecord, 'actor' | 'action
   detail: Record<string, unknown>;
 }
 
+/** What a download of ledger data is recorded as, whichever door it left by (console, admin API, CLI). */
+export const DOWNLOAD_ACTIONS = {
+  statement: 'statement.download',
+  accountLedger: 'ledger.download',
+  ledgerExport: 'ledger.export',
+  matchItems: 'match.items.download',
+} as const;
+
 /** Entries of one page of the audit log, newest first. */
 export const AUDIT_PAGE_SIZE_MAX = 200;
 

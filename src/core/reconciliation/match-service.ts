@@ -18,6 +18,7 @@ import {
 import { LISTED_ITEMS_MAX, checkPeriod, type Listing } from './reconciliation-service';
 import type { LedgerReferenceRow, LedgerSide, MatchStore, Period } from './reconciliation-store';
 import { UNNAMED_ACTOR, type RunHistoryStore } from './run-history-store';
+import { periodDetail } from './period';
 
 /** Rows an uploaded file may have (they are held in memory while the ledger streams past). */
 export const MATCH_FILE_ROWS_MAX = 200_000;
@@ -116,7 +117,7 @@ export class MatchService {
     const counts = Object.fromEntries(MATCH_OUTCOMES.map((outcome) => [outcome, 0])) as Record<MatchOutcome, number>;
     for (const item of compared) counts[item.outcome] += 1;
     counts.missing_in_file = missingInFileCount;
-    const periodText = { from: period.from.toISOString(), to: period.to.toISOString() };
+    const periodText = periodDetail(period);
     const totalList = totals.result();
     // only the listed exceptions are presented (a file may leave 200,000 of them)
     const exceptions = listing(items.filter((item) => item.outcome !== 'matched'));

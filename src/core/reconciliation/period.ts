@@ -52,3 +52,8 @@ function parseInstant(text: string, name: string): Date {
   if (!valid) throw new ValidationError(`${name} is not a real date: ${text}`);
   return date;
 }
+
+/** A period as the audit log and the run history record it. */
+export function periodDetail(period: Period): { from: string; to: string } {
+  return { from: period.from.toISOString(), to: period.to.toISOString() };
+}

@@ -3,6 +3,7 @@ import type { Account } from '../accounts/account-store';
 import { ValidationError } from '../../shared/errors';
 import type { BucketRow, DailyTotalRow, EntryRow, Period, ReconciliationStore } from './reconciliation-store';
 import { UNNAMED_ACTOR, type RunHistoryStore } from './run-history-store';
+import { periodDetail } from './period';
 
 /**
  * Items listed per category in a report; beyond it they are counted only. This bounds memory and
@@ -133,7 +134,7 @@ export class ReconciliationService {
       clean: listed.count === 0,
       checkedAt: new Date().toISOString(),
       replicaLagS,
-      period: { from: options.period.from.toISOString(), to: options.period.to.toISOString() },
+      period: periodDetail(options.period),
       staleHoldAgeS: options.staleHoldAgeS,
       checks,
       discrepancies: listed,

@@ -6,15 +6,14 @@ import { sendJson } from '../http/respond';
 import { parseWith } from '../../shared/validation';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from './match-request';
 import type { Core } from '../../core/core';
-import { readMoment, readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
+import { DOWNLOAD_ACTIONS } from '../../core/audit/audit-log';
+import { ADMIN_API_ACTOR } from './users-controller';
+import { periodDetail, readMoment, readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
 import { presentBalanceAt } from './admin-presenters';
 import { STALE_HOLD_AGE_DEFAULT_S } from '../../core/reconciliation/reconciliation-service';
 import { MATCH_OUTCOMES } from '../../core/reconciliation/matching';
 import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliation/run-history';
 import { presentDailyTotal, presentRun, writeDailyTotalsCsv, writeLedgerCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
-
-/** Who the admin API's runs are recorded as: the one admin key is one actor. */
-const ADMIN_API_ACTOR = 'admin-api';
 
 const periodQuery = {
   from: z.string().max(40).optional().meta({ description: 'start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone)' }),
@@ -355,7 +354,7 @@ export const RECONCILIATION_API: ApiDescription = {
 };
 
 /** The reconciliation endpoints of the admin API (mounted under /admin, behind the admin key). */
-export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching' | 'runs'>): Router {
+export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching' | 'runs' | 'audit'>): Router {
   const router = Router();
 
   router.get('/reconciliation', async (req, res) => {
@@ -379,6 +378,7 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
   router.get('/reconciliation/runs/:id/items.csv', async (req, res) => {
     const id = pathId(req.params.id, 'run id');
     const { items } = await core.runs.matchItems(id);
+    await core.audit.record({ actor: ADMIN_API_ACTOR, action: DOWNLOAD_ACTIONS.matchItems, target: String(id) });
     attachment(res, `match-run-${id}.csv`);
     await writeMatchItemsCsv(items, res);
   });
@@ -399,7 +399,9 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
   router.get('/accounts/:login/statement', async (req, res) => {
     const query = parseWith(formatQuery, req.query);
     const login = pathLogin(req.params.login);
-    const statement = await core.reconciliation.statement(login, readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS));
+    const period = readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS);
+    const statement = await core.reconciliation.statement(login, period);
+    await core.audit.record({ actor: ADMIN_API_ACTOR, action: DOWNLOAD_ACTIONS.statement, target: String(login), detail: { ...periodDetail(period), format: query.format } });
     if (query.format === 'csv') {
       attachment(res, `statement-${login}.csv`);
       await writeStatementCsv(statement, res);
@@ -417,7 +419,9 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
 
   router.get('/ledger/export', async (req, res) => {
     const query = parseWith(exportQuery, req.query);
-    const rows = core.reconciliation.ledgerPostings(readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS));
+    const period = readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS);
+    const rows = core.reconciliation.ledgerPostings(period);
+    await core.audit.record({ actor: ADMIN_API_ACTOR, action: DOWNLOAD_ACTIONS.ledgerExport, detail: periodDetail(period) });
     attachment(res, 'ledger.csv');
     await writeLedgerCsv(rows, res);
   });

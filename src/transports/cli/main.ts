@@ -18,7 +18,8 @@ import { presentUser } from '../admin-api/users-controller';
 import { AppError, ValidationError } from '../../shared/errors';
 import { stringifyJson } from '../../shared/json';
 import { DEFAULT_COLUMNS } from '../../core/reconciliation/matching';
-import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
+import { DEFAULT_PERIOD_DAYS, periodDetail, readPeriod } from '../../core/reconciliation/period';
+import { DOWNLOAD_ACTIONS } from '../../core/audit/audit-log';
 import { STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
 import type { MatchReport } from '../../core/reconciliation/match-service';
 import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliation/run-history';
@@ -185,8 +186,11 @@ program
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (options: { login: string; from?: string; to?: string; json?: boolean; out?: string }) => {
     if (!/^\d{1,19}$/.test(options.login)) throw new ValidationError('--login must be a positive integer');
-    await withContext(async ({ reconciliation }) => {
-      const statement = await reconciliation.statement(BigInt(options.login), readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS));
+    await withContext(async ({ reconciliation, audit }) => {
+      const period = readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS);
+      const statement = await reconciliation.statement(BigInt(options.login), period);
+      const format = options.json ? 'json' : 'csv';
+      await audit.record({ actor: cliActor(), action: DOWNLOAD_ACTIONS.statement, target: options.login, detail: { ...periodDetail(period), format } });
       await (options.json ? writeStatementJson : writeStatementCsv)(statement, output(options.out));
     });
   });
@@ -199,9 +203,12 @@ program
   .option('--json', 'JSON Lines (one object per posting) instead of CSV')
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (options: { from?: string; to?: string; json?: boolean; out?: string }) => {
-    await withContext(({ reconciliation }) =>
-      (options.json ? writeLedgerJsonLines : writeLedgerCsv)(reconciliation.ledgerPostings(readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS)), output(options.out)),
-    );
+    await withContext(async ({ reconciliation, audit }) => {
+      const period = readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS);
+      const rows = reconciliation.ledgerPostings(period);
+      await audit.record({ actor: cliActor(), action: DOWNLOAD_ACTIONS.ledgerExport, detail: { ...periodDetail(period), format: options.json ? 'jsonl' : 'csv' } });
+      await (options.json ? writeLedgerJsonLines : writeLedgerCsv)(rows, output(options.out));
+    });
   });
 
 program

@@ -8,8 +8,9 @@ import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
 import { pathId, pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import type { Core } from '../../core/core';
+import { DOWNLOAD_ACTIONS } from '../../core/audit/audit-log';
 import type { Logger } from '../../observability/logger';
-import { DEFAULT_PERIOD_DAYS, readMoment, readPeriod } from '../../core/reconciliation/period';
+import { DEFAULT_PERIOD_DAYS, periodDetail, readMoment, readPeriod } from '../../core/reconciliation/period';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from '../admin-api/match-request';
 import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
 import { LEDGER_OPERATIONS, LEDGER_PAGE_SIZE_MAX, type LedgerPage } from '../../core/ledger/ledger-service';
@@ -202,7 +203,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const filter = ledgerFilter(form);
     // the first page before the answer starts: an unknown account or an invalid filter is an error page, not a file
     const first = await deps.core.ledger.history(login, null, LEDGER_PAGE_SIZE_MAX, filter);
-    await audit(deps, res, 'ledger.download', String(login), { ...form });
+    await audit(deps, res, DOWNLOAD_ACTIONS.accountLedger, String(login), { ...form });
     res.type('text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="ledger-${login}.csv"`);
     await writeJournalEntriesCsv(entriesFrom(deps, login, filter, first), res);
@@ -218,7 +219,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     if (format !== 'csv' && format !== 'json') throw new ValidationError('format must be csv or json');
     const period = readPeriod(queryText(req, 'from'), queryText(req, 'to'), DEFAULT_PERIOD_DAYS);
     const statement = await deps.core.reconciliation.statement(login, period);
-    await audit(deps, res, 'statement.download', String(login), { from: period.from.toISOString(), to: period.to.toISOString(), format });
+    await audit(deps, res, DOWNLOAD_ACTIONS.statement, String(login), { ...periodDetail(period), format });
     const filename = `statement-${login}-${dayOf(period.from)}-${dayOf(new Date(period.to.getTime() - 1))}.${format}`;
     res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
@@ -268,7 +269,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.get('/runs/:id/items.csv', allow('download'), async (req, res) => {
     const id = pathId(req.params.id, 'run id');
     const { items } = await deps.core.runs.matchItems(id);
-    await audit(deps, res, 'match.items.download', String(id), {});
+    await audit(deps, res, DOWNLOAD_ACTIONS.matchItems, String(id), {});
     res.type('text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="match-run-${id}.csv"`);
     await writeMatchItemsCsv(items, res);

@@ -9,6 +9,7 @@ import type { Statement } from '../../core/reconciliation/reconciliation-service
 import type { BucketRow, DailyTotalRow, EntryRow } from '../../core/reconciliation/reconciliation-store';
 import type { Run } from '../../core/reconciliation/run-history-store';
 import type { JournalEntry } from '../../core/ledger/ledger-store';
+import { periodDetail } from '../../core/reconciliation/period';
 
 /**
  * Writers of the finance team's reports, streaming into any Writable (an HTTP response, a file,
@@ -81,7 +82,7 @@ export function writeStatementCsv(statement: Statement, sink: Writable): Promise
 export async function writeStatementJson(statement: Statement, sink: Writable): Promise<void> {
   const { account, period } = statement;
   async function* chunks() {
-    const head = { login: account.login.toString(), currency: account.currency, from: period.from.toISOString(), to: period.to.toISOString() };
+    const head = { login: account.login.toString(), currency: account.currency, ...periodDetail(period) };
     yield `${JSON.stringify(head).slice(0, -1)},"opening":${JSON.stringify(buckets(statement.opening, account.currency))},"entries":[`;
     let first = true;
     for await (const row of statement.entries) {
@@ -177,7 +178,7 @@ export function presentRun(run: Run) {
     actor: run.actor,
     createdAt: run.createdAt.toISOString(),
     dryRun: run.dryRun,
-    period: { from: run.period.from.toISOString(), to: run.period.to.toISOString() },
+    period: periodDetail(run.period),
     options: run.options,
     summary: run.summary,
   };

@@ -271,6 +271,8 @@ describe('matching: groups, totals and the items CSV', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="match-run-${report.runId}.csv"`);
+    const { rows: audited } = await target.sql.query(`SELECT actor, action, target FROM audit_log ORDER BY id DESC LIMIT 1`);
+    expect(audited[0]).toEqual({ actor: 'admin-api', action: 'match.items.download', target: String(report.runId) });
     const lines = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
     const itemsCount = Object.values(report.counts).reduce((sum, count) => sum + count, 0);
     expect(lines).toHaveLength(itemsCount);

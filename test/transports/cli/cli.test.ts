@@ -89,6 +89,12 @@ describe('with DATABASE_URL, from the environment or from .env', () => {
       ['balance', '250.00'],
       ['cash', '-250.00'],
     ]);
+    // downloads of ledger data are in the audit log, as the console's and the admin API's are
+    const { rows: audited } = await target.sql.query(`SELECT actor, action, target, detail->>'format' AS format FROM audit_log WHERE actor LIKE 'cli:%' ORDER BY id`);
+    expect(audited.map(({ action, target: what, format }) => [action, what, format])).toEqual([
+      ['statement.download', String(login), 'json'],
+      ['ledger.export', null, 'jsonl'],
+    ]);
     const totals = await cli(['totals', '--json'], { env });
     expect(JSON.parse(totals.stdout)).toMatchObject({ totals: [expect.objectContaining({ currency: 'USD', operation: 'add', balance: '250.00' })] });
   });
