@@ -111,16 +111,29 @@ export class MatchService {
       }
     }
 
-    const compared = grouper.groups.map((group) => compareGroup(group, found, options.driftMinor));
-    for (const item of compared) totals.add(item);
-    const items = [...compared, ...missingInFile];
+    // The items are made twice, to add them up and to write them, rather than held: 200,000 of them
+    // would be tens of megabytes on the service's heap beside the file's groups.
+    const items = function* (): Generator<MatchItem> {
+      for (const group of grouper.groups) yield compareGroup(group, found, options.driftMinor);
+      yield* missingInFile;
+    };
     const counts = Object.fromEntries(MATCH_OUTCOMES.map((outcome) => [outcome, 0])) as Record<MatchOutcome, number>;
-    for (const item of compared) counts[item.outcome] += 1;
+    // only the first exceptions are listed (a file may leave 200,000 of them)
+    const exceptions: Listing<MatchItem> = { count: 0, items: [], truncated: false };
+    for (const item of items()) {
+      // the ledger's records missing in the file were counted and totalled as the ledger streamed past
+      if (item.outcome !== 'missing_in_file') {
+        totals.add(item);
+        counts[item.outcome] += 1;
+      }
+      if (item.outcome === 'matched') continue;
+      exceptions.count += 1;
+      if (exceptions.items.length < LISTED_ITEMS_MAX) exceptions.items.push(item);
+    }
     counts.missing_in_file = missingInFileCount;
+    exceptions.truncated = exceptions.count > LISTED_ITEMS_MAX;
     const periodText = periodDetail(period);
     const totalList = totals.result();
-    // only the listed exceptions are presented (a file may leave 200,000 of them)
-    const exceptions = listing(items.filter((item) => item.outcome !== 'matched'));
     let report: MatchReport | undefined;
     const answer = (runId: string): MatchReport => (report = {
       dryRun: options.dryRun,
@@ -150,7 +163,7 @@ export class MatchService {
         summary: { side: options.side, fileRows: rows, invalidRows: invalid.length, counts, totals: totalList },
       },
       answer,
-      items,
+      items(),
     );
     return report!;
   }

@@ -88,7 +88,7 @@ export class RunHistoryStore {
    * Saves a run; `result(runId)` is its answer as the caller gives it (which names the run's id),
    * kept as it is to be reopened.
    */
-  async record(run: NewRun, result: (runId: string) => unknown, items: readonly MatchItem[] = []): Promise<string> {
+  async record(run: NewRun, result: (runId: string) => unknown, items: Iterable<MatchItem> = []): Promise<string> {
     return this.db.transaction(async (trx) => {
       const [row] = await trx('reconciliation_runs')
         .insert({
@@ -103,11 +103,13 @@ export class RunHistoryStore {
         .returning<{ id: string }[]>('id');
       const runId = String(row!.id);
       await trx('reconciliation_runs').where('id', runId).update({ result: stringifyJson(result(runId)) });
-      for (let start = 0; start < items.length; start += STREAM_BATCH_ROWS) {
+      // a batch at a time: the items may be made as they are written (a match of 200,000 rows)
+      let position = 0;
+      for (const batch of batches(items, STREAM_BATCH_ROWS)) {
         await trx('reconciliation_matches').insert(
-          items.slice(start, start + STREAM_BATCH_ROWS).map((item, index) => ({
+          batch.map((item) => ({
             run_id: runId,
-            position: start + index,
+            position: position++,
             outcome: item.outcome,
             match_kind: item.kind,
             reference: item.reference,
@@ -188,4 +190,16 @@ function toItem(row: ItemRow): MatchItem {
     ...(row.parts ? { parts: row.parts.map((part) => ({ ...part, amountMinor: minor(part.amountMinor) })) } : {}),
     ...(row.detail?.detail === undefined ? {} : { detail: row.detail.detail }),
   };
+}
+
+function* batches<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let batch: T[] = [];
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
