@@ -107,7 +107,7 @@ function definitionChecksum(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export async function schemaStatus(db: Database): Promise<SchemaStatus> {
+async function schemaStatus(db: Database): Promise<SchemaStatus> {
   const files = new MigrationFiles();
   const known = new Set((await files.getMigrations()).map((file) => files.getMigrationName(file)));
   const applied: string[] = (await db.schema.hasTable('knex_migrations')) ? await db('knex_migrations').orderBy('id').pluck('name') : [];

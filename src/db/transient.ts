@@ -32,7 +32,7 @@ const SETTLEMENT_FITS_CONSTRAINT = 'accounts_settlement_fits';
 export const TRANSACTION_ATTEMPTS_MAX = 5;
 const RETRY_BACKOFF_BASE_MS = 2;
 
-export function sqlState(error: unknown): string | undefined {
+function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }

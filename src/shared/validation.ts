@@ -42,7 +42,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * True for text PostgreSQL stores exactly as sent: well-formed Unicode (a lone surrogate would be
  * replaced by U+FFFD, so two different keys could become one) and no NUL (refused by text/jsonb).
  */
-export function isStorableText(value: string): boolean {
+function isStorableText(value: string): boolean {
   return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
 }
 

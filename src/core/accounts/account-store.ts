@@ -98,7 +98,7 @@ export class AccountStore {
 }
 
 /** `%`, `_` and `\` match themselves in a LIKE pattern (with ESCAPE '\'), so a search is what was typed. */
-export function escapeLikePattern(text: string): string {
+function escapeLikePattern(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 

@@ -242,7 +242,7 @@ function listing<T>(items: T[]): Listing<T> {
 }
 
 /** Minor units as a decimal of the currency (a spreadsheet sums it; no binary double on the way). */
-export function currencyUnits(minor: bigint, currency: string): string {
+function currencyUnits(minor: bigint, currency: string): string {
   return formatMinorUnits(minor, requireCurrency(currency).scale);
 }
 
@@ -254,7 +254,7 @@ export function optionalUnits(minor: bigint | null, currency: string | null): st
 export type PresentedMatchItem = ReturnType<typeof presentMatchItem>;
 
 /** An item as answers show it: minor units (as before) and the same amounts in currency units. */
-export function presentMatchItem(item: MatchItem) {
+function presentMatchItem(item: MatchItem) {
   return {
     outcome: item.outcome,
     match: item.kind,

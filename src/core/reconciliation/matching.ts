@@ -93,7 +93,7 @@ export interface ColumnNames {
 export const DEFAULT_COLUMNS: ColumnNames = { reference: 'reference', amount: 'amount', currency: 'currency', date: 'date' };
 
 /** Compares one external record with the ledger record of the same reference. */
-export function compareRecords(external: ExternalRecord, ledger: LedgerRecord, driftMinor: bigint): MatchItem {
+function compareRecords(external: ExternalRecord, ledger: LedgerRecord, driftMinor: bigint): MatchItem {
   const base = { kind: 'one-to-one' as const, reference: external.reference, currency: ledger.currency, externalMinor: external.amountMinor, ledgerMinor: ledger.amountMinor, lines: [external.line] };
   if (external.currency !== ledger.currency) {
     return { ...base, outcome: 'amount_mismatch', detail: `currency ${external.currency} in the file, ${ledger.currency} in the ledger` };

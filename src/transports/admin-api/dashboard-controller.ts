@@ -87,7 +87,7 @@ export const DASHBOARD_API: ApiDescription = {
 };
 
 /** The dashboard in currency units. */
-export function presentDashboard(dashboard: Dashboard) {
+function presentDashboard(dashboard: Dashboard) {
   return {
     from: dashboard.period.from.toISOString(),
     to: dashboard.period.to.toISOString(),

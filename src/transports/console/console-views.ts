@@ -26,7 +26,7 @@ type Interpolated = SafeHtml | string | number | bigint | boolean | null | undef
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 /** Escapes text for HTML element content and for quoted attribute values. */
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (character) => ESCAPES[character]!);
 }
 
@@ -185,7 +185,7 @@ ${script}
 }
 
 /** The hidden field every form that POSTs carries: the session's CSRF token. */
-export function csrfField(session: ViewSession): SafeHtml {
+function csrfField(session: ViewSession): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${session.csrfToken}">`;
 }
 
