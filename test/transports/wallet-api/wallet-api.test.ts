@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { WalletClient } from '@wallet-service/client';
 import { signV2 } from '@wallet-service/client';
@@ -320,6 +321,31 @@ describe('the HTTP around the wallet API', () => {
     expect(gzipped).toMatchObject({ status: 200, body: { status: 'Ok', balance: '6.00' } });
     const withQuery = await api.http.request('POST', '/wallet/getbalance?trace=1', body, signed());
     expect(withQuery).toMatchObject({ status: 200, body: { status: 'Ok', balance: '6.00' } });
+  });
+
+  it('applies nothing of a request whose body the client abandons half-way, and goes on answering', async () => {
+    const { login, token } = await api.player('8.00');
+    const key = tradeKey();
+    const body = JSON.stringify(trade(token, '3.00', key));
+    const secret = target.config.walletSecrets[0]!;
+    const headers = signV2(secret, 'POST', '/wallet/opentrade', body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
+    const { port } = new URL(target.baseUrl);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        const head = [`POST /wallet/opentrade HTTP/1.1`, `Host: 127.0.0.1`, `Content-Type: application/json`, `Content-Length: ${Buffer.byteLength(body)}`];
+        for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
+        socket.write(`${head.join('\r\n')}\r\n\r\n${body.slice(0, body.length >> 1)}`);
+        // the platform goes away before the rest of the body
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    // the service is answering, and the half request moved nothing
+    expect(await api.wallet.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'Ok', balance: '8.00' });
+    const { rows } = await target.sql.query('SELECT count(*)::int AS n FROM trades WHERE trade_id = $1', [key.externalTradeId]);
+    expect(rows[0].n).toBe(0);
+    expect(await api.account(login)).toMatchObject({ balance: '8.00', held: '0.00' });
   });
 
   it('answers its four paths exactly: a trailing slash or other letter case is another path (404)', async () => {
