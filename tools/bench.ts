@@ -267,7 +267,7 @@ async function startInfrastructure(options: BenchOptions, cleanup: CleanupStack,
   return { database, service, sampler, api };
 }
 
-async function runBench(options: BenchOptions, scenarios: Scenario[], infrastructure: Infrastructure): Promise<BenchReport> {
+async function runBench(options: BenchOptions, scenarios: Scenario[], infrastructure: Infrastructure, cleanup: CleanupStack): Promise<BenchReport> {
   const { database, service, sampler, api } = infrastructure;
   const startedAt = new Date().toISOString();
   const setupMs: Record<string, number> = {};
@@ -281,6 +281,7 @@ async function runBench(options: BenchOptions, scenarios: Scenario[], infrastruc
       credentials: CREDENTIALS,
       api,
       window: cpu,
+      cleanup,
       launchSibling: async (databaseUrl) => {
         const sibling = await launchService(serviceLaunchOptions(options, databaseUrl));
         return { service: sibling, window: new WindowCpu(sibling.servicePid, database.serverPid) };
@@ -314,7 +315,7 @@ async function main(): Promise<number> {
   cleanup.exitOnSignals();
   const started: Partial<Infrastructure> = {};
   try {
-    const report = await runBench(options, scenarios, await startInfrastructure(options, cleanup, started));
+    const report = await runBench(options, scenarios, await startInfrastructure(options, cleanup, started), cleanup);
     printSummary(report, writeReport(PROJECT_ROOT, report));
     return exitCodeOf(report);
   } catch (error) {

@@ -37,7 +37,11 @@ function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Failures of the driver before a statement left: no connection to be had. */
+/**
+ * Failures of the driver before a statement left: no connection to be had. A connection that fails
+ * while it is being opened (reset, timed out, dropped by a proxy in a failover) cannot be told apart
+ * from one lost under its statement, and is answered as an unknown outcome: the safe side.
+ */
 function isConnectFailure(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return sqlState(error) === 'ECONNREFUSED' || /Knex: Timeout acquiring a connection|Client has encountered a connection error/.test(message);
@@ -60,11 +64,11 @@ function unavailability(error: unknown, state: string | undefined): string | und
 }
 
 /**
- * Runs one database transaction (or single-statement call), retrying it when PostgreSQL says the
- * attempt was rolled back for concurrency reasons. An unreachable server or a lost connection becomes
- * UnavailableError (the transports answer "try again", saying whether the outcome is unknown), an
- * overflowing amount a ValidationError; every other error passes
- * through unchanged.
+ * Runs one database statement (its own transaction: a call of an engine function), retrying it when
+ * PostgreSQL says the attempt was rolled back for concurrency reasons. An unreachable server or a
+ * lost connection becomes UnavailableError (the transports answer "try again", saying whether the
+ * outcome is unknown), an overflowing amount a ValidationError; every other error passes through
+ * unchanged.
  */
 export async function callDatabase<T>(run: () => Promise<T>, onRetry: () => void = () => undefined): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {

@@ -15,7 +15,7 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
 
 export function createBenchContext(
   options: BenchOptions,
-  base: Pick<BenchContext, 'databaseUrl' | 'service' | 'credentials' | 'api' | 'window' | 'launchSibling' | 'measured'>,
+  base: Pick<BenchContext, 'databaseUrl' | 'service' | 'credentials' | 'api' | 'window' | 'cleanup' | 'launchSibling' | 'measured'>,
   setupMs: Record<string, number>,
 ): BenchContext {
   const timed = async <T>(label: string, run: () => Promise<T>): Promise<T> => {

@@ -22,6 +22,7 @@ import pg from 'pg';
 import { WalletClient } from '@wallet-service/client';
 import { setUpAccounts, SETUP_CONCURRENCY, type BenchAccount } from './account-setup';
 import { checkpoint, provisionSiblingDatabase } from './bench-database';
+import { CleanupStack } from './cleanup';
 import type { CpuShare } from './cpu-usage';
 import type { LatencySummary } from './latency';
 import { generateLedger, type LedgerGenerated } from './ledger-generator';
@@ -118,14 +119,16 @@ async function runGrowth(context: BenchContext): Promise<ScenarioMeasurement> {
   if (GROWTH_FIRST_LOGIN <= SPREAD_FIRST_LOGIN + accounts.length || GROWTH_FIRST_LOGIN <= HOT_LOGIN) {
     throw new Error(`growth: generated logins from ${GROWTH_FIRST_LOGIN} would collide with the spread accounts (--accounts ${accounts.length})`);
   }
-  const stack: (() => Promise<void> | void)[] = [];
+  // Stopped when the scenario ends, or with the run's own cleanup if it is interrupted (a signal).
+  const stack = new CleanupStack();
+  context.cleanup.push('growth: the small ledger, its service and clients', () => stack.runAll());
   try {
     const smallDatabase = await provisionSiblingDatabase(context.databaseUrl, 'growth_small');
-    stack.push(() => smallDatabase.close());
+    stack.push('drop the small ledger database', () => smallDatabase.close());
     const sibling = await context.launchSibling(smallDatabase.url);
-    stack.push(async () => void (await sibling.service.stop()));
+    stack.push("stop the small ledger's service", () => sibling.service.stop());
     const setupApi = new ServiceApi(sibling.service.baseUrl, context.credentials, SETUP_CONCURRENCY);
-    stack.push(() => setupApi.close());
+    stack.push('close the small ledger set-up client', () => setupApi.close());
     const smallAccounts = await setUpAccounts(setupApi, {
       label: 'set-up growth (small ledger)',
       logins: accounts.map((account) => account.login),
@@ -137,9 +140,9 @@ async function runGrowth(context: BenchContext): Promise<ScenarioMeasurement> {
       const admin = new pg.Client({ connectionString: databaseUrl, application_name: 'wallet-bench-growth', statement_timeout: GROWTH_STATEMENT_TIMEOUT_MS });
       admin.on('error', () => undefined); // a failure of its queries is thrown by the queries themselves
       await admin.connect();
-      stack.push(() => admin.end());
+      stack.push(`close the ${label} ledger's admin connection`, () => admin.end());
       const wallet = new WalletClient(baseUrl, context.credentials.walletSecret, { maxSockets: GROWTH_WORKERS });
-      stack.push(() => wallet.close());
+      stack.push(`close the ${label} ledger's wallet client`, () => wallet.close());
       return { label, admin, wallet, accounts: ledgerAccounts, window, entriesBefore: 0, cpuMs: { client: 0, service: 0, postgres: 0, other: 0 } };
     };
     const small = await open('small', smallDatabase.url, sibling.service.baseUrl, smallAccounts, sibling.window);
@@ -180,7 +183,7 @@ async function runGrowth(context: BenchContext): Promise<ScenarioMeasurement> {
     for (const [kind, count] of Object.entries(result.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
     return { ...result, errors: smallResult.errors + result.errors, errorKinds, accounts: accounts.length, cpuMsPerRequest: largePhase.cpuMsPerRequest, extra: { ...figures } };
   } finally {
-    for (const release of stack.reverse()) await release();
+    await stack.runAll();
   }
 }
 
@@ -192,14 +195,19 @@ async function measureSlice(ledger: Ledger, slice: { workers: number; warmupMs: 
     await tradePair(ledger.wallet, account, tradeId(`growth-${ledger.label}-${round}`, worker, iteration), sliceMeter);
   });
   const { requests } = meter.result(slice.workers);
-  const share = ledger.window.perRequest(requests);
-  for (const party of Object.keys(ledger.cpuMs) as (keyof CpuShare)[]) {
-    const perRequest = share?.[party];
-    const sum = ledger.cpuMs[party];
-    ledger.cpuMs[party] = perRequest === null || perRequest === undefined || sum === null ? null : sum + perRequest * requests;
-  }
+  // a slice without an answered request has no CPU per request to add (its errors still count)
+  if (requests > 0) addCpu(ledger.cpuMs, ledger.window.perRequest(requests), requests);
   if (ledger.meter === undefined) ledger.meter = meter;
   else ledger.meter.merge(meter);
+}
+
+/** Adds a slice's CPU (per request, times its requests) to the sums; a party not measured makes its sum null. */
+function addCpu(sums: Ledger['cpuMs'], share: CpuShare | null, requests: number): void {
+  for (const party of Object.keys(sums) as (keyof CpuShare)[]) {
+    const perRequest = share?.[party];
+    const sum = sums[party];
+    sums[party] = perRequest === null || perRequest === undefined || sum === null ? null : sum + perRequest * requests;
+  }
 }
 
 async function phaseOf(ledger: Ledger): Promise<GrowthPhase> {

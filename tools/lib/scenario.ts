@@ -5,6 +5,7 @@
  * objects in its list like the others.
  */
 import type { BenchAccount } from './account-setup';
+import type { CleanupStack } from './cleanup';
 import type { CpuShare } from './cpu-usage';
 import type { BenchManager, ManagerRole } from './manager-connections';
 import type { LoadResult, WindowObserver } from './load';
@@ -44,6 +45,8 @@ export interface BenchContext {
   manager(role: ManagerRole): Promise<BenchManager>;
   /** Pass to runClosedLoop: bench.ts measures CPU use over the measured window (perRequest: of the last window). */
   window: WindowObserver & { perRequest(requests: number): CpuShare | null };
+  /** The run's cleanup (also run on SIGINT/SIGTERM): a scenario registers what it starts beyond the run's own. */
+  cleanup: CleanupStack;
   /**
    * Another service process like the one under test (same settings, no profile), on another
    * database of the same server, with a CPU window of its own; the caller stops it.

@@ -92,15 +92,14 @@ export class ConsoleAccessService {
    */
   async login(username: string, password: string, address: string): Promise<{ token: string; session: ConsoleSession }> {
     const subject = username.toLowerCase().slice(0, 64);
-    // both limits at once (one refusal is enough; Promise.all handles the other's)
-    await Promise.all([this.throttle.check('console-user', subject), this.throttle.check('console-address', address)]);
+    await this.throttle.check(['console-user', subject], ['console-address', address]);
     const user = await this.loginTurns.run(async () => {
       const found = await this.store.findUser(subject);
       const valid = await verifyPassword(password, found?.passwordHash ?? (await dummyPasswordHash()));
       return valid && found && !found.disabled ? found : undefined;
     });
     if (!user) {
-      await Promise.all([this.throttle.recordFailure('console-user', subject), this.throttle.recordFailure('console-address', address)]);
+      await this.throttle.recordFailure(['console-user', subject], ['console-address', address]);
       // not audited: anyone can provoke a refusal, and auth_failures (pruned) already counts them for the throttle
       await this.delay(CONSOLE_LOGIN_FAILURE_DELAY_MS);
       throw new UnauthenticatedError('wrong username or password');

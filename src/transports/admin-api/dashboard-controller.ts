@@ -8,6 +8,7 @@ import { DASHBOARD_DAYS_MAX, type Dashboard } from '../../core/dashboard/dashboa
 import { formatMinorUnits } from '../../core/money/amount';
 import { requireCurrency } from '../../core/money/currency';
 import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
+import { periodDetail } from '../../core/reconciliation/period';
 
 const dashboardQuery = z.strictObject({
   from: z.string().max(40).optional().meta({ description: `start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone); default ${DEFAULT_PERIOD_DAYS} days before the end` }),
@@ -89,8 +90,7 @@ export const DASHBOARD_API: ApiDescription = {
 /** The dashboard in currency units. */
 function presentDashboard(dashboard: Dashboard) {
   return {
-    from: dashboard.period.from.toISOString(),
-    to: dashboard.period.to.toISOString(),
+    ...periodDetail(dashboard.period),
     currencies: dashboard.currencies.map(({ currency, exposure, days }) => {
       const { scale } = requireCurrency(currency);
       const units = (minor: bigint) => formatMinorUnits(minor, scale);

@@ -421,7 +421,7 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
     const query = parseWith(exportQuery, req.query);
     const period = readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS);
     const rows = core.reconciliation.ledgerPostings(period);
-    await core.audit.record({ actor: ADMIN_API_ACTOR, action: DOWNLOAD_ACTIONS.ledgerExport, detail: periodDetail(period) });
+    await core.audit.record({ actor: ADMIN_API_ACTOR, action: DOWNLOAD_ACTIONS.ledgerExport, detail: { ...periodDetail(period), format: 'csv' } });
     attachment(res, 'ledger.csv');
     await writeLedgerCsv(rows, res);
   });

@@ -188,9 +188,10 @@ program
     if (!/^\d{1,19}$/.test(options.login)) throw new ValidationError('--login must be a positive integer');
     await withContext(async ({ reconciliation, audit }) => {
       const period = readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS);
-      const statement = await reconciliation.statement(BigInt(options.login), period);
+      const login = BigInt(options.login);
+      const statement = await reconciliation.statement(login, period);
       const format = options.json ? 'json' : 'csv';
-      await audit.record({ actor: cliActor(), action: DOWNLOAD_ACTIONS.statement, target: options.login, detail: { ...periodDetail(period), format } });
+      await audit.record({ actor: cliActor(), action: DOWNLOAD_ACTIONS.statement, target: String(login), detail: { ...periodDetail(period), format } });
       await (options.json ? writeStatementJson : writeStatementCsv)(statement, output(options.out));
     });
   });

@@ -42,8 +42,8 @@ export function bearerAuth(expectedKey: string, realm: string, throttle: Pick<Fa
       return;
     }
     throttle
-      .check('bearer-address', address)
-      .then(() => throttle.recordFailure('bearer-address', address))
+      .check(['bearer-address', address])
+      .then(() => throttle.recordFailure(['bearer-address', address]))
       .then(() => next(new UnauthenticatedError(`a valid ${realm} bearer key is required`)))
       .catch((error: unknown) => {
         // over the limit: from now on this instance refuses the address without asking the database

@@ -45,4 +45,18 @@ describe('ledger_post', () => {
     await expect(sql.query(POST, [login, 45, '0', '0', '922337203685478', 'house'])).rejects.toMatchObject({ code: '23514', constraint: 'accounts_settlement_fits' });
     await sql.query(POST, [login, 45, '0', '0', '922337203685477', 'house']);
   });
+
+  it('keeps the ledger append-only and its accounts for ever: no update or deletion of entries, no deletion or new login of an account', async () => {
+    const sql = db.sql();
+    const { login } = await fundedAccount(sql, 500n);
+    await expect(sql.query(`UPDATE journal_entries SET comment = 'x' WHERE login = $1`, [login])).rejects.toThrow(/append-only/);
+    await expect(sql.query(`DELETE FROM postings`)).rejects.toThrow(/append-only/);
+    await expect(sql.query(`DELETE FROM accounts WHERE login = $1`, [login])).rejects.toThrow(/accounts are kept for ever/);
+    await expect(sql.query(`TRUNCATE accounts CASCADE`)).rejects.toThrow(/accounts are kept for ever|append-only/);
+    await expect(sql.query(`UPDATE accounts SET login = login + 1000000 WHERE login = $1`, [login])).rejects.toThrow(/accounts are kept for ever/);
+    // the engines' updates of the buckets are untouched by the login's trigger
+    await sql.query(`UPDATE accounts SET name = 'renamed', login = login WHERE login = $1`, [login]);
+    const { rows } = await sql.query(`SELECT name, balance_minor::text AS balance FROM accounts WHERE login = $1`, [login]);
+    expect(rows[0]).toEqual({ name: 'renamed', balance: '500' });
+  });
 });
