@@ -90,19 +90,15 @@ export class RunHistoryStore {
    */
   async record(run: NewRun, result: (runId: string) => unknown, items: Iterable<MatchItem> = []): Promise<string> {
     return this.db.transaction(async (trx) => {
-      const [row] = await trx('reconciliation_runs')
-        .insert({
-          kind: run.kind,
-          actor: run.actor,
-          dry_run: run.dryRun,
-          period_from: run.period.from,
-          period_to: run.period.to,
-          options: stringifyJson(run.options),
-          summary: stringifyJson(run.summary),
-        })
-        .returning<{ id: string }[]>('id');
-      const runId = String(row!.id);
-      await trx('reconciliation_runs').where('id', runId).update({ result: stringifyJson(result(runId)) });
+      // the id first, so that the row is written once with the answer that names it (a report can be
+      // large: inserting then updating it would write it twice and leave a dead copy)
+      const { rows } = await trx.raw<{ rows: { id: string }[] }>(`SELECT nextval(pg_get_serial_sequence('reconciliation_runs', 'id'))::text AS id`);
+      const runId = rows[0]!.id;
+      await trx.raw(
+        `INSERT INTO reconciliation_runs (id, kind, actor, dry_run, period_from, period_to, options, summary, result)
+         OVERRIDING SYSTEM VALUE VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        bindings([runId, run.kind, run.actor, run.dryRun, run.period.from, run.period.to, stringifyJson(run.options), stringifyJson(run.summary), stringifyJson(result(runId))]),
+      );
       // a batch at a time: the items may be made as they are written (a match of 200,000 rows)
       let position = 0;
       for (const batch of batches(items, STREAM_BATCH_ROWS)) {
@@ -139,17 +135,25 @@ export class RunHistoryStore {
   }
 
   async find(id: bigint): Promise<Run | undefined> {
-    const { rows } = await this.db.raw<{ rows: RunRow[] }>(`SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE id = ?`, bindings([id]));
-    return rows[0] && toRun(rows[0]);
+    return (await this.findWith(id, false))?.run;
   }
 
   /**
-   * A run's answer as it was given (null for runs saved before the history kept answers). Its
-   * numbers are counts and seconds (amounts and ids are text), so JSON reads them back exactly.
+   * A run and its answer as it was given (null for runs saved before the history kept answers), in
+   * one read. The answer's numbers are counts and seconds (amounts and ids are text), so JSON reads
+   * them back exactly.
    */
-  async result(id: bigint): Promise<Record<string, unknown> | null> {
-    const { rows } = await this.db.raw<{ rows: Array<{ result: Record<string, unknown> | null }> }>(`SELECT result FROM reconciliation_runs WHERE id = ?`, bindings([id]));
-    return rows[0]?.result ?? null;
+  async findWithResult(id: bigint): Promise<{ run: Run; result: Record<string, unknown> | null } | undefined> {
+    return this.findWith(id, true);
+  }
+
+  private async findWith(id: bigint, withResult: boolean): Promise<{ run: Run; result: Record<string, unknown> | null } | undefined> {
+    const { rows } = await this.db.raw<{ rows: Array<RunRow & { result: Record<string, unknown> | null }> }>(
+      `SELECT ${RUN_COLUMNS}, ${withResult ? 'result' : 'NULL::jsonb AS result'} FROM reconciliation_runs WHERE id = ?`,
+      bindings([id]),
+    );
+    const row = rows[0];
+    return row && { run: toRun(row), result: row.result ?? null };
   }
 
   /** A match run's items in the order they were found, streamed. */

@@ -31,7 +31,7 @@ export class RunHistory {
 
   /** A run with its answer (null for a match applied before the history kept answers). */
   async get(id: bigint): Promise<{ run: Run; result: Record<string, unknown> | null }> {
-    return { run: await this.find(id), result: await this.store.result(id) };
+    return existing(id, await this.store.findWithResult(id));
   }
 
   /** A match run and its items, in the order they were found; a reconciliation run has none. */
@@ -42,8 +42,11 @@ export class RunHistory {
   }
 
   private async find(id: bigint): Promise<Run> {
-    const run = await this.store.find(id);
-    if (!run) throw new RecordNotFoundError(`run ${id} does not exist`);
-    return run;
+    return existing(id, await this.store.find(id));
   }
+}
+
+function existing<T>(id: bigint, found: T | undefined): T {
+  if (found === undefined) throw new RecordNotFoundError(`run ${id} does not exist`);
+  return found;
 }
