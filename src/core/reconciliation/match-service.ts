@@ -121,7 +121,8 @@ export class MatchService {
     // only the first exceptions are listed (a file may leave 200,000 of them)
     const exceptions: Listing<MatchItem> = { count: 0, items: [], truncated: false };
     for (const item of items()) {
-      // the ledger's records missing in the file were counted and totalled as the ledger streamed past
+      // the ledger's records missing in the file (the only items of that outcome: a file's group is
+      // never missing in the file) were counted and totalled as the ledger streamed past
       if (item.outcome !== 'missing_in_file') {
         totals.add(item);
         counts[item.outcome] += 1;
