@@ -228,11 +228,12 @@ async function readFile(csv: Readable, columns: ColumnNames, rules: GroupingRule
 function periodOf(groups: readonly MatchGroup[]): Period {
   let from: number | undefined;
   let to: number | undefined;
-  for (const record of groups.flatMap((group) => group.rows)) {
-    if (!record.date) return ALL_TIME;
-    const time = record.date.getTime();
-    from = from === undefined ? time : Math.min(from, time);
-    to = to === undefined ? time : Math.max(to, time);
+  for (const group of groups) {
+    for (const { dateMs } of group.rows) {
+      if (dateMs === null) return ALL_TIME;
+      from = from === undefined ? dateMs : Math.min(from, dateMs);
+      to = to === undefined ? dateMs : Math.max(to, dateMs);
+    }
   }
   if (from === undefined || to === undefined) return ALL_TIME;
   return { from: new Date(from - PERIOD_MARGIN_MS), to: new Date(to + PERIOD_MARGIN_MS) };

@@ -25,7 +25,8 @@ export interface ExternalRecord {
   /** Absolute amount in minor units of `currency`. */
   amountMinor: bigint;
   currency: string;
-  date: Date | null;
+  /** The row's date as epoch milliseconds (a number, not a Date: 200,000 rows are held at once). */
+  dateMs: number | null;
   line: number;
 }
 
@@ -174,7 +175,7 @@ export class Grouper {
       const reference = references[0]!;
       const group = this.byReference.get(reference);
       if (group) return this.addToGroup(group, { ...row, reference });
-      return this.open({ kind: 'one-to-one', reference, rows: [{ ...row, reference }], ledgerReferences: references });
+      return this.open({ kind: 'one-to-one', reference, rows: [reference === row.reference ? row : { ...row, reference }], ledgerReferences: references });
     }
     const taken = references.find((reference) => this.byReference.has(reference));
     if (taken !== undefined) return `line ${row.line}: reference ${taken} appears twice`;
@@ -231,10 +232,10 @@ export function readExternalRow(row: Record<string, string | undefined>, columns
     return `line ${line}: amount ${JSON.stringify(amountText ?? '')} is not a ${currency.code} amount`;
   }
   const dateText = row[columns.date]?.trim();
-  const date = dateText ? new Date(dateText) : null;
-  if (date && Number.isNaN(date.getTime())) return `line ${line}: date ${JSON.stringify(dateText)} is not a date`;
-  if (date && (date.getTime() < EXTERNAL_DATE_MIN_MS || date.getTime() > EXTERNAL_DATE_MAX_MS)) {
+  const dateMs = dateText ? new Date(dateText).getTime() : null;
+  if (dateMs !== null && Number.isNaN(dateMs)) return `line ${line}: date ${JSON.stringify(dateText)} is not a date`;
+  if (dateMs !== null && (dateMs < EXTERNAL_DATE_MIN_MS || dateMs > EXTERNAL_DATE_MAX_MS)) {
     return `line ${line}: date ${JSON.stringify(dateText)} is not between 0001-01-01 and 9999-12-31`;
   }
-  return { reference, amountMinor: amountMinor < 0n ? -amountMinor : amountMinor, currency: currency.code, date, line };
+  return { reference, amountMinor: amountMinor < 0n ? -amountMinor : amountMinor, currency: currency.code, dateMs, line };
 }

@@ -1,7 +1,7 @@
 import { Grouper, MATCH_FILE_REFERENCES_MAX, MATCH_GROUP_MEMBERS_MAX } from '../../../src/core/reconciliation/matching';
 import { ValidationError } from '../../../src/shared/errors';
 
-const row = (reference: string, line: number) => ({ reference, amountMinor: 100n, currency: 'USD', date: null, line });
+const row = (reference: string, line: number) => ({ reference, amountMinor: 100n, currency: 'USD', dateMs: null, line });
 
 describe('Grouper limits', () => {
   it('refuses a row naming more than MATCH_GROUP_MEMBERS_MAX references, and goes on', () => {
