@@ -59,11 +59,11 @@ export class ConsoleUserStore {
     return rows.map(toUser);
   }
 
-  /** The user after the change; undefined when there is no such user. */
   /**
-   * Changes a user; refuses to disable or demote the last enabled admin (the console would have
-   * nobody left to manage its users). The enabled admins are locked first, so two admins demoting
-   * each other at once are decided one after the other.
+   * Changes a user and answers the user after the change (undefined when there is no such user);
+   * refuses to disable or demote the last enabled admin (the console would have nobody left to
+   * manage its users). The enabled admins are locked first, so two admins demoting each other at
+   * once are decided one after the other.
    */
   async updateUser(username: string, change: { role?: ConsoleRole; disabled?: boolean; passwordHash?: string }): Promise<ConsoleUser | undefined> {
     const values: Record<string, unknown> = {};
