@@ -18,7 +18,16 @@ export interface AuditEntry extends Required<Pick<AuditRecord, 'actor' | 'action
   detail: Record<string, unknown>;
 }
 
-/** What a download of ledger data is recorded as, whichever door it left by (console, admin API, CLI). */
+/** Who takes ledger data away, and in what form (`csv`, `json`, `jsonl`). */
+export interface Download {
+  actor: string;
+  format: string;
+}
+
+/**
+ * What a download of ledger data is recorded as, whichever door it left by (console, admin API,
+ * CLI): the core's reads that hand ledger data out record it themselves, before the first row.
+ */
 export const DOWNLOAD_ACTIONS = {
   statement: 'statement.download',
   accountLedger: 'ledger.download',
@@ -34,6 +43,11 @@ export class AuditLog {
 
   async record(entry: AuditRecord): Promise<void> {
     await this.db('audit_log').insert({ actor: entry.actor, action: entry.action, target: entry.target ?? null, detail: JSON.stringify(entry.detail ?? {}) });
+  }
+
+  /** A download of ledger data, with its format beside what else the detail says (the period, the filter). */
+  downloaded(action: (typeof DOWNLOAD_ACTIONS)[keyof typeof DOWNLOAD_ACTIONS], download: Download, target: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+    return this.record({ actor: download.actor, action, target, detail: { ...detail, format: download.format } });
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { AccountService } from '../accounts/account-service';
+import { DOWNLOAD_ACTIONS, type AuditLog, type Download } from '../audit/audit-log';
 import { ADMIN_OPERATIONS, MANAGER_FINANCE_KINDS } from '../balance-operations/operation-kinds';
 import { RecordNotFoundError, ValidationError } from '../../shared/errors';
 import { decodeCursor, encodeCursor } from '../../shared/page-cursor';
@@ -11,10 +12,10 @@ export const LEDGER_PAGE_SIZE_MAX = 500;
 /** Longest reference a filter takes, in characters (a reference id is at most 128). */
 export const LEDGER_REFERENCE_FILTER_LENGTH_MAX = 128;
 
-/** Every operation a journal entry can carry: finance records (admin and manager names) and wallet trades. */
 /** The operations of wallet trades (written by wallet_open and wallet_close in wallet.sql). */
 export const TRADE_OPERATIONS = { open: 'trade_open', close: 'trade_close' } as const;
 
+/** Every operation a journal entry can carry: finance records (admin and manager names) and wallet trades. */
 export const LEDGER_OPERATIONS: readonly string[] = [
   ...new Set([...Object.values(ADMIN_OPERATIONS), ...Object.values(MANAGER_FINANCE_KINDS)].map((kind) => kind.name)),
   TRADE_OPERATIONS.open,
@@ -32,6 +33,7 @@ export class LedgerService {
   constructor(
     private readonly store: LedgerStore,
     private readonly accounts: AccountService,
+    private readonly audit: AuditLog,
   ) {}
 
   /**
@@ -54,6 +56,26 @@ export class LedgerService {
     const hasMore = items.length > limit;
     const page = hasMore ? items.slice(0, limit) : items;
     return { items: page, nextCursor: hasMore ? encodeCursor(page[page.length - 1]!.accountVersion) : null };
+  }
+
+  /**
+   * Every entry of an account that passes the filter, newest first, for `download`: the first page
+   * is read (an unknown account or a bad filter is refused before anything is handed out), the
+   * download recorded in the audit log, then the pages follow one another as the rows are taken.
+   */
+  async download(login: bigint, filter: LedgerFilter, download: Download): Promise<AsyncIterable<JournalEntry>> {
+    const first = await this.history(login, null, LEDGER_PAGE_SIZE_MAX, filter);
+    await this.audit.downloaded(DOWNLOAD_ACTIONS.accountLedger, download, String(login), { ...filter });
+    return this.pagesFrom(login, filter, first);
+  }
+
+  private async *pagesFrom(login: bigint, filter: LedgerFilter, first: LedgerPage): AsyncIterable<JournalEntry> {
+    let page = first;
+    yield* page.items;
+    while (page.nextCursor !== null) {
+      page = await this.history(login, page.nextCursor, LEDGER_PAGE_SIZE_MAX, filter);
+      yield* page.items;
+    }
   }
 
   /** One journal entry with its postings: where a reconciliation discrepancy's entry ids lead. */

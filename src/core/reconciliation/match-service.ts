@@ -17,7 +17,8 @@ import {
 } from './matching';
 import { LISTED_ITEMS_MAX, checkPeriod, type Listing } from './reconciliation-service';
 import type { LedgerReferenceRow, LedgerSide, MatchStore, Period } from './reconciliation-store';
-import { UNNAMED_ACTOR, type RunHistoryStore } from './run-history-store';
+import type { RunHistoryStore } from './run-history-store';
+import type { AuditLog } from '../audit/audit-log';
 import { periodDetail } from './period';
 
 /** Rows an uploaded file may have (they are held in memory while the ledger streams past). */
@@ -40,8 +41,8 @@ export interface MatchOptions {
   dryRun: boolean;
   /** The ledger period to compare; by default the file's dates with a day of margin, or all time. */
   period?: Period;
-  /** Who ran it, for the history: `admin-api`, `cli:<os user>`, a console user. */
-  actor?: string;
+  /** Who ran it, for the history and the audit log: `admin-api`, `cli:<os user>`, `user:<name>`. */
+  actor: string;
 }
 
 /** Totals of one currency and outcome: the items' count and each side's sum, in currency units. */
@@ -80,6 +81,7 @@ export class MatchService {
   constructor(
     private readonly store: MatchStore,
     private readonly history: RunHistoryStore,
+    private readonly audit: AuditLog,
   ) {}
 
   async match(csv: Readable, options: MatchOptions): Promise<MatchReport> {
@@ -150,7 +152,7 @@ export class MatchService {
     await this.history.record(
       {
         kind: 'match',
-        actor: options.actor ?? UNNAMED_ACTOR,
+        actor: options.actor,
         dryRun: options.dryRun,
         period,
         options: {
@@ -166,6 +168,7 @@ export class MatchService {
       answer,
       items(),
     );
+    await this.audit.record({ actor: options.actor, action: 'match.run', detail: { runId: report!.runId, dryRun: options.dryRun, fileRows: rows, counts } });
     return report!;
   }
 }

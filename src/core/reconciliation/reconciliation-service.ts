@@ -1,8 +1,9 @@
 import type { AccountService } from '../accounts/account-service';
 import type { Account } from '../accounts/account-store';
+import { DOWNLOAD_ACTIONS, type AuditLog, type Download } from '../audit/audit-log';
 import { ValidationError } from '../../shared/errors';
 import type { BucketRow, DailyTotalRow, EntryRow, Period, ReconciliationStore } from './reconciliation-store';
-import { UNNAMED_ACTOR, type RunHistoryStore } from './run-history-store';
+import type { RunHistoryStore } from './run-history-store';
 import { periodDetail } from './period';
 
 /**
@@ -66,8 +67,8 @@ export interface ReconcileOptions {
   onStep?: (step: string, index: number, total: number) => void;
   /** Called for every discrepancy, listed or not (the CLI prints them as they come). */
   onDiscrepancy?: (discrepancy: Discrepancy) => void;
-  /** Who ran it, for the history: `admin-api`, `cli:<os user>`, a console user. */
-  actor?: string;
+  /** Who ran it, for the history and the audit log: `admin-api`, `cli:<os user>`, `user:<name>`. */
+  actor: string;
 }
 
 export interface Statement {
@@ -88,9 +89,10 @@ export class ReconciliationService {
     private readonly store: ReconciliationStore,
     private readonly accounts: AccountService,
     private readonly history: RunHistoryStore,
+    private readonly audit: AuditLog,
   ) {}
 
-  /** Checks every invariant and lists the exceptions; the report is kept in the run history. */
+  /** Checks every invariant and lists the exceptions; the report is kept in the run history, the run in the audit log. */
   async reconcile(options: ReconcileOptions): Promise<ReconciliationReport> {
     checkPeriod(options.period);
     const replicaLagS = await this.store.replicaLagS();
@@ -144,7 +146,7 @@ export class ReconciliationService {
     await this.history.record(
       {
         kind: 'reconciliation',
-        actor: options.actor ?? UNNAMED_ACTOR,
+        actor: options.actor,
         dryRun: null,
         period: options.period,
         options: { staleHoldAgeS: options.staleHoldAgeS },
@@ -156,6 +158,7 @@ export class ReconciliationService {
       },
       (runId) => (report = { runId, ...found }),
     );
+    await this.audit.record({ actor: options.actor, action: 'reconciliation.run', detail: { runId: report!.runId, clean: found.clean, ...found.period } });
     return report!;
   }
 
@@ -175,9 +178,11 @@ export class ReconciliationService {
     };
   }
 
-  async statement(login: bigint, period: Period): Promise<Statement> {
+  /** An account's statement for `download` (recorded in the audit log once the account is known). */
+  async statement(login: bigint, period: Period, download: Download): Promise<Statement> {
     checkPeriod(period);
     const account = await this.accounts.get(login);
+    await this.audit.downloaded(DOWNLOAD_ACTIONS.statement, download, String(login), periodDetail(period));
     const opening = await this.store.bucketsAt(login, period.from);
     let closing = opening;
     const rows = this.store.entriesOfAccount(login, period);
@@ -190,8 +195,10 @@ export class ReconciliationService {
     return { account, period, opening, entries: entries(), closing: () => closing };
   }
 
-  ledgerPostings(period: Period) {
+  /** Every posting of the period, one row each, for `download` (recorded in the audit log first). */
+  async ledgerPostings(period: Period, download: Download) {
     checkPeriod(period);
+    await this.audit.downloaded(DOWNLOAD_ACTIONS.ledgerExport, download, null, periodDetail(period));
     return this.store.postings(period);
   }
 }

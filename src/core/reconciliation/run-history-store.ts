@@ -13,9 +13,6 @@ export const RUN_HISTORY_RETENTION_DAYS = 400;
 /** Runs one maintenance pass forgets at most (a first pass over a long history stays short). */
 const RUNS_PRUNED_PER_PASS_MAX = 500;
 
-/** Recorded when a caller names no one (the console, until it passes its user). */
-export const UNNAMED_ACTOR = 'unnamed';
-
 export type RunKind = 'reconciliation' | 'match';
 
 export interface NewRun {

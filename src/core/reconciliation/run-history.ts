@@ -1,5 +1,6 @@
 import { RecordNotFoundError, ValidationError } from '../../shared/errors';
 import { decodeCursor, encodeCursor } from '../../shared/page-cursor';
+import { DOWNLOAD_ACTIONS, type AuditLog, type Download } from '../audit/audit-log';
 import type { MatchItem } from './matching';
 import type { Run, RunHistoryStore, RunKind } from './run-history-store';
 
@@ -18,7 +19,10 @@ export interface RunPage {
  * newest first, each reopened with its answer as it was given, a match run's items read back.
  */
 export class RunHistory {
-  constructor(private readonly store: RunHistoryStore) {}
+  constructor(
+    private readonly store: RunHistoryStore,
+    private readonly audit: AuditLog,
+  ) {}
 
   /** The cursor is the id of the last run shown; older runs come next. */
   async list(kind: RunKind | undefined, cursor: string | null, limit: number): Promise<RunPage> {
@@ -34,10 +38,14 @@ export class RunHistory {
     return existing(id, await this.store.findWithResult(id));
   }
 
-  /** A match run and its items, in the order they were found; a reconciliation run has none. */
-  async matchItems(id: bigint): Promise<{ run: Run; items: AsyncIterable<MatchItem> }> {
+  /**
+   * A match run and its items, in the order they were found, for `download` (recorded in the audit
+   * log once the run is found); a reconciliation run has none.
+   */
+  async matchItems(id: bigint, download: Download): Promise<{ run: Run; items: AsyncIterable<MatchItem> }> {
     const run = await this.find(id);
     if (run.kind !== 'match') throw new RecordNotFoundError(`run ${id} is a ${run.kind} run: only a match run has items`);
+    await this.audit.downloaded(DOWNLOAD_ACTIONS.matchItems, download, String(id));
     return { run, items: this.store.items(id) };
   }
 

@@ -35,7 +35,7 @@ export const matchQueryFields = {
 type MatchQuery = z.output<z.ZodObject<typeof matchQueryFields>>;
 
 /** Runs a match on an uploaded body (raw bytes) with the parsed query's options, recorded as `actor`'s. */
-export function matchUpload(matching: MatchService, body: unknown, query: MatchQuery, period: Period | undefined, actor?: string): Promise<MatchReport> {
+export function matchUpload(matching: MatchService, body: unknown, query: MatchQuery, period: Period | undefined, actor: string): Promise<MatchReport> {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
   return matching.match(Readable.from([bytes]), {
     side: query.side,
@@ -44,6 +44,6 @@ export function matchUpload(matching: MatchService, body: unknown, query: MatchQ
     grouping: { referenceDelimiter: query.referenceDelimiter ?? null, sumRepeated: query.sumRepeated === 'true' },
     dryRun: query.dryRun === 'true',
     ...(period ? { period } : {}),
-    ...(actor ? { actor } : {}),
+    actor,
   });
 }

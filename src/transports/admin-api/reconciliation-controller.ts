@@ -6,9 +6,8 @@ import { sendJson } from '../http/respond';
 import { parseWith } from '../../shared/validation';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from './match-request';
 import type { Core } from '../../core/core';
-import { DOWNLOAD_ACTIONS } from '../../core/audit/audit-log';
 import { ADMIN_API_ACTOR } from './users-controller';
-import { periodDetail, readMoment, readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
+import { readMoment, readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
 import { presentBalanceAt } from './admin-presenters';
 import { STALE_HOLD_AGE_DEFAULT_S } from '../../core/reconciliation/reconciliation-service';
 import { MATCH_OUTCOMES } from '../../core/reconciliation/matching';
@@ -377,8 +376,7 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
 
   router.get('/reconciliation/runs/:id/items.csv', async (req, res) => {
     const id = pathId(req.params.id, 'run id');
-    const { items } = await core.runs.matchItems(id);
-    await core.audit.record({ actor: ADMIN_API_ACTOR, action: DOWNLOAD_ACTIONS.matchItems, target: String(id) });
+    const { items } = await core.runs.matchItems(id, { actor: ADMIN_API_ACTOR, format: 'csv' });
     attachment(res, `match-run-${id}.csv`);
     await writeMatchItemsCsv(items, res);
   });
@@ -400,8 +398,7 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
     const query = parseWith(formatQuery, req.query);
     const login = pathLogin(req.params.login);
     const period = readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS);
-    const statement = await core.reconciliation.statement(login, period);
-    await core.audit.record({ actor: ADMIN_API_ACTOR, action: DOWNLOAD_ACTIONS.statement, target: String(login), detail: { ...periodDetail(period), format: query.format } });
+    const statement = await core.reconciliation.statement(login, period, { actor: ADMIN_API_ACTOR, format: query.format });
     if (query.format === 'csv') {
       attachment(res, `statement-${login}.csv`);
       await writeStatementCsv(statement, res);
@@ -420,8 +417,7 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
   router.get('/ledger/export', async (req, res) => {
     const query = parseWith(exportQuery, req.query);
     const period = readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS);
-    const rows = core.reconciliation.ledgerPostings(period);
-    await core.audit.record({ actor: ADMIN_API_ACTOR, action: DOWNLOAD_ACTIONS.ledgerExport, detail: { ...periodDetail(period), format: 'csv' } });
+    const rows = await core.reconciliation.ledgerPostings(period, { actor: ADMIN_API_ACTOR, format: 'csv' });
     attachment(res, 'ledger.csv');
     await writeLedgerCsv(rows, res);
   });

@@ -18,8 +18,7 @@ import { presentUser } from '../admin-api/users-controller';
 import { AppError, ValidationError } from '../../shared/errors';
 import { stringifyJson } from '../../shared/json';
 import { DEFAULT_COLUMNS } from '../../core/reconciliation/matching';
-import { DEFAULT_PERIOD_DAYS, periodDetail, readPeriod } from '../../core/reconciliation/period';
-import { DOWNLOAD_ACTIONS } from '../../core/audit/audit-log';
+import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
 import { STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
 import type { MatchReport } from '../../core/reconciliation/match-service';
 import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliation/run-history';
@@ -186,12 +185,9 @@ program
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (options: { login: string; from?: string; to?: string; json?: boolean; out?: string }) => {
     if (!/^\d{1,19}$/.test(options.login)) throw new ValidationError('--login must be a positive integer');
-    await withContext(async ({ reconciliation, audit }) => {
+    await withContext(async ({ reconciliation }) => {
       const period = readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS);
-      const login = BigInt(options.login);
-      const statement = await reconciliation.statement(login, period);
-      const format = options.json ? 'json' : 'csv';
-      await audit.record({ actor: cliActor(), action: DOWNLOAD_ACTIONS.statement, target: String(login), detail: { ...periodDetail(period), format } });
+      const statement = await reconciliation.statement(BigInt(options.login), period, { actor: cliActor(), format: options.json ? 'json' : 'csv' });
       await (options.json ? writeStatementJson : writeStatementCsv)(statement, output(options.out));
     });
   });
@@ -204,10 +200,9 @@ program
   .option('--json', 'JSON Lines (one object per posting) instead of CSV')
   .option('--out <file>', 'write to a file instead of stdout')
   .action(async (options: { from?: string; to?: string; json?: boolean; out?: string }) => {
-    await withContext(async ({ reconciliation, audit }) => {
+    await withContext(async ({ reconciliation }) => {
       const period = readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS);
-      const rows = reconciliation.ledgerPostings(period);
-      await audit.record({ actor: cliActor(), action: DOWNLOAD_ACTIONS.ledgerExport, detail: { ...periodDetail(period), format: options.json ? 'jsonl' : 'csv' } });
+      const rows = await reconciliation.ledgerPostings(period, { actor: cliActor(), format: options.json ? 'jsonl' : 'csv' });
       await (options.json ? writeLedgerJsonLines : writeLedgerCsv)(rows, output(options.out));
     });
   });

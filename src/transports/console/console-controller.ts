@@ -8,12 +8,12 @@ import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
 import { pathId, pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import type { Core } from '../../core/core';
-import { DOWNLOAD_ACTIONS } from '../../core/audit/audit-log';
+import type { Download } from '../../core/audit/audit-log';
 import type { Logger } from '../../observability/logger';
-import { DEFAULT_PERIOD_DAYS, periodDetail, readMoment, readPeriod } from '../../core/reconciliation/period';
+import { DEFAULT_PERIOD_DAYS, readMoment, readPeriod } from '../../core/reconciliation/period';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from '../admin-api/match-request';
 import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
-import { LEDGER_OPERATIONS, LEDGER_PAGE_SIZE_MAX, type LedgerPage } from '../../core/ledger/ledger-service';
+import { LEDGER_OPERATIONS } from '../../core/ledger/ledger-service';
 import type { LedgerFilter } from '../../core/ledger/ledger-store';
 import { ACCOUNT_SORTS, type AccountSort } from '../../core/accounts/account-store';
 import { RUN_PAGE_SIZE_DEFAULT } from '../../core/reconciliation/run-history';
@@ -199,14 +199,11 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/accounts/:login/ledger.csv', allow('download'), async (req, res) => {
     const login = pathLogin(req.params.login);
-    const form = ledgerFilterForm(req);
-    const filter = ledgerFilter(form);
-    // the first page before the answer starts: an unknown account or an invalid filter is an error page, not a file
-    const first = await deps.core.ledger.history(login, null, LEDGER_PAGE_SIZE_MAX, filter);
-    await audit(deps, res, DOWNLOAD_ACTIONS.accountLedger, String(login), { ...form });
+    // read before the answer starts: an unknown account or an invalid filter is an error page, not a file
+    const entries = await deps.core.ledger.download(login, ledgerFilter(ledgerFilterForm(req)), downloadBy(res, 'csv'));
     res.type('text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="ledger-${login}.csv"`);
-    await writeJournalEntriesCsv(entriesFrom(deps, login, filter, first), res);
+    await writeJournalEntriesCsv(entries, res);
   });
 
   router.get('/entries/:id', allow('read'), async (req, res) => {
@@ -218,8 +215,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const format = queryText(req, 'format') || 'csv';
     if (format !== 'csv' && format !== 'json') throw new ValidationError('format must be csv or json');
     const period = readPeriod(queryText(req, 'from'), queryText(req, 'to'), DEFAULT_PERIOD_DAYS);
-    const statement = await deps.core.reconciliation.statement(login, period);
-    await audit(deps, res, DOWNLOAD_ACTIONS.statement, String(login), { ...periodDetail(period), format });
+    const statement = await deps.core.reconciliation.statement(login, period, downloadBy(res, format));
     const filename = `statement-${login}-${dayOf(period.from)}-${dayOf(new Date(period.to.getTime() - 1))}.${format}`;
     res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
@@ -248,7 +244,6 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       return;
     }
     const report = await deps.core.reconciliation.reconcile({ period, staleHoldAgeS, actor: actorOf(sessionOf(res).user) });
-    await audit(deps, res, 'reconciliation.run', null, { runId: report.runId, clean: report.clean, from: report.period.from, to: report.period.to });
     sendPage(res, 200, reconciliationPage(pageOf(res), form, { report, currencies: await reportCurrencies(deps, report) }));
   });
 
@@ -268,8 +263,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/runs/:id/items.csv', allow('download'), async (req, res) => {
     const id = pathId(req.params.id, 'run id');
-    const { items } = await deps.core.runs.matchItems(id);
-    await audit(deps, res, DOWNLOAD_ACTIONS.matchItems, String(id), {});
+    const { items } = await deps.core.runs.matchItems(id, downloadBy(res, 'csv'));
     res.type('text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="match-run-${id}.csv"`);
     await writeMatchItemsCsv(items, res);
@@ -281,7 +275,6 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const query = parseWith(matchQuery, req.query);
     const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
     const report = await matchUpload(deps.core.matching, req.body, query, period, actorOf(sessionOf(res).user));
-    await audit(deps, res, 'match.run', null, { dryRun: report.dryRun, fileRows: report.fileRows, counts: report.counts });
     sendJson(res, 200, report);
   });
 
@@ -415,8 +408,9 @@ const csrf: RequestHandler = (req, res, next) => {
 };
 
 /** Writes what the signed-in user did to the audit log. */
-function audit(deps: ConsoleDeps, res: Response, action: string, target: string | null, detail: Record<string, unknown>): Promise<void> {
-  return deps.core.audit.record({ actor: actorOf(sessionOf(res).user), action, target, detail });
+/** A download by the signed-in user (the core records it in the audit log). */
+function downloadBy(res: Response, format: string): Download {
+  return { actor: actorOf(sessionOf(res).user), format };
 }
 
 function sendPage(res: Response, status: number, page: string): void {
@@ -451,16 +445,6 @@ function ledgerFilter(form: LedgerFilterForm): LedgerFilter {
     ...(period ? { from: period.from, to: period.to } : {}),
     ...(form.reference ? { reference: form.reference } : {}),
   };
-}
-
-/** Every entry of the account that the filter keeps, newest first, from its first page on, a page at a time (an export holds one page in memory). */
-async function* entriesFrom(deps: ConsoleDeps, login: bigint, filter: LedgerFilter, first: LedgerPage) {
-  let page = first;
-  yield* page.items;
-  while (page.nextCursor !== null) {
-    page = await deps.core.ledger.history(login, page.nextCursor, LEDGER_PAGE_SIZE_MAX, filter);
-    yield* page.items;
-  }
 }
 
 /** The currency of every account a reconciliation report's discrepancies name (a listing is bounded, so are the look-ups). */

@@ -89,6 +89,12 @@ describe('the history of runs', () => {
     });
     expect(Date.parse(listed[0]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(listed[2]!.createdAt));
     expect(await runs('?kind=match')).toEqual([listed[1]]);
+    // each run is in the audit log too, under the same actor, whichever door it came by
+    const { rows: audited } = await target.sql.query(
+      `SELECT actor, action, detail->>'runId' AS run FROM audit_log WHERE detail->>'runId' = ANY ($1) ORDER BY id`,
+      [listed.slice(0, 3).map((run) => run.id)],
+    );
+    expect(audited).toEqual(listed.slice(0, 3).reverse().map((run) => ({ actor: run.actor, action: `${run.kind}.run`, run: run.id })));
 
     for (const [run, answer] of [
       [listed[2]!, reconciled.body],

@@ -124,12 +124,15 @@ describe('the console pages of a finance person', () => {
       [`'=HYPERLINK("http://evil")`, '1.25'],
       ['', '100.00'],
     ]);
-    // the download is in the audit log under the user
-    expect(await column(`SELECT action FROM audit_log WHERE actor = $1 AND target = $2 ORDER BY id`, [`user:${finance.username}`, String(login)])).toContain('ledger.download');
+    // every download is in the audit log under the user, with its filter and format; a refused one is not
+    const downloads = () => column(`SELECT detail FROM audit_log WHERE actor = $1 AND target = $2 AND action = 'ledger.download' ORDER BY id`, [`user:${finance.username}`, String(login)]);
+    const recorded = await downloads();
+    expect([recorded.length, recorded.at(-1)]).toEqual([filters.length + 1, { operation: 'add', format: 'csv' }]);
     for (const refused of ['operation=steal', 'from=2026-02-30', 'from=2026-02-03&to=2026-02-01', `reference=${'r'.repeat(129)}`]) {
       expect([refused, (await consoleGet(finance, `/console/accounts/${login}?${refused}`)).status]).toEqual([refused, 400]);
       expect([refused, (await consoleGet(finance, `/console/accounts/${login}/ledger.csv?${refused}`)).headers['content-type']]).toEqual([refused, 'text/html; charset=utf-8']);
     }
+    expect(await downloads()).toHaveLength(recorded.length);
   });
 
   it('pages a filtered ledger with its filter kept in the links', async () => {
