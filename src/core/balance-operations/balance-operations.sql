@@ -13,6 +13,8 @@ DROP FUNCTION IF EXISTS account_lock(bigint);
 DROP FUNCTION IF EXISTS balance_operation_apply(bigint, bigint, bigint, smallint, text, text, text, bigint, text, text,
   bigint, bigint, text, text, text, bytea, uuid);
 DROP FUNCTION IF EXISTS balance_operation_delete(bigint, bigint, text, text, uuid);
+-- the type below is made again: every function that returns it goes first (all are made again below)
+DROP FUNCTION IF EXISTS balance_operation_apply_batch(jsonb);
 
 -- What both engines answer: the outcome, the record's order, the event written (or, for a replay,
 -- the first application's) and the bucket's value after the operation (before it, when refused).
