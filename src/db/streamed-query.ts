@@ -29,23 +29,41 @@ export class StreamedReadStalledError extends Error {
  */
 export async function* streamedQuery<T>(db: Database, sql: string, values: readonly unknown[], stallMs = STREAMED_READ_STALL_MS): AsyncIterable<T> {
   const trx = await db.transaction({ readOnly: true });
-  let stalled: NodeJS.Timeout | undefined;
+  let rows: (Readable & AsyncIterable<T>) | undefined;
+  // One watch for the whole read, not a timer per row (arming and clearing one cost 0.3 µs a row,
+  // most of a second of a 2,000,000-row export): it looks at the reader every quarter of stallMs,
+  // so a stall is caught after stallMs to 1.25 × stallMs.
+  const watchMs = Math.max(1, Math.floor(stallMs / 4));
+  let handedOut = 0;
+  let holding = false;
+  let lastSeen = -1;
+  let heldForMs = 0;
+  const watch = setInterval(() => {
+    if (!holding || handedOut !== lastSeen) {
+      lastSeen = handedOut;
+      heldForMs = 0;
+      return;
+    }
+    heldForMs += watchMs;
+    if (heldForMs < stallMs) return;
+    clearInterval(watch);
+    rows?.destroy(new StreamedReadStalledError(stallMs));
+    trx.rollback().catch(() => undefined);
+  }, watchMs);
   try {
     await trx.raw(`SET LOCAL statement_timeout = ${STREAMED_READ_TIMEOUT_MS}`);
-    const rows = trx.raw(sql, bindings(values)).stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable & AsyncIterable<T>;
+    rows = trx.raw(sql, bindings(values)).stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable & AsyncIterable<T>;
     for await (const row of rows) {
-      // while the reader holds this row, a timer watches: the generator is suspended until it asks again
-      stalled = setTimeout(() => {
-        rows.destroy(new StreamedReadStalledError(stallMs));
-        trx.rollback().catch(() => undefined);
-      }, stallMs);
+      // the generator is suspended here until the reader asks again: that is the time watched
+      handedOut += 1;
+      holding = true;
       yield row;
-      clearTimeout(stalled);
+      holding = false;
       if (trx.isCompleted()) throw new StreamedReadStalledError(stallMs);
     }
     await trx.commit();
   } finally {
-    clearTimeout(stalled);
+    clearInterval(watch);
     if (!trx.isCompleted()) await trx.rollback();
   }
 }
