@@ -174,7 +174,7 @@ export class MatchService {
 }
 
 function ledgerRecord(row: LedgerReferenceRow): LedgerRecord {
-  return { reference: row.reference, amountMinor: BigInt(row.amount_minor), currency: row.currency, createdAt: row.created_at };
+  return { reference: row.reference, amountMinor: BigInt(row.amount_minor), currency: row.currency };
 }
 
 /** Count and sums per currency and outcome, added up item by item. */

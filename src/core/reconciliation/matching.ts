@@ -35,7 +35,6 @@ export interface LedgerRecord {
   /** Absolute amount in minor units of `currency`. */
   amountMinor: bigint;
   currency: string;
-  createdAt: Date;
 }
 
 /** One record of a group, on either side: a file row (its line) or a ledger record (null when missing). */

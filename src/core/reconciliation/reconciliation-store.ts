@@ -150,14 +150,13 @@ export type LedgerSide = 'finance-records' | 'trades';
 /** Where each side's references live: finance records by referenceId, trades by externalTradeId (stake). */
 const LEDGER_SIDES: Record<LedgerSide, { select: string; referenceColumn: string; timeColumn: string }> = {
   'finance-records': {
-    select: `SELECT r.reference_id AS reference, abs(r.amount_minor)::text AS amount_minor, a.currency, r.created_at
+    select: `SELECT r.reference_id AS reference, abs(r.amount_minor)::text AS amount_minor, a.currency
                FROM finance_records r JOIN accounts a ON a.login = r.login WHERE r.reference_id IS NOT NULL`,
     referenceColumn: 'r.reference_id',
     timeColumn: 'r.created_at',
   },
   trades: {
-    select: `SELECT t.trade_id AS reference, t.stake_minor::text AS amount_minor, t.currency,
-                    coalesce(t.opened_at, t.closed_at) AS created_at
+    select: `SELECT t.trade_id AS reference, t.stake_minor::text AS amount_minor, t.currency
                FROM trades t WHERE t.state <> 'orphan_closed'`,
     referenceColumn: 't.trade_id',
     timeColumn: 'coalesce(t.opened_at, t.closed_at)',
@@ -168,7 +167,6 @@ export interface LedgerReferenceRow {
   reference: string;
   amount_minor: string;
   currency: string;
-  created_at: Date;
 }
 
 /** The ledger's side of matching, read on `db` (a replica, with DATABASE_READ_URL); runs are kept by RunHistoryStore. */
