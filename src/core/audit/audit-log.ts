@@ -21,7 +21,7 @@ export interface AuditEntry extends Required<Pick<AuditRecord, 'actor' | 'action
 /** Who takes ledger data away, and in what form (`csv`, `json`, `jsonl`). */
 export interface Download {
   actor: string;
-  format: string;
+  format: 'csv' | 'json' | 'jsonl';
 }
 
 /**

@@ -91,12 +91,13 @@ export class EventRelay {
   /** A transaction of this instance committed events: read them, and tell the other instances. */
   committed(): void {
     // After the I/O callbacks of this turn: the answer of the command that committed is written
-    // before the relay's read and the NOTIFY go out (a lone closetrade's p50, in pairs of runs:
-    // 2.93 / 2.88 / 4.07 / 3.34 → 2.63 / 2.55 / 2.88 / 2.36 ms); commits of one turn share one wake-up.
+    // before the relay's read and the NOTIFY go out (a lone request's answer waited for both), and
+    // the commits of one turn share one wake-up.
     if (this.wakeScheduled) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
+      if (this.stopped) return;
       if (this.listeners.size > 0) void this.drain();
       void this.notifyOthers();
     });

@@ -22,6 +22,11 @@ export const LEDGER_OPERATIONS: readonly string[] = [
   TRADE_OPERATIONS.close,
 ];
 
+/** A filter as the audit log records it: what was given, times as ISO 8601. */
+function filterDetail(filter: LedgerFilter): Record<string, string> {
+  return Object.fromEntries(Object.entries(filter).map(([name, value]: [string, string | Date]) => [name, value instanceof Date ? value.toISOString() : value]));
+}
+
 export interface LedgerPage {
   items: JournalEntry[];
   /** Opaque cursor of the next (older) page; null on the last page. */
@@ -65,7 +70,7 @@ export class LedgerService {
    */
   async download(login: bigint, filter: LedgerFilter, download: Download): Promise<AsyncIterable<JournalEntry>> {
     const first = await this.history(login, null, LEDGER_PAGE_SIZE_MAX, filter);
-    await this.audit.downloaded(DOWNLOAD_ACTIONS.accountLedger, download, String(login), { ...filter });
+    await this.audit.downloaded(DOWNLOAD_ACTIONS.accountLedger, download, String(login), filterDetail(filter));
     return this.pagesFrom(login, filter, first);
   }
 

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import type { AuditLog } from '../audit/audit-log';
 import { ValidationError } from '../../shared/errors';
 import { formatMinorUnits } from '../money/amount';
 import { requireCurrency } from '../money/currency';
@@ -18,7 +19,6 @@ import {
 import { LISTED_ITEMS_MAX, checkPeriod, type Listing } from './reconciliation-service';
 import type { LedgerReferenceRow, LedgerSide, MatchStore, Period } from './reconciliation-store';
 import type { RunHistoryStore } from './run-history-store';
-import type { AuditLog } from '../audit/audit-log';
 import { periodDetail } from './period';
 
 /** Rows an uploaded file may have (they are held in memory while the ledger streams past). */
@@ -168,6 +168,7 @@ export class MatchService {
       answer,
       items(),
     );
+    // after the history, in a transaction of its own: a run the audit failed to record is still kept and reopened
     await this.audit.record({ actor: options.actor, action: 'match.run', detail: { runId: report!.runId, dryRun: options.dryRun, fileRows: rows, counts } });
     return report!;
   }

@@ -158,6 +158,7 @@ export class ReconciliationService {
       },
       (runId) => (report = { runId, ...found }),
     );
+    // after the history, in a transaction of its own: a run the audit failed to record is still kept and reopened
     await this.audit.record({ actor: options.actor, action: 'reconciliation.run', detail: { runId: report!.runId, clean: found.clean, ...found.period } });
     return report!;
   }

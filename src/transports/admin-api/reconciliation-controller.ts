@@ -353,7 +353,7 @@ export const RECONCILIATION_API: ApiDescription = {
 };
 
 /** The reconciliation endpoints of the admin API (mounted under /admin, behind the admin key). */
-export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching' | 'runs' | 'audit'>): Router {
+export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching' | 'runs'>): Router {
   const router = Router();
 
   router.get('/reconciliation', async (req, res) => {

@@ -67,7 +67,7 @@ function output(file: string | undefined): Writable {
   return file ? createWriteStream(file) : process.stdout;
 }
 
-/** Who the command line's runs are recorded as in the history: `cli:` and the operating-system user. */
+/** Who the command line's runs and downloads are recorded as (the run history, the audit log): `cli:` and the operating-system user. */
 function cliActor(): string {
   try {
     return `cli:${os.userInfo().username}`;

@@ -407,9 +407,8 @@ const csrf: RequestHandler = (req, res, next) => {
   else next(new ForbiddenError('this form has expired or did not come from the console; reload the page and try again'));
 };
 
-/** Writes what the signed-in user did to the audit log. */
 /** A download by the signed-in user (the core records it in the audit log). */
-function downloadBy(res: Response, format: string): Download {
+function downloadBy(res: Response, format: Download['format']): Download {
   return { actor: actorOf(sessionOf(res).user), format };
 }
 
