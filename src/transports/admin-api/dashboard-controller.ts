@@ -7,8 +7,7 @@ import type { Core } from '../../core/core';
 import { DASHBOARD_DAYS_MAX, type Dashboard } from '../../core/dashboard/dashboard-service';
 import { formatMinorUnits } from '../../core/money/amount';
 import { requireCurrency } from '../../core/money/currency';
-import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
-import { periodDetail } from '../../core/reconciliation/period';
+import { DEFAULT_PERIOD_DAYS, periodDetail, readPeriod } from '../../core/reconciliation/period';
 
 const dashboardQuery = z.strictObject({
   from: z.string().max(40).optional().meta({ description: `start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone); default ${DEFAULT_PERIOD_DAYS} days before the end` }),
