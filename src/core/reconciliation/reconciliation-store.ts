@@ -55,8 +55,8 @@ export class ReconciliationStore {
 
   refusedDuplicates(period: Period): AsyncIterable<Record<string, unknown>> {
     return this.stream(
-      `SELECT id::text, source, idempotency_key, login::text, detail, created_at
-         FROM refused_duplicates WHERE created_at >= ? AND created_at < ? ORDER BY id`,
+      `SELECT d.id::text, d.source, d.idempotency_key, d.login::text, d.detail, d.created_at
+         FROM refused_duplicates d WHERE d.created_at >= ? AND d.created_at < ? ORDER BY d.id`,
       [period.from, period.to],
     );
   }
@@ -92,9 +92,9 @@ export class ReconciliationStore {
   /** The account's last journal entry before `at`: the bucket values it left, and which entry it was. */
   async lastEntryBefore(login: bigint, at: Date): Promise<(BucketRow & { entry_id: string; account_version: string; created_at: Date }) | undefined> {
     const { rows } = await this.db.raw<{ rows: Array<BucketRow & { entry_id: string; account_version: string; created_at: Date }> }>(
-      `SELECT balance_after_minor::text AS balance_minor, credit_after_minor::text AS credit_minor,
-              held_after_minor::text AS held_minor, id::text AS entry_id, account_version::text, created_at
-         FROM journal_entries WHERE login = ? AND created_at < ? ORDER BY account_version DESC LIMIT 1`,
+      `SELECT e.balance_after_minor::text AS balance_minor, e.credit_after_minor::text AS credit_minor,
+              e.held_after_minor::text AS held_minor, e.id::text AS entry_id, e.account_version::text, e.created_at
+         FROM journal_entries e WHERE e.login = ? AND e.created_at < ? ORDER BY e.account_version DESC LIMIT 1`,
       bindings([login, at]),
     );
     return rows[0];

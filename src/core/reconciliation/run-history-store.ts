@@ -123,9 +123,9 @@ export class RunHistoryStore {
   /** Up to `limit` runs, newest first, of one kind or all, below `beforeId` when given. */
   async list(kind: RunKind | undefined, beforeId: bigint | null, limit: number): Promise<Run[]> {
     const { rows } = await this.db.raw<{ rows: RunRow[] }>(
-      `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
-        WHERE (?::text IS NULL OR kind = ?) AND (?::bigint IS NULL OR id < ?)
-        ORDER BY id DESC LIMIT ?`,
+      `SELECT ${RUN_COLUMNS} FROM reconciliation_runs r
+        WHERE (?::text IS NULL OR r.kind = ?) AND (?::bigint IS NULL OR r.id < ?)
+        ORDER BY r.id DESC LIMIT ?`,
       bindings([kind ?? null, kind ?? null, beforeId, beforeId, limit]),
     );
     return rows.map(toRun);

@@ -31,9 +31,11 @@ beforeAll(async () => {
 });
 afterAll(() => target.stop());
 
-async function balanceAt(at?: string) {
-  return api.admin('GET', `/admin/accounts/${login}/balance${at === undefined ? '' : `?at=${encodeURIComponent(at)}`}`);
+function balanceOf(account: number, at?: string) {
+  return api.admin('GET', `/admin/accounts/${account}/balance${at === undefined ? '' : `?at=${encodeURIComponent(at)}`}`);
 }
+
+const balanceAt = (at?: string) => balanceOf(login, at);
 
 /** A moment just after an entry: its millisecond, plus one (the next entry is ENTRY_GAP_MS later). */
 const justAfter = (created: Date) => new Date(created.getTime() + 1).toISOString();
@@ -70,4 +72,69 @@ it('refuses an impossible moment and an unknown account', async () => {
   expect(impossible.status).toBe(400);
   expect(impossible.body).toMatchObject({ error: 'INVALID_REQUEST' });
   expect((await api.admin('GET', '/admin/accounts/987654321/balance')).status).toBe(404);
+});
+
+describe('against a replay of the journal', () => {
+  /** Accounts of 1 to this many entries: every count from one digit to two (the text order of "9" and "12"). */
+  const ENTRIES_MAX = 50;
+  /** Accounts filled at once (each one's entries in order). */
+  const ACCOUNTS_IN_PARALLEL = 8;
+
+  interface JournalRow {
+    id: string;
+    login: string;
+    at_us: string;
+    balance: string;
+    credit: string;
+    held: string;
+  }
+
+  /** The buckets after every entry booked before `atMs`, summed from the entries' deltas. */
+  function replay(journal: readonly JournalRow[], atMs: bigint) {
+    const counted = journal.filter((row) => BigInt(row.at_us) < atMs * 1000n);
+    const sum = (field: 'balance' | 'credit' | 'held') => counted.reduce((total, row) => total + BigInt(row[field]), 0n);
+    return { balance: sum('balance'), credit: sum('credit'), held: sum('held'), entryId: counted.at(-1)?.id ?? null };
+  }
+
+  const minor = (amount: string) => BigInt(amount.replace('.', ''));
+
+  it('answers every moment of accounts of 1 to 50 entries as the journal replayed up to it', async () => {
+    const logins: number[] = [];
+    for (let count = 1; count <= ENTRIES_MAX; count += 1) logins.push(await api.createAccount());
+    const fill = async (login: number, count: number) => {
+      for (let index = 1; index <= count; index += 1) {
+        // deposits of varying size, a bonus and a withdrawal now and then: every bucket moves
+        const operation = index % 7 === 0 ? 'credit' : index % 5 === 0 ? 'sub' : 'add';
+        const answer = await api.balanceOperation(login, operation, `${index}.${String(index % 100).padStart(2, '0')}`);
+        expect(answer.status).toBe(200);
+      }
+    };
+    for (let start = 0; start < logins.length; start += ACCOUNTS_IN_PARALLEL) {
+      await Promise.all(logins.slice(start, start + ACCOUNTS_IN_PARALLEL).map((login, offset) => fill(login, start + offset + 1)));
+    }
+
+    const { rows } = await target.sql.query<JournalRow>(
+      `SELECT id::text, login::text, (extract(epoch FROM created_at) * 1000000)::bigint::text AS at_us,
+              balance_delta_minor::text AS balance, credit_delta_minor::text AS credit, held_delta_minor::text AS held
+         FROM journal_entries WHERE login = ANY ($1::bigint[]) ORDER BY journal_entries.login, journal_entries.account_version`,
+      [logins],
+    );
+    const checkAccount = async (login: number, count: number) => {
+      const journal = rows.filter((row) => row.login === String(login));
+      expect(journal).toHaveLength(count);
+      // each entry's millisecond (the entry itself counted only when booked before it) and the next one
+      const moments = journal.flatMap((row) => [BigInt(row.at_us) / 1000n, BigInt(row.at_us) / 1000n + 1n]);
+      for (const atMs of moments) {
+        const answer = await balanceOf(login, new Date(Number(atMs)).toISOString()).then((response) => response.body as Record<string, string> & { entry: { id: number } | null });
+        const expected = replay(journal, atMs);
+        expect({ balance: minor(answer.balance), credit: minor(answer.credit), held: minor(answer.held), entryId: answer.entry === null ? null : String(answer.entry.id) }).toEqual(expected);
+      }
+      // now, with no moment, is after every entry: the account as it stands
+      const now = (await balanceOf(login)).body as Record<string, string>;
+      const account = await api.account(login);
+      expect(minor(now.balance)).toBe(replay(journal, BigInt(Date.now() + 1000)).balance);
+      expect(now.balance).toBe(account.balance);
+    };
+    for (const [index, login] of logins.entries()) await checkAccount(login, index + 1);
+  });
 });

@@ -174,6 +174,19 @@ describe('exceptions and reports', () => {
     expect((await reconcile(api)).exceptions.staleHolds.count).toBe(0); // younger than the default age
   });
 
+  it('list refused duplicates in the order they were refused, past the tenth', async () => {
+    // one referenceId reused with eleven other amounts: eleven refusals, ids from one digit to two
+    const own = await api.createAccount();
+    expect((await api.balanceOperation(own, 'add', '1.00', 'dup-order')).status).toBe(200);
+    for (let attempt = 2; attempt <= 12; attempt += 1) {
+      expect((await api.balanceOperation(own, 'add', `${attempt}.00`, 'dup-order')).status).toBe(409);
+    }
+    const listed = (await reconcile(api)).exceptions.refusedDuplicates.items as Array<{ id: string; idempotency_key: string }>;
+    const ids = listed.map((item) => BigInt(item.id));
+    expect(listed.filter((item) => item.idempotency_key === 'dup-order')).toHaveLength(11);
+    expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
+  });
+
   it('give a statement whose closing balance is the account bucket, as JSON and as CSV of numbers', async () => {
     const account = await api.account(login);
     const json = await api.admin('GET', `/admin/accounts/${login}/statement?from=2000-01-01`);

@@ -115,6 +115,14 @@ describe('the history of runs', () => {
     expect((await cli(['runs', '--kind', 'other'])).code).toBe(2);
   });
 
+  it('lists runs by their number past the tenth, not by its text ("9" after "12")', async () => {
+    while ((await runs('?limit=100')).length < 12) {
+      expect((await match('reference,amount,currency,date\nnot-there,1.00,USD,2026-11-01\n', 'dryRun=true')).status).toBe(200);
+    }
+    const ids = (await runs('?limit=100')).map((run) => BigInt(run.id));
+    expect(ids).toEqual([...ids].sort((a, b) => (a > b ? -1 : 1)));
+  });
+
   it('pages newest first within bounds, and answers 404 for what does not exist', async () => {
     const all = await runs('?limit=100');
     expect(all.length).toBeGreaterThanOrEqual(3);
