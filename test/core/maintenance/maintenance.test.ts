@@ -1,6 +1,10 @@
 import { TestApi, useTestService } from '../../support/api';
 import type { TestService } from '../../support/test-service';
+import { randomBytes } from 'node:crypto';
+import { signV2 } from '@wallet-service/client';
 import { RUN_HISTORY_RETENTION_DAYS } from '../../../src/core/reconciliation/run-history-store';
+import { SIGNATURE_CLOCK_SKEW_MAX_S } from '../../../src/transports/wallet-api/wallet-signature';
+import { TEST_WALLET_SECRET } from '../../support/test-service';
 
 let target: TestService;
 let api: TestApi;
@@ -20,6 +24,21 @@ describe('maintenance', () => {
     expect(await count('launch_tokens')).toBe(launchTokens - 1);
     expect(await count('wallet_tokens')).toBe(walletTokens);
     expect(await api.wallet.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'Ok' });
+  });
+
+  it('keeps a nonce while its signed request is still valid: twice the clock skew after it was first seen', async () => {
+    const { token } = await api.player('1');
+    // a platform whose clock is ahead by almost the whole skew: its request stays valid for almost
+    // twice the skew after we first see it, and a replay within that time must still be refused
+    const body = JSON.stringify({ token, currency: 'USD' });
+    const nonce = randomBytes(16).toString('hex');
+    const headers = signV2(TEST_WALLET_SECRET, 'POST', '/wallet/getbalance', body, Math.floor(Date.now() / 1000) + SIGNATURE_CLOCK_SKEW_MAX_S - 1, nonce);
+    const send = async () => ((await api.http.request('POST', '/wallet/getbalance', body, headers)).body as { status: string }).status;
+    expect(await send()).toBe('Ok');
+    // as if almost twice the skew had passed since: the request is still inside its window
+    await target.sql.query(`UPDATE wallet_nonces SET seen_at = now() - make_interval(secs => $2) WHERE nonce = $1`, [nonce, 2 * SIGNATURE_CLOCK_SKEW_MAX_S - 2]);
+    await target.service.core.maintenance.runOnce();
+    expect(await send()).toBe('InvalidDigest');
   });
 
   it('forgets reconciliation runs and dry-run matches past the retention, items first, and keeps applied matches', async () => {

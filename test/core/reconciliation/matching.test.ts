@@ -1,4 +1,4 @@
-import { Grouper, MATCH_FILE_REFERENCES_MAX, MATCH_GROUP_MEMBERS_MAX } from '../../../src/core/reconciliation/matching';
+import { compareGroup, Grouper, MATCH_FILE_REFERENCES_MAX, MATCH_GROUP_MEMBERS_MAX } from '../../../src/core/reconciliation/matching';
 import { ValidationError } from '../../../src/shared/errors';
 
 const row = (reference: string, line: number) => ({ reference, amountMinor: 100n, currency: 'USD', dateMs: null, line });
@@ -22,5 +22,33 @@ describe('Grouper limits', () => {
     }
     expect(() => grouper.add(row('one-more', fullRows + 2))).toThrow(ValidationError);
     expect(() => grouper.add(row('and-another', fullRows + 3))).toThrow(/at most 200000 ledger references in all/);
+  });
+});
+
+describe('compareGroup and the allowed drift', () => {
+  const DRIFT_MINOR = 5n;
+  const ledger = (reference: string, amountMinor: bigint) => [reference, { reference, amountMinor, currency: 'USD' }] as const;
+  const fileRow = (reference: string, amountMinor: bigint, line: number) => ({ reference, amountMinor, currency: 'USD', dateMs: null, line });
+
+  /** One file row of 300 paying three ledger records whose sum is 300 + `offsetMinor`. */
+  function oneToMany(offsetMinor: bigint) {
+    const group = { kind: 'one-to-many' as const, reference: 'a;b;c', rows: [fileRow('a;b;c', 300n, 2)], ledgerReferences: ['a', 'b', 'c'] };
+    return compareGroup(group, new Map([ledger('a', 100n), ledger('b', 100n), ledger('c', 100n + offsetMinor)]), DRIFT_MINOR);
+  }
+
+  /** Three file rows of 100 paying one ledger record of 300 + `offsetMinor`. */
+  function manyToOne(offsetMinor: bigint) {
+    const group = { kind: 'many-to-one' as const, reference: 'w', rows: [2, 3, 4].map((line) => fileRow('w', 100n, line)), ledgerReferences: ['w'] };
+    return compareGroup(group, new Map([ledger('w', 300n + offsetMinor)]), DRIFT_MINOR);
+  }
+
+  it.each([
+    ['one-to-many', oneToMany],
+    ['many-to-one', manyToOne],
+  ])('%s: matched within the drift either way, a mismatch beyond it either way', (_kind, compare) => {
+    expect(compare(DRIFT_MINOR).outcome).toBe('matched');
+    expect(compare(-DRIFT_MINOR).outcome).toBe('matched');
+    expect(compare(DRIFT_MINOR + 1n)).toMatchObject({ outcome: 'amount_mismatch', externalMinor: 300n, ledgerMinor: 306n, detail: 'differs by -6 minor units' });
+    expect(compare(-DRIFT_MINOR - 1n)).toMatchObject({ outcome: 'amount_mismatch', ledgerMinor: 294n, detail: 'differs by 6 minor units' });
   });
 });

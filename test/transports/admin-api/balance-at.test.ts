@@ -138,3 +138,40 @@ describe('against a replay of the journal', () => {
     for (const [index, login] of logins.entries()) await checkAccount(login, index + 1);
   });
 });
+
+describe('at the exact instant of an entry', () => {
+  it('does not count the entry yet, and a statement from that instant opens before it and lists it', async () => {
+    const account = await api.createAccount();
+    await api.balanceOperation(account, 'add', '10.00');
+    await sleep(ENTRY_GAP_MS);
+    await api.balanceOperation(account, 'add', '2.50');
+    // the second entry put exactly on a millisecond, the finest moment the API names (a fixture:
+    // the ledger's triggers refuse every change of an entry, so they are off for this one session)
+    const client = await target.sql.connect();
+    let instant: Date;
+    try {
+      await client.query('SET session_replication_role = replica');
+      const { rows } = await client.query<{ created_at: Date }>(
+        `UPDATE journal_entries SET created_at = date_trunc('milliseconds', created_at)
+          WHERE login = $1 AND account_version = 2 RETURNING created_at`,
+        [account],
+      );
+      instant = rows[0]!.created_at;
+    } finally {
+      await client.query('RESET session_replication_role');
+      client.release();
+    }
+    const at = instant.toISOString();
+
+    expect((await balanceOf(account, at)).body).toMatchObject({ balance: '10.00', entry: { version: 1 } });
+    expect((await balanceOf(account, new Date(instant.getTime() + 1).toISOString())).body).toMatchObject({ balance: '12.50', entry: { version: 2 } });
+
+    const statement = await api.admin('GET', `/admin/accounts/${account}/statement?from=${encodeURIComponent(at)}`);
+    expect(statement.status).toBe(200);
+    expect(statement.body).toMatchObject({
+      opening: { balance: '10.00' },
+      entries: [expect.objectContaining({ version: '2', balance_change: '2.50' })],
+      closing: { balance: '12.50' },
+    });
+  });
+});

@@ -130,6 +130,15 @@ describe('invariant checks', () => {
     });
   });
 
+  it('find a held amount on an account that has no trade at all', async () => {
+    const tradeless = await api.createAccount();
+    await target.sql.query(`UPDATE accounts SET held_minor = 4000 WHERE login = $1`, [tradeless]);
+    const report = await reconcile(api);
+    expect(report.discrepancies.items.filter((item) => item.check === 'held_equals_open_stakes' && item.login === String(tradeless))).toEqual([
+      expect.objectContaining({ expected: '0', found: '4000' }),
+    ]);
+  });
+
   it('make the command line exit non-zero on a discrepancy and zero on a clean ledger', async () => {
     const cli = (args: string[]) =>
       run(path.resolve('node_modules/.bin/tsx'), ['src/transports/cli/main.ts', ...args], { env: { ...process.env, DATABASE_URL: target.databaseUrl } }).then(
