@@ -136,8 +136,8 @@ async function driveEveryApi(baseUrl: string, managerPort: number, run: number):
   const managerLogin = MANAGER_LOGIN + run;
   await admin.createAccount({ login, currency: 'USD', name: 'Smoke' });
   await admin.applyBalanceOperation({ accountId: login, operation: 'add', amount: '100.00', referenceId: `smoke-deposit-${run}` });
-  const { token: launchToken } = await operator.createLaunchToken(login);
-  const session = ok('authenticate', await wallet.authenticate(launchToken));
+  const { token: launchToken } = await operator.createLaunchToken({ login });
+  const session = ok('authenticate', await wallet.authenticate({ launchToken }));
   const token = session.walletToken;
   const trade = { token, currency: 'USD', externalTradeType: 'smoke', externalTradeId: `smoke-${run}` };
   expectBalance('getbalance', ok('getbalance', await wallet.getBalance({ token, currency: 'USD' })).balance, '100.00');
@@ -159,7 +159,7 @@ async function driveEveryApi(baseUrl: string, managerPort: number, run: number):
   } finally {
     await manager.close();
   }
-  expectBalance('after BalanceInSync', (await admin.getAccount(login)).balance, '120.00');
+  expectBalance('after BalanceInSync', (await admin.getAccount({ login })).balance, '120.00');
   const report = await admin.reconcile();
   if (!report.clean) throw new Error(`reconciliation is not clean: ${JSON.stringify(report.checks)}`);
   log('admin, operator, wallet and manager (TLS) APIs answered; reconciliation clean');

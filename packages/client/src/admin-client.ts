@@ -2,28 +2,35 @@ import type {
   Account,
   AccountsPage,
   AccountsQuery,
-  AccountStatus,
+  BalanceAtRequest,
   BalanceOperationRequest,
   CreateAccountRequest,
   Dashboard,
   CreateManagerRequest,
   DailyTotals,
+  GetAccountRequest,
+  GetJournalEntryRequest,
+  GetRunRequest,
   LedgerEntry,
+  ListTransactionsRequest,
   ManagerUser,
-  MatchQuery,
+  MatchRequest,
   JournalEntry,
   MatchReport,
   ReconciliationRun,
   ReconciliationRunWithResult,
   RunsPage,
   RunsQuery,
+  RunsRequest,
   PeriodQuery,
   ReconciliationQuery,
   ReconciliationReport,
   PointInTimeBalance,
+  SetAccountStatusRequest,
   Statement,
+  StatementRequest,
   TransactionsPage,
-  TransactionsQuery,
+  TransactionsRequest,
 } from './api-types';
 import { BearerApiClient, queryString } from './bearer-api';
 
@@ -33,11 +40,13 @@ import { BearerApiClient, queryString } from './bearer-api';
  * `CONFLICT`, `INSUFFICIENT_FUNDS`...); `ACCOUNT_BUSY` (503) is an UncertainOutcomeError.
  */
 export class AdminClient extends BearerApiClient {
+  protected static override readonly credential = 'ADMIN_API_KEY';
+
   createAccount(request: CreateAccountRequest): Promise<Account> {
     return this.json('POST', '/admin/accounts', request, 201);
   }
 
-  getAccount(login: number): Promise<Account> {
+  getAccount({ login }: GetAccountRequest): Promise<Account> {
     return this.json('GET', accountPath(login), undefined, 200);
   }
 
@@ -47,7 +56,7 @@ export class AdminClient extends BearerApiClient {
   }
 
   /** Disables an account (its getbalance and opentrade are refused; its open trades still settle) or enables it again. */
-  setAccountStatus(login: number, status: AccountStatus): Promise<Account> {
+  setAccountStatus({ login, status }: SetAccountStatusRequest): Promise<Account> {
     return this.json('PATCH', accountPath(login), { status }, 200);
   }
 
@@ -61,15 +70,15 @@ export class AdminClient extends BearerApiClient {
   }
 
   /** One page of the account's ledger entries, newest first; `nextCursor` is the next page's `cursor`. */
-  listTransactions(login: number, query: TransactionsQuery = {}): Promise<TransactionsPage> {
+  listTransactions({ login, ...query }: ListTransactionsRequest): Promise<TransactionsPage> {
     return this.json('GET', `${accountPath(login)}/transactions${queryString(query)}`, undefined, 200);
   }
 
   /** Every ledger entry of the account, newest first, fetched page by page as the loop asks. */
-  async *transactions(login: number, pageSize?: number): AsyncGenerator<LedgerEntry> {
+  async *transactions({ login, pageSize }: TransactionsRequest): AsyncGenerator<LedgerEntry> {
     let cursor: string | undefined;
     do {
-      const page = await this.listTransactions(login, { limit: pageSize, cursor });
+      const page = await this.listTransactions({ login, limit: pageSize, cursor });
       yield* page.items;
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
@@ -98,16 +107,16 @@ export class AdminClient extends BearerApiClient {
     return this.csvReport(`/admin/reports/daily-totals${queryString({ ...period, format: 'csv' })}`);
   }
 
-  statement(login: number, period: PeriodQuery = {}): Promise<Statement> {
+  statement({ login, ...period }: StatementRequest): Promise<Statement> {
     return this.json('GET', `${accountPath(login)}/statement${queryString({ ...period, format: 'json' })}`, undefined, 200);
   }
 
   /** Each bucket as it stood at `at` (a UTC day: its end; a date-time); now when omitted. */
-  balanceAt(login: number, at?: string): Promise<PointInTimeBalance> {
+  balanceAt({ login, at }: BalanceAtRequest): Promise<PointInTimeBalance> {
     return this.json('GET', `${accountPath(login)}/balance${queryString({ at })}`, undefined, 200);
   }
 
-  statementCsv(login: number, period: PeriodQuery = {}): Promise<string> {
+  statementCsv({ login, ...period }: StatementRequest): Promise<string> {
     return this.csvReport(`${accountPath(login)}/statement${queryString({ ...period, format: 'csv' })}`);
   }
 
@@ -117,7 +126,7 @@ export class AdminClient extends BearerApiClient {
   }
 
   /** Matches an external CSV (a payment provider's, the platform's) with the ledger; a dry run unless `dryRun: 'false'`. */
-  matchExternalRecords(csv: string, query: MatchQuery = {}): Promise<MatchReport> {
+  matchExternalRecords({ csv, ...query }: MatchRequest): Promise<MatchReport> {
     return this.csvUpload(`/admin/reconciliation/match${queryString(query)}`, csv);
   }
 
@@ -127,7 +136,7 @@ export class AdminClient extends BearerApiClient {
   }
 
   /** Every run of the history (or of one kind), newest first, fetched page by page as the loop asks. */
-  async *runs(kind?: RunsQuery['kind'], pageSize?: number): AsyncGenerator<ReconciliationRun> {
+  async *runs({ kind, pageSize }: RunsRequest = {}): AsyncGenerator<ReconciliationRun> {
     let cursor: string | undefined;
     do {
       const page = await this.listRuns({ kind, limit: pageSize, cursor });
@@ -137,17 +146,17 @@ export class AdminClient extends BearerApiClient {
   }
 
   /** One run as it was: who ran it, when, its period and options, and its answer. */
-  getRun(id: string): Promise<ReconciliationRunWithResult> {
+  getRun({ id }: GetRunRequest): Promise<ReconciliationRunWithResult> {
     return this.json('GET', `/admin/reconciliation/runs/${encodeURIComponent(id)}`, undefined, 200);
   }
 
   /** A match run's items as CSV, one line per item, amounts in currency units. */
-  matchRunItemsCsv(id: string): Promise<string> {
+  matchRunItemsCsv({ id }: GetRunRequest): Promise<string> {
     return this.csvReport(`/admin/reconciliation/runs/${encodeURIComponent(id)}/items.csv`);
   }
 
   /** One journal entry with its postings and account (a reconciliation discrepancy's `entryIds` name them). */
-  getJournalEntry(id: number | string): Promise<JournalEntry> {
+  getJournalEntry({ id }: GetJournalEntryRequest): Promise<JournalEntry> {
     return this.json('GET', `/admin/ledger/entries/${encodeURIComponent(String(id))}`, undefined, 200);
   }
 }

@@ -56,3 +56,23 @@ export type MatchQuery = Query<'matchExternalRecords'>;
 export type RunsPage = JsonAnswer<'listReconciliationRuns', 200>;
 export type RunsQuery = Query<'listReconciliationRuns'>;
 export type Health = JsonAnswer<'health', 200>;
+
+// The argument of each SDK method is one object: the path parameters (`login`, `id`) are fields beside
+// the operation's query or body fields, so that no call depends on the order of its arguments.
+
+/** An account, by its login. */
+export type AccountLogin = { login: number };
+export type GetAccountRequest = AccountLogin;
+export type SetAccountStatusRequest = AccountLogin & { status: AccountStatus };
+export type ListTransactionsRequest = AccountLogin & TransactionsQuery;
+/** `pageSize`: the entries fetched per request (the service's default when unset). */
+export type TransactionsRequest = AccountLogin & { pageSize?: number };
+export type StatementRequest = AccountLogin & PeriodQuery;
+/** `at`: a UTC day (its end) or a date-time; now when unset. */
+export type BalanceAtRequest = AccountLogin & { at?: string };
+/** `csv`: the external file's text, a header line first. */
+export type MatchRequest = MatchQuery & { csv: string };
+export type RunsRequest = { kind?: RunsQuery['kind']; pageSize?: number };
+export type GetRunRequest = { id: string };
+export type GetJournalEntryRequest = { id: number | string };
+export type LaunchTokenRequest = JsonBody<'createLaunchToken'>;

@@ -1,5 +1,6 @@
 import { expectStatus } from './http-answers';
 import { HttpJsonClient, type HttpClientOptions, type HttpJsonResponse } from './http-json';
+import { baseUrlOption, secretOption } from './options';
 
 export type QueryValues = Record<string, string | number | boolean | undefined>;
 
@@ -16,14 +17,18 @@ export function queryString(values: QueryValues = {}): string {
  */
 export abstract class BearerApiClient {
   readonly http: HttpJsonClient;
+  private readonly apiKey: string;
 
-  constructor(
-    baseUrl: string,
-    private readonly apiKey: string,
-    options: HttpClientOptions = {},
-  ) {
+  /** Throws a ConfigurationError, naming the option, for a missing or malformed `baseUrl` or an empty `apiKey`. */
+  constructor(baseUrl: string, apiKey: string, options: HttpClientOptions = {}) {
+    const client = new.target.name;
+    baseUrlOption(client, baseUrl);
+    this.apiKey = secretOption(client, 'apiKey', apiKey, `the API's bearer key (${new.target.credential})`);
     this.http = new HttpJsonClient(baseUrl, options);
   }
+
+  /** The service's setting that holds the key, named when the key is missing. */
+  protected static readonly credential: string = 'the bearer key';
 
   close(): void {
     this.http.close();

@@ -12,6 +12,22 @@ export class WalletServiceError extends Error {
   override name = 'WalletServiceError';
 }
 
+/**
+ * A client was given an option it cannot work with (a missing or malformed base URL, an empty key,
+ * a port out of range): thrown at construction, before anything is sent, naming the option.
+ */
+export class ConfigurationError extends WalletServiceError {
+  override name = 'ConfigurationError';
+
+  constructor(
+    /** The option as the caller names it: `baseUrl`, `apiKey`, `secret`, `port`... */
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A definitive refusal: the service's error code (`ACCOUNT_NOT_FOUND`, `NOT_ENOUGH_MONEY`...) and status. */
 export class ApiError extends WalletServiceError {
   override name = 'ApiError';

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type tls from 'node:tls';
 import { UncertainOutcomeError } from './errors';
+import { baseUrlOption } from './options';
 
 /** One HTTP answer, whatever its status; `body` is the parsed JSON, or the text when it is not JSON. */
 export interface HttpJsonResponse {
@@ -36,7 +37,7 @@ export class HttpJsonClient {
     baseUrl: string,
     private readonly options: HttpClientOptions = {},
   ) {
-    this.base = new URL(baseUrl);
+    this.base = baseUrlOption('HttpJsonClient', baseUrl);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? MAX_SOCKETS_DEFAULT };
     const secure = this.base.protocol === 'https:';
     this.transport = secure ? https : http;

@@ -5,7 +5,7 @@
  */
 export { AdminClient } from './admin-client';
 export type * from './api-types';
-export { ApiError, RetriesExhaustedError, UncertainOutcomeError, WalletServiceError, type UncertainReason } from './errors';
+export { ApiError, ConfigurationError, RetriesExhaustedError, UncertainOutcomeError, WalletServiceError, type UncertainReason } from './errors';
 export { EventBufferOverflowError } from './event-stream';
 export { HttpJsonClient, type HttpClientOptions, type HttpJsonResponse } from './http-json';
 export { DEFAULT_RECONNECT_LIMITS, ManagerApiClient, type ManagerApiClientOptions, type ReconnectLimits } from './manager-api-client';
@@ -15,6 +15,7 @@ export {
   type FinanceAcknowledgement,
   type FinanceCommand,
   type FinanceRecord,
+  type FinanceRecordRequest,
   type LoginResult,
   type TradeEvent,
   type TradeEventType,
@@ -24,6 +25,7 @@ export { OperatorClient } from './operator-client';
 export { DEFAULT_RETRY_LIMITS, retryUncertain, type RetryLimits } from './retry';
 export {
   WalletClient,
+  type AuthenticateRequest,
   type AuthenticateResult,
   type BalanceRequest,
   type BalanceResult,

@@ -16,10 +16,12 @@ import {
   type FinanceAcknowledgement,
   type FinanceCommand,
   type FinanceRecord,
+  type FinanceRecordRequest,
   type LoginResult,
   type TradeEvent,
   type ManagerTransactionsQuery,
 } from './manager-types';
+import { hostOption, loginOption, portOption, secretOption } from './options';
 import { backoffDelayMs } from './retry';
 
 /** How hard the client tries to get a connection back (per outage; a success starts the count again). */
@@ -85,8 +87,15 @@ export class ManagerApiClient extends EventEmitter {
     this.reconnectLimits = { ...DEFAULT_RECONNECT_LIMITS, ...options.reconnect };
   }
 
-  /** Connects and logs in (a refused login is thrown as ApiError, not retried). */
+  /**
+   * Connects and logs in (a refused login is thrown as ApiError, not retried). A missing or
+   * malformed `port`, `host`, `login` or `password` is a ConfigurationError naming it.
+   */
   static async connect(options: ManagerApiClientOptions): Promise<ManagerApiClient> {
+    portOption('ManagerApiClient', options.port);
+    hostOption('ManagerApiClient', options.host);
+    loginOption('ManagerApiClient', options.login);
+    secretOption('ManagerApiClient', 'password', options.password, "the manager user's password");
     const client = new ManagerApiClient(options);
     await client.ensureConnection();
     return client;
@@ -131,16 +140,16 @@ export class ManagerApiClient extends EventEmitter {
   }
 
   /** Reverses a finance record (once: a repeat answers the first deletion). */
-  async deleteBalance(order: number): Promise<FinanceAcknowledgement> {
+  async deleteBalance({ order }: FinanceRecordRequest): Promise<FinanceAcknowledgement> {
     return decodeAcknowledgement(await this.request('DeleteBalance', { order }));
   }
 
-  async deleteBalanceSync(order: number): Promise<FinanceRecord> {
+  async deleteBalanceSync({ order }: FinanceRecordRequest): Promise<FinanceRecord> {
     return decodeFinanceRecord(await this.request('DeleteBalanceSync', { order }));
   }
 
   /** The record as it stands: how an uncertain outcome is resolved (ApiError NOT_FOUND, 404, until it exists). */
-  async getFinanceRecord(order: number): Promise<FinanceRecord> {
+  async getFinanceRecord({ order }: FinanceRecordRequest): Promise<FinanceRecord> {
     return decodeFinanceRecord(await this.request('GetFinanceRecord', { order }));
   }
 

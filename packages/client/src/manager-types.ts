@@ -23,6 +23,11 @@ export interface FinanceCommand {
   referenceId?: string;
 }
 
+/** Names a finance record (DeleteBalance, DeleteBalanceSync, GetFinanceRecord): the `order` of its answer or event. */
+export interface FinanceRecordRequest {
+  order: number;
+}
+
 /** What a plain (non-Sync) finance command answers once the operation is committed. */
 export interface FinanceAcknowledgement {
   accepted: true;

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { DecimalString, WalletAnswer } from './api-types';
+import { ConfigurationError } from './errors';
 import { expectStatus } from './http-answers';
 import { HttpJsonClient, type HttpClientOptions, type HttpJsonResponse } from './http-json';
+import { baseUrlOption, secretOption } from './options';
 import { signLegacy, signV2 } from './wallet-signing';
 
 export type WalletAction = 'authenticate' | 'getbalance' | 'opentrade' | 'closetrade';
@@ -21,6 +23,11 @@ export type WalletRefusal = WalletResult & { status: Exclude<WalletStatus, 'Ok' 
 export type AuthenticateResult = ({ status: 'Ok' } & Required<Pick<WalletAnswer, 'walletToken' | 'userId' | 'currency' | 'balance'>>) | WalletRefusal;
 /** getbalance, opentrade, closetrade: the balance (balance + credit) after the call, also with InsufficientFunds. */
 export type BalanceResult = ({ status: 'Ok' | 'InsufficientFunds'; message?: string } & Required<Pick<WalletAnswer, 'balance' | 'currency'>>) | WalletRefusal;
+
+export interface AuthenticateRequest {
+  /** The single-use launch token of the operator API (OperatorClient.createLaunchToken); sent as the wire's `token`. */
+  launchToken: string;
+}
 
 export interface BalanceRequest {
   /** The wallet token of authenticate. */
@@ -50,19 +57,22 @@ export interface TradeRequest {
  */
 export class WalletClient {
   readonly http: HttpJsonClient;
+  private readonly secret: string;
   private readonly signing: WalletSigning;
 
-  constructor(
-    baseUrl: string,
-    private readonly secret: string,
-    options: WalletClientOptions = {},
-  ) {
+  /** Throws a ConfigurationError, naming the option, for a missing or malformed `baseUrl`, an empty `secret` or an unknown `signing`. */
+  constructor(baseUrl: string, secret: string, options: WalletClientOptions = {}) {
+    baseUrlOption('WalletClient', baseUrl);
+    this.secret = secretOption('WalletClient', 'secret', secret, 'one of the service\'s WALLET_SECRETS');
+    if (options.signing !== undefined && options.signing !== 'v2' && options.signing !== 'legacy') {
+      throw new ConfigurationError('signing', `WalletClient: signing must be 'v2' or 'legacy' (got ${JSON.stringify(options.signing)})`);
+    }
     this.http = new HttpJsonClient(baseUrl, options);
     this.signing = options.signing ?? 'v2';
   }
 
   /** Exchanges a single-use launch token (operator API) for a wallet token. */
-  authenticate(launchToken: string): Promise<AuthenticateResult> {
+  authenticate({ launchToken }: AuthenticateRequest): Promise<AuthenticateResult> {
     return this.call('authenticate', { token: launchToken }) as Promise<AuthenticateResult>;
   }
 

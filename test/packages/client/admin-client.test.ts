@@ -20,16 +20,16 @@ async function refusal(call: Promise<unknown>): Promise<Pick<ApiError, 'code' | 
 describe('OperatorClient', () => {
   it('creates launch tokens; a wrong key, an unknown or disabled account are typed refusals', async () => {
     const login = await fixture.account();
-    const launch = await fixture.operator.createLaunchToken(login);
+    const launch = await fixture.operator.createLaunchToken({ login });
     expect(launch.token).toMatch(/^\w{16,}$/);
     expect(Date.parse(launch.expiresAt)).toBeGreaterThan(Date.now());
 
     const impostor = new OperatorClient(fixture.target.baseUrl, 'wrong-operator-key-0123456789');
-    expect(await refusal(impostor.createLaunchToken(login))).toEqual({ code: 'UNAUTHORIZED', httpStatus: 401 });
+    expect(await refusal(impostor.createLaunchToken({ login }))).toEqual({ code: 'UNAUTHORIZED', httpStatus: 401 });
     impostor.close();
-    expect(await refusal(fixture.operator.createLaunchToken(999_998))).toEqual({ code: 'ACCOUNT_NOT_FOUND', httpStatus: 404 });
-    await fixture.admin.setAccountStatus(login, 'disabled');
-    expect(await refusal(fixture.operator.createLaunchToken(login))).toEqual({ code: 'ACCOUNT_DISABLED', httpStatus: 403 });
+    expect(await refusal(fixture.operator.createLaunchToken({ login: 999_998 }))).toEqual({ code: 'ACCOUNT_NOT_FOUND', httpStatus: 404 });
+    await fixture.admin.setAccountStatus({ login, status: 'disabled' });
+    expect(await refusal(fixture.operator.createLaunchToken({ login }))).toEqual({ code: 'ACCOUNT_DISABLED', httpStatus: 403 });
   });
 });
 
@@ -39,11 +39,11 @@ describe('AdminClient', () => {
     expect(created).toMatchObject({ login: 80_001, currency: 'EUR', name: 'Alice', status: 'active', balance: '0.00', available: '0.00' });
     expect(await refusal(fixture.admin.createAccount({ login: 80_001, currency: 'EUR' }))).toEqual({ code: 'CONFLICT', httpStatus: 409 });
     expect(await refusal(fixture.admin.createAccount({ login: 80_002, currency: 'usd' }))).toEqual({ code: 'INVALID_REQUEST', httpStatus: 400 });
-    expect(await fixture.admin.setAccountStatus(80_001, 'disabled')).toMatchObject({ status: 'disabled' });
-    expect(await fixture.admin.setAccountStatus(80_001, 'active')).toMatchObject({ status: 'active' });
-    expect(await refusal(fixture.admin.getAccount(80_002))).toEqual({ code: 'ACCOUNT_NOT_FOUND', httpStatus: 404 });
+    expect(await fixture.admin.setAccountStatus({ login: 80_001, status: 'disabled' })).toMatchObject({ status: 'disabled' });
+    expect(await fixture.admin.setAccountStatus({ login: 80_001, status: 'active' })).toMatchObject({ status: 'active' });
+    expect(await refusal(fixture.admin.getAccount({ login: 80_002 }))).toEqual({ code: 'ACCOUNT_NOT_FOUND', httpStatus: 404 });
     const impostor = new AdminClient(fixture.target.baseUrl, 'wrong-admin-key-0123456789');
-    expect(await refusal(impostor.getAccount(80_001))).toEqual({ code: 'UNAUTHORIZED', httpStatus: 401 });
+    expect(await refusal(impostor.getAccount({ login: 80_001 }))).toEqual({ code: 'UNAUTHORIZED', httpStatus: 401 });
     impostor.close();
   });
 
@@ -54,7 +54,7 @@ describe('AdminClient', () => {
     await fixture.admin.applyBalanceOperation(deposit); // the same content again: applied once
     await fixture.admin.applyBalanceOperation({ accountId: login, operation: 'credit', amount: '20.00', referenceId: `bonus-${login}` });
     await fixture.admin.applyBalanceOperation({ accountId: login, operation: 'commission', amount: '1.50' });
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '98.50', credit: '20.00', available: '118.50', withdrawable: '98.50' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '98.50', credit: '20.00', available: '118.50', withdrawable: '98.50' });
     expect(await entriesWithKey(fixture.target.sql, `dep-${login}`)).toBe(1);
 
     expect(await refusal(fixture.admin.applyBalanceOperation({ ...deposit, amount: '100.01' }))).toEqual({ code: 'CONFLICT', httpStatus: 409 });
@@ -70,7 +70,7 @@ describe('AdminClient', () => {
       code: 'ACCOUNT_NOT_FOUND',
       httpStatus: 404,
     });
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '98.50', credit: '20.00' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '98.50', credit: '20.00' });
   });
 
   it('answers ACCOUNT_BUSY as uncertain, and a retry with the same referenceId applies once', async () => {
@@ -84,19 +84,19 @@ describe('AdminClient', () => {
     const released = new Promise((resolve) => setTimeout(resolve, 3 * ACCOUNT_LOCK_TIMEOUT_MS)).then(release);
     await retryUncertain(() => fixture.admin.applyBalanceOperation(operation), { attemptsMax: 20, totalTimeMs: 20_000, backoffInitialMs: 20, backoffMaxMs: 200 });
     await released;
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '7.00' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '7.00' });
     expect(await entriesWithKey(fixture.target.sql, `busy-${login}`)).toBe(1);
   });
 
   it('pages through the ledger, newest first', async () => {
     const login = await fixture.account('USD');
     for (const amount of ['1.00', '2.00', '3.00']) await fixture.admin.applyBalanceOperation({ accountId: login, operation: 'add', amount });
-    const page = await fixture.admin.listTransactions(login, { limit: 2 });
+    const page = await fixture.admin.listTransactions({ login, limit: 2 });
     expect(page.items.map((entry) => entry.balanceChange)).toEqual(['3.00', '2.00']);
     expect(page.nextCursor).not.toBeNull();
 
     const entries: LedgerEntry[] = [];
-    for await (const entry of fixture.admin.transactions(login, 1)) entries.push(entry);
+    for await (const entry of fixture.admin.transactions({ login, pageSize: 1 })) entries.push(entry);
     expect(entries.map((entry) => [entry.operation, entry.balanceChange])).toEqual([
       ['add', '3.00'],
       ['add', '2.00'],
@@ -120,12 +120,12 @@ describe('AdminClient', () => {
     expect(await fixture.admin.reconcile(period)).toMatchObject({ clean: true, discrepancies: { count: 0 } });
     expect(await refusal(fixture.admin.reconcile({ from: '2026-02-30' }))).toEqual({ code: 'INVALID_REQUEST', httpStatus: 400 });
 
-    const statement = await fixture.admin.statement(login, period);
+    const statement = await fixture.admin.statement({ login, ...period });
     expect(statement).toMatchObject({ login: String(login), opening: { balance: '0.00' }, closing: { balance: '12.34' } });
     expect(statement.entries).toHaveLength(1);
-    expect(await fixture.admin.balanceAt(login)).toMatchObject({ login, balance: '12.34', entry: { id: expect.any(Number) } });
-    expect(await fixture.admin.balanceAt(login, '2020-01-01')).toMatchObject({ balance: '0.00', entry: null });
-    const statementLines = (await fixture.admin.statementCsv(login, period)).trim().split('\n');
+    expect(await fixture.admin.balanceAt({ login })).toMatchObject({ login, balance: '12.34', entry: { id: expect.any(Number) } });
+    expect(await fixture.admin.balanceAt({ login, at: '2020-01-01' })).toMatchObject({ balance: '0.00', entry: null });
+    const statementLines = (await fixture.admin.statementCsv({ login, ...period })).trim().split('\n');
     expect(statementLines.at(-1)).toMatch(/^closing,.*12\.34/);
 
     const totals = await fixture.admin.dailyTotals(period);
@@ -136,7 +136,7 @@ describe('AdminClient', () => {
     expect(await fixture.admin.exportLedgerCsv(period)).toContain(`psp-${login}`);
 
     const csv = ['reference,amount,currency,date', `psp-${login},12.34,USD,${today()}`, `psp-unknown-${login},5.00,USD,${today()}`].join('\n');
-    const match = await fixture.admin.matchExternalRecords(csv);
+    const match = await fixture.admin.matchExternalRecords({ csv });
     expect(match).toMatchObject({ dryRun: true, fileRows: 2, counts: { matched: 1, missing_in_ledger: 1 } });
   });
 });

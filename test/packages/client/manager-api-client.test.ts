@@ -47,14 +47,14 @@ describe('ManagerApiClient', () => {
     });
     expect(await manager.creditOut({ login, amount: '-10.00' })).toMatchObject({ cmd: 9, amount: '-10.00' });
     expect(await manager.creditOutSync({ login, amount: '-1.00' })).toMatchObject({ cmd: 9, profit: '-1.00' });
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '200.05', credit: '24.00' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '200.05', credit: '24.00' });
 
     // DeleteBalance reverses the withdrawal; the record says so
-    expect(await manager.deleteBalanceSync(withdrawal.order)).toMatchObject({ order: withdrawal.order, state: 6, profit: '-50.00' });
-    expect(await manager.getFinanceRecord(withdrawal.order)).toMatchObject({ order: withdrawal.order, login, cmd: 8, state: 6 });
+    expect(await manager.deleteBalanceSync({ order: withdrawal.order })).toMatchObject({ order: withdrawal.order, state: 6, profit: '-50.00' });
+    expect(await manager.getFinanceRecord({ order: withdrawal.order })).toMatchObject({ order: withdrawal.order, login, cmd: 8, state: 6 });
     const small = await manager.balanceIn({ login, amount: '1.00' });
-    expect(await manager.deleteBalance(small.order)).toMatchObject({ order: small.order, state: 12 });
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '250.05', credit: '24.00' });
+    expect(await manager.deleteBalance({ order: small.order })).toMatchObject({ order: small.order, state: 12 });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '250.05', credit: '24.00' });
 
     const records = await manager.getTransactionsByLogin({ login });
     expect(records.map((record) => record.cmd).sort()).toEqual([6, 6, 6, 7, 7, 8, 8, 9, 9]);
@@ -67,7 +67,7 @@ describe('ManagerApiClient', () => {
     const login = await fixture.account('USD');
     // 9007199254740993 minor units: 2^53 + 1, which a JS number cannot hold
     expect(await manager.balanceInSync({ login, amount: '90071992547409.93', referenceId: `big-${login}` })).toMatchObject({ profit: '90071992547409.93' });
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '90071992547409.93' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '90071992547409.93' });
   });
 
   it('surfaces refusals as ApiError with the service code and status', async () => {
@@ -82,13 +82,13 @@ describe('ManagerApiClient', () => {
     expect(await refused(manager.balanceIn({ login, amount: '-1.00' }))).toEqual({ code: 'INVALID_DATA', httpStatus: 400 });
     await manager.balanceIn({ login, amount: '1.00', referenceId: `ref-${login}` });
     expect(await refused(manager.balanceIn({ login, amount: '2.00', referenceId: `ref-${login}` }))).toEqual({ code: 'DUPLICATE', httpStatus: 409 });
-    expect(await refused(manager.getFinanceRecord(999_999_999))).toEqual({ code: 'NOT_FOUND', httpStatus: 404 });
+    expect(await refused(manager.getFinanceRecord({ order: 999_999_999 }))).toEqual({ code: 'NOT_FOUND', httpStatus: 404 });
 
     const viewer = await connectManager('SESSION_VIEWER');
     expect(await refused(viewer.creditIn({ login, amount: '1.00', comment: 'no' }))).toEqual({ code: 'ADD_CREDIT_ERROR', httpStatus: 401 });
     const wrongPassword = ManagerApiClient.connect({ port: fixture.target.service.managerPort, login: nextManagerLogin, password: 'wrong-password' });
     expect(await refused(wrongPassword)).toEqual({ code: 'UNAUTHORIZED', httpStatus: 401 });
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '11.00', credit: '0.00' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '11.00', credit: '0.00' });
   });
 
   it('streams the trade events of every source to each subscriber', async () => {
@@ -99,7 +99,7 @@ describe('ManagerApiClient', () => {
 
     const record = await manager.balanceInSync({ login, amount: '12.00', comment: 'manager' });
     await fixture.admin.applyBalanceOperation({ accountId: login, operation: 'credit', amount: '3.00', comment: 'admin bonus' });
-    await manager.deleteBalanceSync(record.order);
+    await manager.deleteBalanceSync({ order: record.order });
 
     for (const stream of [first, second]) {
       const events = (await take(stream, 3)).map((event) => [event.type, event.data.login, event.data.cmd, event.data.profit, event.data.comment]);

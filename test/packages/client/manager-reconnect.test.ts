@@ -61,7 +61,7 @@ it('reconnects, logs in and subscribes again after the service restarts; a comma
     expect(await nextEvent(events)).toMatchObject({ type: 'EV_RECORD_ADD', data: { profit: '2.50' } });
     expect(await nextEvent(events)).toMatchObject({ type: 'EV_RECORD_ADD', data: { profit: '1.00', comment: 'after restart' } });
 
-    expect(await second.admin.getAccount(LOGIN)).toMatchObject({ balance: '12.50', credit: '1.00' });
+    expect(await second.admin.getAccount({ login: LOGIN })).toMatchObject({ balance: '12.50', credit: '1.00' });
     expect(await entriesWithKey(second.target.sql, 'during-restart')).toBe(1);
     expect(await ledgerDiscrepancies(second.target.sql)).toEqual([]);
     second.admin.close();

@@ -19,7 +19,7 @@ it('logs in, moves money and receives events over TLS when the certificate is tr
     const events = await manager.subscribe();
     expect(await manager.balanceInSync({ login, amount: '42.00', referenceId: `tls-${login}` })).toMatchObject({ login, cmd: 6, profit: '42.00' });
     expect((await events.next()).value).toMatchObject({ type: 'EV_RECORD_ADD', data: { login, profit: '42.00' } });
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '42.00' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '42.00' });
   } finally {
     await manager.close();
   }

@@ -32,7 +32,7 @@ export function useSdkFixture(env: Record<string, string> = {}): SdkFixture {
     };
     const player = async (deposit: DecimalString = '1000.00') => {
       const login = await account('USD', deposit);
-      const authenticated = await wallet.authenticate((await operator.createLaunchToken(login)).token);
+      const authenticated = await wallet.authenticate({ launchToken: (await operator.createLaunchToken({ login })).token });
       if (authenticated.status !== 'Ok') throw new Error(`authenticate: ${JSON.stringify(authenticated)}`);
       return { login, token: authenticated.walletToken };
     };

@@ -15,7 +15,7 @@ describe('WalletClient', () => {
     const wallet = new WalletClient(fixture.target.baseUrl, TEST_WALLET_SECRET, { signing });
     try {
       const login = await fixture.account('USD', '100.00');
-      const authenticated = await wallet.authenticate((await fixture.operator.createLaunchToken(login)).token);
+      const authenticated = await wallet.authenticate({ launchToken: (await fixture.operator.createLaunchToken({ login })).token });
       expect(authenticated).toMatchObject({ status: 'Ok', userId: String(login), currency: 'USD', balance: '100.00' });
       if (authenticated.status !== 'Ok') return;
       const token = authenticated.walletToken;
@@ -24,7 +24,7 @@ describe('WalletClient', () => {
       const trade = { token, currency: 'USD', externalTradeType: 'options', externalTradeId: `sdk-${signing}`, data: { asset: 'EURUSD' } };
       expect(await wallet.openTrade({ ...trade, amount: '30.00' })).toEqual({ status: 'Ok', balance: '70.00', currency: 'USD' });
       expect(await wallet.closeTrade({ ...trade, amount: '55.50' })).toEqual({ status: 'Ok', balance: '125.50', currency: 'USD' });
-      expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '125.50', credit: '0.00', held: '0.00' });
+      expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '125.50', credit: '0.00', held: '0.00' });
     } finally {
       wallet.close();
     }
@@ -44,7 +44,7 @@ describe('WalletClient', () => {
     expect(await impostor.getBalance({ token, currency: 'USD' })).toMatchObject({ status: 'InvalidDigest' });
     impostor.close();
 
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '30.00', held: '20.00' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '30.00', held: '20.00' });
   });
 });
 
@@ -69,7 +69,7 @@ describe('retryUncertain', () => {
       expect(answer).toEqual({ status: 'Ok', balance: '960.00', currency: 'USD' });
       expect(failures).toEqual(['1:network', '2:network']);
       expect(proxy.cuts).toBe(2);
-      expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '960.00', held: '40.00' });
+      expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '960.00', held: '40.00' });
     } finally {
       wallet.close();
       await proxy.stop();
@@ -89,7 +89,7 @@ describe('retryUncertain', () => {
 
     expect(answer).toEqual({ status: 'Ok', balance: '90.00', currency: 'USD' });
     expect(attempts).toBeGreaterThan(1);
-    expect(await fixture.admin.getAccount(login)).toMatchObject({ balance: '90.00', held: '10.00' });
+    expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '90.00', held: '10.00' });
   });
 
   it('gives up within its limits, and never retries a refusal', async () => {
@@ -109,7 +109,7 @@ describe('retryUncertain', () => {
     }
 
     let attempts = 0;
-    const refused = retryUncertain(() => ((attempts += 1), fixture.admin.getAccount(999_999)), QUICK_RETRIES);
+    const refused = retryUncertain(() => ((attempts += 1), fixture.admin.getAccount({ login: 999_999 })), QUICK_RETRIES);
     await expect(refused).rejects.toBeInstanceOf(ApiError);
     await expect(refused).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND', httpStatus: 404 });
     expect(attempts).toBe(1);

@@ -374,18 +374,18 @@ describe('the SDK', () => {
     const login = await api.createAccount();
     await api.balanceOperation(login, 'add', '1.00', `sdk-${login}-a`);
     await api.balanceOperation(login, 'add', '2.50', `sdk-${login}-b`);
-    const report = await admin.matchExternalRecords(`reference,amount,currency\nsdk-${login}-a;sdk-${login}-b,3.50,USD\n`, { referenceDelimiter: ';', dryRun: 'false' });
+    const report = await admin.matchExternalRecords({ csv: `reference,amount,currency\nsdk-${login}-a;sdk-${login}-b,3.50,USD\n`, referenceDelimiter: ';', dryRun: 'false' });
     await admin.reconcile();
     const runs = [];
-    for await (const run of admin.runs('match', 1)) runs.push(run);
+    for await (const run of admin.runs({ kind: 'match', pageSize: 1 })) runs.push(run);
     expect(runs[0]).toMatchObject({ id: report.runId, kind: 'match', actor: 'admin-api', dryRun: false });
     expect(runs).toEqual((await admin.listRuns({ kind: 'match', limit: 100 })).items);
-    expect((await admin.getRun(report.runId)).result).toEqual(report);
-    expect(await admin.matchRunItemsCsv(report.runId)).toContain(
+    expect((await admin.getRun({ id: report.runId })).result).toEqual(report);
+    expect(await admin.matchRunItemsCsv({ id: report.runId })).toContain(
       `1,matched,one-to-many,sdk-${login}-a;sdk-${login}-b,USD,3.50,3.50,0.00,2,line 2=3.50; sdk-${login}-a=1.00; sdk-${login}-b=2.50,`,
     );
-    const [entry] = (await admin.listTransactions(login)).items;
-    expect(await admin.getJournalEntry(entry!.id)).toEqual({ ...entry, login });
+    const [entry] = (await admin.listTransactions({ login })).items;
+    expect(await admin.getJournalEntry({ id: entry!.id })).toEqual({ ...entry, login });
   });
 });
 
