@@ -129,16 +129,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const saved = missing.length > 0 ? readSavedSecrets(dataDir) : undefined;
   const generatedSecrets = missing.length > 0 && !saved ? generateSecrets() : undefined;
   const generated = saved ?? generatedSecrets;
+  const adminApiKey = vars.ADMIN_API_KEY ?? generated!.adminApiKey;
+  const operatorApiKey = vars.OPERATOR_API_KEY ?? generated!.operatorApiKey;
+  const walletSecrets = vars.WALLET_SECRETS ?? generated!.walletSecrets;
+  checkAdminKeyIsItsOwn(adminApiKey, operatorApiKey, walletSecrets);
 
   return {
     ...database,
     host: vars.HOST,
     httpPort: vars.PORT,
     managerPort: vars.MANAGER_PORT,
-    walletSecrets: vars.WALLET_SECRETS ?? generated!.walletSecrets,
+    walletSecrets,
     walletSignatureMode: vars.WALLET_SIGNATURE_MODE,
-    operatorApiKey: vars.OPERATOR_API_KEY ?? generated!.operatorApiKey,
-    adminApiKey: vars.ADMIN_API_KEY ?? generated!.adminApiKey,
+    operatorApiKey,
+    adminApiKey,
     managerSyncTimeoutMs: vars.MANAGER_SYNC_TIMEOUT_MS,
     accountLockTimeoutMs: vars.ACCOUNT_LOCK_TIMEOUT_MS,
     walletTokenTtlS: vars.WALLET_TOKEN_TTL_S,
@@ -148,6 +152,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: readTrustProxy(vars.TRUST_PROXY),
     generatedSecrets,
   };
+}
+
+/**
+ * The admin key opens the whole back office: it must be a secret of its own. Equal to the operator
+ * key (held by the platform's lobby) or to a wallet secret (held by the trading platform), whoever
+ * holds that one would hold the admin API too. Refused in every environment, since a generated
+ * pair is never equal and an equal pair can only have been set so (by hand, or in secrets.json);
+ * the message names the settings, never the keys.
+ */
+function checkAdminKeyIsItsOwn(adminApiKey: string, operatorApiKey: string, walletSecrets: readonly string[]): void {
+  if (adminApiKey === operatorApiKey) {
+    throw new ConfigError('ADMIN_API_KEY equals OPERATOR_API_KEY: whoever holds the operator key would also hold the admin API; give the admin API a key of its own');
+  }
+  if (walletSecrets.includes(adminApiKey)) {
+    throw new ConfigError('ADMIN_API_KEY equals one of WALLET_SECRETS: the trading platform would also hold the admin API; give the admin API a key of its own');
+  }
 }
 
 export interface DatabaseSettings {
