@@ -31,7 +31,13 @@ async function main(): Promise<void> {
     throw error;
   }
   printGeneratedSecrets(config);
-  printWelcome(config, service.httpPort, service.managerPort, database.embedded ? database.url : undefined);
+  const embeddedUrl = database.embedded ? maskPassword(database.url) : undefined;
+  if (config.production) {
+    // production output goes to a log collector: the banner is a log line like every other
+    logger.info({ http: `http://${config.host}:${service.httpPort}`, manager: `${config.host}:${service.managerPort}`, managerTls: Boolean(config.managerTls), ...(embeddedUrl ? { embeddedPostgres: embeddedUrl } : {}) }, 'listening');
+  } else {
+    printWelcome(config, service.httpPort, service.managerPort, embeddedUrl);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -58,6 +64,7 @@ function printGeneratedSecrets(config: Config): void {
   console.log(`  ADMIN_API_KEY=${secrets.adminApiKey}`);
 }
 
+/** The development banner, for a person at a terminal (production logs a `listening` line instead). */
 function printWelcome(config: Config, httpPort: number, managerPort: number, embeddedUrl: string | undefined): void {
   const base = `http://${config.host}:${httpPort}`;
   console.log(`Wallet service listening on ${base}`);
@@ -65,7 +72,11 @@ function printWelcome(config: Config, httpPort: number, managerPort: number, emb
   console.log(`  health:   curl ${base}/healthz`);
   console.log(`  API docs: ${base}/docs  (OpenAPI: ${base}/openapi.json, manager protocol: ${base}/asyncapi.json)`);
   console.log(`  walkthrough: npm run demo`);
-  if (embeddedUrl) console.log(`  embedded PostgreSQL: ${embeddedUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  if (embeddedUrl) console.log(`  embedded PostgreSQL: ${embeddedUrl}`);
+}
+
+function maskPassword(url: string): string {
+  return url.replace(/:[^:@/]+@/, ':***@');
 }
 
 main().catch((error: unknown) => {

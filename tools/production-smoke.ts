@@ -87,7 +87,7 @@ function productionEnv(databaseUrl: string): NodeJS.ProcessEnv {
     MANAGER_PORT: '0',
     MANAGER_TLS_CERT_FILE: path.join(TLS_FIXTURES, 'localhost.crt'),
     MANAGER_TLS_KEY_FILE: path.join(TLS_FIXTURES, 'localhost.key'),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info', // the `listening` line that says where it is
     ...CREDENTIALS,
   };
 }
@@ -115,13 +115,22 @@ function listening(service: ChildProcess): Promise<{ baseUrl: string; managerPor
     let output = '';
     const timer = setTimeout(() => reject(new Error(`no start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
     service.once('exit', (code) => reject(new Error(`the service exited ${code} at start:\n${output}`)));
+    // NODE_ENV=production logs where it listens as a JSON line (msg `listening`), like all its output;
+    // the rest is still read (and dropped), or the service would block on a full pipe
+    let found = false;
+    let partial = '';
     service.stdout!.on('data', (chunk: Buffer) => {
+      if (found) return;
       output += chunk.toString();
-      const http = /Wallet service listening on (http:\/\/\S+)/.exec(output);
-      const manager = /Manager TCP API listening on \S+:(\d+)/.exec(output);
-      if (http && manager) {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const entry = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; http?: string; manager?: string }) : {};
+        if (entry.msg !== 'listening' || !entry.http || !entry.manager) continue;
+        found = true;
         clearTimeout(timer);
-        resolve({ baseUrl: http[1]!, managerPort: Number(manager[1]) });
+        resolve({ baseUrl: entry.http, managerPort: Number(entry.manager.split(':').at(-1)) });
+        return;
       }
     });
   });

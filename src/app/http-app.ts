@@ -89,9 +89,9 @@ export function createHttpApp(deps: HttpAppDeps): RequestListener {
   });
   app.use('/operator', operatorRouter({ core, operatorApiKey: config.operatorApiKey }));
   app.use('/admin', bearerAuth(config.adminApiKey, 'admin', core.authThrottle), reconciliationRouter(core), dashboardRouter(core), usersRouter(core), adminRouter(core));
-  app.use('/console', consoleRouter({ core, logger }));
+  app.use('/console', consoleRouter({ core }));
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));
-  app.use(apiErrorHandler(logger));
+  app.use(apiErrorHandler());
   const verifier = new WalletSignatureVerifier(config.walletSecrets, config.walletSignatureMode);
   const wallet = walletRequestHandler({ core, verifier, metrics, logger });
   return (req, res) => {

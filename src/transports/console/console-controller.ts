@@ -5,11 +5,11 @@ import path from 'node:path';
 import { presentAccount, presentBalanceAt, presentEntry, presentEntryOfAccount } from '../admin-api/admin-presenters';
 import { isBodyReadError } from '../http/body';
 import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
+import { noteRequestFailure } from '../http/request-log';
 import { pathId, pathLogin } from '../http/params';
 import { sendJson } from '../http/respond';
 import type { Core } from '../../core/core';
 import type { Download } from '../../core/audit/audit-log';
-import type { Logger } from '../../observability/logger';
 import { DEFAULT_PERIOD_DAYS, readMoment, readPeriod } from '../../core/reconciliation/period';
 import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from '../admin-api/match-request';
 import { STALE_HOLD_AGE_DEFAULT_S, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
@@ -75,7 +75,6 @@ const DAY_MS = 86_400_000;
 export interface ConsoleDeps {
   /** The part of the core's front door the console uses. */
   core: Pick<Core, 'accounts' | 'ledger' | 'reconciliation' | 'matching' | 'runs' | 'dashboard' | 'consoleAccess' | 'audit'>;
-  logger: Logger;
 }
 
 const dayText = z.string().max(10).optional();
@@ -328,15 +327,15 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
 
   router.use((_req, res) => sendPage(res, 404, errorPage(pageOf(res), 404, 'There is no such console page.')));
-  router.use(consoleErrorHandler(deps));
+  router.use(consoleErrorHandler());
   return router;
 }
 
 /** Renders failures as a console page (or as JSON for the match endpoint, which a script calls). */
-function consoleErrorHandler(deps: ConsoleDeps): ErrorRequestHandler {
+function consoleErrorHandler(): ErrorRequestHandler {
   return (error, req, res, _next) => {
     if (res.headersSent) {
-      deps.logger.error({ err: error, path: req.originalUrl }, 'console response failed after it started');
+      noteRequestFailure(res, error); // its access-log line (aborted) carries it
       res.destroy();
       return;
     }
@@ -351,7 +350,7 @@ function consoleErrorHandler(deps: ConsoleDeps): ErrorRequestHandler {
       ({ status, error: code } = HTTP_ERROR_BY_CODE[error.code]);
       text = error.message;
     } else {
-      deps.logger.error({ err: error, path: req.originalUrl }, 'console request failed');
+      noteRequestFailure(res, error); // its access-log line (status 500, at error) carries it
     }
     if (req.path === '/match/run') sendJson(res, status, { error: code, message: text });
     else sendPage(res, status, errorPage(pageOf(res), status, text));

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import type { Logger } from '../../observability/logger';
 import { AppError, type ErrorCode } from '../../shared/errors';
 import { isBodyReadError } from './body';
+import { noteRequestFailure } from './request-log';
 
 /**
  * The one mapping from the finance core's error codes to the admin/operator HTTP error format
@@ -29,11 +29,11 @@ export function sendError(res: Response, status: number, error: string, message:
   res.status(status).json({ error, message });
 }
 
-export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+export function apiErrorHandler(): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
     if (res.headersSent) {
       // A streamed report failed midway: the status is gone, so cut the response short.
-      logger.error({ err: error, path: req.path }, 'response failed after it started');
+      noteRequestFailure(res, error); // its access-log line (aborted) carries it
       res.destroy();
       return;
     }
@@ -48,7 +48,7 @@ export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
       sendError(res, mapped.status, mapped.error, error.message);
       return;
     }
-    logger.error({ err: error, path: req.path }, 'request failed');
+    noteRequestFailure(res, error); // its access-log line (status 500, at error) carries it
     sendError(res, 500, 'INTERNAL', 'internal error');
   };
 }

@@ -6,17 +6,52 @@ import type { Metrics } from '../../observability/metrics';
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
+/** The failure behind a response, kept until its one access-log line is written. */
+const failures = new WeakMap<ServerResponse, unknown>();
+
+/**
+ * Says why a request failed (an unexpected error, answered 500, or a response cut short): its one
+ * access-log line carries it as `err`, instead of a second line of its own.
+ */
+export function noteRequestFailure(res: ServerResponse, error: unknown): void {
+  failures.set(res, error);
+}
+
 /**
  * Per request: an id (the client's X-Request-Id when it is sane, a fresh UUID otherwise, echoed in
- * the answer), the latency and count metrics, and one access-log line when it finishes. Successful
- * requests log at debug, refusals at info, failures at error. Cheaper than a child logger per
- * request, which the wallet's hot path measurably paid for.
+ * the answer), the latency and count metrics, and one access-log line when it ends: method, route
+ * (the bounded pattern), path, status, durationMs and requestId, at info, or at error for a 5xx
+ * answer (with the failure noted by noteRequestFailure), or at warn for a response that never
+ * finished (the connection closed first: `aborted`). Cheaper than a child logger per request, which
+ * the wallet's hot path measurably paid for.
  */
 export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    trackRequest(logger, metrics, req, res, () => routeLabel(req));
+    const matched = watchRoute(req);
+    trackRequest(logger, metrics, req, res, () => matched.label ?? 'unmatched');
     next();
   };
+}
+
+/**
+ * The matched route pattern (bounded label cardinality) with its router's mount path, taken when
+ * the router matches it: once a handler's error leaves a router, Express gives `req.baseUrl` back
+ * to the app (''), and a label read when the answer finishes would name `/accounts/:login` for an
+ * admin refusal and `/admin/accounts/:login` for its success.
+ */
+function watchRoute(req: Request): { label: string | undefined } {
+  const matched: { label: string | undefined } = { label: undefined };
+  let route: unknown;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set: (value: { path?: unknown } | undefined) => {
+      route = value;
+      if (typeof value?.path === 'string') matched.label = `${req.baseUrl}${value.path}`;
+    },
+  });
+  return matched;
 }
 
 /**
@@ -30,20 +65,21 @@ export function trackRequest(logger: Logger, metrics: Metrics, req: IncomingMess
   const startedAt = process.hrtime.bigint();
   // the path before any router rewrites req.url, without its query string
   const path = (req.url ?? '').split('?', 1)[0];
+  const line = (seconds: number, routeName: string) => {
+    const err = failures.get(res);
+    return { requestId: id, method: req.method, route: routeName, path, status: res.statusCode, durationMs: Math.round(seconds * 1000), ...(err === undefined ? {} : { err }) };
+  };
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
     const labels = { route: route(), method: req.method ?? '' };
     metrics.httpDuration.observe(labels, seconds);
     metrics.httpRequests.inc({ ...labels, status_code: String(res.statusCode) });
-    const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug';
-    if (logger.isLevelEnabled(level)) {
-      logger[level]({ requestId: id, method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
-    }
+    const level = res.statusCode >= 500 ? 'error' : 'info';
+    if (logger.isLevelEnabled(level)) logger[level](line(seconds, labels.route), 'request');
   });
-}
-
-/** The matched route pattern (bounded label cardinality), or "unmatched". */
-function routeLabel(req: Request): string {
-  const route = (req as Request & { route?: { path?: string } }).route?.path;
-  return route ? `${req.baseUrl}${route}` : 'unmatched';
+  // a response that never finished (the client left, or a streamed answer failed midway) ends here
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    if (logger.isLevelEnabled('warn')) logger.warn({ ...line(Number(process.hrtime.bigint() - startedAt) / 1e9, route()), aborted: true }, 'request');
+  });
 }

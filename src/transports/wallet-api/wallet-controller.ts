@@ -5,7 +5,7 @@ import { findCurrency } from '../../core/money/currency';
 import { bodyBytes, isBodyReadError, rawBody, WALLET_BODY_BYTES_MAX } from '../http/body';
 import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
-import { trackRequest } from '../http/request-log';
+import { noteRequestFailure, trackRequest } from '../http/request-log';
 import { AppError } from '../../shared/errors';
 import { fieldText, parseJsonObject, stringifyJson } from '../../shared/json';
 import { TOKEN_LENGTH_MAX } from '../../shared/tokens';
@@ -134,7 +134,7 @@ export function walletRequestHandler(deps: WalletControllerDeps): (req: Incoming
     trackRequest(deps.logger, deps.metrics, req, res, () => path);
     // an action answers every error itself; should answering fail too, the connection is closed
     action(req, res).catch((error: unknown) => {
-      deps.logger.error({ err: error, path }, 'wallet answer failed');
+      noteRequestFailure(res, error); // its access-log line (aborted) carries it
       res.destroy();
     });
     return true;
@@ -223,7 +223,7 @@ function sendWalletError(deps: WalletControllerDeps, res: ServerResponse, action
   const status: WalletStatus | undefined = error instanceof AppError ? WALLET_STATUS_BY_CODE[error.code] : undefined;
   if (!status) {
     const transient = error instanceof AppError;
-    if (!transient) deps.logger.error({ err: error, action }, 'wallet request failed');
+    if (!transient) noteRequestFailure(res, error); // its access-log line (status 500, at error) carries it
     deps.metrics.walletOutcomes.inc({ action, status: transient ? 'Unavailable' : 'InternalError' });
     sendJson(res, transient ? 503 : 500, { status: transient ? 'Unavailable' : 'InternalError', message: transient ? error.message : 'retry later' });
     return;
