@@ -130,11 +130,12 @@ export function createCore(options: CoreOptions): Core {
   const onEventsCommitted = () => events.committed();
   const walletStore = new WalletStore(money, onRetry, onEventsCommitted);
   const accountLanes = new AccountLanes((operations: WalletOperation[]) => walletStore.execute(operations, true));
-  const accounts = new AccountService(new AccountStore(money));
-  const reportAccounts = new AccountService(new AccountStore(reports));
-  const managers = new ManagerAuthService(new ManagerStore(money));
-  const authThrottle = new FailureThrottle(backOffice, { ...THROTTLE_LIMITS, ...options.throttleLimits });
   const audit = new AuditLog(backOffice);
+  // a change and its audit row are written in one transaction, on the change's own connection
+  const accounts = new AccountService(new AccountStore(money), audit);
+  const reportAccounts = new AccountService(new AccountStore(reports), audit);
+  const managers = new ManagerAuthService(new ManagerStore(money), audit);
+  const authThrottle = new FailureThrottle(backOffice, { ...THROTTLE_LIMITS, ...options.throttleLimits });
   const consoleAccess = new ConsoleAccessService(new ConsoleUserStore(backOffice), authThrottle, audit);
   // the run history is written and read on the primary: a run just made is there to reopen at once
   const runHistory = new RunHistoryStore(backOffice);

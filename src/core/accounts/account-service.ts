@@ -1,3 +1,4 @@
+import { CHANGE_ACTIONS, type AuditLog } from '../audit/audit-log';
 import { requireCurrency } from '../money/currency';
 import { AccountNotFoundError, AlreadyExistsError, ValidationError } from '../../shared/errors';
 import { decodeCursor, encodeCursor } from '../../shared/page-cursor';
@@ -35,7 +36,10 @@ export interface AccountPage {
 export class AccountService {
   private readonly currencies = new Map<bigint, string>();
 
-  constructor(private readonly store: AccountStore) {}
+  constructor(
+    private readonly store: AccountStore,
+    private readonly audit: AuditLog,
+  ) {}
 
   /** The account's currency code, from memory after the first look-up (it never changes). */
   async currencyOf(login: bigint): Promise<string> {
@@ -52,9 +56,14 @@ export class AccountService {
     return logins.length === 0 ? Promise.resolve(new Map()) : this.store.currenciesOf(logins);
   }
 
-  async create(login: bigint, currency: string, name: string | null): Promise<Account> {
+  /** Opens the account; the audit log records it, with `actor`, in the same transaction. */
+  async create(login: bigint, currency: string, name: string | null, actor: string): Promise<Account> {
     requireCurrency(currency);
-    const account = await this.store.insert(login, currency, name);
+    const account = await this.store.transaction(async (store, trx) => {
+      const created = await store.insert(login, currency, name);
+      if (created) await this.audit.record({ actor, action: CHANGE_ACTIONS.accountCreate, target: login.toString(), detail: { currency, name } }, trx);
+      return created;
+    });
     if (!account) throw new AlreadyExistsError(`account ${login} already exists`, { login: login.toString() });
     return account;
   }
@@ -81,9 +90,20 @@ export class AccountService {
     return { items: rows.slice(0, limit), nextCursor: hasMore ? encodeCursor(BigInt(next)) : null };
   }
 
-  async setStatus(login: bigint, status: Account['status']): Promise<Account> {
-    const account = await this.store.setStatus(login, status);
-    if (!account) throw new AccountNotFoundError(login);
-    return account;
+  /**
+   * Enables or disables the account; the audit log records it, with `actor` and the status before,
+   * in the same transaction (also when it had that status already: the request was made).
+   */
+  async setStatus(login: bigint, status: Account['status'], actor: string): Promise<Account> {
+    const changed = await this.store.transaction(async (store, trx) => {
+      const result = await store.setStatus(login, status);
+      if (result) {
+        const action = status === 'active' ? CHANGE_ACTIONS.accountEnable : CHANGE_ACTIONS.accountDisable;
+        await this.audit.record({ actor, action, target: login.toString(), detail: { status, previous: result.previous } }, trx);
+      }
+      return result;
+    });
+    if (!changed) throw new AccountNotFoundError(login);
+    return changed.account;
   }
 }

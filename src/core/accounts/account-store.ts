@@ -46,13 +46,13 @@ export interface AccountListQuery {
 export class AccountStore {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the account; returns undefined when the login is taken. */
   /** The currency of each of these accounts that exists, in one query. */
   async currenciesOf(logins: readonly bigint[]): Promise<Map<string, string>> {
     const rows = await this.db('accounts').whereIn('login', logins.map(String)).select<Array<{ login: string; currency: string }>>('login', 'currency');
     return new Map(rows.map((row) => [String(row.login), row.currency]));
   }
 
+  /** Inserts the account; returns undefined when the login is taken. */
   async insert(login: bigint, currency: string, name: string | null): Promise<Account | undefined> {
     const rows = await this.db<AccountRow>('accounts')
       .insert({ login: login.toString(), currency, name })
@@ -88,12 +88,21 @@ export class AccountStore {
     return (await select).map(toAccount);
   }
 
-  async setStatus(login: bigint, status: Account['status']): Promise<Account | undefined> {
-    const rows = await this.db<AccountRow>('accounts')
-      .where({ login: login.toString() })
-      .update({ status, updated_at: this.db.fn.now() as unknown as Date })
-      .returning('*');
-    return rows[0] ? toAccount(rows[0]) : undefined;
+  /** The account after the change and the status it had before; undefined when there is no such account. */
+  async setStatus(login: bigint, status: Account['status']): Promise<{ account: Account; previous: Account['status'] } | undefined> {
+    const { rows } = await this.db.raw<{ rows: Array<AccountRow & { previous_status: Account['status'] }> }>(
+      `UPDATE accounts AS account SET status = ?, updated_at = now()
+         FROM (SELECT login, status FROM accounts WHERE login = ? FOR UPDATE) AS before
+        WHERE account.login = before.login
+        RETURNING account.*, before.status AS previous_status`,
+      [status, login.toString()],
+    );
+    return rows[0] ? { account: toAccount(rows[0]), previous: rows[0].previous_status } : undefined;
+  }
+
+  /** Runs `work` in one transaction, with a store bound to it and the transaction itself (for the audit row). */
+  transaction<T>(work: (store: AccountStore, trx: Database) => Promise<T>): Promise<T> {
+    return this.db.transaction((trx) => work(new AccountStore(trx), trx));
   }
 }
 

@@ -35,14 +35,30 @@ export const DOWNLOAD_ACTIONS = {
   matchItems: 'match.items.download',
 } as const;
 
+/**
+ * What a change made through the back office's machine door (the admin API, and any transport that
+ * calls the same core services) is recorded as. Console users and runs have theirs beside their
+ * services; balance operations are not here: the ledger keeps each with its actor.
+ */
+export const CHANGE_ACTIONS = {
+  accountCreate: 'account.create',
+  accountEnable: 'account.enable',
+  accountDisable: 'account.disable',
+  managerCreate: 'manager.create',
+} as const;
+
 /** Entries of one page of the audit log, newest first. */
 export const AUDIT_PAGE_SIZE_MAX = 200;
 
 export class AuditLog {
   constructor(private readonly db: Database) {}
 
-  async record(entry: AuditRecord): Promise<void> {
-    await this.db('audit_log').insert({ actor: entry.actor, action: entry.action, target: entry.target ?? null, detail: JSON.stringify(entry.detail ?? {}) });
+  /**
+   * `db` is the transaction of the change recorded, where there is one: the change and its row
+   * commit together or not at all (no change goes unrecorded, no refused change is recorded).
+   */
+  async record(entry: AuditRecord, db: Database = this.db): Promise<void> {
+    await db('audit_log').insert({ actor: entry.actor, action: entry.action, target: entry.target ?? null, detail: JSON.stringify(entry.detail ?? {}) });
   }
 
   /** A download of ledger data, with its format beside what else the detail says (the period, the filter). */

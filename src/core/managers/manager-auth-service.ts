@@ -1,3 +1,4 @@
+import { CHANGE_ACTIONS, type AuditLog } from '../audit/audit-log';
 import { BoundedSemaphore } from '../../shared/bounded-semaphore';
 import { AlreadyExistsError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { hashToken, newToken } from '../../shared/tokens';
@@ -43,14 +44,24 @@ export class ManagerAuthService {
 
   constructor(
     private readonly store: ManagerStore,
+    private readonly audit: AuditLog,
     private readonly delay: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
-  async createManager(login: bigint, password: string, role: ManagerRole): Promise<void> {
+  /**
+   * Creates a manager-API user; the audit log records it (its role, never its password), with
+   * `actor`, in the same transaction. The password is hashed first: no connection waits on scrypt.
+   */
+  async createManager(login: bigint, password: string, role: ManagerRole, actor: string): Promise<void> {
     if (password.length < PASSWORD_LENGTH_MIN || password.length > PASSWORD_LENGTH_MAX) {
       throw new ValidationError(`password must be ${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX} characters`);
     }
-    const inserted = await this.store.insertManager(login, role, await hashPassword(password));
+    const passwordHash = await hashPassword(password);
+    const inserted = await this.store.transaction(async (store, trx) => {
+      const created = await store.insertManager(login, role, passwordHash);
+      if (created) await this.audit.record({ actor, action: CHANGE_ACTIONS.managerCreate, target: login.toString(), detail: { role } }, trx);
+      return created;
+    });
     if (!inserted) throw new AlreadyExistsError(`manager ${login} already exists`);
   }
 

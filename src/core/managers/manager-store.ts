@@ -27,6 +27,11 @@ export class ManagerStore {
     return rows.length === 1;
   }
 
+  /** Runs `work` in one transaction, with a store bound to it and the transaction itself (for the audit row). */
+  transaction<T>(work: (store: ManagerStore, trx: Database) => Promise<T>): Promise<T> {
+    return this.db.transaction((trx) => work(new ManagerStore(trx), trx));
+  }
+
   async findManager(login: bigint): Promise<{ role: ManagerRole; passwordHash: string } | undefined> {
     const row = await this.db('managers').where({ login: login.toString() }).first('role', 'password_hash');
     return row ? { role: row.role as ManagerRole, passwordHash: row.password_hash as string } : undefined;

@@ -12,6 +12,7 @@ import type { Core } from '../../core/core';
 import { decimalText, login, parseWith, text } from '../../shared/validation';
 import { pathId, pathLogin } from '../http/params';
 import { presentAccount, presentEntry, presentEntryOfAccount } from './admin-presenters';
+import { ADMIN_API_ACTOR } from './users-controller';
 
 /** Length limits of admin text fields, in characters. */
 export const COMMENT_LENGTH_MAX = 500;
@@ -240,7 +241,7 @@ export function adminRouter(core: AdminCore): Router {
 
   router.post('/accounts', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(createAccountSchema, req.body);
-    const account = await core.accounts.create(body.login, body.currency, body.name ?? null);
+    const account = await core.accounts.create(body.login, body.currency, body.name ?? null, ADMIN_API_ACTOR);
     sendJson(res, 201, presentAccount(account));
   });
 
@@ -256,7 +257,7 @@ export function adminRouter(core: AdminCore): Router {
 
   router.patch('/accounts/:login', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(updateAccountSchema, req.body);
-    sendJson(res, 200, presentAccount(await core.accounts.setStatus(pathLogin(req.params.login), body.status)));
+    sendJson(res, 200, presentAccount(await core.accounts.setStatus(pathLogin(req.params.login), body.status, ADMIN_API_ACTOR)));
   });
 
   router.get('/accounts/:login/transactions', async (req, res) => {
@@ -280,7 +281,7 @@ export function adminRouter(core: AdminCore): Router {
       closeTime: null,
       targetOrderNo: null,
       source: 'admin',
-      actor: 'admin-api',
+      actor: ADMIN_API_ACTOR,
       referenceId: body.referenceId ?? null,
     });
     sendJson(res, 200, true);
@@ -288,7 +289,7 @@ export function adminRouter(core: AdminCore): Router {
 
   router.post('/managers', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(createManagerSchema, req.body);
-    await core.managers.createManager(body.login, body.password, body.role);
+    await core.managers.createManager(body.login, body.password, body.role, ADMIN_API_ACTOR);
     sendJson(res, 201, { login: body.login, role: body.role });
   });
 

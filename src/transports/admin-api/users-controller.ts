@@ -92,7 +92,7 @@ export const USERS_API: ApiDescription = {
       method: 'get',
       path: '/admin/audit',
       operationId: 'auditLog',
-      summary: 'The audit log, newest first: logins, user changes, runs, exports',
+      summary: 'The audit log, newest first: logins, user changes, account and manager changes, runs, exports',
       tag: 'users',
       security: 'adminKey',
       query: auditQuerySchema,
