@@ -30,15 +30,8 @@ async function main(): Promise<void> {
     await database.stop();
     throw error;
   }
-  printGeneratedSecrets(config);
-  const embeddedUrl = database.embedded ? maskPassword(database.url) : undefined;
-  if (config.production) {
-    // production output goes to a log collector: the banner is a log line like every other
-    logger.info({ http: `http://${config.host}:${service.httpPort}`, manager: `${config.host}:${service.managerPort}`, managerTls: Boolean(config.managerTls), ...(embeddedUrl ? { embeddedPostgres: embeddedUrl } : {}) }, 'listening');
-  } else {
-    printWelcome(config, service.httpPort, service.managerPort, embeddedUrl);
-  }
-
+  // before saying where it listens: a supervisor may send SIGTERM as soon as it reads that, and
+  // a signal with no handler yet would end the process at once, with nothing drained
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -51,6 +44,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  printGeneratedSecrets(config);
+  const embeddedUrl = database.embedded ? maskPassword(database.url) : undefined;
+  if (config.production) {
+    // production output goes to a log collector: the banner is a log line like every other
+    logger.info({ http: `http://${config.host}:${service.httpPort}`, manager: `${config.host}:${service.managerPort}`, managerTls: Boolean(config.managerTls), ...(embeddedUrl ? { embeddedPostgres: embeddedUrl } : {}) }, 'listening');
+  } else {
+    printWelcome(config, service.httpPort, service.managerPort, embeddedUrl);
+  }
 }
 
 /** Only now, with the service up, are generated secrets kept and shown: a failed start gives none out. */
