@@ -423,7 +423,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit log, newest first: logins, user changes, runs, exports */
+        /** The audit log, newest first: logins, user changes, account and manager changes, runs, exports */
         get: operations["auditLog"];
         put?: never;
         post?: never;
