@@ -23,6 +23,7 @@ export const SQL_DEFINITION_FILES = [
   'src/core/ledger/ledger.sql',
   'src/core/wallet/wallet.sql',
   'src/core/balance-operations/balance-operations.sql',
+  'src/core/access/failure-throttle.sql',
 ];
 
 function readDefinition(name: string): string {

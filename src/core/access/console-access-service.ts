@@ -89,21 +89,32 @@ export class ConsoleAccessService {
   /**
    * A new session for a correct password; refused (slowly) otherwise, and refused with the time to
    * wait once the username or the address has failed too often (TooManyAttemptsError).
+   *
+   * The attempt is counted as a failure of both before the password is evaluated, so that guesses
+   * sent at once, to any instance, are evaluated no more than the limits allow; a success takes it back.
    */
   async login(username: string, password: string, address: string): Promise<{ token: string; session: ConsoleSession }> {
     const subject = username.toLowerCase().slice(0, 64);
-    await this.throttle.check(['console-user', subject], ['console-address', address]);
-    const user = await this.loginTurns.run(async () => {
-      const found = await this.store.findUser(subject);
-      const valid = await verifyPassword(password, found?.passwordHash ?? (await dummyPasswordHash()));
-      return valid && found && !found.disabled ? found : undefined;
-    });
+    const attempt = await this.throttle.reserve(['console-user', subject], ['console-address', address]);
+    const user = await this.loginTurns
+      .run(async () => {
+        const found = await this.store.findUser(subject);
+        const valid = await verifyPassword(password, found?.passwordHash ?? (await dummyPasswordHash()));
+        return valid && found && !found.disabled ? found : undefined;
+      })
+      .catch(async (error: unknown) => {
+        // not evaluated (the console is busy, the database failed): no guess was answered. Should the
+        // attempt fail to be taken back, it stays counted, which only errs on the safe side.
+        await attempt.release().catch(() => undefined);
+        throw error;
+      });
     if (!user) {
-      await this.throttle.recordFailure(['console-user', subject], ['console-address', address]);
-      // not audited: anyone can provoke a refusal, and auth_failures (pruned) already counts them for the throttle
+      // the attempt stays counted: a failure. Not audited: anyone can provoke a refusal, and
+      // auth_failures (pruned) already counts them for the throttle
       await this.delay(CONSOLE_LOGIN_FAILURE_DELAY_MS);
       throw new UnauthenticatedError('wrong username or password');
     }
+    await attempt.release();
     const token = newToken();
     const csrfToken = randomBytes(CSRF_TOKEN_BYTES).toString('base64url');
     await this.store.insertSession(hashToken(token), user.id, csrfToken, address, CONSOLE_SESSION_ABSOLUTE_S);

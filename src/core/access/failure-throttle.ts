@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database';
-import { TooManyAttemptsError } from '../../shared/errors';
+import { LOCK_TIMEOUT_SQLSTATE } from '../../db/transient';
+import { TooManyAttemptsError, UnavailableError } from '../../shared/errors';
 
 /** What is counted: console logins per username and per address, wrong bearer keys per address. */
 export type ThrottleScope = 'console-user' | 'console-address' | 'bearer-address';
@@ -14,10 +15,23 @@ export const THROTTLE_LIMITS: Record<ThrottleScope, { failuresMax: number; windo
   'bearer-address': { failuresMax: 10, windowS: 60 },
 };
 
+/** An attempt counted before its credential is evaluated: a failure leaves it counted. */
+export interface ReservedAttempt {
+  /**
+   * Takes the attempt back: the credential was right (a success is not a failure), or it was never
+   * evaluated (the caller refused it for another reason before any answer about it was given).
+   */
+  release(): Promise<void>;
+}
+
 /**
  * Failed authentications, counted in PostgreSQL so that every instance sees the same counts: a
  * subject over its limit is refused (TooManyAttemptsError with the seconds to wait) until its
  * oldest counted failure leaves the window.
+ *
+ * A guess is counted before its credential is evaluated (`reserve`, decided one after the other per
+ * subject on every instance: failure-throttle.sql), so no more guesses are evaluated in a window
+ * than the limit, however many arrive at once and on however many instances.
  */
 export class FailureThrottle {
   constructor(
@@ -27,17 +41,32 @@ export class FailureThrottle {
   ) {}
 
   /**
-   * Throws TooManyAttemptsError when any of the subjects is over its limit, with the longest wait
-   * among them; else returns. One query for all of them.
+   * Counts one attempt of every subject, before its credential is evaluated, and only when every one
+   * is under its limit; else throws TooManyAttemptsError with the longest wait among them and counts
+   * nothing. One round trip. What the caller learns of the credential must wait for this answer.
    */
-  async check(...subjects: ThrottleSubject[]): Promise<void> {
-    const waits = await this.retryAfterS(subjects);
-    if (waits.length > 0) throw new TooManyAttemptsError('too many failed attempts; try again later', { retryAfterS: Math.max(...waits) });
+  async reserve(...subjects: ThrottleSubject[]): Promise<ReservedAttempt> {
+    const { rows } = await this.db
+      .raw<{ rows: Array<{ attempt_ids: string[] | null; wait_s: number | null }> }>('SELECT attempt_ids, wait_s FROM auth_attempt_reserve(?::jsonb)', [this.limitsOf(subjects)])
+      .catch((error: { code?: string }) => {
+        // the subject's lock is held for a count and an insert only: a wait this long is a flood
+        if (error.code === LOCK_TIMEOUT_SQLSTATE) throw new UnavailableError('too many attempts at once for this user or address; retry later');
+        throw error;
+      });
+    const { attempt_ids: ids, wait_s: waitS } = rows[0]!;
+    if (waitS !== null) throw tooMany(waitS);
+    return { release: () => this.db('auth_failures').whereIn('id', ids!).delete().then(() => undefined) };
   }
 
-  /** Counts a failure of each subject (the next check sees them, on every instance); one insert. */
-  async recordFailure(...subjects: ThrottleSubject[]): Promise<void> {
-    await this.db('auth_failures').insert(subjects.map(([scope, subject]) => ({ scope, subject })));
+  /**
+   * Throws TooManyAttemptsError when any of the subjects is over its limit, with the longest wait
+   * among them; else returns. One indexed read, for a credential found right without the database
+   * (a right bearer key: it is not a guess to count, but is refused like one over the limit).
+   */
+  async check(...subjects: ThrottleSubject[]): Promise<void> {
+    const { rows } = await this.db.raw<{ rows: Array<{ wait_s: number | null }> }>('SELECT auth_attempt_wait(?::jsonb, now()) AS wait_s', [this.limitsOf(subjects)]);
+    const waitS = rows[0]!.wait_s;
+    if (waitS !== null) throw tooMany(waitS);
   }
 
   /** Forgets failures older than every window (the table only grows otherwise). */
@@ -46,19 +75,11 @@ export class FailureThrottle {
     await this.db('auth_failures').where('failed_at', '<', this.db.raw('now() - make_interval(secs => ?)', [windowS])).delete();
   }
 
-  /** The seconds to wait of each subject over its limit (none: every subject may try). */
-  private async retryAfterS(subjects: readonly ThrottleSubject[]): Promise<number[]> {
-    const limits = subjects.map(([scope, subject]) => ({ scope, subject, window_s: this.limits[scope].windowS, failures_max: this.limits[scope].failuresMax }));
-    const { rows } = await this.db.raw<{ rows: Array<{ wait_s: string | null }> }>(
-      `SELECT ceil(extract(epoch FROM min(recent.failed_at) + make_interval(secs => v.window_s) - now()))::text AS wait_s
-         FROM jsonb_to_recordset(?::jsonb) AS v (scope text, subject text, window_s integer, failures_max integer)
-         CROSS JOIN LATERAL (SELECT failed_at FROM auth_failures a
-                              WHERE a.scope = v.scope AND a.subject = v.subject AND a.failed_at > now() - make_interval(secs => v.window_s)
-                              ORDER BY a.failed_at DESC LIMIT v.failures_max) AS recent
-        GROUP BY v.scope, v.subject, v.window_s, v.failures_max
-       HAVING count(*) >= v.failures_max`,
-      [JSON.stringify(limits)],
-    );
-    return rows.map((row) => Math.max(1, Number(row.wait_s)));
+  private limitsOf(subjects: readonly ThrottleSubject[]): string {
+    return JSON.stringify(subjects.map(([scope, subject]) => ({ scope, subject, window_s: this.limits[scope].windowS, failures_max: this.limits[scope].failuresMax })));
   }
+}
+
+function tooMany(retryAfterS: number): TooManyAttemptsError {
+  return new TooManyAttemptsError('too many failed attempts; try again later', { retryAfterS });
 }
