@@ -115,6 +115,34 @@ describe('sessions', () => {
     expect((await post(api, '/console/users', cookie, body(`_csrf=${csrf}&`))).status).toBe(303);
   });
 
+  it('are refused a user action (role, disable, enable, end-sessions) without the CSRF token, which changes nothing', async () => {
+    const { cookie, csrf } = await api.consoleSession('admin');
+    const target = await api.consoleSession('viewer');
+    const disabled = await api.consoleSession('viewer');
+    expect((await post(api, `/console/users/${disabled.username}/disable`, cookie, `_csrf=${csrf}`)).status).toBe(303);
+    const userRow = async (username: string) => (await first.sql.query('SELECT role, disabled_at IS NOT NULL AS disabled FROM console_users WHERE username = $1', [username])).rows[0];
+    const sessionsOf = async (username: string) =>
+      (await first.sql.query('SELECT count(*)::int AS n FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE u.username = $1 AND s.revoked_at IS NULL', [username])).rows[0].n;
+    const before = { target: await userRow(target.username), disabled: await userRow(disabled.username), sessions: await sessionsOf(target.username) };
+    expect(before).toMatchObject({ target: { role: 'viewer', disabled: false }, disabled: { disabled: true }, sessions: 1 });
+    const actions: Array<[string, string]> = [
+      [target.username, 'role'],
+      [target.username, 'disable'],
+      [disabled.username, 'enable'],
+      [target.username, 'end-sessions'],
+    ];
+    for (const [username, action] of actions) {
+      for (const token of ['', '_csrf=&', `_csrf=${csrf.slice(0, -1)}x&`, `_csrf=${target.csrf}&`]) {
+        expect((await post(other, `/console/users/${username}/${action}`, cookie, `${token}role=admin`)).status).toBe(403);
+      }
+    }
+    expect({ target: await userRow(target.username), disabled: await userRow(disabled.username), sessions: await sessionsOf(target.username) }).toEqual(before);
+    expect((await get(api, '/console/accounts', target.cookie)).status).toBe(200); // the target's session was not ended
+    // with the token, the same action does change it
+    expect((await post(other, `/console/users/${target.username}/role`, cookie, `_csrf=${csrf}&role=finance`)).status).toBe(303);
+    expect(await userRow(target.username)).toMatchObject({ role: 'finance' });
+  });
+
   it('set Secure on the cookie behind a TLS proxy named by TRUST_PROXY, and only there', async () => {
     const proxied = await startTestService({ TRUST_PROXY: 'loopback' }, first.databaseUrl);
     const behindProxy = new TestApi(proxied);
