@@ -9,7 +9,11 @@ export { isLosslessNumber, LosslessNumber };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parses raw bytes as one JSON object. Invalid UTF-8, invalid JSON or a non-object is a ValidationError. */
+/**
+ * Parses raw bytes as one JSON object. Invalid UTF-8, invalid JSON or any value that is not a plain
+ * object is a ValidationError: a number is parsed as a LosslessNumber, an object of its own class,
+ * so "is an object" is not enough; only what the parser makes of `{...}` passes.
+ */
 export function parseJsonObject(raw: Buffer | string): Record<string, unknown> {
   let value: unknown;
   try {
@@ -19,10 +23,16 @@ export function parseJsonObject(raw: Buffer | string): Record<string, unknown> {
     const reason = error instanceof Error ? error.message : 'unreadable';
     throw new ValidationError(`the body is not valid JSON: ${reason.slice(0, 200)}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new ValidationError('the body must be a JSON object');
   }
-  return value as Record<string, unknown>;
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }
 
 /** Serialises JSON keeping LosslessNumber texts and writing bigints as plain integers. */

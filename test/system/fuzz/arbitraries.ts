@@ -323,7 +323,8 @@ export function isJsonObject(body: string | Buffer): boolean {
     // decoded like the service does: a leading UTF-8 BOM is dropped
     const text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(body));
     const value: unknown = parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
+    // a number parses as a LosslessNumber, an object of its own class: only a plain object is one
+    return value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null);
   } catch {
     return false;
   }

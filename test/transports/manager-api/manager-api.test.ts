@@ -226,6 +226,23 @@ describe('protocol', () => {
     const answer = JSON.parse(received.join('').trim()) as { status: number; data: { error: string } };
     expect(answer).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
   });
+
+  // SPEC 7: whatever the JSON value, a line that is not an object closes the connection. Numbers
+  // were let through as objects (the lossless parser makes each an object of its own class) and
+  // answered INVALID_DATA on a connection that stayed open.
+  it.each(['42', '-1', '3.5', '1e999', 'true', 'null', '"x"', '[]'])(
+    'closes a logged-in connection after the line %s, which is JSON but not an object, with one INVALID_DATA answer',
+    async (line) => {
+      const { client } = await managerClient(api, target.service.managerPort);
+      const answers: Array<{ extID: unknown; status: number; data: { error: string } }> = [];
+      client.on('answer', (answer: { extID: unknown; status: number; data: { error: string } }) => answers.push(answer));
+      const closed = new Promise<string>((resolve) => client.once('close', () => resolve('closed')));
+      client.sendRaw(`${line}\r\n`);
+      const stillOpen = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 3000).unref());
+      expect(await Promise.race([closed, stillOpen])).toBe('closed');
+      expect(answers).toEqual([{ extID: null, status: 400, data: { error: 'INVALID_DATA', message: 'the body must be a JSON object' } }]);
+    },
+  );
 });
 
 describe('trade:event stream', () => {
