@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { directoryClosedToOthers } from '../../src/db/embedded-postgres';
+import { directoryClosedToOthers } from '../../src/db/embedded-postgres-placement';
 import { createTestDatabase } from '../support/database';
 import { runEntryPoint, type EntryPointRun } from '../support/entry-points';
 import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET } from '../support/test-service';

@@ -2,7 +2,8 @@ import { chmodSync, cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, r
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgresPlacement } from '../../src/db/embedded-postgres';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
+import type { EmbeddedPostgresPlacement } from '../../src/db/embedded-postgres-placement';
 import { StartupError } from '../../src/shared/errors';
 
 /**
