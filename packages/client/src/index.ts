@@ -11,11 +11,17 @@ export { HttpJsonClient, type HttpClientOptions, type HttpJsonResponse } from '.
 export { DEFAULT_RECONNECT_LIMITS, ManagerApiClient, type ManagerApiClientOptions, type ReconnectLimits } from './manager-api-client';
 export { ManagerClient, type ManagerAnswer, type ManagerCommandOptions, type ManagerConnectOptions, type ManagerEvent } from './manager-client';
 export {
+  isFinanceRecord,
   ProtocolError,
+  STATE_REQUEST_PENDING,
+  STATE_REQUEST_REFUSED,
   type FinanceAcknowledgement,
   type FinanceCommand,
   type FinanceRecord,
+  type FinanceRecordLookup,
   type FinanceRecordRequest,
+  type FinanceRequestPending,
+  type FinanceRequestRefused,
   type LoginResult,
   type TradeEvent,
   type TradeEventType,

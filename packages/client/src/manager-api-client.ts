@@ -7,6 +7,7 @@ import { ManagerClient, type ManagerAnswer, type ManagerEvent } from './manager-
 import {
   decodeAcknowledgement,
   decodeFinanceRecord,
+  decodeFinanceRecordLookup,
   decodeLogin,
   decodeRecords,
   decodeTradeEvent,
@@ -16,6 +17,7 @@ import {
   type FinanceAcknowledgement,
   type FinanceCommand,
   type FinanceRecord,
+  type FinanceRecordLookup,
   type FinanceRecordRequest,
   type LoginResult,
   type TradeEvent,
@@ -148,9 +150,13 @@ export class ManagerApiClient extends EventEmitter {
     return decodeFinanceRecord(await this.request('DeleteBalanceSync', { order }));
   }
 
-  /** The record as it stands: how an uncertain outcome is resolved (ApiError NOT_FOUND, 404, until it exists). */
-  async getFinanceRecord({ order }: FinanceRecordRequest): Promise<FinanceRecord> {
-    return decodeFinanceRecord(await this.request('GetFinanceRecord', { order }));
+  /**
+   * How an uncertain outcome is resolved: the record as it stands, or, for an order named in a
+   * SYNC_TIMEOUT that no record has, its command's pending state (ask again) or its refusal. Every
+   * order the service named resolves; ApiError NOT_FOUND (404) only for one it never named.
+   */
+  async getFinanceRecord({ order }: FinanceRecordRequest): Promise<FinanceRecordLookup> {
+    return decodeFinanceRecordLookup(await this.request('GetFinanceRecord', { order }));
   }
 
   /** The login's records, oldest first, at most 1000. */

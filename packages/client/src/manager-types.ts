@@ -59,6 +59,46 @@ export interface FinanceRecord {
   externalTradeId?: string;
 }
 
+/** GetFinanceRecord's state of an order named in a SYNC_TIMEOUT whose command has not ended (ScaleTrade's FinanceOpenRequest). */
+export const STATE_REQUEST_PENDING = 10;
+/** GetFinanceRecord's state of an order named in a SYNC_TIMEOUT whose command was then refused (this service's own state). */
+export const STATE_REQUEST_REFUSED = 13;
+
+/** An order named in a SYNC_TIMEOUT whose command has not ended yet: ask again. */
+export interface FinanceRequestPending {
+  order: number;
+  login: number;
+  cmd: number;
+  state: typeof STATE_REQUEST_PENDING;
+}
+
+/**
+ * An order named in a SYNC_TIMEOUT whose command was refused afterwards: nothing was applied. A
+ * retry with the same referenceId and content is applied under this order, which then answers its
+ * record.
+ */
+export interface FinanceRequestRefused {
+  order: number;
+  login: number;
+  cmd: number;
+  state: typeof STATE_REQUEST_REFUSED;
+  /** The refusal, as the command's own answer would have named it (ACCOUNT_BUSY, NOT_ENOUGH_MONEY...). */
+  error: string;
+  message: string;
+}
+
+/**
+ * What GetFinanceRecord answers for an order the service named: the record (for an order whose
+ * command was applied as another order, that order's record), or the named order's pending state or
+ * refusal. Tell them apart with `isFinanceRecord`, or by `'error' in` and `state`.
+ */
+export type FinanceRecordLookup = FinanceRecord | FinanceRequestPending | FinanceRequestRefused;
+
+/** True when the lookup is a record (state 3 or 6), not a pending or refused request. */
+export function isFinanceRecord(lookup: FinanceRecordLookup): lookup is FinanceRecord {
+  return 'profit' in lookup;
+}
+
 export type TradeEventType = 'EV_RECORD_ADD' | 'EV_RECORD_UPDATE' | 'EV_RECORD_DELETE';
 
 export interface TradeEvent {
@@ -132,6 +172,15 @@ export function decodeFinanceRecord(data: WireObject): FinanceRecord {
     ...('externalTradeType' in data ? { externalTradeType: string(data, 'externalTradeType') } : {}),
     ...('externalTradeId' in data ? { externalTradeId: string(data, 'externalTradeId') } : {}),
   };
+}
+
+export function decodeFinanceRecordLookup(data: WireObject): FinanceRecordLookup {
+  if ('profit' in data) return decodeFinanceRecord(data);
+  const named = { order: integer(data, 'order'), login: integer(data, 'login'), cmd: integer(data, 'cmd') };
+  const state = integer(data, 'state');
+  if (state === STATE_REQUEST_PENDING) return { ...named, state };
+  if (state === STATE_REQUEST_REFUSED) return { ...named, state, error: string(data, 'error'), message: string(data, 'message') };
+  throw new ProtocolError(`expected a finance record, or state ${STATE_REQUEST_PENDING} or ${STATE_REQUEST_REFUSED}, got state ${state}`);
 }
 
 export function decodeTradeEvent(message: { type: string; data: WireObject }): TradeEvent {
