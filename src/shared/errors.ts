@@ -4,22 +4,24 @@
  * place (`src/transports/wallet-api/wallet-status.ts`, `src/transports/http/error-handler.ts`,
  * `src/transports/manager-api/manager-errors.ts`).
  */
-export type ErrorCode =
-  | 'INVALID_REQUEST'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'ACCOUNT_NOT_FOUND'
-  | 'RECORD_NOT_FOUND'
-  | 'ACCOUNT_DISABLED'
-  | 'ALREADY_EXISTS'
-  | 'IDEMPOTENCY_MISMATCH'
-  | 'INSUFFICIENT_FUNDS'
-  | 'INVALID_TOKEN'
-  | 'INVALID_DIGEST'
-  | 'CURRENCY_MISMATCH'
-  | 'TOO_MANY_ATTEMPTS'
-  | 'ACCOUNT_BUSY'
-  | 'UNAVAILABLE';
+export const ERROR_CODES = [
+  'INVALID_REQUEST',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'ACCOUNT_NOT_FOUND',
+  'RECORD_NOT_FOUND',
+  'ACCOUNT_DISABLED',
+  'ALREADY_EXISTS',
+  'IDEMPOTENCY_MISMATCH',
+  'INSUFFICIENT_FUNDS',
+  'INVALID_TOKEN',
+  'INVALID_DIGEST',
+  'CURRENCY_MISMATCH',
+  'TOO_MANY_ATTEMPTS',
+  'ACCOUNT_BUSY',
+  'UNAVAILABLE',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;

@@ -5,18 +5,20 @@ import { executeUnclaimed, LaneBatcher } from '../../shared/lane-batcher';
 import {
   AccountBusyError,
   AccountNotFoundError,
+  AppError,
   IdempotencyMismatchError,
   InsufficientFundsError,
   RecordNotFoundError,
   UnavailableError,
   ValidationError,
+  type ErrorCode,
 } from '../../shared/errors';
 import type { AccountLanes } from '../accounts/account-lanes';
 import { unreachableOutcome } from '../../shared/outcomes';
 import type { AccountService } from '../accounts/account-service';
 import { parseMinorUnits } from '../money/amount';
 import { requireCurrency, type Currency } from '../money/currency';
-import type { SyncTimeout, SyncTimeoutStore } from './sync-timeout-store';
+import type { NamedCommand, SyncTimeout, SyncTimeoutStore } from './sync-timeout-store';
 import type { ApplyParams, BalanceOperationStore, FinanceRecord, OperationResult } from './balance-operation-store';
 import { signedAmount, type OperationKind } from './operation-kinds';
 
@@ -67,6 +69,29 @@ export interface BalanceOperationResult {
   /** True when the operation had already been applied: nothing moved this time. */
   replayed: boolean;
 }
+
+/**
+ * The order a Sync finance command names should its answer time out, and the command behind it
+ * (null for a deletion, whose named order is the record it deletes): what the 504's row and the
+ * command's later outcome are recorded with.
+ */
+export interface NamedOrder {
+  readonly orderNo: bigint;
+  readonly command: NamedCommand | null;
+}
+
+/** How a command that was answered SYNC_TIMEOUT ended: applied under an order, or refused. */
+export type LateOutcome = { orderNo: bigint } | { error: unknown };
+
+/**
+ * What an order number resolves to (GetFinanceRecord): its record (or, for a named order whose
+ * command was applied as another order, that order's record), its command still pending, or its
+ * command's refusal. An order the service never named is RECORD_NOT_FOUND.
+ */
+export type OrderStatus =
+  | { kind: 'record'; record: FinanceRecord }
+  | { kind: 'pending'; orderNo: bigint; login: bigint; cmd: number }
+  | { kind: 'refused'; orderNo: bigint; login: bigint; cmd: number; code: ErrorCode; message: string };
 
 /** Order numbers reserved per round trip for Sync commands. */
 export const ORDER_NUMBER_BLOCK = 100;
@@ -151,11 +176,7 @@ export class BalanceOperationService {
    * the operation's rule (the same for every transport), then applied in the account's lane.
    */
   async apply(request: BalanceOperationRequest): Promise<BalanceOperationResult> {
-    const currency = requireCurrency(await this.accounts.currencyOf(request.login));
-    const amountMinor = signedAmount(request.kind, parseMinorUnits(request.amount, currency.scale));
-    if (amountMinor === 0n) throw new ValidationError('amount must not be zero');
-    const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
-    if (magnitude > BALANCE_OPERATION_MINOR_MAX) throw new ValidationError('amount is above the limit of one operation');
+    const { currency, amountMinor } = await this.amountOf(request);
     const result = await this.submit({
       login: request.login,
       newOrderNo: request.reservedOrderNo ?? null,
@@ -177,6 +198,73 @@ export class BalanceOperationService {
     });
     const context = { login: request.login, orderNo: request.targetOrderNo, referenceId: request.referenceId, bucket: `the ${request.kind.bucket} bucket` };
     return { ...toResult(result, context), login: request.login, cmd: request.kind.cmd, currency, amountMinor };
+  }
+
+  /** The request's amount, read exactly in the account's currency and signed by the operation's rule. */
+  private async amountOf(request: BalanceOperationRequest): Promise<{ currency: Currency; amountMinor: bigint }> {
+    const currency = requireCurrency(await this.accounts.currencyOf(request.login));
+    const amountMinor = signedAmount(request.kind, parseMinorUnits(request.amount, currency.scale));
+    if (amountMinor === 0n) throw new ValidationError('amount must not be zero');
+    const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
+    if (magnitude > BALANCE_OPERATION_MINOR_MAX) throw new ValidationError('amount is above the limit of one operation');
+    return { currency, amountMinor };
+  }
+
+  /**
+   * The order a Sync finance command names in its SYNC_TIMEOUT, so that the order resolves for
+   * ever (SPEC 7), decided before the command runs: with a once-only key already applied, the order
+   * it was applied under (the command will answer it); with `order` of an existing record of its
+   * login and cmd, that record; with a once-only key whose earlier command of the same content was
+   * answered SYNC_TIMEOUT, the order that one named (a retry takes it: balance_operation_apply);
+   * otherwise a new order, the one its new record will take. Pass `orderNo` as the request's
+   * `reservedOrderNo`.
+   */
+  async nameOrder(request: BalanceOperationRequest): Promise<NamedOrder> {
+    const { amountMinor } = await this.amountOf(request);
+    const command: NamedCommand = {
+      login: request.login,
+      cmd: request.kind.cmd,
+      scope: request.source,
+      referenceId: request.referenceId,
+      requestDigest: requestDigest(request, amountMinor),
+    };
+    const ofKey = command.referenceId === null ? undefined : await this.syncTimeouts.ordersOfKey({ ...command, referenceId: command.referenceId });
+    if (ofKey?.appliedOrderNo !== undefined) return { orderNo: ofKey.appliedOrderNo, command };
+    if (request.targetOrderNo !== null) {
+      const [target] = await this.store.records({ orderNo: request.targetOrderNo });
+      if (target !== undefined && target.login === request.login && target.cmd === request.kind.cmd) return { orderNo: target.orderNo, command };
+    }
+    return { orderNo: ofKey?.namedOrderNo ?? (await this.reserveOrderNo()), command };
+  }
+
+  /** A Sync command answered SYNC_TIMEOUT: kept for the finance team's review (reconciliation lists it) and for its order's lookups. */
+  recordSyncTimeout(timeout: SyncTimeout, command: NamedCommand | null): Promise<void> {
+    return this.syncTimeouts.insert(timeout, command);
+  }
+
+  /**
+   * What became of a command after its SYNC_TIMEOUT named `orderNo`: nothing to keep when it was
+   * applied under that order (the record answers); otherwise the other order it was applied as, or
+   * its refusal. A failure that is no refusal of the finance core (a fault of ours) keeps nothing:
+   * the order stays pending, and a retry with the same referenceId applies it.
+   */
+  async recordLateOutcome(orderNo: bigint, command: NamedCommand | null, outcome: LateOutcome): Promise<void> {
+    if (command === null) return;
+    if ('orderNo' in outcome) {
+      if (outcome.orderNo !== orderNo) await this.syncTimeouts.resolve(orderNo, command, { appliedOrderNo: outcome.orderNo });
+      return;
+    }
+    if (outcome.error instanceof AppError) await this.syncTimeouts.resolve(orderNo, command, { code: outcome.error.code, message: outcome.error.message });
+  }
+
+  /** What an order resolves to: see OrderStatus. */
+  async orderStatus(orderNo: bigint): Promise<OrderStatus> {
+    const [record] = await this.store.records({ orderNo });
+    if (record !== undefined) return { kind: 'record', record };
+    const trace = await this.syncTimeouts.trace(orderNo);
+    if (trace === undefined) throw recordNotFound(orderNo);
+    if (trace.kind === 'applied-as') return { kind: 'record', record: await this.record(trace.appliedOrderNo) };
+    return { ...trace, orderNo };
   }
 
   /** ACCOUNT_BUSY for an operation whose account has operations waiting for its lock: it waits behind them. */
@@ -211,11 +299,6 @@ export class BalanceOperationService {
     const outcome = toResult(result, { login, orderNo: request.orderNo, referenceId: null, bucket: "the record's bucket" });
     const record = await this.record(request.orderNo);
     return { ...outcome, login, cmd: record.cmd, currency: requireCurrency(record.currency), amountMinor: record.amountMinor };
-  }
-
-  /** A Sync command answered SYNC_TIMEOUT: kept for the finance team's review (reconciliation lists it). */
-  recordSyncTimeout(timeout: SyncTimeout): Promise<void> {
-    return this.syncTimeouts.insert(timeout);
   }
 
   async record(orderNo: bigint): Promise<FinanceRecord> {

@@ -43,6 +43,9 @@ END $$;
 -- the record's comment and open time unless new ones are given. p_new_order_no is the order number
 -- reserved by the caller for a new record. p_amount_minor is the signed amount the record applies to
 -- its bucket. p_command_id is written on the event (a Sync command waits for exactly that event).
+-- A new record with a once-only key whose earlier command with the same content was answered
+-- SYNC_TIMEOUT naming an order (sync_timeouts) takes that order: a retry resolves the order the
+-- service named, whatever order the retry itself reserved.
 CREATE FUNCTION balance_operation_apply(
   p_login bigint,
   p_new_order_no bigint,
@@ -68,6 +71,7 @@ DECLARE
   v_record finance_records%ROWTYPE;
   v_key idempotency_keys%ROWTYPE;
   v_delta bigint;
+  v_named_order_no bigint;
   v_now bigint := extract(epoch FROM now())::bigint;
 BEGIN
   IF v_account.login IS NULL THEN
@@ -106,9 +110,17 @@ BEGIN
   END IF;
 
   IF v_record.order_no IS NULL THEN
+    -- decided under the key's advisory lock: the one command that takes a named order is the first
+    -- to apply the key; every later one is a replay of it (only manager commands are answered 504)
+    IF p_idempotency_key IS NOT NULL AND p_source = 'manager' THEN
+      SELECT s.order_no INTO v_named_order_no FROM sync_timeouts s
+       WHERE s.scope = p_source AND s.reference_id = p_idempotency_key AND s.request_digest = p_request_digest
+         AND NOT EXISTS (SELECT 1 FROM finance_records f WHERE f.order_no = s.order_no)
+       ORDER BY s.id LIMIT 1;
+    END IF;
     v_result.event_type := 'EV_RECORD_ADD';
     v_delta := p_amount_minor;
-    v_record := ROW(p_new_order_no, p_login, p_cmd, p_operation, p_bucket, p_amount_minor, 3,
+    v_record := ROW(coalesce(v_named_order_no, p_new_order_no), p_login, p_cmd, p_operation, p_bucket, p_amount_minor, 3,
                     coalesce(p_comment, p_default_comment), coalesce(p_open_time, v_now), coalesce(p_close_time, v_now),
                     p_source, p_actor, p_idempotency_key, now(), now(), p_system_book, NULL);
   ELSE

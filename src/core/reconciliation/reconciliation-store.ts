@@ -61,12 +61,21 @@ export class ReconciliationStore {
     );
   }
 
-  /** Sync commands answered 504, with what became of their order. */
+  /**
+   * Sync commands answered 504, with what became of their order: applied (under it, or as the
+   * order `applied_order_no` when its referenceId had been applied there), refused (`refusal`, the
+   * finance core's code), or not applied (yet: a retry with the same referenceId applies it there).
+   */
   syncTimeouts(period: Period): AsyncIterable<Record<string, unknown>> {
     return this.stream(
       `SELECT s.order_no::text, s.command, s.ext_id, s.manager_login::text, s.timed_out_at,
-              CASE WHEN r.order_no IS NULL THEN 'not applied' ELSE 'applied' END AS outcome
-         FROM sync_timeouts s LEFT JOIN finance_records r ON r.order_no = s.order_no
+              CASE WHEN r.order_no IS NOT NULL OR o.applied_order_no IS NOT NULL THEN 'applied'
+                   WHEN o.error_code IS NOT NULL THEN 'refused' ELSE 'not applied' END AS outcome,
+              CASE WHEN r.order_no IS NULL THEN o.applied_order_no::text END AS applied_order_no,
+              CASE WHEN r.order_no IS NULL THEN o.error_code END AS refusal
+         FROM sync_timeouts s
+         LEFT JOIN finance_records r ON r.order_no = s.order_no
+         LEFT JOIN order_resolutions o ON o.order_no = s.order_no
         WHERE s.timed_out_at >= ? AND s.timed_out_at < ? ORDER BY s.id`,
       [period.from, period.to],
     );

@@ -7,6 +7,7 @@ import {
   MANAGER_PERMISSION_ERRORS,
   STATE_DELETE_REQUEST,
   STATE_OPEN_REQUEST,
+  STATE_REQUEST_REFUSED,
   STATE_UPDATE_REQUEST,
   TRANSACTIONS_PER_ANSWER_MAX,
 } from './manager-commands';
@@ -28,6 +29,8 @@ interface CommandDoc {
   description: string;
   /** The component schema of the `data` of its success answer. */
   answer: string;
+  /** Other shapes a success answer may have (component schemas). */
+  otherAnswers?: string[];
   /** Finance commands name their family in permission refusals (seed 001). */
   permissionError?: string;
   /** A Sync command: may answer SYNC_TIMEOUT. */
@@ -56,7 +59,7 @@ function financeCommandDocs(family: ManagerFinanceFamily): Record<string, Comman
     },
     [`${family}Sync`]: {
       summary: `${FAMILY_DOCS[family]} (cmd ${cmd}), answered with its own trade:event`,
-      description: `${FINANCE_RULES} Answers when the trade:event that this command's own transaction wrote is broadcast, with that event's data (never another command's event); SYNC_TIMEOUT (${SYNC_TIMEOUT_STATUS}) when it does not come within MANAGER_SYNC_TIMEOUT_MS (the operation is not undone: look it up with GetFinanceRecord).`,
+      description: `${FINANCE_RULES} Answers when the trade:event that this command's own transaction wrote is broadcast, with that event's data (never another command's event); SYNC_TIMEOUT (${SYNC_TIMEOUT_STATUS}) when it does not come within MANAGER_SYNC_TIMEOUT_MS, naming the order the command takes (the operation is not undone: GetFinanceRecord with that order answers its record, its pending state or its refusal, for ever; a retry with the same referenceId is applied under that order).`,
       answer: 'TradeEventData',
       permissionError,
       sync: true,
@@ -86,7 +89,12 @@ const COMMANDS: Record<string, CommandDoc> = {
     permissionError: MANAGER_PERMISSION_ERRORS.DeleteBalance,
     sync: true,
   },
-  GetFinanceRecord: { summary: 'A finance record as it stands (to resolve an uncertain outcome)', description: 'Needs a session. NOT_FOUND for an unknown order.', answer: 'TradeEventData' },
+  GetFinanceRecord: {
+    summary: 'A finance record as it stands, or what became of an order the service named (to resolve an uncertain outcome)',
+    description: `Needs a session. Every order the service has named (in an acknowledgement, a Sync answer or a SYNC_TIMEOUT) resolves for ever: the record (TradeEventData, state 3 or 6; for an order whose command was applied as another order, because its referenceId had been applied there, that order's record); while the command of a SYNC_TIMEOUT's order has not ended, state ${STATE_OPEN_REQUEST} (FinanceRequestPending: ask again); when it was refused after its answer, state ${STATE_REQUEST_REFUSED} with the refusal's error and message (FinanceRequestRefused: nothing was applied; a retry with the same referenceId applies it under this order, which then answers the record). NOT_FOUND only for an order the service never named.`,
+    answer: 'TradeEventData',
+    otherAnswers: ['FinanceRequestPending', 'FinanceRequestRefused'],
+  },
   GetTransactionsByLogin: {
     summary: "A login's finance records, optionally between unix seconds",
     description: `Needs a session. At most ${TRANSACTIONS_PER_ANSWER_MAX} records.`,
@@ -156,6 +164,33 @@ const SCHEMAS: Record<string, JsonSchema> = {
       externalTradeId: { type: 'string', description: 'a wallet trade: its key' },
       open_time: integer('unix seconds', 0),
       close_time: integer('unix seconds', 0),
+    },
+  },
+  FinanceRequestPending: {
+    type: 'object',
+    description: 'GetFinanceRecord of an order named in a SYNC_TIMEOUT whose command has not ended yet: no record has it, and none may until it ends.',
+    required: ['order', 'login', 'cmd', 'state'],
+    additionalProperties: false,
+    properties: {
+      order: integer('the order asked for', 1),
+      login: integer('the account of its command', 1),
+      cmd: integer('the finance command', 0),
+      state: { const: STATE_OPEN_REQUEST, description: `${STATE_OPEN_REQUEST} (ScaleTrade's FinanceOpenRequest): pending` },
+    },
+  },
+  FinanceRequestRefused: {
+    type: 'object',
+    description:
+      'GetFinanceRecord of an order named in a SYNC_TIMEOUT whose command was refused after that answer (ACCOUNT_BUSY when its account\'s lock did not come, NOT_ENOUGH_MONEY, ...): nothing was applied. A retry with the same referenceId and content is applied under this order, which then answers its record.',
+    required: ['order', 'login', 'cmd', 'state', 'error', 'message'],
+    additionalProperties: false,
+    properties: {
+      order: integer('the order asked for', 1),
+      login: integer('the account of its command', 1),
+      cmd: integer('the finance command', 0),
+      state: { const: STATE_REQUEST_REFUSED, description: `${STATE_REQUEST_REFUSED}: refused (this service's state, after ScaleTrade's request states)` },
+      error: { enum: ERROR_NAMES, description: "the command's refusal, as its own answer would have named it" },
+      message: { type: 'string' },
     },
   },
   Acknowledgement: {
@@ -233,7 +268,7 @@ const MESSAGES: Record<string, JsonSchema> = {
   },
 };
 
-for (const answer of new Set(Object.values(COMMANDS).map((command) => command.answer))) {
+for (const answer of new Set(Object.values(COMMANDS).flatMap((command) => [command.answer, ...(command.otherAnswers ?? [])]))) {
   MESSAGES[`${answer}Answer`] = {
     name: `${answer}Answer`,
     title: `A successful answer: ${answer}`,
@@ -263,7 +298,10 @@ const OPERATIONS: Record<string, JsonSchema> = Object.fromEntries(
       messages: [ref(`#/channels/commands/messages/${name}Request`)],
       reply: {
         channel: ref('#/channels/answers'),
-        messages: [`${command.answer}Answer`, 'ErrorAnswer', ...(command.sync ? ['SyncTimeoutAnswer'] : [])].map((answer) => ref(`#/channels/answers/messages/${answer}`)),
+        messages: [command.answer, ...(command.otherAnswers ?? [])]
+          .map((answer) => `${answer}Answer`)
+          .concat('ErrorAnswer', ...(command.sync ? ['SyncTimeoutAnswer'] : []))
+          .map((answer) => ref(`#/channels/answers/messages/${answer}`)),
       },
     },
   ]),

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { BalanceOperationResult } from '../../core/balance-operations/balance-operation-service';
+import type { BalanceOperationResult, NamedOrder } from '../../core/balance-operations/balance-operation-service';
 import type { Core } from '../../core/core';
 import { MANAGER_FINANCE_KINDS, type ManagerFinanceFamily } from '../../core/balance-operations/operation-kinds';
 import { formatMinorUnits } from '../../core/money/amount';
 import { ForbiddenError, UnauthenticatedError } from '../../shared/errors';
 import { LosslessNumber } from '../../shared/json';
+import { unreachableOutcome } from '../../shared/outcomes';
 import { decimalText, INT64_MAX, jsonInteger, login, parseWith, text } from '../../shared/validation';
 import { canMoveMoney } from '../../core/managers/manager-auth-service';
-import type { ManagerAnswer } from './manager-errors';
+import { managerRefusal, type ManagerAnswer } from './manager-errors';
 import type { ManagerSession } from '../../core/managers/manager-store';
 import type { Deferral } from './sync-commands';
 import { financeRecordDataJson, tradeEventDataJson } from './trade-event-format';
@@ -23,6 +24,12 @@ const DEFAULT_FINANCE_COMMENT = 'Finance';
 export const STATE_OPEN_REQUEST = 10;
 export const STATE_UPDATE_REQUEST = 11;
 export const STATE_DELETE_REQUEST = 12;
+/**
+ * GetFinanceRecord of an order the service named (in a SYNC_TIMEOUT) whose command was refused
+ * afterwards: this service's own state, after ScaleTrade's request states, final unless a retry
+ * with the same referenceId applies the command under the order.
+ */
+export const STATE_REQUEST_REFUSED = 13;
 /** The last second of the year 9999: open_time and close_time are unix seconds (not milliseconds). */
 export const UNIX_SECONDS_MAX = 253_402_300_799n;
 
@@ -130,7 +137,25 @@ function requireSession(context: CommandContext): ManagerSession {
 async function getFinanceRecord(deps: ManagerCommandDeps, data: unknown, context: CommandContext): Promise<CommandResult> {
   requireSession(context);
   const { order } = parseWith(orderData, data);
-  return { status: 200, dataJson: financeRecordDataJson(await deps.finance.record(order)) };
+  const found = await deps.finance.orderStatus(order);
+  switch (found.kind) {
+    case 'record':
+      return { status: 200, dataJson: financeRecordDataJson(found.record) };
+    case 'pending':
+      return { status: 200, data: { order: found.orderNo, login: found.login, cmd: found.cmd, state: STATE_OPEN_REQUEST } };
+    case 'refused': {
+      const refusal = managerRefusal(found.code, found.message, permissionErrorOfCmd(found.cmd)).data;
+      return { status: 200, data: { order: found.orderNo, login: found.login, cmd: found.cmd, state: STATE_REQUEST_REFUSED, ...refusal } };
+    }
+    default:
+      return unreachableOutcome(found);
+  }
+}
+
+/** The permission error name of the finance command family of a cmd code. */
+function permissionErrorOfCmd(cmd: number): string | undefined {
+  const family = (Object.keys(MANAGER_FINANCE_KINDS) as ManagerFinanceFamily[]).find((name) => MANAGER_FINANCE_KINDS[name].cmd === cmd);
+  return family === undefined ? undefined : MANAGER_PERMISSION_ERRORS[family];
 }
 
 async function getTransactionsByLogin(deps: ManagerCommandDeps, data: unknown, context: CommandContext): Promise<CommandResult> {
@@ -171,10 +196,10 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
       return acknowledgement(result, result.created ? STATE_OPEN_REQUEST : STATE_UPDATE_REQUEST);
     }
 
-    // the order a timeout names: the one to update, or the one a new record will take
-    const reservedOrderNo = await deps.finance.reserveOrderNo();
-    return deferred(deps, request.targetOrderNo ?? reservedOrderNo, (commandId) =>
-      deps.finance.apply({ ...request, reservedOrderNo, commandId }),
+    // the order a timeout names, decided before the command runs (it resolves for ever, SPEC 7)
+    const named = await deps.finance.nameOrder(request);
+    return deferred(deps, named, (commandId) =>
+      deps.finance.apply({ ...request, reservedOrderNo: named.orderNo, commandId }),
     );
   };
   handler.permissionError = MANAGER_PERMISSION_ERRORS[family];
@@ -191,7 +216,8 @@ function deleteCommand(deps: ManagerCommandDeps, sync: boolean): CommandHandler 
     const { order } = parseWith(orderData, data);
     const request = { orderNo: order, source: 'manager' as const, actor: `manager:${context.session!.managerLogin}` };
     if (!sync) return acknowledgement(await deps.finance.delete(request), STATE_DELETE_REQUEST);
-    return deferred(deps, order, (commandId) => deps.finance.delete({ ...request, commandId }));
+    // the order a timeout names is the record being deleted: it resolves to that record
+    return deferred(deps, { orderNo: order, command: null }, (commandId) => deps.finance.delete({ ...request, commandId }));
   };
   handler.permissionError = MANAGER_PERMISSION_ERRORS.DeleteBalance;
   return handler;
@@ -205,21 +231,25 @@ function acknowledgement(result: BalanceOperationResult, state: number): Command
 
 /**
  * The Sync flow of a finance command: its own command id goes into its transaction's event, which
- * answers it. A replay writes no event: it answers with the event its first application wrote.
+ * answers it. A replay writes no event: it answers with the event its first application wrote. A
+ * SYNC_TIMEOUT names `named.orderNo`, recorded with the command behind it, and what became of the
+ * command afterwards is recorded against that order.
  */
-function deferred(deps: ManagerCommandDeps, order: bigint, apply: (commandId: string) => Promise<BalanceOperationResult>): CommandResult {
+function deferred(deps: ManagerCommandDeps, named: NamedOrder, apply: (commandId: string) => Promise<BalanceOperationResult>): CommandResult {
   const commandId = randomUUID();
   return {
     status: 200,
     deferral: {
-      key: { event: 'trade:event', commandId, order },
+      key: { event: 'trade:event', commandId, order: named.orderNo },
       run: async () => {
         const result = await apply(commandId);
         if (!result.replayed) return { order: result.orderNo };
         // keys stored before events were kept per key have no event: the record as it stands
         const first = await deps.finance.eventOf(result);
-        return { answerJson: first ? tradeEventDataJson(first) : financeRecordDataJson(await deps.finance.record(result.orderNo)) };
+        return { order: result.orderNo, answerJson: first ? tradeEventDataJson(first) : financeRecordDataJson(await deps.finance.record(result.orderNo)) };
       },
+      timedOut: (timeout) => deps.finance.recordSyncTimeout(timeout, named.command),
+      endedLate: (order, outcome) => deps.finance.recordLateOutcome(order, named.command, outcome),
     },
   };
 }

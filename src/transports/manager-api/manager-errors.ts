@@ -47,11 +47,19 @@ export const PERMISSION_STATUS = 401;
  */
 export function managerErrorAnswer(error: unknown, permissionError?: string): ManagerAnswer | undefined {
   if (!(error instanceof AppError)) return undefined;
-  if (permissionError && PERMISSION_CODES.has(error.code)) {
+  return managerRefusal(error.code, error.message, permissionError);
+}
+
+/**
+ * The answer of a refusal by its code and message: also what GetFinanceRecord names as the reason
+ * of an order whose command was refused after its SYNC_TIMEOUT (the same error as its answer had).
+ */
+export function managerRefusal(code: ErrorCode, message: string, permissionError?: string): ManagerAnswer & { data: { error: string; message: string } } {
+  if (permissionError && PERMISSION_CODES.has(code)) {
     return { status: PERMISSION_STATUS, data: { error: permissionError, message: PERMISSION_MESSAGE } };
   }
-  const mapped = MANAGER_ERROR_BY_CODE[error.code];
-  return { status: mapped.status, data: { error: mapped.error, message: error.message } };
+  const mapped = MANAGER_ERROR_BY_CODE[code];
+  return { status: mapped.status, data: { error: mapped.error, message } };
 }
 
 /**

@@ -33,6 +33,8 @@ export const UNAUTHENTICATED_IDLE_TIMEOUT_MS = 30_000;
 export const IDLE_TIMEOUT_MS = 10 * 60_000;
 export const EXT_ID_LENGTH_MAX = 128;
 export const COMMAND_NAME_LENGTH_MAX = 64;
+/** How long a stop lets the SYNC_TIMEOUT answers it gives be recorded, at least. */
+export const SYNC_EXPIRY_GRACE_MS = 2000;
 /** Channels a connection can subscribe to. */
 export const SUBSCRIBABLE_CHANNELS = ['trade:event'] as const;
 
@@ -109,7 +111,6 @@ export class ManagerTcpServer {
       timeoutMs: deps.syncTimeoutMs,
       waitersPerConnectionMax: SYNC_WAITERS_PER_CONNECTION_MAX,
       acquireEvents: () => this.hub.acquire(),
-      recordTimeout: (timeout) => deps.core.finance.recordSyncTimeout(timeout),
       onWaitersChange: (count) => deps.metrics.syncWaiters.set(count),
       logger: deps.logger,
     });
@@ -130,7 +131,9 @@ export class ManagerTcpServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    this.syncCommands.expireAll();
+    // the SYNC_TIMEOUT answers are given once recorded, and what became of their orders is recorded
+    // once their work ends: both before the connections close (and the core's pools after them)
+    await this.syncCommands.expireAll(Math.max(deadline, Date.now() + SYNC_EXPIRY_GRACE_MS));
     for (const connection of this.connections.values()) connection.socket.end();
     await new Promise((resolve) => setTimeout(resolve, 50));
     for (const connection of this.connections.values()) connection.socket.destroy();

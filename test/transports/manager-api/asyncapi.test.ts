@@ -208,7 +208,9 @@ it('describes the real answer to every command, the refusals and every trade:eve
   const unknown = await manager.command('Launch', {});
   expect(payloadValidator('ErrorAnswer')(unknown)).toBe(true);
 
-  // a held account row: the Sync command times out, and a second request with its extID is refused
+  // a held account row: the Sync command times out, and a second request with its extID is refused;
+  // GetFinanceRecord of a named order answers its pending state, then its refusal
+  let refusedOrder = 0;
   const blocker = await target.sql.connect();
   await blocker.query('BEGIN');
   await blocker.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [login]);
@@ -218,14 +220,21 @@ it('describes the real answer to every command, the refusals and every trade:eve
     manager.on('answer', (answer: ManagerAnswer) => answer.extID === 'held' && held.push(answer));
     manager.sendRaw(`${JSON.stringify({ command: 'BalanceInSync', extID: 'held', data: { login, amount: 1 } })}\r\n`);
     manager.sendRaw(`${JSON.stringify({ command: 'Ping', extID: 'held', data: {} })}\r\n`);
+    // a withdrawal the balance will not cover, timed out too: refused once the row is released
+    const uncovered = manager.command('BalanceOutSync', { login, amount: -1_000_000 });
     await eventually(() => held.length === 2, SYNC_TIMEOUT_MS + 5000, 'both answers');
     expect(held.map((answer) => [answer.status, answer.data.error])).toEqual([[409, 'DUPLICATE_EXTID'], [504, 'SYNC_TIMEOUT']]);
     expect(expectReply('Ping', held[0])).toBe('ErrorAnswer');
     expect(expectReply('BalanceInSync', held[1])).toBe('SyncTimeoutAnswer');
+    refusedOrder = (await uncovered).data.order as number;
+    expect(expectReply('BalanceOutSync', await uncovered)).toBe('SyncTimeoutAnswer');
+    await exchange(manager, 'GetFinanceRecord', { order: held[1]!.data.order }, { status: 200, message: 'FinanceRequestPendingAnswer' });
   } finally {
     await blocker.query('ROLLBACK');
     blocker.release();
   }
+  await eventually(async () => (await manager.command('GetFinanceRecord', { order: refusedOrder })).data.state !== 10, 5000, 'the refusal');
+  await exchange(manager, 'GetFinanceRecord', { order: refusedOrder }, { status: 200, message: 'FinanceRequestRefusedAnswer' });
 
   // a line that is no message: answered with extID null, then the connection closes
   const raw = net.connect(target.service.managerPort, '127.0.0.1');

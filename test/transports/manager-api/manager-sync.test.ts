@@ -31,12 +31,17 @@ describe('Sync commands when the event cannot arrive in time', () => {
     try {
       answer = await manager.command('BalanceInSync', { login, amount: 42, comment: 'late' });
       expect(answer).toMatchObject({ status: 504, data: { error: 'SYNC_TIMEOUT', kind: 'trade', order: expect.any(Number) } });
-      expect(await manager.command('GetFinanceRecord', { order: answer.data.order })).toMatchObject({ status: 404 });
+      // the order it named is known while its command waits: pending, not 404
+      expect(await manager.command('GetFinanceRecord', { order: answer.data.order })).toEqual({
+        extID: expect.any(String),
+        status: 200,
+        data: { order: answer.data.order, login, cmd: 6, state: 10 },
+      });
     } finally {
       await blocker.query('ROLLBACK');
       blocker.release();
     }
-    await eventually(async () => (await manager.command('GetFinanceRecord', { order: answer.data.order })).status === 200);
+    await eventually(async () => (await manager.command('GetFinanceRecord', { order: answer.data.order })).data.state === 3);
     expect(await manager.command('GetFinanceRecord', { order: answer.data.order })).toMatchObject({
       status: 200,
       data: { order: answer.data.order, login, cmd: 6, state: 3, profit: 42, comment: 'late' },
