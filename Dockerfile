@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 #
 # The wallet service's image. Two stages, each running the very commands CI runs without a
-# container (deploy/README.md, "Container"):
+# container (docs/operations.md#container):
 #   build:   npm ci && npm run build                     -> dist/ and packages/client/dist/
 #   runtime: npm ci --omit=dev --ignore-scripts, then the build's output -> node dist/main.js
 # Build from the repository's root:   docker build -t wallet-service .
 # Migrate (a job of its own):          docker run --rm --env-file wallet.env wallet-service node dist/migrate.js
 # Run:                                 docker run --env-file wallet.env -p 8080:8080 wallet-service
-# Containers could not be built where this file was written; see deploy/README.md.
+# Containers could not be built where this file was written; see docs/operations.md#in-production.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 # The npm that CI runs (the image's bundled npm 10 ignores package.json's allowScripts).

@@ -40,7 +40,7 @@ export interface MoneyBatching {
 }
 
 /**
- * Defaults measured on a 2-core database (issue 15, README "Sizing"): 2 lanes keep both of its cores
+ * Defaults measured on a 2-core database (issue 15, docs/operations.md#sizing-a-deployment): 2 lanes keep both of its cores
  * busy, so more lanes only add lock and commit contention there; a larger database takes about one
  * lane per 2 of its cores.
  */

@@ -310,7 +310,7 @@ function printStatement(response: HttpJsonResponse): void {
 // ---------------------------------------------------------------------------------------------
 // The manager TCP API (back office connectors: CRM, payment gateway, cashier)
 
-/** Shortens session tokens in printed lines, the way the README shows them ("cf07…ffea"). */
+/** Shortens session tokens in printed lines, the way docs/manager-api.md shows them ("cf07…ffea"). */
 function shortenTokens(line: string): string {
   return line.replace(/"(token|__token)":"([0-9a-f]{4})[0-9a-f]{56}([0-9a-f]{4})"/g, '"$1":"$2…$3"');
 }

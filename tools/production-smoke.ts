@@ -1,6 +1,6 @@
 /**
  * `npm run production-smoke [-- --node 20,22,24]`: the production path, end to end, as the deploy
- * recipes run it (deploy/README.md, Dockerfile): `npm run build`; a copy with production
+ * recipes run it (docs/operations.md#in-production, Dockerfile): `npm run build`; a copy with production
  * dependencies only (`npm ci --omit=dev`: no tsx, no embedded PostgreSQL); Debian's PostgreSQL 15
  * (installed when missing, as root); `node dist/migrate.js` as a release step; `node dist/main.js`
  * with NODE_ENV=production and the manager port on TLS; a black-box smoke over real sockets through

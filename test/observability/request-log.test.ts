@@ -10,7 +10,7 @@ import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET } from '../suppor
 
 /**
  * At the default LOG_LEVEL (info) every HTTP request leaves exactly one JSON line, with its method,
- * route, status, duration and request id (deploy/README promises it); and NODE_ENV=production's
+ * route, status, duration and request id (docs/operations.md#logs-and-metrics promises it); and NODE_ENV=production's
  * start-up banner is JSON lines too, as a log collector reads them.
  */
 

@@ -152,7 +152,7 @@ export class ChaosCluster {
         OPERATOR_API_KEY: CHAOS_CREDENTIALS.operatorApiKey,
         ADMIN_API_KEY: CHAOS_CREDENTIALS.adminApiKey,
         MANAGER_SYNC_TIMEOUT_MS: String(syncTimeoutMs),
-        // below the Sync timeout, as the README advises: a command stuck on a lock gets ACCOUNT_BUSY, not a 504
+        // below the Sync timeout, as docs/configuration.md advises: a command stuck on a lock gets ACCOUNT_BUSY, not a 504
         ACCOUNT_LOCK_TIMEOUT_MS: String(Math.ceil(syncTimeoutMs / 2)),
         LOG_LEVEL: 'error',
       },
