@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { createTestDatabase } from '../support/database';
 import { TSX_ENV, TSX_LOADER } from '../support/entry-points';
 
@@ -10,13 +11,15 @@ import { TSX_ENV, TSX_LOADER } from '../support/entry-points';
  * runs, in order, in one shell against a freshly started service (secrets generated into
  * `.data/secrets.json` of its working directory), and every answer it prints matches the `# ...`
  * line that follows it in the README (`…` stands for a value that differs each run, `,...` for the
- * fields left out). A README that drifts from the service fails here.
+ * fields left out). A README that drifts from the service fails here. The README says the session
+ * is safe to run twice: run again, it books no journal entry and leaves the account and the books as
+ * the first run left them.
  */
 
 const ROOT = path.resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 60_000;
-/** The service's start, the whole session and its stop, on a busy machine. */
-const WALKTHROUGH_TIMEOUT_MS = 150_000;
+/** The service's start, the whole session twice and its stop, on a busy machine. */
+const WALKTHROUGH_TIMEOUT_MS = 210_000;
 const WALKTHROUGH_MARK = '<!-- walkthrough -->';
 
 interface Step {
@@ -107,7 +110,28 @@ it("runs the README's first session and gets the answers it shows", async () => 
   const expected = steps.flatMap((step) => step.expected);
   expect(printed).toHaveLength(expected.length);
   expected.forEach((answer, index) => expect(printed[index]).toMatch(answerPattern(answer)));
+
+  // again, as a reader who pastes it twice: every key applies once, so no money moves twice
+  const entriesBefore = await journalEntries();
+  const again = await runBash(script, { BASE: base, MANAGER_PORT: managerPort });
+  expect(again.stderr).toBe('');
+  expect(again.code).toBe(0);
+  expect(await journalEntries()).toBe(entriesBefore);
+  const reprinted = splitAnswers(again.stdout);
+  expect(reprinted).toHaveLength(expected.length);
+  // the session ends with the account and the reconciliation: both as the first run left them
+  for (const index of [expected.length - 2, expected.length - 1]) expect(reprinted[index]).toMatch(answerPattern(expected[index]!));
 }, WALKTHROUGH_TIMEOUT_MS);
+
+async function journalEntries(): Promise<number> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query<{ entries: number }>('SELECT count(*)::int AS entries FROM journal_entries')).rows[0]!.entries;
+  } finally {
+    await client.end();
+  }
+}
 
 /** Top-level JSON values and plain lines, in the order printed (`}{` between two curl answers). */
 function splitAnswers(output: string): string[] {
