@@ -11,8 +11,10 @@
  * One run: a fresh database (DATABASE_URL's server, or an embedded PostgreSQL in a temporary
  * directory with default durable settings), the service as a child process (`tsx src/main.ts`),
  * accounts set up through the admin and operator APIs, then each selected scenario in turn.
- * Prints a table and writes bench/results/bench-<timestamp>.json. Exits non-zero when anything
- * failed or any request was answered with an error.
+ * Prints a table and writes bench/results/bench-<timestamp>.json. A full run (every scenario, not
+ * --quick, the service's own settings) that passed also rewrites the published section of
+ * docs/benchmark.md from its report. Exits non-zero when anything failed or any request was
+ * answered with an error.
  *
  *   npm run bench -- --quick                     smoke run: 1,000 accounts, short scenarios, growth to 200,000 entries
  *   npm run bench -- --duration 30 --scenarios tpcb-scale10,spread,spread-half,db-direct-spread
@@ -23,6 +25,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createBenchContext } from './lib/bench-context';
+import { BENCH_DOC_FILE, notPublishedBecause, publishBenchSection } from './lib/bench-docs';
 import { checkpoint, provisionBenchDatabase, type BenchDatabase } from './lib/bench-database';
 import { CleanupStack } from './lib/cleanup';
 import { sleep } from './lib/concurrency';
@@ -139,7 +142,7 @@ interface CliFlags {
   serviceEnv?: Record<string, string>;
 }
 
-function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[] } {
+function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[]; scenariosFiltered: boolean } {
   const flags = new Command()
     .name('bench')
     .description('Wallet service benchmark: HTTP scenarios against their db-direct ceilings, and the manager TCP API')
@@ -171,7 +174,7 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
     ...(flags.cpuProf === undefined ? {} : { cpuProfileDir: path.resolve(flags.cpuProf) }),
     serviceEnv: flags.serviceEnv ?? {},
   };
-  return { options, scenarios: flags.scenarios ?? SCENARIOS };
+  return { options, scenarios: flags.scenarios ?? SCENARIOS, scenariosFiltered: flags.scenarios !== undefined };
 }
 
 /** The named scenarios, in the order of SCENARIOS (a baseline may be named before its HTTP scenario). */
@@ -310,14 +313,24 @@ async function runBench(options: BenchOptions, scenarios: Scenario[], infrastruc
 }
 
 async function main(): Promise<number> {
-  const { options, scenarios } = parseCli(process.argv);
+  const { options, scenarios, scenariosFiltered } = parseCli(process.argv);
   const cleanup = new CleanupStack();
   cleanup.exitOnSignals();
   const started: Partial<Infrastructure> = {};
   try {
     const report = await runBench(options, scenarios, await startInfrastructure(options, cleanup, started), cleanup);
-    printSummary(report, writeReport(PROJECT_ROOT, report));
-    return exitCodeOf(report);
+    const resultsFile = writeReport(PROJECT_ROOT, report);
+    printSummary(report, resultsFile);
+    const code = exitCodeOf(report);
+    const unpublished = notPublishedBecause({
+      quick: options.quick,
+      scenariosFiltered,
+      serviceSettings: Object.keys(options.serviceEnv).length,
+      failed: code !== 0,
+    });
+    if (unpublished === null) console.log(`published: ${path.relative(process.cwd(), publishBenchSection(PROJECT_ROOT, report, resultsFile))}`);
+    else console.log(`not published in ${BENCH_DOC_FILE}: ${unpublished}`);
+    return code;
   } catch (error) {
     // The service's own words are the quickest way to a cause.
     const exit = started.service?.exitStatus();
