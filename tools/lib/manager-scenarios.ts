@@ -20,7 +20,7 @@ import { pickIndex } from './trade-load';
 
 /** Connections of manager-sync (the figure, independent of --connections). */
 export const MANAGER_SYNC_CONNECTIONS = 32;
-/** Each command deposits this much (a JSON number, as the seeds send it). */
+/** Each command deposits this much (a JSON number, as the manager API carries amounts: docs/manager-api.md#amounts). */
 const DEPOSIT_AMOUNT = 1;
 const TRADE_EVENT = 'trade:event';
 const CMD_BALANCE_IN = 6;

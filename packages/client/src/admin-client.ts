@@ -61,7 +61,7 @@ export class AdminClient extends BearerApiClient {
   }
 
   /**
-   * Applies a typed balance operation (seed 003). With a `referenceId` it is applied once: a repeat
+   * Applies a typed balance operation (docs/admin-api.md#balance-operations). With a `referenceId` it is applied once: a repeat
    * with the same content succeeds again and moves nothing (so it may be retried), other content is
    * a CONFLICT. Without one, a retry after a lost answer may apply it twice.
    */

@@ -3,7 +3,7 @@ import type { DecimalString, ManagerRole } from './api-types';
 import { WalletServiceError } from './errors';
 
 /**
- * The manager TCP API's data as the SDK types it (the README's command table). On the wire amounts
+ * The manager TCP API's data as the SDK types it (docs/manager-api.md#finance-commands). On the wire amounts
  * are JSON numbers (`250.00`): the SDK writes them from decimal strings and reads them back as
  * decimal strings, exactly; times are unix seconds.
  */

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 
 /**
- * The wallet API's signing recipes (SPEC 4.2), written once: the platform side signs with them here,
+ * The wallet API's signing recipes (docs/wallet-api.md#signatures), written once: the platform side signs with them here,
  * and the service verifies with the very same canonical strings.
  */
 

@@ -3,7 +3,7 @@ import { AccountDisabledError } from '../../shared/errors';
 import { hashToken, newToken } from '../../shared/tokens';
 import type { LaunchTokenStore } from './launch-token-store';
 
-/** A launch token is valid this long, and only once (SPEC 5). */
+/** A launch token is valid this long, and only once (docs/wallet-api.md#launch-tokens). */
 export const LAUNCH_TOKEN_TTL_MS = 5 * 60 * 1000;
 
 export class LaunchTokenService {

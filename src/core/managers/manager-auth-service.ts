@@ -27,7 +27,7 @@ export const LOGINS_WAITING_MAX = 256;
 export const PASSWORD_LENGTH_MIN = 8;
 export const PASSWORD_LENGTH_MAX = 256;
 
-/** The roles allowed to move money through the manager API (seeds 000-002). */
+/** The roles allowed to move money through the manager API (docs/manager-api.md#permissions). */
 const MONEY_ROLES: ReadonlySet<ManagerRole> = new Set(['SESSION_ADMIN', 'SESSION_MANAGER', 'SESSION_DEALER']);
 
 export function canMoveMoney(session: ManagerSession | null): boolean {

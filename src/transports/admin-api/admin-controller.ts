@@ -85,7 +85,7 @@ const ENTRY_SCHEMA: JsonSchema = {
 
 /** The admin API in the OpenAPI document, from the schemas that validate its requests. */
 export const ADMIN_API: ApiDescription = {
-  tags: [{ name: 'admin', description: 'The back office: accounts, typed balance operations with once-only reference ids, manager users (SPEC 6).' }],
+  tags: [{ name: 'admin', description: 'The back office: accounts, typed balance operations with once-only reference ids, manager users (docs/admin-api.md).' }],
   operations: [
     {
       method: 'post',
@@ -235,7 +235,7 @@ export const ADMIN_API: ApiDescription = {
   },
 };
 
-/** The back office's HTTP API (SPEC 6); app.ts puts it behind the admin bearer key. */
+/** The back office's HTTP API (docs/admin-api.md); src/app/http-app.ts puts it behind the admin bearer key. */
 export function adminRouter(core: AdminCore): Router {
   const router = Router();
 

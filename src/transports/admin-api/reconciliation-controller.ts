@@ -72,7 +72,7 @@ const RUN_SCHEMA: JsonSchema = {
 
 /** The reconciliation endpoints in the OpenAPI document, from the schemas that validate their queries. */
 export const RECONCILIATION_API: ApiDescription = {
-  tags: [{ name: 'reconciliation', description: "The finance team's checks and reports: invariants, exceptions, totals, statements, exports, matching (SPEC 8)." }],
+  tags: [{ name: 'reconciliation', description: "The finance team's checks and reports: invariants, exceptions, totals, statements, exports, matching (docs/reconciliation-and-console.md)." }],
   operations: [
     {
       method: 'get',

@@ -5,7 +5,7 @@ import { noteRequestFailure } from './request-log';
 
 /**
  * The one mapping from the finance core's error codes to the admin/operator HTTP error format
- * `{error, message}` (SPEC 6).
+ * `{error, message}` (docs/admin-api.md#errors).
  */
 export const HTTP_ERROR_BY_CODE: Record<ErrorCode, { status: number; error: string }> = {
   INVALID_REQUEST: { status: 400, error: 'INVALID_REQUEST' },

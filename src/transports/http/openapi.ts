@@ -12,7 +12,7 @@ const INFO = {
   title: 'Wallet service',
   version: '0.1.0',
   description:
-    'External wallet provider for trading platforms: the wallet API (called by the platform, signed), the operator API and the admin API. The manager TCP API is described in the README.',
+    'External wallet provider for trading platforms: the wallet API (called by the platform, signed), the operator API and the admin API. The manager TCP API is described at /asyncapi.json and in docs/manager-api.md of the repository.',
   license: { name: 'UNLICENSED (proprietary)', url: 'https://docs.npmjs.com/cli/configuring-npm/package-json#license' },
 };
 

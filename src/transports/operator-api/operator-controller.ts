@@ -11,7 +11,7 @@ const launchSchema = z.strictObject({ login });
 
 /** The operator API in the OpenAPI document, from the schema that validates its request. */
 export const OPERATOR_API: ApiDescription = {
-  tags: [{ name: 'operator', description: "The operator's backend: launches a user on the trading platform (SPEC 5)." }],
+  tags: [{ name: 'operator', description: "The operator's backend: launches a user on the trading platform (docs/wallet-api.md#launch-tokens)." }],
   operations: [
     {
       method: 'post',
@@ -34,7 +34,7 @@ export const OPERATOR_API: ApiDescription = {
   ],
 };
 
-/** The operator's backend API (SPEC 5): launch a user on the platform. */
+/** The operator's backend API (docs/wallet-api.md#launch-tokens): launch a user on the platform. */
 export function operatorRouter(deps: { core: Pick<Core, 'launchTokens' | 'authThrottle'>; operatorApiKey: string }): Router {
   const router = Router();
   router.use(bearerAuth(deps.operatorApiKey, 'operator', deps.core.authThrottle));

@@ -57,7 +57,7 @@ const walletOperation = (action: string, summary: string, body: z.ZodType): ApiO
 
 /** The wallet API in the OpenAPI document, from the schemas that validate its requests. */
 export const WALLET_API: ApiDescription = {
-  tags: [{ name: 'wallet', description: 'Called by the trading platform on every trade, each request signed with the shared secret (SPEC 4).' }],
+  tags: [{ name: 'wallet', description: 'Called by the trading platform on every trade, each request signed with the shared secret (docs/wallet-api.md).' }],
   operations: [
     walletOperation('authenticate', 'Exchange a single-use launch token for a wallet token', authenticateSchema),
     walletOperation('getbalance', 'The balance (balance + credit); InsufficientFunds when amount exceeds it', balanceSchema),
@@ -91,7 +91,7 @@ interface WalletControllerDeps {
 type WalletAction = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**
- * The wallet API of SPEC 4 (POST /wallet/*): verify the signature, parse, call the wallet service,
+ * The wallet API of docs/wallet-api.md (POST /wallet/*): verify the signature, parse, call the wallet service,
  * answer `{balance, currency, status}`. Every definitive answer is HTTP 200 with a status.
  *
  * A plain node:http handler rather than an Express router: the platform calls it on every trade, and

@@ -4,7 +4,7 @@ import type { WalletSignatureMode } from '../../config';
 import { InvalidDigestError } from '../../shared/errors';
 
 /**
- * Verification of the platform's request signatures (SPEC 4.2). Pure: no I/O. The nonce of a valid
+ * Verification of the platform's request signatures (docs/wallet-api.md#signatures). Pure: no I/O. The nonce of a valid
  * v2 request is returned so that the wallet engine can refuse a replay atomically with the request.
  */
 

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../shared/errors';
 
-/** The platform-facing statuses of SPEC 4.3. */
+/** The platform-facing statuses (docs/wallet-api.md#statuses). */
 export const WALLET_STATUSES = [
   'Ok',
   'InsufficientFunds',

@@ -7,7 +7,7 @@ import { anyString, goodAmount, goodText, sometimes, isJsonObject, jsonValueText
 import { brief, fuzzHooks, checkProperty, expectUnchanged, LONG_MODE, noteOutcome, runsFor, sleep, snapshot, TcpProbe, timeoutFor } from './harness';
 
 /**
- * Property-based fuzzing of the manager TCP API (SPEC 7) over real sockets: every command with
+ * Property-based fuzzing of the manager TCP API (docs/manager-api.md) over real sockets: every command with
  * arbitrary and malformed envelopes and data, random extIDs and tokens, lines split at random points
  * and sent with delays, random bytes, and frames cut short. Properties: never a 5xx-like status;
  * every complete line gets one answer (a line that is not a JSON object: a 400 and the connection

@@ -8,7 +8,7 @@ import { damagedBody, goodAmount, goodText, isJsonObject, jsonValueText, objectT
 import { brief, fuzzHooks, checkProperty, noteOutcome, expectUnchanged, rawHttpRequest, snapshot, timeoutFor, type RawHttpResponse } from './harness';
 
 /**
- * Property-based fuzzing of the wallet API (SPEC 4) over real sockets. Every request is either
+ * Property-based fuzzing of the wallet API (docs/wallet-api.md) over real sockets. Every request is either
  * correctly signed (v2 on the raw bytes, or legacy when the body is an object), so that it reaches
  * validation and the engine, or signed wrongly in one specific way. Properties: never a 5xx; every
  * answer is HTTP 200 with a known status; a refused request changes nothing; a wrongly signed one is
@@ -429,7 +429,7 @@ function brokenRequest(action: Action, body: string, broken: Breakage): { header
 }
 
 describe('the wallet fuzz generators', () => {
-  it('reach every status of SPEC 4.3 except InvalidDigest on signed requests (a sanity check of the generators)', async () => {
+  it('reach every status of docs/wallet-api.md#statuses except InvalidDigest on signed requests (a sanity check of the generators)', async () => {
     const seen = new Set<string>();
     const samples = fc.sample(fc.tuple(fc.constantFrom<Action>('getbalance', 'opentrade', 'closetrade'), fc.constant(null)).chain(([action]) => fc.tuple(fc.constant(action), bodyFor(action))), { numRuns: 150, seed: 7 });
     for (const [action, generated] of samples) {
