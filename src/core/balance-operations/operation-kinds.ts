@@ -1,7 +1,7 @@
 import { ValidationError } from '../../shared/errors';
 
 /**
- * The typed balance operations of the admin API (TradrAPI, seed 003) and the finance commands of
+ * The typed balance operations of the admin API (TradrAPI style: docs/admin-api.md#balance-operations) and the finance commands of
  * the manager API (ScaleTrade cmd codes), each with the bucket it moves, the direction of the move
  * and the system book that takes the other side in the ledger.
  */
@@ -16,8 +16,9 @@ export interface OperationKind {
   /** +1 increases the bucket by |amount|, -1 decreases it, 0 applies the signed amount. */
   direction: 1 | -1 | 0;
   /**
-   * What a sent amount's sign means: the admin API uses its absolute value (seed 003); a manager
-   * command's amount must carry the command's own sign (seeds 000-002: BalanceOut sends -150).
+   * What a sent amount's sign means: the admin API uses its absolute value (docs/admin-api.md#balance-operations);
+   * a manager command's amount carries the command's own sign (docs/manager-api.md#finance-commands:
+   * BalanceOut sends -150).
    */
   sign: 'absolute' | 'must-match';
   systemBook: string;

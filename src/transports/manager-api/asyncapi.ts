@@ -31,7 +31,7 @@ interface CommandDoc {
   answer: string;
   /** Other shapes a success answer may have (component schemas). */
   otherAnswers?: string[];
-  /** Finance commands name their family in permission refusals (seed 001). */
+  /** Finance commands name their family in permission refusals (docs/manager-api.md#permissions). */
   permissionError?: string;
   /** A Sync command: may answer SYNC_TIMEOUT. */
   sync?: boolean;
@@ -102,7 +102,7 @@ const COMMANDS: Record<string, CommandDoc> = {
   },
   Subscribe: {
     summary: 'Subscribes the connection to event channels',
-    description: `Needs a session (any role). The connection then receives every event of those channels (the tradeEvent operation) from every instance, in commit order per account, none lost while it stays open. The seeds' spelling \`chanels\` is accepted too. A subscribed connection is not closed for idling (others are after ${IDLE_TIMEOUT_MS / 60_000} minutes of silence).`,
+    description: `Needs a session (any role). The connection then receives every event of those channels (the tradeEvent operation) from every instance, in commit order per account, none lost while it stays open. The spelling \`chanels\` is accepted too (docs/manager-api.md#subscribe). A subscribed connection is not closed for idling (others are after ${IDLE_TIMEOUT_MS / 60_000} minutes of silence).`,
     answer: 'Subscribed',
   },
 };

@@ -1,5 +1,5 @@
 /**
- * The generic deferred response of the manager API (seed 001, "deferred-response flow"): a command
+ * The generic deferred response of the manager API (docs/manager-api.md#sync-commands): a command
  * that answers only when an event is broadcast registers a waiter, keyed by its command id (which its
  * own transaction writes on the event it produces), with its extID, connection, event channel and
  * the order it is about. Only that event answers it: never an event of another command on the same

@@ -48,7 +48,7 @@ export interface CommandResult extends ManagerAnswer {
 
 export interface CommandHandler {
   (data: unknown, context: CommandContext): Promise<CommandResult>;
-  /** Error name of permission refusals (finance commands name their family, seed 001). */
+  /** Error name of permission refusals (finance commands name their family: docs/manager-api.md#permissions). */
   permissionError?: string;
 }
 
@@ -72,7 +72,7 @@ const financeData = (commentRequired: boolean) =>
 const loginData = z.strictObject({ login, password: z.string().min(1).max(256) });
 const orderData = z.strictObject({ order: orderNumber });
 const transactionsData = z.strictObject({ login, from: unixSeconds.optional(), to: unixSeconds.optional() });
-/** CreditIn requires a comment (seed 002); the other finance commands default it. */
+/** CreditIn requires a comment (docs/manager-api.md#finance-commands); the other finance commands default it. */
 const financeCommandData = financeData(false);
 const creditInData = financeData(true);
 
@@ -97,7 +97,7 @@ export const MANAGER_COMMAND_DATA = {
   DeleteBalanceSync: orderData,
 } as const satisfies Record<string, z.ZodType>;
 
-/** The error name of a finance command's permission refusals: its family's (seed 001). */
+/** The error name of a finance command's permission refusals: its family's (docs/manager-api.md#permissions). */
 export const MANAGER_PERMISSION_ERRORS: Record<ManagerFinanceFamily | 'DeleteBalance', string> = {
   BalanceIn: 'ADD_BALANCE_ERROR',
   BalanceOut: 'WITHDRAW_BALANCE_ERROR',
@@ -167,7 +167,7 @@ async function getTransactionsByLogin(deps: ManagerCommandDeps, data: unknown, c
 }
 
 /**
- * BalanceIn/Out and CreditIn/Out, plain and Sync (seeds 000-002). A plain command answers once the
+ * BalanceIn/Out and CreditIn/Out, plain and Sync (docs/manager-api.md#finance-commands). A plain command answers once the
  * operation is committed. A Sync command defers its answer to the event that its own transaction
  * writes (identified by a command id the event carries), so it is never answered with another
  * command's event, even when several update one order at once.
@@ -196,7 +196,7 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
       return acknowledgement(result, result.created ? STATE_OPEN_REQUEST : STATE_UPDATE_REQUEST);
     }
 
-    // the order a timeout names, decided before the command runs (it resolves for ever, SPEC 7)
+    // the order a timeout names, decided before the command runs (it resolves for ever: docs/manager-api.md#looking-up-an-order)
     const named = await deps.finance.nameOrder(request);
     return deferred(deps, named, (commandId) =>
       deps.finance.apply({ ...request, reservedOrderNo: named.orderNo, commandId }),

@@ -30,7 +30,7 @@ export const MANAGER_ERROR_BY_CODE: Record<ErrorCode, { status: number; error: s
   UNAVAILABLE: { status: 503, error: 'UNAVAILABLE' },
 };
 
-/** Finance commands refuse a missing permission or an unknown account alike (seed 001). */
+/** Finance commands refuse a missing permission or an unknown account alike (docs/manager-api.md#permissions). */
 const PERMISSION_CODES: ReadonlySet<ErrorCode> = new Set([
   'UNAUTHENTICATED',
   'INVALID_TOKEN',
@@ -82,7 +82,7 @@ export function protocolErrorAnswer(error: ManagerProtocolError, message: string
 
 export const INTERNAL_ERROR_ANSWER = protocolErrorAnswer('INTERNAL', 'internal error');
 
-/** A Sync command whose event did not come in time (seed 001): the operation may still complete. */
+/** A Sync command whose event did not come in time (docs/manager-api.md#sync-commands): the operation may still complete. */
 export const SYNC_TIMEOUT_STATUS = 504;
 
 /** `kind` is the event channel's family (`trade` for trade:event); `order` is the one to look up. */

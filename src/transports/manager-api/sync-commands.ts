@@ -4,7 +4,7 @@ import type { SyncTimeout } from '../../core/balance-operations/sync-timeout-sto
 import type { Logger } from '../../observability/logger';
 import { protocolErrorAnswer, syncTimeoutAnswer, type ManagerAnswer } from './manager-errors';
 
-/** What a Sync command's handler returns instead of an answer (the seeds' `__deferred`). */
+/** What a Sync command's handler returns instead of an answer (docs/architecture.md#the-manager-sync-route). */
 export interface Deferral {
   key: DeferredKey;
   /**
@@ -39,7 +39,7 @@ export interface SyncCommandsDeps {
  * The orchestration of Sync commands: register the waiter keyed by the command's own id, run the
  * work, and settle with the event that this command's transaction wrote (never another command's),
  * with the command's own refusal, or with SYNC_TIMEOUT. A SYNC_TIMEOUT names an order, which must
- * resolve for ever (SPEC 7): the answer is given once the deferral has recorded it, and work that
+ * resolve for ever (docs/manager-api.md#looking-up-an-order): the answer is given once the deferral has recorded it, and work that
  * ends after it reports what became of that order. The TCP server only frames what comes out.
  */
 export class SyncCommands {

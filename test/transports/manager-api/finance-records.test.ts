@@ -4,7 +4,7 @@ import { collectEvents, eventually, managerClient } from '../../support/manager'
 import { ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
 
 /**
- * The rules of a finance record's life (SPEC 7): created by a finance command or an admin operation,
+ * The rules of a finance record's life (docs/manager-api.md#finance-records): created by a finance command or an admin operation,
  * updated by order on its own operation and book, deleted (reversed) once, each step one event.
  */
 let target: TestService;
@@ -69,7 +69,7 @@ describe('updates by order', () => {
     const created = await manager.command('BalanceInSync', { login, amount: 10, comment: 'PSP deposit 77' });
     const update = await manager.command('BalanceInSync', { login, amount: 12, order: created.data.order });
     expect(update).toMatchObject({ status: 200, data: { profit: 12, comment: 'PSP deposit 77' } });
-    // a new record without a comment takes the default, as in the seeds
+    // a new record without a comment takes the default (docs/manager-api.md#finance-commands)
     expect(await manager.command('BalanceInSync', { login, amount: 1 })).toMatchObject({ data: { comment: 'Finance' } });
   });
 

@@ -68,7 +68,7 @@ describe('Login', () => {
 });
 
 describe('finance commands', () => {
-  it('BalanceIn acknowledges with the seed shape and moves the balance', async () => {
+  it('BalanceIn acknowledges with ScaleTrade\'s shape and moves the balance', async () => {
     const login = await api.createAccount();
     const answer = await manager.command('BalanceIn', { login, amount: 250.5, comment: 'gateway deposit' });
     expect(answer).toEqual({
@@ -227,7 +227,7 @@ describe('protocol', () => {
     expect(answer).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
   });
 
-  // SPEC 7: whatever the JSON value, a line that is not an object closes the connection. Numbers
+  // docs/manager-api.md#framing: whatever the JSON value, a line that is not an object closes the connection. Numbers
   // were let through as objects (the lossless parser makes each an object of its own class) and
   // answered INVALID_DATA on a connection that stayed open.
   it.each(['42', '-1', '3.5', '1e999', 'true', 'null', '"x"', '[]'])(
@@ -246,14 +246,14 @@ describe('protocol', () => {
 });
 
 describe('trade:event stream', () => {
-  it('delivers every event once, in order, to subscribers (also with the seeds spelling)', async () => {
+  it('delivers every event once, in order, to subscribers (also with the spelling chanels)', async () => {
     const login = await api.createAccount();
     const subscriber = await connect('SESSION_VIEWER');
-    const seedsSpelling = await connect('SESSION_VIEWER');
+    const otherSpelling = await connect('SESSION_VIEWER');
     expect(await subscriber.command('Subscribe', { channels: ['trade:event'] })).toMatchObject({ status: 200 });
-    expect(await seedsSpelling.command('Subscribe', { chanels: ['trade:event'] })).toMatchObject({ status: 200 });
+    expect(await otherSpelling.command('Subscribe', { chanels: ['trade:event'] })).toMatchObject({ status: 200 });
     const seen = collectEvents(subscriber);
-    const seenToo = collectEvents(seedsSpelling);
+    const seenToo = collectEvents(otherSpelling);
     const answers = [];
     for (let i = 1; i <= 20; i += 1) answers.push(await manager.command(i % 2 ? 'BalanceIn' : 'BalanceInSync', { login, amount: i }));
     const orders = answers.map((answer) => answer.data.order);

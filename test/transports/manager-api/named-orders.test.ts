@@ -5,7 +5,7 @@ import { eventually, managerClient, MANAGER_PASSWORD } from '../../support/manag
 import { ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
 
 /**
- * SPEC 7: every order number the service has handed out (in an acknowledgement or in a 504)
+ * docs/manager-api.md#looking-up-an-order: every order number the service has handed out (in an acknowledgement or in a 504)
  * resolves for ever: GetFinanceRecord answers the record, or, when its command was refused after
  * its answer, a definitive refusal naming the order and the reason, never a 404; a retry with the
  * same referenceId is applied under that same order. Over real sockets, the account row held from

@@ -6,7 +6,7 @@ import { ledgerDiscrepancies, startTestService, type TestService } from '../../s
 
 /**
  * A Sync command is answered by the event that its own transaction wrote, or by its own refusal:
- * never by another command's event on the same order (SPEC 7).
+ * never by another command's event on the same order (docs/manager-api.md#sync-commands).
  */
 let target: TestService;
 let api: TestApi;
