@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 
 /**
- * Every order number the service names resolves for ever (docs/manager-api.md#looking-up-an-order, issue 22 item 5). A Sync
- * command's SYNC_TIMEOUT names the order it will take; until now, when that command was then
- * refused (its account's lock did not come, the bucket did not cover it), nothing kept the refusal,
- * so the order was unknown for ever, and a retry with the same referenceId took another order.
+ * Every order number the service names resolves for ever (docs/manager-api.md#looking-up-an-order,
+ * issue 22 item 5). A Sync command's SYNC_TIMEOUT names the order it will take; until now, when
+ * that command was then refused (its account's lock did not come, the bucket did not cover it),
+ * nothing kept the refusal, so the order was unknown for ever, and a retry with the same
+ * referenceId took another order.
  *
  * - `sync_timeouts` also keeps what the command was: its account and cmd (a named order whose
  *   command has not ended yet answers as pending), and its once-only key with the digest of its

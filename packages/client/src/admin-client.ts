@@ -61,9 +61,10 @@ export class AdminClient extends BearerApiClient {
   }
 
   /**
-   * Applies a typed balance operation (docs/admin-api.md#balance-operations). With a `referenceId` it is applied once: a repeat
-   * with the same content succeeds again and moves nothing (so it may be retried), other content is
-   * a CONFLICT. Without one, a retry after a lost answer may apply it twice.
+   * Applies a typed balance operation (docs/admin-api.md#balance-operations). With a `referenceId`
+   * it is applied once: a repeat with the same content succeeds again and moves nothing (so it may
+   * be retried), other content is a CONFLICT. Without one, a retry after a lost answer may apply it
+   * twice.
    */
   async applyBalanceOperation(request: BalanceOperationRequest): Promise<void> {
     await this.json<true>('POST', '/admin/balance', request, 200);

@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 
 /**
- * The wallet API's signing recipes (docs/wallet-api.md#signatures), written once: the platform side signs with them here,
- * and the service verifies with the very same canonical strings.
+ * The wallet API's signing recipes (docs/wallet-api.md#signatures), written once: the platform side
+ * signs with them here, and the service verifies with the very same canonical strings.
  */
 
 /** v2: `METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(raw body bytes))`, HMAC-SHA256 with the secret. */

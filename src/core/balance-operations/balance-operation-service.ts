@@ -212,12 +212,12 @@ export class BalanceOperationService {
 
   /**
    * The order a Sync finance command names in its SYNC_TIMEOUT, so that the order resolves for
-   * ever (docs/manager-api.md#looking-up-an-order), decided before the command runs: with a once-only key already applied, the order
-   * it was applied under (the command will answer it); with `order` of an existing record of its
-   * login and cmd, that record; with a once-only key whose earlier command of the same content was
-   * answered SYNC_TIMEOUT, the order that one named (a retry takes it: balance_operation_apply);
-   * otherwise a new order, the one its new record will take. Pass `orderNo` as the request's
-   * `reservedOrderNo`.
+   * ever (docs/manager-api.md#looking-up-an-order), decided before the command runs: with a
+   * once-only key already applied, the order it was applied under (the command will answer it);
+   * with `order` of an existing record of its login and cmd, that record; with a once-only key
+   * whose earlier command of the same content was answered SYNC_TIMEOUT, the order that one named
+   * (a retry takes it: balance_operation_apply); otherwise a new order, the one its new record will
+   * take. Pass `orderNo` as the request's `reservedOrderNo`.
    */
   async nameOrder(request: BalanceOperationRequest): Promise<NamedOrder> {
     const { amountMinor } = await this.amountOf(request);

@@ -1,9 +1,10 @@
 import { ValidationError } from '../../shared/errors';
 
 /**
- * The typed balance operations of the admin API (TradrAPI style: docs/admin-api.md#balance-operations) and the finance commands of
- * the manager API (ScaleTrade cmd codes), each with the bucket it moves, the direction of the move
- * and the system book that takes the other side in the ledger.
+ * The typed balance operations of the admin API (TradrAPI style:
+ * docs/admin-api.md#balance-operations) and the finance commands of the manager API (ScaleTrade cmd
+ * codes), each with the bucket it moves, the direction of the move and the system book that takes
+ * the other side in the ledger.
  */
 export type Bucket = 'balance' | 'credit';
 

@@ -38,9 +38,9 @@ interface TraceRow {
 
 /**
  * The orders named in SYNC_TIMEOUT answers and what became of them (every order the service names
- * resolves for ever: docs/manager-api.md#looking-up-an-order). `sync_timeouts` lists the 504s (the finance team reviews them in the
- * reconciliation); `order_resolutions` keeps, per named order that no record took, its command's
- * refusal or the other order it was applied as.
+ * resolves for ever: docs/manager-api.md#looking-up-an-order). `sync_timeouts` lists the 504s (the
+ * finance team reviews them in the reconciliation); `order_resolutions` keeps, per named order that
+ * no record took, its command's refusal or the other order it was applied as.
  */
 export class SyncTimeoutStore {
   constructor(private readonly db: Database) {}

@@ -167,10 +167,10 @@ async function getTransactionsByLogin(deps: ManagerCommandDeps, data: unknown, c
 }
 
 /**
- * BalanceIn/Out and CreditIn/Out, plain and Sync (docs/manager-api.md#finance-commands). A plain command answers once the
- * operation is committed. A Sync command defers its answer to the event that its own transaction
- * writes (identified by a command id the event carries), so it is never answered with another
- * command's event, even when several update one order at once.
+ * BalanceIn/Out and CreditIn/Out, plain and Sync (docs/manager-api.md#finance-commands). A plain
+ * command answers once the operation is committed. A Sync command defers its answer to the event
+ * that its own transaction writes (identified by a command id the event carries), so it is never
+ * answered with another command's event, even when several update one order at once.
  */
 function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, sync: boolean): CommandHandler {
   const kind = MANAGER_FINANCE_KINDS[family];
@@ -196,7 +196,8 @@ function financeCommand(deps: ManagerCommandDeps, family: ManagerFinanceFamily, 
       return acknowledgement(result, result.created ? STATE_OPEN_REQUEST : STATE_UPDATE_REQUEST);
     }
 
-    // the order a timeout names, decided before the command runs (it resolves for ever: docs/manager-api.md#looking-up-an-order)
+    // the order a timeout names, decided before the command runs (it resolves for ever:
+    // docs/manager-api.md#looking-up-an-order)
     const named = await deps.finance.nameOrder(request);
     return deferred(deps, named, (commandId) =>
       deps.finance.apply({ ...request, reservedOrderNo: named.orderNo, commandId }),

@@ -82,7 +82,10 @@ export function protocolErrorAnswer(error: ManagerProtocolError, message: string
 
 export const INTERNAL_ERROR_ANSWER = protocolErrorAnswer('INTERNAL', 'internal error');
 
-/** A Sync command whose event did not come in time (docs/manager-api.md#sync-commands): the operation may still complete. */
+/**
+ * A Sync command whose event did not come in time (docs/manager-api.md#sync-commands): the
+ * operation may still complete.
+ */
 export const SYNC_TIMEOUT_STATUS = 504;
 
 /** `kind` is the event channel's family (`trade` for trade:event); `order` is the one to look up. */

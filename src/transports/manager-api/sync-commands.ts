@@ -39,8 +39,9 @@ export interface SyncCommandsDeps {
  * The orchestration of Sync commands: register the waiter keyed by the command's own id, run the
  * work, and settle with the event that this command's transaction wrote (never another command's),
  * with the command's own refusal, or with SYNC_TIMEOUT. A SYNC_TIMEOUT names an order, which must
- * resolve for ever (docs/manager-api.md#looking-up-an-order): the answer is given once the deferral has recorded it, and work that
- * ends after it reports what became of that order. The TCP server only frames what comes out.
+ * resolve for ever (docs/manager-api.md#looking-up-an-order): the answer is given once the deferral
+ * has recorded it, and work that ends after it reports what became of that order. The TCP server
+ * only frames what comes out.
  */
 export class SyncCommands {
   private readonly waiters: DeferredResponses;

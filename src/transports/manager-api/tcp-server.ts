@@ -51,7 +51,8 @@ type Envelope = z.output<typeof envelopeSchema>;
 export const subscribeSchema = z
   .strictObject({
     channels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(),
-    chanels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(), // also accepted: docs/manager-api.md#subscribe
+    // also accepted: docs/manager-api.md#subscribe
+    chanels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(),
   })
   .refine((value) => (value.channels ?? value.chanels) !== undefined, 'channels is required');
 

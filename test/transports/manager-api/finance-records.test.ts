@@ -4,8 +4,9 @@ import { collectEvents, eventually, managerClient } from '../../support/manager'
 import { ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
 
 /**
- * The rules of a finance record's life (docs/manager-api.md#finance-records): created by a finance command or an admin operation,
- * updated by order on its own operation and book, deleted (reversed) once, each step one event.
+ * The rules of a finance record's life (docs/manager-api.md#finance-records): created by a finance
+ * command or an admin operation, updated by order on its own operation and book, deleted (reversed)
+ * once, each step one event.
  */
 let target: TestService;
 let api: TestApi;

@@ -5,11 +5,12 @@ import { eventually, managerClient, MANAGER_PASSWORD } from '../../support/manag
 import { ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
 
 /**
- * docs/manager-api.md#looking-up-an-order: every order number the service has handed out (in an acknowledgement or in a 504)
- * resolves for ever: GetFinanceRecord answers the record, or, when its command was refused after
- * its answer, a definitive refusal naming the order and the reason, never a 404; a retry with the
- * same referenceId is applied under that same order. Over real sockets, the account row held from
- * outside (a separate connection's SELECT ... FOR UPDATE in an open transaction).
+ * docs/manager-api.md#looking-up-an-order: every order number the service has handed out (in an
+ * acknowledgement or in a 504) resolves for ever: GetFinanceRecord answers the record, or, when its
+ * command was refused after its answer, a definitive refusal naming the order and the reason, never
+ * a 404; a retry with the same referenceId is applied under that same order. Over real sockets, the
+ * account row held from outside (a separate connection's SELECT ... FOR UPDATE in an open
+ * transaction).
  */
 const SYNC_TIMEOUT_MS = 400;
 /** Longer than the Sync wait: a command on a held row is answered 504 first, then refused ACCOUNT_BUSY. */
