@@ -11,9 +11,9 @@ import { ledgerDiscrepancies, type TestService } from '../../support/test-servic
  * request must leave untouched, liveness checks, and raw HTTP and TCP clients that send any bytes.
  *
  * Short mode (the default, inside `npm test`): a few dozen cases per property. Long mode:
- * `FUZZ_RUNS=10000 npx jest test/fuzz` (or `npm run fuzz`) runs that many cases per property.
+ * `FUZZ_RUNS=10000 npx jest test/system/fuzz` (or `npm run fuzz`) runs that many cases per property.
  * The seed is fixed (`FUZZ_SEED` varies it); a failure prints the seed and the path of the
- * counterexample, which `FUZZ_SEED=<seed> FUZZ_PATH=<path> npx jest test/fuzz/<file> -t '<property>'`
+ * counterexample, which `FUZZ_SEED=<seed> FUZZ_PATH=<path> npx jest test/system/fuzz/<file> -t '<property>'`
  * replays (on a fresh service, so a case that needs the state the run built may pass). The totals
  * (cases, requests, outcomes per property) are written to test/artifacts/fuzz/; FUZZ_DEBUG=1 prints
  * every wallet and manager request with its answer.
@@ -84,7 +84,7 @@ export async function checkProperty<T>(name: string, property: fc.IAsyncProperty
   });
   if (details.failed) {
     const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-    const replayHint = `replay: FUZZ_SEED=${FUZZ_SEED} FUZZ_PATH=${details.counterexamplePath ?? ''} npx jest test/fuzz -t '${name}'`;
+    const replayHint = `replay: FUZZ_SEED=${FUZZ_SEED} FUZZ_PATH=${details.counterexamplePath ?? ''} npx jest test/system/fuzz -t '${name}'`;
     throw new Error(`${fc.defaultReportMessage(details) ?? `property ${name} failed`}\n${replayHint}\n\nError of the counterexample: ${cause}`);
   }
 }
