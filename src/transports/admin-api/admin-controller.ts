@@ -11,7 +11,8 @@ import { ACCOUNT_SORTS } from '../../core/accounts/account-store';
 import type { Core } from '../../core/core';
 import { decimalText, login, parseWith, text } from '../../shared/validation';
 import { pathId, pathLogin } from '../http/params';
-import { presentAccount, presentEntry, presentEntryOfAccount } from './admin-presenters';
+import { presentAccount } from '../presenters/accounts';
+import { presentEntry, presentEntryOfAccount } from '../presenters/ledger';
 import { ADMIN_API_ACTOR } from './users-controller';
 
 /** Length limits of admin text fields, in characters. */

@@ -4,10 +4,9 @@ import { DECIMAL_SCHEMA, type ApiDescription, type JsonSchema } from '../http/ap
 import { sendJson } from '../http/respond';
 import { parseWith } from '../../shared/validation';
 import type { Core } from '../../core/core';
-import { DASHBOARD_DAYS_MAX, type Dashboard } from '../../core/dashboard/dashboard-service';
-import { formatMinorUnits } from '../../core/money/amount';
-import { requireCurrency } from '../../core/money/currency';
-import { DEFAULT_PERIOD_DAYS, periodDetail, readPeriod } from '../../core/reconciliation/period';
+import { DASHBOARD_DAYS_MAX } from '../../core/dashboard/dashboard-service';
+import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
+import { presentDashboard } from '../presenters/dashboard';
 
 const dashboardQuery = z.strictObject({
   from: z.string().max(40).optional().meta({ description: `start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone); default ${DEFAULT_PERIOD_DAYS} days before the end` }),
@@ -85,38 +84,6 @@ export const DASHBOARD_API: ApiDescription = {
     DashboardDay: { type: 'object', required: Object.keys(DAY_FIGURES), properties: DAY_FIGURES },
   },
 };
-
-/** The dashboard in currency units. */
-function presentDashboard(dashboard: Dashboard) {
-  return {
-    ...periodDetail(dashboard.period),
-    currencies: dashboard.currencies.map(({ currency, exposure, days }) => {
-      const { scale } = requireCurrency(currency);
-      const units = (minor: bigint) => formatMinorUnits(minor, scale);
-      return {
-        currency,
-        exposure: { held: units(exposure.heldMinor), accountsWithOpenTrades: exposure.accountsWithOpenTrades },
-        days: days.map((day) => ({
-          day: day.day,
-          deposits: units(day.depositsMinor),
-          withdrawals: units(day.withdrawalsMinor),
-          bonusGranted: units(day.bonusGrantedMinor),
-          bonusRemoved: units(day.bonusRemovedMinor),
-          adjustmentsIn: units(day.adjustmentsInMinor),
-          adjustmentsOut: units(day.adjustmentsOutMinor),
-          fees: units(day.feesMinor),
-          swaps: units(day.swapsMinor),
-          debits: units(day.debitsMinor),
-          stakes: units(day.stakesMinor),
-          payouts: units(day.payoutsMinor),
-          houseResult: units(day.houseResultMinor),
-          settledResult: units(day.settledResultMinor),
-          accountsTraded: day.accountsTraded,
-        })),
-      };
-    }),
-  };
-}
 
 /** The dashboard endpoint of the admin API (mounted under /admin, behind the admin key). */
 export function dashboardRouter(core: Pick<Core, 'dashboard'>): Router {

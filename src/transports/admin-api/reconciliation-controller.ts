@@ -8,11 +8,11 @@ import { MATCH_UPLOAD_BYTES_MAX, matchQueryFields, matchUpload } from './match-r
 import type { Core } from '../../core/core';
 import { ADMIN_API_ACTOR } from './users-controller';
 import { readMoment, readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
-import { presentBalanceAt } from './admin-presenters';
 import { STALE_HOLD_AGE_DEFAULT_S } from '../../core/reconciliation/reconciliation-service';
 import { MATCH_OUTCOMES } from '../../core/reconciliation/matching';
 import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliation/run-history';
-import { presentDailyTotal, presentRun, writeDailyTotalsCsv, writeLedgerCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import { presentBalanceAt, presentDailyTotal, presentRun } from '../presenters/reconciliation';
+import { writeDailyTotalsCsv, writeLedgerCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
 
 const periodQuery = {
   from: z.string().max(40).optional().meta({ description: 'start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone)' }),

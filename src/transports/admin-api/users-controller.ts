@@ -2,13 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { CONSOLE_ROLES } from '../../core/access/console-roles';
 import { CONSOLE_PASSWORD_LENGTH_MAX, CONSOLE_PASSWORD_LENGTH_MIN } from '../../core/access/console-access-service';
-import type { ConsoleUser } from '../../core/access/console-user-store';
-import { AUDIT_PAGE_SIZE_MAX, type AuditEntry } from '../../core/audit/audit-log';
+import { AUDIT_PAGE_SIZE_MAX } from '../../core/audit/audit-log';
 import type { Core } from '../../core/core';
 import { parseWith } from '../../shared/validation';
 import type { ApiDescription, JsonSchema } from '../http/api-description';
 import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
 import { sendJson } from '../http/respond';
+import { presentAuditEntry, presentUser } from '../presenters/users';
 
 /** The admin API acts as this actor in the audit log. */
 export const ADMIN_API_ACTOR = 'admin-api';
@@ -125,14 +125,6 @@ export const USERS_API: ApiDescription = {
     },
   },
 };
-
-export function presentUser(user: ConsoleUser) {
-  return { username: user.username, role: user.role, disabled: user.disabled, createdAt: user.createdAt.toISOString(), createdBy: user.createdBy };
-}
-
-export function presentAuditEntry(entry: AuditEntry) {
-  return { id: entry.id, at: entry.at.toISOString(), actor: entry.actor, action: entry.action, target: entry.target, detail: entry.detail };
-}
 
 /** Console users and the audit log, for machines with the admin key. */
 export function usersRouter(core: Pick<Core, 'consoleAccess' | 'audit'>): Router {

@@ -14,7 +14,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadDatabaseSettings, readDotEnv } from '../../config';
 import { createCore, type Core } from '../../core/core';
 import { CONSOLE_ROLES, type ConsoleRole } from '../../core/access/console-roles';
-import { presentUser } from '../admin-api/users-controller';
+import { presentUser } from '../presenters/users';
 import { AppError, ValidationError } from '../../shared/errors';
 import { stringifyJson } from '../../shared/json';
 import { DEFAULT_COLUMNS } from '../../core/reconciliation/matching';
@@ -27,7 +27,8 @@ import { openDatabase } from '../../db/database-target';
 import { describeStartupFailure, type StartupContext } from '../../shared/startup-errors';
 import { createLogger } from '../../observability/logger';
 import { Metrics } from '../../observability/metrics';
-import { presentDailyTotal, presentRun, writeDailyTotalsCsv, writeLedgerCsv, writeLedgerJsonLines, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import { presentDailyTotal, presentRun } from '../presenters/reconciliation';
+import { writeDailyTotalsCsv, writeLedgerCsv, writeLedgerJsonLines, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
 
 const EXIT_FINDINGS = 1;
 const EXIT_ERROR = 2;

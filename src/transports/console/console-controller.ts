@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import path from 'node:path';
-import { presentAccount, presentBalanceAt, presentEntry, presentEntryOfAccount } from '../admin-api/admin-presenters';
+import { presentAccount } from '../presenters/accounts';
+import { presentEntry, presentEntryOfAccount } from '../presenters/ledger';
+import { presentBalanceAt, presentRun } from '../presenters/reconciliation';
 import { isBodyReadError } from '../http/body';
 import { HTTP_ERROR_BY_CODE } from '../http/error-handler';
 import { noteRequestFailure } from '../http/request-log';
@@ -18,14 +20,14 @@ import type { LedgerFilter } from '../../core/ledger/ledger-store';
 import { ACCOUNT_SORTS, type AccountSort } from '../../core/accounts/account-store';
 import { RUN_PAGE_SIZE_DEFAULT } from '../../core/reconciliation/run-history';
 import type { Period } from '../../core/reconciliation/reconciliation-store';
-import { presentRun, writeJournalEntriesCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import { writeJournalEntriesCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
 import { AppError, ForbiddenError, TooManyAttemptsError, UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { parseWith } from '../../shared/validation';
 import { actorOf, type ConsoleSession } from '../../core/access/console-access-service';
 import { roleAllows, type ConsolePermission, type ConsoleRole } from '../../core/access/console-roles';
 import { clientAddress } from '../http/bearer-auth';
 import { clearSessionCookie, csrfTokenMatches, sameOriginPost, sessionCookieOf, setSessionCookie } from './console-session';
-import { presentAuditEntry, presentUser } from '../admin-api/users-controller';
+import { presentAuditEntry, presentUser } from '../presenters/users';
 import {
   accountPage,
   accountsPage,

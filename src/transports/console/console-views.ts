@@ -1,9 +1,10 @@
-import type { presentAccount, presentBalanceAt, presentEntry, presentEntryOfAccount } from '../admin-api/admin-presenters';
+import type { PresentedAccount } from '../presenters/accounts';
+import type { PresentedEntry, PresentedEntryOfAccount } from '../presenters/ledger';
+import type { PresentedBalanceAt, PresentedRun } from '../presenters/reconciliation';
 import { formatMinorUnits } from '../../core/money/amount';
 import { findCurrency, requireCurrency } from '../../core/money/currency';
 import type { Discrepancy, Listing, ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
 import type { MatchReport } from '../../core/reconciliation/match-service';
-import type { presentRun } from '../reports/report-writers';
 import type { CurrencyDashboard, Dashboard, DashboardDay } from '../../core/dashboard/dashboard-service';
 import type { AccountSort } from '../../core/accounts/account-store';
 import { CONSOLE_ROLES, roleAllows, type ConsoleRole } from '../../core/access/console-roles';
@@ -289,8 +290,6 @@ export function accountsPage(page: PageContext, model: AccountsPageModel): strin
   return layout({ title: 'Accounts', page, active: 'accounts', body });
 }
 
-type PresentedAccount = ReturnType<typeof presentAccount>;
-type PresentedEntry = ReturnType<typeof presentEntry>;
 
 /** The ledger filter of the account page, as its form and links carry it. */
 export interface LedgerFilterForm {
@@ -311,7 +310,7 @@ export interface AccountPageModel {
   operations: readonly string[];
   statement: { from: string; to: string };
   /** The point-in-time form's value (`YYYY-MM-DDTHH:MM`, UTC) and, once asked, its answer. */
-  balanceAt: { at: string; answer?: ReturnType<typeof presentBalanceAt> };
+  balanceAt: { at: string; answer?: PresentedBalanceAt };
   error?: string;
 }
 
@@ -424,7 +423,7 @@ export function accountPage(page: PageContext, model: AccountPageModel): string 
 }
 
 /** One journal entry and its postings (where a discrepancy's entry ids and a ledger line lead). */
-export function entryPage(page: PageContext, entry: ReturnType<typeof presentEntryOfAccount>): string {
+export function entryPage(page: PageContext, entry: PresentedEntryOfAccount): string {
   const login = String(entry.login);
   const postings = entry.postings.map((posting) => html`<tr><td>${posting.book}</td><td class="num">${money(posting.amount, entry.currency)}</td></tr>`);
   const body = html`<h1>Journal entry ${String(entry.id)}</h1>
@@ -648,7 +647,6 @@ const MATCH_SCRIPT = `
 })();
 `;
 
-type PresentedRun = ReturnType<typeof presentRun>;
 
 /** What a run found, in a few words: a reconciliation's verdict, a match's counts. */
 function runVerdict(run: PresentedRun): SafeHtml {

@@ -7,9 +7,9 @@ import { optionalUnits } from '../../core/reconciliation/match-service';
 import type { MatchItem } from '../../core/reconciliation/matching';
 import type { Statement } from '../../core/reconciliation/reconciliation-service';
 import type { BucketRow, DailyTotalRow, EntryRow } from '../../core/reconciliation/reconciliation-store';
-import type { Run } from '../../core/reconciliation/run-history-store';
 import type { JournalEntry } from '../../core/ledger/ledger-store';
 import { periodDetail } from '../../core/reconciliation/period';
+import { presentDailyTotal } from '../presenters/reconciliation';
 
 /**
  * Writers of the finance team's reports, streaming into any Writable (an HTTP response, a file,
@@ -58,7 +58,7 @@ export function neutraliseFormula(cell: string): string {
   return FORMULA_START.test(cell) && !PLAIN_NUMBER.test(cell) ? `'${cell}` : cell;
 }
 
-async function writeCsv(records: AsyncIterable<Record<string, unknown>>, columns: string[], sink: Writable): Promise<void> {
+async function writeCsv(records: AsyncIterable<object>, columns: string[], sink: Writable): Promise<void> {
   await pipeline(Readable.from(records), stringify({ header: true, columns, cast: { string: neutraliseFormula } }), sink);
 }
 
@@ -119,18 +119,6 @@ export async function writeLedgerJsonLines(rows: AsyncIterable<PostingRow>, sink
   await pipeline(Readable.from(jsonLines()), sink);
 }
 
-export function presentDailyTotal(row: DailyTotalRow) {
-  return {
-    day: row.day,
-    currency: row.currency,
-    operation: row.operation,
-    entries: Number(row.entries),
-    balance: amount(row.balance_minor, row.currency),
-    credit: amount(row.credit_minor, row.currency),
-    held: amount(row.held_minor, row.currency),
-  };
-}
-
 export function writeDailyTotalsCsv(rows: AsyncIterable<DailyTotalRow>, sink: Writable): Promise<void> {
   async function* lines() {
     for await (const row of rows) yield presentDailyTotal(row);
@@ -168,20 +156,6 @@ export function writeJournalEntriesCsv(entries: AsyncIterable<JournalEntry>, sin
     }
   }
   return writeCsv(lines(), JOURNAL_ENTRY_COLUMNS, sink);
-}
-
-/** A run of the history as the admin API and the command line show it (its answer apart). */
-export function presentRun(run: Run) {
-  return {
-    id: run.id.toString(),
-    kind: run.kind,
-    actor: run.actor,
-    createdAt: run.createdAt.toISOString(),
-    dryRun: run.dryRun,
-    period: periodDetail(run.period),
-    options: run.options,
-    summary: run.summary,
-  };
 }
 
 const MATCH_ITEM_COLUMNS = ['item', 'outcome', 'match', 'reference', 'currency', 'file_amount', 'ledger_amount', 'difference', 'file_lines', 'parts', 'detail'];
