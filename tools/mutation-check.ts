@@ -188,7 +188,7 @@ export const MUTANTS: Mutant[] = [
   },
   {
     name: 'console: a user action posted without its CSRF token',
-    file: 'src/transports/console/console-controller.ts',
+    file: 'src/transports/console/routes/user-routes.ts',
     find: "router.post('/users/:username/:action', allow('manage-users'), form, csrf,",
     replace: "router.post('/users/:username/:action', allow('manage-users'), form,",
     caughtBy: ['test/system/security/console-access.test.ts'],

@@ -36,10 +36,14 @@ export function clearSessionCookie(req: Request, res: Response): void {
 
 function cookie(req: Request, value: string, maxAgeS: number): string {
   const secure = req.secure ? '; Secure' : '';
-  return `${SESSION_COOKIE}=${value}; Path=${SESSION_COOKIE_PATH}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secure}`;
+  const attributes = `Path=${SESSION_COOKIE_PATH}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secure}`;
+  return `${SESSION_COOKIE}=${value}; ${attributes}`;
 }
 
-/** The CSRF token a POST carries (form field `_csrf`, or header X-CSRF-Token) against the session's, in constant time. */
+/**
+ * The CSRF token a POST carries (form field `_csrf`, or header X-CSRF-Token) against the session's, in
+ * constant time.
+ */
 export function csrfTokenMatches(expected: string, given: unknown): boolean {
   if (typeof given !== 'string' || given.length !== expected.length) return false;
   return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
