@@ -172,6 +172,25 @@ async function driveEveryApi(baseUrl: string, managerPort: number, run: number):
   const report = await admin.reconcile();
   if (!report.clean) throw new Error(`reconciliation is not clean: ${JSON.stringify(report.checks)}`);
   log('admin, operator, wallet and manager (TLS) APIs answered; reconciliation clean');
+  await consoleStylesheet(baseUrl);
+}
+
+/**
+ * The console's files come with the build (tools/copy-build-assets.mjs): the sign-in page links the
+ * stylesheet, which is served; the pages' scripts are read when the service starts, so a build
+ * without them never got this far.
+ */
+async function consoleStylesheet(baseUrl: string): Promise<void> {
+  const page = await fetch(`${baseUrl}/console/login`);
+  if (page.status !== 200 || !(await page.text()).includes('href="/console/assets/console.css"')) {
+    throw new Error(`the console's sign-in page (${page.status}) does not link its stylesheet`);
+  }
+  const stylesheet = await fetch(`${baseUrl}/console/assets/console.css`);
+  const type = stylesheet.headers.get('content-type') ?? '';
+  if (stylesheet.status !== 200 || !type.startsWith('text/css')) {
+    throw new Error(`the console's stylesheet answered ${stylesheet.status} (${type})`);
+  }
+  log(`the console serves its stylesheet (${(await stylesheet.text()).length} characters)`);
 }
 
 /** A wallet answer that must be Ok, narrowed to its Ok shape. */
