@@ -6,7 +6,11 @@ import { API_BODY_BYTES_MAX, jsonObjectBody } from '../http/body';
 import { sendJson } from '../http/respond';
 import { MANAGER_ROLES } from '../../core/managers/manager-store';
 import { LEDGER_PAGE_SIZE_DEFAULT, LEDGER_PAGE_SIZE_MAX } from '../../core/ledger/ledger-service';
-import { ACCOUNT_PAGE_SIZE_DEFAULT, ACCOUNT_PAGE_SIZE_MAX, ACCOUNT_SEARCH_LENGTH_MAX } from '../../core/accounts/account-service';
+import {
+  ACCOUNT_PAGE_SIZE_DEFAULT,
+  ACCOUNT_PAGE_SIZE_MAX,
+  ACCOUNT_SEARCH_LENGTH_MAX,
+} from '../../core/accounts/account-service';
 import { ACCOUNT_SORTS } from '../../core/accounts/account-store';
 import type { Core } from '../../core/core';
 import { decimalText, login, parseWith, text } from '../../shared/validation';
@@ -39,10 +43,20 @@ const historyQuerySchema = z.strictObject({
 });
 
 const accountListQuerySchema = z.strictObject({
-  search: z.string().max(ACCOUNT_SEARCH_LENGTH_MAX).optional().meta({ description: 'digits: logins starting with them or names containing them; other text: names containing it, in any case' }),
+  search: z.string().max(ACCOUNT_SEARCH_LENGTH_MAX).optional().meta({
+    description:
+      'digits: logins starting with them or names containing them; other text: names containing it, in any case',
+  }),
   status: z.enum(['active', 'disabled']).optional(),
-  sort: z.enum(ACCOUNT_SORTS).default('login').meta({ description: 'the order; a leading - is descending (ties: by login)' }),
-  cursor: z.string().max(200).optional().meta({ description: 'nextCursor of the previous page, with the same search, status and sort' }),
+  sort: z
+    .enum(ACCOUNT_SORTS)
+    .default('login')
+    .meta({ description: 'the order; a leading - is descending (ties: by login)' }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: 'nextCursor of the previous page, with the same search, status and sort' }),
   limit: z.coerce.number().int().min(1).max(ACCOUNT_PAGE_SIZE_MAX).default(ACCOUNT_PAGE_SIZE_DEFAULT),
 });
 
@@ -59,7 +73,25 @@ type AdminCore = Pick<Core, 'accounts' | 'finance' | 'ledger' | 'managers'>;
 const ENTRY_SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'order', 'version', 'operation', 'currency', 'balanceChange', 'creditChange', 'heldChange', 'balanceAfter', 'creditAfter', 'heldAfter', 'actorKind', 'actor', 'referenceId', 'comment', 'createdAt', 'postings'],
+  required: [
+    'id',
+    'order',
+    'version',
+    'operation',
+    'currency',
+    'balanceChange',
+    'creditChange',
+    'heldChange',
+    'balanceAfter',
+    'creditAfter',
+    'heldAfter',
+    'actorKind',
+    'actor',
+    'referenceId',
+    'comment',
+    'createdAt',
+    'postings',
+  ],
   properties: {
     id: { type: 'integer' },
     order: { type: 'integer' },
@@ -79,14 +111,26 @@ const ENTRY_SCHEMA: JsonSchema = {
     createdAt: { type: 'string', format: 'date-time' },
     postings: {
       type: 'array',
-      items: { type: 'object', required: ['book', 'amount'], properties: { book: { type: 'string' }, amount: DECIMAL_SCHEMA }, additionalProperties: false },
+      items: {
+        type: 'object',
+        required: ['book', 'amount'],
+        properties: { book: { type: 'string' }, amount: DECIMAL_SCHEMA },
+        additionalProperties: false,
+      },
     },
   },
 };
 
 /** The admin API in the OpenAPI document, from the schemas that validate its requests. */
 export const ADMIN_API: ApiDescription = {
-  tags: [{ name: 'admin', description: 'The back office: accounts, typed balance operations with once-only reference ids, manager users (docs/admin-api.md).' }],
+  tags: [
+    {
+      name: 'admin',
+      description:
+        'The back office: accounts, typed balance operations with once-only reference ids, manager users ' +
+        '(docs/admin-api.md).',
+    },
+  ],
   operations: [
     {
       method: 'post',
@@ -112,7 +156,9 @@ export const ADMIN_API: ApiDescription = {
       query: accountListQuerySchema,
       responses: {
         '200': {
-          description: 'one page; nextCursor is the cursor of the next (null on the last page, and past the deepest page a list reaches: narrow the search)',
+          description:
+            'one page; nextCursor is the cursor of the next (null on the last page, and past the deepest page a ' +
+            'list reaches: narrow the search)',
           json: cursorPage('Account'),
         },
         '400': { description: 'invalid search, status, sort, limit or cursor', json: 'Error' },
@@ -125,7 +171,10 @@ export const ADMIN_API: ApiDescription = {
       summary: 'An account with its buckets',
       tag: 'admin',
       security: 'adminKey',
-      responses: { '200': { description: 'the account', json: 'Account' }, '404': { description: 'unknown account', json: 'Error' } },
+      responses: {
+        '200': { description: 'the account', json: 'Account' },
+        '404': { description: 'unknown account', json: 'Error' },
+      },
     },
     {
       method: 'patch',
@@ -185,7 +234,12 @@ export const ADMIN_API: ApiDescription = {
         '404': { description: 'unknown account', json: 'Error' },
         '409': { description: 'the referenceId was used with other content', json: 'Error' },
         '422': { description: 'a decrease beyond the balance bucket', json: 'Error' },
-        '503': { description: 'ACCOUNT_BUSY: the account was locked by another transaction; nothing was applied, retry with the same referenceId', json: 'Error' },
+        '503': {
+          description:
+            'ACCOUNT_BUSY: the account was locked by another transaction; nothing was applied, retry with the ' +
+            'same referenceId',
+          json: 'Error',
+        },
       },
     },
     {
@@ -199,7 +253,12 @@ export const ADMIN_API: ApiDescription = {
       responses: {
         '201': {
           description: 'created',
-          json: { type: 'object', required: ['login', 'role'], properties: { login: { type: 'integer' }, role: { enum: [...MANAGER_ROLES] } }, additionalProperties: false },
+          json: {
+            type: 'object',
+            required: ['login', 'role'],
+            properties: { login: { type: 'integer' }, role: { enum: [...MANAGER_ROLES] } },
+            additionalProperties: false,
+          },
         },
         '400': { description: 'invalid request', json: 'Error' },
         '409': { description: 'the login exists already', json: 'Error' },
@@ -210,7 +269,20 @@ export const ADMIN_API: ApiDescription = {
     Account: {
       type: 'object',
       additionalProperties: false,
-      required: ['login', 'currency', 'name', 'status', 'balance', 'credit', 'held', 'available', 'withdrawable', 'version', 'createdAt', 'updatedAt'],
+      required: [
+        'login',
+        'currency',
+        'name',
+        'status',
+        'balance',
+        'credit',
+        'held',
+        'available',
+        'withdrawable',
+        'version',
+        'createdAt',
+        'updatedAt',
+      ],
       properties: {
         login: { type: 'integer', minimum: 1 },
         currency: { type: 'string' },
@@ -258,7 +330,11 @@ export function adminRouter(core: AdminCore): Router {
 
   router.patch('/accounts/:login', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {
     const body = parseWith(updateAccountSchema, req.body);
-    sendJson(res, 200, presentAccount(await core.accounts.setStatus(pathLogin(req.params.login), body.status, ADMIN_API_ACTOR)));
+    sendJson(
+      res,
+      200,
+      presentAccount(await core.accounts.setStatus(pathLogin(req.params.login), body.status, ADMIN_API_ACTOR)),
+    );
   });
 
   router.get('/accounts/:login/transactions', async (req, res) => {

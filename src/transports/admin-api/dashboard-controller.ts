@@ -9,8 +9,24 @@ import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/perio
 import { presentDashboard } from '../presenters/dashboard';
 
 const dashboardQuery = z.strictObject({
-  from: z.string().max(40).optional().meta({ description: `start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone); default ${DEFAULT_PERIOD_DAYS} days before the end` }),
-  to: z.string().max(40).optional().meta({ description: `end: a UTC day, included, or a date-time, excluded; default now. At most ${DASHBOARD_DAYS_MAX} UTC days in all` }),
+  from: z
+    .string()
+    .max(40)
+    .optional()
+    .meta({
+      description:
+        `start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone); default ` +
+        `${DEFAULT_PERIOD_DAYS} days before the end`,
+    }),
+  to: z
+    .string()
+    .max(40)
+    .optional()
+    .meta({
+      description:
+        `end: a UTC day, included, or a date-time, excluded; default now. At most ` +
+        `${DASHBOARD_DAYS_MAX} UTC days in all`,
+    }),
 });
 
 const amount = (description: string): JsonSchema => ({ ...DECIMAL_SCHEMA, description });
@@ -19,19 +35,43 @@ const count = (description: string): JsonSchema => ({ type: 'integer', minimum: 
 /** The figures of a day, each in the direction its name says (the sign is stated where it can vary). */
 const DAY_FIGURES: Record<string, JsonSchema> = {
   day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'the UTC day' },
-  deposits: amount('paid in on the cash book (admin add, manager BalanceIn), net of updates and deletions of such records that day; zero or positive, negative only on a day whose reversals exceed what it took in'),
-  withdrawals: amount('paid out on the cash book (admin sub, manager BalanceOut), net of updates and deletions that day; zero or positive, negative only on a day whose reversals exceed what it paid out'),
-  bonusGranted: amount('bonus credit granted (admin credit, manager CreditIn), net of updates and deletions that day; positive as a rule'),
-  bonusRemoved: amount('bonus credit taken back (manager CreditOut), net of updates and deletions that day; positive as a rule'),
+  deposits: amount(
+    'paid in on the cash book (admin add, manager BalanceIn), net of updates and deletions of such records that ' +
+      'day; zero or positive, negative only on a day whose reversals exceed what it took in',
+  ),
+  withdrawals: amount(
+    'paid out on the cash book (admin sub, manager BalanceOut), net of updates and deletions that day; zero or ' +
+      'positive, negative only on a day whose reversals exceed what it paid out',
+  ),
+  bonusGranted: amount(
+    'bonus credit granted (admin credit, manager CreditIn), net of updates and deletions that day; positive as a rule',
+  ),
+  bonusRemoved: amount(
+    'bonus credit taken back (manager CreditOut), net of updates and deletions that day; positive as a rule',
+  ),
   adjustmentsIn: amount('adjustment entries that raised a balance (a deletion of a cut included); zero or positive'),
-  adjustmentsOut: amount('adjustment entries that lowered a balance, as a positive amount (a deletion of a raise included); zero or positive'),
+  adjustmentsOut: amount(
+    'adjustment entries that lowered a balance, as a positive amount (a deletion of a raise included); zero or ' +
+      'positive',
+  ),
   fees: amount('commissions charged to clients, net of updates and deletions that day; positive as a rule'),
   swaps: amount('swaps charged to clients, net of updates and deletions that day; positive as a rule'),
-  debits: amount('admin debit operations: balances raised against the debit book, net of updates and deletions that day; positive as a rule'),
+  debits: amount(
+    'admin debit operations: balances raised against the debit book, net of updates and deletions that day; ' +
+      'positive as a rule',
+  ),
   stakes: amount('stakes of the trades opened that day, taken from balance and credit into held; zero or positive'),
-  payouts: amount('paid to clients by the trades closed that day (into balance, and credit for stakes funded by credit); zero or positive'),
-  houseResult: amount("stakes - payouts: what the day's trading took from clients, stakes still open included; positive when more was staked than paid out"),
-  settledResult: amount('stakes minus payouts of the trades closed that day (the house book); positive when the house won them'),
+  payouts: amount(
+    'paid to clients by the trades closed that day (into balance, and credit for stakes funded by credit); zero ' +
+      'or positive',
+  ),
+  houseResult: amount(
+    "stakes - payouts: what the day's trading took from clients, stakes still open included; positive when more " +
+      'was staked than paid out',
+  ),
+  settledResult: amount(
+    'stakes minus payouts of the trades closed that day (the house book); positive when the house won them',
+  ),
   accountsTraded: count('accounts that opened or closed a trade that day'),
 };
 
@@ -43,13 +83,22 @@ export const DASHBOARD_API: ApiDescription = {
       method: 'get',
       path: '/admin/reports/dashboard',
       operationId: 'dashboard',
-      summary: 'Money in and out, bonus, adjustments, fees and trading result per currency and UTC day, and the open exposure now',
+      summary:
+        'Money in and out, bonus, adjustments, fees and trading result per currency and UTC day, and the open ' +
+        'exposure now',
       tag: 'dashboard',
       security: 'adminKey',
       query: dashboardQuery,
       responses: {
-        '200': { description: 'the figures (every day of the period, zero on a quiet day; every currency that has an account)', json: 'Dashboard' },
-        '400': { description: `an unreadable or impossible date, an inverted period, or one longer than ${DASHBOARD_DAYS_MAX} days`, json: 'Error' },
+        '200': {
+          description: 'the figures (every day of the period, zero on a quiet day; every currency that has an account)',
+          json: 'Dashboard',
+        },
+        '400': {
+          description:
+            `an unreadable or impossible date, an inverted period, or one longer than ` + `${DASHBOARD_DAYS_MAX} days`,
+          json: 'Error',
+        },
       },
     },
   ],
@@ -78,7 +127,11 @@ export const DASHBOARD_API: ApiDescription = {
             accountsWithOpenTrades: count('accounts holding a stake'),
           },
         },
-        days: { type: 'array', description: 'every UTC day the period touches, oldest first', items: { $ref: '#/components/schemas/DashboardDay' } },
+        days: {
+          type: 'array',
+          description: 'every UTC day the period touches, oldest first',
+          items: { $ref: '#/components/schemas/DashboardDay' },
+        },
       },
     },
     DashboardDay: { type: 'object', required: Object.keys(DAY_FIGURES), properties: DAY_FIGURES },

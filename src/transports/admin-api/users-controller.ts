@@ -17,10 +17,18 @@ const AUDIT_PAGE_SIZE_DEFAULT = 50;
 const username = z.string().max(64).meta({ description: 'lowercase letters, digits, ".", "_" or "-"' });
 const password = z.string().min(CONSOLE_PASSWORD_LENGTH_MIN).max(CONSOLE_PASSWORD_LENGTH_MAX);
 const createUserSchema = z.strictObject({ username, password, role: z.enum(CONSOLE_ROLES) });
-const updateUserSchema = z.strictObject({ role: z.enum(CONSOLE_ROLES).optional(), disabled: z.boolean().optional(), password: password.optional() });
+const updateUserSchema = z.strictObject({
+  role: z.enum(CONSOLE_ROLES).optional(),
+  disabled: z.boolean().optional(),
+  password: password.optional(),
+});
 const auditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(AUDIT_PAGE_SIZE_MAX).default(AUDIT_PAGE_SIZE_DEFAULT),
-  before: z.string().regex(/^\d{1,19}$/).optional().meta({ description: 'the nextBefore of the previous page' }),
+  before: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional()
+    .meta({ description: 'the nextBefore of the previous page' }),
 });
 const userPath = z.strictObject({ username });
 
@@ -38,7 +46,12 @@ const userSchema: JsonSchema = {
 
 /** Console users and the audit log in the OpenAPI document. */
 export const USERS_API: ApiDescription = {
-  tags: [{ name: 'users', description: "The finance team's console users (roles viewer, finance, admin) and the audit log of who did what." }],
+  tags: [
+    {
+      name: 'users',
+      description: "The finance team's console users (roles viewer, finance, admin) and the audit log of who did what.",
+    },
+  ],
   operations: [
     {
       method: 'post',
@@ -61,7 +74,16 @@ export const USERS_API: ApiDescription = {
       summary: 'Every console user',
       tag: 'users',
       security: 'adminKey',
-      responses: { '200': { description: 'the users', json: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: { $ref: '#/components/schemas/ConsoleUser' } } } } } },
+      responses: {
+        '200': {
+          description: 'the users',
+          json: {
+            type: 'object',
+            required: ['items'],
+            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/ConsoleUser' } } },
+          },
+        },
+      },
     },
     {
       method: 'patch',
@@ -82,11 +104,16 @@ export const USERS_API: ApiDescription = {
       method: 'delete',
       path: '/admin/users/{username}/sessions',
       operationId: 'revokeConsoleSessions',
-      summary: "End every session of a user, on every instance",
+      summary: 'End every session of a user, on every instance',
       tag: 'users',
       security: 'adminKey',
       params: userPath,
-      responses: { '200': { description: 'how many sessions were live', json: { type: 'object', required: ['ended'], properties: { ended: { type: 'integer' } } } } },
+      responses: {
+        '200': {
+          description: 'how many sessions were live',
+          json: { type: 'object', required: ['ended'], properties: { ended: { type: 'integer' } } },
+        },
+      },
     },
     {
       method: 'get',
@@ -102,7 +129,10 @@ export const USERS_API: ApiDescription = {
           json: {
             type: 'object',
             required: ['items', 'nextBefore'],
-            properties: { items: { type: 'array', items: { $ref: '#/components/schemas/AuditEntry' } }, nextBefore: { type: ['string', 'null'] } },
+            properties: {
+              items: { type: 'array', items: { $ref: '#/components/schemas/AuditEntry' } },
+              nextBefore: { type: ['string', 'null'] },
+            },
           },
         },
         '400': { description: 'invalid paging', json: 'Error' },

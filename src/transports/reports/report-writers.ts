@@ -20,7 +20,11 @@ import { presentDailyTotal } from '../presenters/reconciliation';
 const amount = (minor: string, currency: string) => formatMinorUnits(BigInt(minor), requireCurrency(currency).scale);
 
 function buckets(row: BucketRow, currency: string) {
-  return { balance: amount(row.balance_minor, currency), credit: amount(row.credit_minor, currency), held: amount(row.held_minor, currency) };
+  return {
+    balance: amount(row.balance_minor, currency),
+    credit: amount(row.credit_minor, currency),
+    held: amount(row.held_minor, currency),
+  };
 }
 
 function entryFields(row: EntryRow) {
@@ -59,10 +63,27 @@ export function neutraliseFormula(cell: string): string {
 }
 
 async function writeCsv(records: AsyncIterable<object>, columns: string[], sink: Writable): Promise<void> {
-  await pipeline(Readable.from(records), stringify({ header: true, columns, cast: { string: neutraliseFormula } }), sink);
+  await pipeline(
+    Readable.from(records),
+    stringify({ header: true, columns, cast: { string: neutraliseFormula } }),
+    sink,
+  );
 }
 
-const STATEMENT_COLUMNS = ['line', 'created_at', 'order', 'operation', 'balance_change', 'credit_change', 'held_change', 'balance', 'credit', 'held', 'reference_id', 'comment'];
+const STATEMENT_COLUMNS = [
+  'line',
+  'created_at',
+  'order',
+  'operation',
+  'balance_change',
+  'credit_change',
+  'held_change',
+  'balance',
+  'credit',
+  'held',
+  'reference_id',
+  'comment',
+];
 
 /** Opening line, one line per entry, closing line. */
 export function writeStatementCsv(statement: Statement, sink: Writable): Promise<void> {
@@ -71,7 +92,13 @@ export function writeStatementCsv(statement: Statement, sink: Writable): Promise
     yield { line: 'opening', created_at: statement.period.from.toISOString(), ...buckets(statement.opening, currency) };
     for await (const row of statement.entries) {
       const entry = entryFields(row);
-      yield { ...entry, line: 'entry', balance: entry.balance_after, credit: entry.credit_after, held: entry.held_after };
+      yield {
+        ...entry,
+        line: 'entry',
+        balance: entry.balance_after,
+        credit: entry.credit_after,
+        held: entry.held_after,
+      };
     }
     yield { line: 'closing', created_at: statement.period.to.toISOString(), ...buckets(statement.closing(), currency) };
   }
@@ -83,7 +110,8 @@ export async function writeStatementJson(statement: Statement, sink: Writable): 
   const { account, period } = statement;
   async function* chunks() {
     const head = { login: account.login.toString(), currency: account.currency, ...periodDetail(period) };
-    yield `${JSON.stringify(head).slice(0, -1)},"opening":${JSON.stringify(buckets(statement.opening, account.currency))},"entries":[`;
+    const opening = JSON.stringify(buckets(statement.opening, account.currency));
+    yield `${JSON.stringify(head).slice(0, -1)},"opening":${opening},"entries":[`;
     let first = true;
     for await (const row of statement.entries) {
       yield `${first ? '' : ','}${JSON.stringify(entryFields(row))}`;
@@ -95,15 +123,31 @@ export async function writeStatementJson(statement: Statement, sink: Writable): 
 }
 
 const ENTRY_COLUMNS = [
-  'entry_id', 'order', 'login', 'version', 'created_at', 'currency', 'operation', 'balance_change', 'credit_change', 'held_change',
-  'balance_after', 'credit_after', 'held_after', 'actor_kind', 'actor', 'reference_id', 'comment',
+  'entry_id',
+  'order',
+  'login',
+  'version',
+  'created_at',
+  'currency',
+  'operation',
+  'balance_change',
+  'credit_change',
+  'held_change',
+  'balance_after',
+  'credit_after',
+  'held_after',
+  'actor_kind',
+  'actor',
+  'reference_id',
+  'comment',
 ];
 const LEDGER_COLUMNS = [...ENTRY_COLUMNS, 'book', 'amount'];
 
 type PostingRow = EntryRow & { book: string; amount_minor: string };
 
 async function* ledgerLines(rows: AsyncIterable<PostingRow>) {
-  for await (const row of rows) yield { ...entryFields(row), book: row.book, amount: amount(row.amount_minor, row.currency) };
+  for await (const row of rows)
+    yield { ...entryFields(row), book: row.book, amount: amount(row.amount_minor, row.currency) };
 }
 
 /** One line per posting, with its entry's fields: the double-entry ledger as a finance system imports it. */
@@ -126,7 +170,25 @@ export function writeDailyTotalsCsv(rows: AsyncIterable<DailyTotalRow>, sink: Wr
   return writeCsv(lines(), ['day', 'currency', 'operation', 'entries', 'balance', 'credit', 'held'], sink);
 }
 
-const JOURNAL_ENTRY_COLUMNS = ['entry_id', 'order', 'login', 'version', 'created_at', 'currency', 'operation', 'balance_change', 'credit_change', 'held_change', 'balance_after', 'credit_after', 'held_after', 'actor_kind', 'actor', 'reference_id', 'comment'];
+const JOURNAL_ENTRY_COLUMNS = [
+  'entry_id',
+  'order',
+  'login',
+  'version',
+  'created_at',
+  'currency',
+  'operation',
+  'balance_change',
+  'credit_change',
+  'held_change',
+  'balance_after',
+  'credit_after',
+  'held_after',
+  'actor_kind',
+  'actor',
+  'reference_id',
+  'comment',
+];
 
 /** Journal entries (an account's ledger as the console filtered it), one line each, amounts in currency units. */
 export function writeJournalEntriesCsv(entries: AsyncIterable<JournalEntry>, sink: Writable): Promise<void> {
@@ -158,7 +220,19 @@ export function writeJournalEntriesCsv(entries: AsyncIterable<JournalEntry>, sin
   return writeCsv(lines(), JOURNAL_ENTRY_COLUMNS, sink);
 }
 
-const MATCH_ITEM_COLUMNS = ['item', 'outcome', 'match', 'reference', 'currency', 'file_amount', 'ledger_amount', 'difference', 'file_lines', 'parts', 'detail'];
+const MATCH_ITEM_COLUMNS = [
+  'item',
+  'outcome',
+  'match',
+  'reference',
+  'currency',
+  'file_amount',
+  'ledger_amount',
+  'difference',
+  'file_lines',
+  'parts',
+  'detail',
+];
 
 /**
  * A match run's items, one line each, in the order they were found: amounts in currency units
@@ -183,7 +257,10 @@ export function writeMatchItemsCsv(items: AsyncIterable<MatchItem>, sink: Writab
         difference: bothSides ? units(item.externalMinor! - item.ledgerMinor!, item.currency) : '',
         file_lines: item.lines.join(' '),
         parts: (item.parts ?? [])
-          .map((part) => `${part.side === 'file' ? `line ${part.line}` : part.reference}=${part.amountMinor === null ? 'missing' : units(part.amountMinor, part.currency)}`)
+          .map((part) => {
+            const amount = part.amountMinor === null ? 'missing' : units(part.amountMinor, part.currency);
+            return `${part.side === 'file' ? `line ${part.line}` : part.reference}=${amount}`;
+          })
           .join('; '),
         detail: item.detail ?? '',
       };
