@@ -22,6 +22,14 @@ export interface HttpClientOptions {
 }
 
 const MAX_SOCKETS_DEFAULT = 64;
+/**
+ * The agent's socket timeout, in milliseconds. Node's agent honours a server's `Keep-Alive:
+ * timeout=N` (closing an idle socket a second before the server would) only when the agent has a
+ * timeout of its own: without one, a request could be sent on an idle socket at the moment the
+ * server closed it, and fail with ECONNRESET although the service never saw it. An in-use socket's
+ * timeout only emits an event, which nothing here acts on: `requestTimeoutMs` bounds a request.
+ */
+const AGENT_SOCKET_TIMEOUT_MS = 60_000;
 
 /**
  * A small keep-alive JSON-over-HTTP(S) client (node:http, no dependency), the transport of every HTTP
@@ -38,7 +46,7 @@ export class HttpJsonClient {
     private readonly options: HttpClientOptions = {},
   ) {
     this.base = baseUrlOption('HttpJsonClient', baseUrl);
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? MAX_SOCKETS_DEFAULT };
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? MAX_SOCKETS_DEFAULT, timeout: AGENT_SOCKET_TIMEOUT_MS };
     const secure = this.base.protocol === 'https:';
     this.transport = secure ? https : http;
     this.agent = secure ? new https.Agent({ ...agentOptions, ...options.tls }) : new http.Agent(agentOptions);
