@@ -170,25 +170,8 @@ export function writeDailyTotalsCsv(rows: AsyncIterable<DailyTotalRow>, sink: Wr
   return writeCsv(lines(), ['day', 'currency', 'operation', 'entries', 'balance', 'credit', 'held'], sink);
 }
 
-const JOURNAL_ENTRY_COLUMNS = [
-  'entry_id',
-  'order',
-  'login',
-  'version',
-  'created_at',
-  'currency',
-  'operation',
-  'balance_change',
-  'credit_change',
-  'held_change',
-  'balance_after',
-  'credit_after',
-  'held_after',
-  'actor_kind',
-  'actor',
-  'reference_id',
-  'comment',
-];
+/** The same columns as a ledger line's entry fields, without its posting. */
+const JOURNAL_ENTRY_COLUMNS = ENTRY_COLUMNS;
 
 /** Journal entries (an account's ledger as the console filtered it), one line each, amounts in currency units. */
 export function writeJournalEntriesCsv(entries: AsyncIterable<JournalEntry>, sink: Writable): Promise<void> {
