@@ -35,7 +35,9 @@ export const INT64_MAX = 2n ** 63n - 1n;
 /** Account logins: positive 63-bit integers. */
 export const login = jsonInteger(1n, INT64_MAX);
 
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Characters refused in every text field (a NUL, a bell, an escape...); tab, newline and return are allowed. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**

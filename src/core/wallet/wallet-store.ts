@@ -42,7 +42,7 @@ export interface WalletOperationResult {
   availableMinor: bigint | null;
 }
 
-export interface AuthenticationResult extends WalletOperationResult {}
+export type AuthenticationResult = WalletOperationResult;
 
 interface ResultRow {
   r_outcome: string;
