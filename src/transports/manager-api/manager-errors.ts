@@ -6,6 +6,8 @@ export interface ManagerAnswer {
   data?: unknown;
   /** Exact JSON text of `data` (event payloads keep their decimals); wins over `data`. */
   dataJson?: string;
+  /** Nothing is written: the connection closed before the answer was known. */
+  unwritten?: true;
 }
 
 /**
@@ -54,7 +56,11 @@ export function managerErrorAnswer(error: unknown, permissionError?: string): Ma
  * The answer of a refusal by its code and message: also what GetFinanceRecord names as the reason
  * of an order whose command was refused after its SYNC_TIMEOUT (the same error as its answer had).
  */
-export function managerRefusal(code: ErrorCode, message: string, permissionError?: string): ManagerAnswer & { data: { error: string; message: string } } {
+export function managerRefusal(
+  code: ErrorCode,
+  message: string,
+  permissionError?: string,
+): ManagerAnswer & { data: { error: string; message: string } } {
   if (permissionError && PERMISSION_CODES.has(code)) {
     return { status: PERMISSION_STATUS, data: { error: permissionError, message: PERMISSION_MESSAGE } };
   }
@@ -81,6 +87,9 @@ export function protocolErrorAnswer(error: ManagerProtocolError, message: string
 }
 
 export const INTERNAL_ERROR_ANSWER = protocolErrorAnswer('INTERNAL', 'internal error');
+
+/** A Sync command whose connection closed while it waited: there is no one to answer (499 in the metrics). */
+export const CONNECTION_CLOSED_ANSWER: ManagerAnswer = { status: 499, unwritten: true };
 
 /**
  * A Sync command whose event did not come in time (docs/manager-api.md#sync-commands): the

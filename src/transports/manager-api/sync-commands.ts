@@ -1,30 +1,41 @@
-import { DeferredResponses, TooManyWaitersError, type DeferredKey } from './deferred-responses';
+import { randomUUID } from 'node:crypto';
+import { DeferredResponses, TooManyWaitersError, type DeferredKey, type Waiting } from './deferred-responses';
 import type { LateOutcome } from '../../core/balance-operations/balance-operation-service';
 import type { SyncTimeout } from '../../core/balance-operations/sync-timeout-store';
 import type { Logger } from '../../observability/logger';
-import { protocolErrorAnswer, syncTimeoutAnswer, type ManagerAnswer } from './manager-errors';
+import { CONNECTION_CLOSED_ANSWER, protocolErrorAnswer, syncTimeoutAnswer, type ManagerAnswer } from './manager-errors';
 
-/** What a Sync command's handler returns instead of an answer (docs/architecture.md#the-manager-sync-route). */
-export interface Deferral {
-  key: DeferredKey;
+/** What a Sync command's handler prepares, for `SyncCommands.answer` to run. */
+export interface SyncWork {
+  /** The channel of the event its transaction writes (`trade:event`). */
+  channel: string;
+  /** The order a SYNC_TIMEOUT names, decided before the work runs (it resolves for ever). */
+  order: bigint;
   /**
-   * The work that produces the event, started once the waiter is registered (so that the event
-   * cannot be missed). It resolves with the order once known (the event will answer), or with data
-   * that answers at once because no event will come (a replay answers its first outcome) and the
-   * order it answers.
+   * Runs the command under its own id, which its transaction writes on the event it produces.
+   * Resolves with the order it took (the event will answer), and, when no event will come (a
+   * replay answers its first outcome), the data that answers it.
    */
-  run: () => Promise<{ order: bigint; answerJson?: string }>;
-  /**
-   * Records that the command is answered SYNC_TIMEOUT naming `timeout.order`: awaited before the
-   * answer, so that a retry sent after the 504 finds the order it named.
-   */
-  timedOut: (timeout: SyncTimeout) => Promise<void>;
-  /** The work ended after the SYNC_TIMEOUT named `order`: records what became of the order. */
-  endedLate?: (order: bigint, outcome: LateOutcome) => Promise<void>;
+  run(commandId: string): Promise<{ order: bigint; answerJson?: string }>;
+  /** Records the SYNC_TIMEOUT naming `timeout.order`, so that a retry sent after the 504 finds it. */
+  recordTimeout(timeout: SyncTimeout): Promise<void>;
+  /** The work ended after its SYNC_TIMEOUT named `order`: records what became of the order. */
+  recordLateOutcome(order: bigint, outcome: LateOutcome): Promise<void>;
 }
 
-/** How a Sync command ended: its answer, its own error, or nobody left to answer (connection closed). */
-export type SyncOutcome = { answer: ManagerAnswer } | { error: unknown } | { dropped: true };
+/** Who sent a Sync command: the connection its waiter belongs to, and what its 504 row keeps. */
+export interface SyncCaller {
+  connectionId: number;
+  extID: string;
+  command: string;
+  managerLogin: bigint | null;
+}
+
+/** How the work ended, and whether the waiter was still waiting then (false: answered 504 or dropped). */
+interface WorkEnd {
+  outcome: LateOutcome;
+  inTime: boolean;
+}
 
 export interface SyncCommandsDeps {
   timeoutMs: number;
@@ -36,71 +47,25 @@ export interface SyncCommandsDeps {
 }
 
 /**
- * The orchestration of Sync commands: register the waiter keyed by the command's own id, run the
- * work, and settle with the event that this command's transaction wrote (never another command's),
+ * The orchestration of Sync commands (docs/architecture.md#the-manager-sync-route), in
+ * `answerInOrder` from top to bottom: listen, register the waiter keyed by the command's own id, run the work,
+ * and answer with the event that this command's transaction wrote (never another command's),
  * with the command's own refusal, or with SYNC_TIMEOUT. A SYNC_TIMEOUT names an order, which must
- * resolve for ever (docs/manager-api.md#looking-up-an-order): the answer is given once the deferral
- * has recorded it, and work that ends after it reports what became of that order. The TCP server
- * only frames what comes out.
+ * resolve for ever (docs/manager-api.md#looking-up-an-order): the answer is given once the 504 is
+ * recorded, and work that ends after it records what became of that order.
  */
 export class SyncCommands {
   private readonly waiters: DeferredResponses;
-  /** SYNC_TIMEOUT answers being recorded, and work that outlived its answer: a stop waits for them. */
+  /** Sync commands being answered, and work that outlived its answer: a stop waits for them. */
   private readonly unfinished = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: SyncCommandsDeps) {
     this.waiters = new DeferredResponses(deps.waitersPerConnectionMax, deps.onWaitersChange);
   }
 
-  async run(connectionId: number, extID: string, command: string, managerLogin: bigint | null, deferral: Deferral): Promise<SyncOutcome> {
-    const release = await this.deps.acquireEvents();
-    try {
-      return await new Promise<SyncOutcome>((settle) => {
-        /** The order the SYNC_TIMEOUT named, once it was answered (or is being). */
-        let namedInTimeout: bigint | undefined;
-        let waiter;
-        try {
-          waiter = this.waiters.register(connectionId, extID, deferral.key, this.deps.timeoutMs, {
-            resolve: (dataJson) => settle({ answer: { status: 200, dataJson } }),
-            reject: (error) => settle({ error }),
-            timeout: (key) => {
-              namedInTimeout = key.order;
-              const recorded = this.track(
-                deferral
-                  .timedOut({ order: key.order, command, extID, managerLogin })
-                  .catch((error: unknown) => this.deps.logger.error({ err: error, order: key.order.toString() }, 'could not record a sync timeout')),
-              );
-              void recorded.then(() => settle({ answer: syncTimeoutAnswer(key.event.split(':')[0]!, key.order) }));
-            },
-            dropped: () => settle({ dropped: true }),
-          });
-        } catch (error) {
-          if (!(error instanceof TooManyWaitersError)) throw error;
-          settle({ answer: protocolErrorAnswer('TOO_MANY_REQUESTS', error.message) });
-          return;
-        }
-        const handle = waiter;
-        const endedLate = (outcome: LateOutcome) =>
-          deferral.endedLate?.(namedInTimeout!, outcome).catch((error: unknown) =>
-            this.deps.logger.error({ err: error, order: namedInTimeout!.toString() }, 'could not record what became of an order named in a sync timeout'),
-          );
-        this.track(
-          deferral.run().then(
-            async (done) => {
-              if (namedInTimeout !== undefined) await endedLate({ orderNo: done.order });
-              else if (done.answerJson !== undefined) handle.answer(done.answerJson);
-              else handle.setOrder(done.order);
-            },
-            async (error: unknown) => {
-              if (namedInTimeout !== undefined) await endedLate({ error });
-              else handle.fail(error);
-            },
-          ),
-        );
-      });
-    } finally {
-      release();
-    }
+  /** A Sync command's answer (its own refusal is thrown, for the transport to map like any error). */
+  answer(caller: SyncCaller, work: SyncWork): Promise<ManagerAnswer> {
+    return this.track(this.answerInOrder(caller, work));
   }
 
   /** A broadcast event: answers the Sync command whose transaction wrote it, if one waits here. */
@@ -119,7 +84,77 @@ export class SyncCommands {
   async expireAll(deadline: number): Promise<void> {
     this.waiters.expireAll();
     while (this.unfinished.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.unfinished]), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+      const untilDeadline = new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
+      await Promise.race([Promise.allSettled([...this.unfinished]), untilDeadline]);
+    }
+  }
+
+  /** The route of a Sync command (docs/architecture.md#the-manager-sync-route), step by step. */
+  private async answerInOrder(caller: SyncCaller, work: SyncWork): Promise<ManagerAnswer> {
+    // 1. from now on every committed event reaches `deliver`: the command's own cannot be missed
+    const stopListening = await this.deps.acquireEvents();
+    try {
+      // 2. a waiter for the event that carries the command's own id, which only its transaction writes
+      const commandId = randomUUID();
+      const waiting = this.register(caller.connectionId, { event: work.channel, commandId, order: work.order });
+      if (waiting instanceof TooManyWaitersError) return protocolErrorAnswer('TOO_MANY_REQUESTS', waiting.message);
+      // 3. the work runs: how it ends answers the waiter, unless the wait is over by then
+      const workEnded = this.track(this.runWork(work, commandId, waiting));
+      // 4. the first end of the wait answers: its own event (or its replay's), its own refusal, nobody...
+      const end = await waiting.ended;
+      if (end.kind === 'answered') return { status: 200, dataJson: end.dataJson };
+      if (end.kind === 'refused') throw end.error;
+      if (end.kind === 'dropped') return CONNECTION_CLOSED_ANSWER;
+      // 5. ...or the timeout: the 504 is recorded before it is answered (a retry after it finds its order)
+      await this.recordTimeout(caller, work, end.order);
+      // 6. and what became of the order is recorded once the work ends
+      this.track(this.recordLateOutcome(work, end.order, workEnded));
+      return syncTimeoutAnswer(work.channel.split(':')[0]!, end.order);
+    } finally {
+      stopListening();
+    }
+  }
+
+  /** A waiter for this key, or the refusal of one more on a connection that has as many as it may. */
+  private register(connectionId: number, key: DeferredKey): Waiting | TooManyWaitersError {
+    try {
+      return this.waiters.register(connectionId, key, this.deps.timeoutMs);
+    } catch (error) {
+      if (error instanceof TooManyWaitersError) return error;
+      throw error;
+    }
+  }
+
+  /** Runs the command: a plain result waits for its event, a replay's data or a refusal answers now. */
+  private async runWork(work: SyncWork, commandId: string, waiting: Waiting): Promise<WorkEnd> {
+    let done: { order: bigint; answerJson?: string };
+    try {
+      done = await work.run(commandId);
+    } catch (error) {
+      return { outcome: { error }, inTime: waiting.fail(error) };
+    }
+    const inTime = done.answerJson === undefined ? waiting.setOrder(done.order) : waiting.answer(done.answerJson);
+    return { outcome: { orderNo: done.order }, inTime };
+  }
+
+  private async recordTimeout(caller: SyncCaller, work: SyncWork, order: bigint): Promise<void> {
+    const { command, extID, managerLogin } = caller;
+    try {
+      await work.recordTimeout({ order, command, extID, managerLogin });
+    } catch (error) {
+      this.deps.logger.error({ err: error, order: order.toString() }, 'could not record a sync timeout');
+    }
+  }
+
+  /** Work that ended after the 504 (not before it, waiting for an event that came too late). */
+  private async recordLateOutcome(work: SyncWork, order: bigint, workEnded: Promise<WorkEnd>): Promise<void> {
+    const { outcome, inTime } = await workEnded;
+    if (inTime) return;
+    try {
+      await work.recordLateOutcome(order, outcome);
+    } catch (error) {
+      const message = 'could not record what became of an order named in a sync timeout';
+      this.deps.logger.error({ err: error, order: order.toString() }, message);
     }
   }
 

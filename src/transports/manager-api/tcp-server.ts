@@ -6,9 +6,9 @@ import type { Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import { parseJsonObject, stringifyJson } from '../../shared/json';
 import { parseWith, text } from '../../shared/validation';
-import { UnauthenticatedError, ValidationError } from '../../shared/errors';
+import type { CommandContext, SubscribableChannel } from './command-context';
 import { EventHub } from './event-hub';
-import { managerCommands, type CommandHandler, type CommandResult } from './manager-commands';
+import { managerCommand, type ManagerCommand } from './manager-commands';
 import type { Core } from '../../core/core';
 import { INTERNAL_ERROR_ANSWER, managerErrorAnswer, protocolErrorAnswer, type ManagerAnswer } from './manager-errors';
 import type { ManagerSession } from '../../core/managers/manager-store';
@@ -35,9 +35,6 @@ export const EXT_ID_LENGTH_MAX = 128;
 export const COMMAND_NAME_LENGTH_MAX = 64;
 /** How long a stop lets the SYNC_TIMEOUT answers it gives be recorded, at least. */
 export const SYNC_EXPIRY_GRACE_MS = 2000;
-/** Channels a connection can subscribe to. */
-export const SUBSCRIBABLE_CHANNELS = ['trade:event'] as const;
-
 /** Every request: the command, its correlation id, its data, and optionally a session token. */
 export const envelopeSchema = z.strictObject({
   command: text(COMMAND_NAME_LENGTH_MAX).min(1),
@@ -46,15 +43,6 @@ export const envelopeSchema = z.strictObject({
   __token: z.string().min(1).max(256).optional(),
 });
 type Envelope = z.output<typeof envelopeSchema>;
-
-/** The data of Subscribe (the command of the connection itself, not of the core). */
-export const subscribeSchema = z
-  .strictObject({
-    channels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(),
-    // also accepted: docs/manager-api.md#subscribe
-    chanels: z.array(z.enum(SUBSCRIBABLE_CHANNELS)).min(1).max(16).optional(),
-  })
-  .refine((value) => (value.channels ?? value.chanels) !== undefined, 'channels is required');
 
 interface Connection {
   id: number;
@@ -85,7 +73,9 @@ export interface ManagerTcpServerDeps {
 
 /**
  * The manager TCP API transport: `\r\n`-framed JSON, answers correlated by extID (in any order),
- * the trade:event stream for subscribers, and the generic deferred answer of Sync commands.
+ * flow control, the trade:event stream for subscribers. Each command is looked up in the command
+ * table (manager-commands.ts) and run with what its connection offers it (its session, Subscribe,
+ * and the Sync answer of sync-commands.ts); this file frames what comes out.
  *
  * With TLS, each accepted TCP socket is wrapped in a server TLSSocket here rather than accepted by
  * `tls.createServer`, which hands a connection over only after its handshake (under its own 120 s
@@ -97,7 +87,6 @@ export class ManagerTcpServer {
   private readonly connections = new Map<number, Connection>();
   private readonly syncCommands: SyncCommands;
   private readonly hub: EventHub;
-  private readonly commands: ReadonlyMap<string, CommandHandler>;
   /** Set by `listen` when the port speaks TLS. */
   private secureContext: tls.SecureContext | undefined;
   private nextConnectionId = 1;
@@ -106,7 +95,6 @@ export class ManagerTcpServer {
 
   constructor(private readonly deps: ManagerTcpServerDeps) {
     this.server.maxConnections = TCP_CONNECTIONS_MAX;
-    this.commands = managerCommands(deps.core);
     this.hub = new EventHub(deps.core.events, (event) => this.broadcast(event));
     this.syncCommands = new SyncCommands({
       timeoutMs: deps.syncTimeoutMs,
@@ -145,7 +133,9 @@ export class ManagerTcpServer {
   private accept(tcpSocket: net.Socket): void {
     tcpSocket.setNoDelay(true);
     // a handshake failure (a plain-text client on a TLS port) is an 'error' then 'close' of this socket
-    const socket = this.secureContext ? new tls.TLSSocket(tcpSocket, { isServer: true, secureContext: this.secureContext }) : tcpSocket;
+    const socket = this.secureContext
+      ? new tls.TLSSocket(tcpSocket, { isServer: true, secureContext: this.secureContext })
+      : tcpSocket;
     const connection: Connection = {
       id: this.nextConnectionId++,
       socket,
@@ -160,7 +150,8 @@ export class ManagerTcpServer {
     };
     this.connections.set(connection.id, connection);
     this.deps.metrics.managerConnections.set(this.connections.size);
-    connection.loginDeadline = setTimeout(() => socket.destroy(), this.deps.loginTimeoutMs ?? UNAUTHENTICATED_IDLE_TIMEOUT_MS);
+    const loginTimeoutMs = this.deps.loginTimeoutMs ?? UNAUTHENTICATED_IDLE_TIMEOUT_MS;
+    connection.loginDeadline = setTimeout(() => socket.destroy(), loginTimeoutMs);
     socket.setTimeout(IDLE_TIMEOUT_MS);
     socket.on('timeout', () => {
       const busy = connection.channels.size > 0 || connection.extIDsInFlight.size > 0;
@@ -228,37 +219,20 @@ export class ManagerTcpServer {
   }
 
   private async execute(connection: Connection, envelope: Envelope): Promise<void> {
-    const { command, extID } = envelope;
-    if (this.stopping) {
-      this.answer(connection, extID, protocolErrorAnswer('SHUTTING_DOWN', 'the server is stopping'));
+    const { extID } = envelope;
+    const refusal = this.refusalBeforeRunning(connection, extID);
+    if (refusal) {
+      this.answer(connection, extID, refusal);
       return;
     }
-    if (connection.extIDsInFlight.has(extID)) {
-      this.answer(connection, extID, protocolErrorAnswer('DUPLICATE_EXTID', `a command with extID ${extID} is still in flight on this connection; this one was not run`));
-      return;
-    }
-    if (connection.extIDsInFlight.size >= COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX) {
-      this.answer(connection, extID, protocolErrorAnswer('TOO_MANY_REQUESTS', `at most ${COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX} commands in flight per connection`));
-      return;
-    }
-    const handler = this.commands.get(command);
-    const commandLabel = handler !== undefined || command === 'Subscribe' ? command : 'unknown';
+    const command = managerCommand(envelope.command);
+    const commandLabel = command ? envelope.command : 'unknown';
     const stopTimer = this.deps.metrics.managerDuration.startTimer({ command: commandLabel });
     connection.extIDsInFlight.add(extID);
     this.inFlight += 1;
     let status = 500;
     try {
-      const session = envelope.__token ? await this.deps.core.managers.session(envelope.__token) : connection.session;
-      if (session) clearTimeout(connection.loginDeadline);
-      if (command === 'Subscribe') {
-        status = await this.subscribe(connection, extID, envelope.data ?? {}, session);
-      } else if (!handler) {
-        status = this.answer(connection, extID, protocolErrorAnswer('UNKNOWN_COMMAND', `unknown command ${command}`));
-      } else {
-        status = await this.run(connection, envelope, handler, session);
-      }
-    } catch (error) {
-      status = this.answerError(connection, extID, error, handler?.permissionError);
+      status = await this.run(connection, envelope, command);
     } finally {
       connection.extIDsInFlight.delete(extID);
       this.inFlight -= 1;
@@ -267,44 +241,73 @@ export class ManagerTcpServer {
     }
   }
 
-  private async run(connection: Connection, envelope: Envelope, handler: CommandHandler, session: ManagerSession | null): Promise<number> {
-    const { extID } = envelope;
-    let result: CommandResult;
-    try {
-      result = await handler(envelope.data ?? {}, { session, address: connection.address });
-    } catch (error) {
-      return this.answerError(connection, extID, error, handler.permissionError);
+  /** Flow control: a command is not run while the server stops, twice at once, or beyond the limit. */
+  private refusalBeforeRunning(connection: Connection, extID: string): ManagerAnswer | undefined {
+    if (this.stopping) return protocolErrorAnswer('SHUTTING_DOWN', 'the server is stopping');
+    if (connection.extIDsInFlight.has(extID)) {
+      const message = `a command with extID ${extID} is still in flight on this connection; this one was not run`;
+      return protocolErrorAnswer('DUPLICATE_EXTID', message);
     }
-    if (result.adoptSession) {
-      connection.session = result.adoptSession;
-      clearTimeout(connection.loginDeadline);
+    if (connection.extIDsInFlight.size >= COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX) {
+      const message = `at most ${COMMANDS_IN_FLIGHT_PER_CONNECTION_MAX} commands in flight per connection`;
+      return protocolErrorAnswer('TOO_MANY_REQUESTS', message);
     }
-    if (result.deferral) {
-      const outcome = await this.syncCommands.run(connection.id, extID, envelope.command, session?.managerLogin ?? null, result.deferral);
-      if ('dropped' in outcome) return 499;
-      if ('error' in outcome) return this.answerError(connection, extID, outcome.error, handler.permissionError);
-      return this.answer(connection, extID, outcome.answer);
-    }
-    return this.answer(connection, extID, result);
+    return undefined;
   }
 
-  private async subscribe(connection: Connection, extID: string, data: unknown, session: ManagerSession | null): Promise<number> {
-    if (!session) throw new UnauthenticatedError('Login first, or send __token');
-    const body = parseWith(subscribeSchema, data);
-    const channels = body.channels ?? body.chanels ?? [];
-    if (channels.length === 0) throw new ValidationError('channels is required');
+  /** Runs a command with its session (of `__token`, or of the connection) and answers; returns the status. */
+  private async run(connection: Connection, envelope: Envelope, command: ManagerCommand | undefined): Promise<number> {
+    const { extID } = envelope;
+    try {
+      const session = envelope.__token ? await this.deps.core.managers.session(envelope.__token) : connection.session;
+      if (session) clearTimeout(connection.loginDeadline);
+      if (!command) {
+        const unknown = protocolErrorAnswer('UNKNOWN_COMMAND', `unknown command ${envelope.command}`);
+        return this.answer(connection, extID, unknown);
+      }
+      const result = await command.run(envelope.data ?? {}, this.contextOf(connection, envelope, session));
+      if (result.adoptSession) {
+        connection.session = result.adoptSession;
+        clearTimeout(connection.loginDeadline);
+      }
+      return this.answer(connection, extID, result);
+    } catch (error) {
+      return this.answerError(connection, extID, error, command?.permission.refusedAs);
+    }
+  }
+
+  /** What a command is given: the core, its session, and its connection's Subscribe and Sync answer. */
+  private contextOf(connection: Connection, envelope: Envelope, session: ManagerSession | null): CommandContext {
+    const caller = {
+      connectionId: connection.id,
+      extID: envelope.extID,
+      command: envelope.command,
+      managerLogin: session?.managerLogin ?? null,
+    };
+    return {
+      core: this.deps.core,
+      session,
+      address: connection.address,
+      subscribe: (channels) => this.subscribe(connection, channels),
+      answerWithOwnEvent: (work) => this.syncCommands.answer(caller, work),
+    };
+  }
+
+  /** The connection receives these channels' events from now on; resolves with all of its channels. */
+  private async subscribe(connection: Connection, channels: readonly SubscribableChannel[]): Promise<string[]> {
     if (!connection.releaseHub) {
       connection.releaseHub = await this.hub.acquire();
       if (connection.socket.destroyed) connection.releaseHub();
     }
     for (const channel of channels) connection.channels.add(channel);
-    return this.answer(connection, extID, { status: 200, data: { subscribed: [...connection.channels] } });
+    return [...connection.channels];
   }
 
   /** One event to every subscriber of its channel (formatted once), then to the Sync command that wrote it. */
   private broadcast(event: StoredEvent): void {
     const dataJson = tradeEventDataJson(event);
-    const line = Buffer.from(`{"event":${JSON.stringify(event.channel)},"type":${JSON.stringify(event.type)},"data":${dataJson}}\r\n`);
+    const head = `{"event":${JSON.stringify(event.channel)},"type":${JSON.stringify(event.type)}`;
+    const line = Buffer.from(`${head},"data":${dataJson}}\r\n`);
     for (const connection of this.connections.values()) {
       if (connection.channels.has(event.channel)) this.write(connection, line);
     }
@@ -318,8 +321,10 @@ export class ManagerTcpServer {
   }
 
   private answer(connection: Connection, extID: string | null, answer: ManagerAnswer): number {
+    if (answer.unwritten) return answer.status;
     const data = answer.dataJson ?? stringifyJson(answer.data ?? {});
-    this.write(connection, Buffer.from(`{"extID":${JSON.stringify(extID)},"status":${answer.status},"data":${data}}\r\n`));
+    const line = `{"extID":${JSON.stringify(extID)},"status":${answer.status},"data":${data}}\r\n`;
+    this.write(connection, Buffer.from(line));
     return answer.status;
   }
 
