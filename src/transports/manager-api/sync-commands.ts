@@ -108,7 +108,7 @@ export class SyncCommands {
       // 5. ...or the timeout: the 504 is recorded before it is answered (a retry after it finds its order)
       await this.recordTimeout(caller, work, end.order);
       // 6. and what became of the order is recorded once the work ends
-      this.track(this.recordLateOutcome(work, end.order, workEnded));
+      void this.track(this.recordLateOutcome(work, end.order, workEnded));
       return syncTimeoutAnswer(work.channel.split(':')[0]!, end.order);
     } finally {
       stopListening();
