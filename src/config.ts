@@ -78,7 +78,12 @@ const envSchema = databaseSchema.extend({
   MANAGER_PORT: port.default(8093),
   WALLET_SECRETS: z
     .string()
-    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(secret).min(1))
     .optional(),
   WALLET_SIGNATURE_MODE: z.enum(['v2', 'legacy', 'either']).default('either'),
@@ -86,9 +91,19 @@ const envSchema = databaseSchema.extend({
   ADMIN_API_KEY: secret.optional(),
   MANAGER_SYNC_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5000),
   ACCOUNT_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT),
-  WALLET_TOKEN_TTL_S: z.coerce.number().int().min(1).max(30 * 86400).default(WALLET_TOKEN_TTL_S_DEFAULT),
+  WALLET_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86400)
+    .default(WALLET_TOKEN_TTL_S_DEFAULT),
   MONEY_LANES: z.coerce.number().int().min(1).max(MONEY_LANES_MAX).default(MONEY_BATCHING_DEFAULT.lanes),
-  MONEY_BATCH_SIZE_MAX: z.coerce.number().int().min(1).max(MONEY_BATCH_SIZE_LIMIT).default(MONEY_BATCHING_DEFAULT.batchSizeMax),
+  MONEY_BATCH_SIZE_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MONEY_BATCH_SIZE_LIMIT)
+    .default(MONEY_BATCHING_DEFAULT.batchSizeMax),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MANAGER_TLS_CERT_FILE: z.string().min(1).optional(),
   MANAGER_TLS_KEY_FILE: z.string().min(1).optional(),
@@ -163,10 +178,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  */
 function checkAdminKeyIsItsOwn(adminApiKey: string, operatorApiKey: string, walletSecrets: readonly string[]): void {
   if (adminApiKey === operatorApiKey) {
-    throw new ConfigError('ADMIN_API_KEY equals OPERATOR_API_KEY: whoever holds the operator key would also hold the admin API; give the admin API a key of its own');
+    throw new ConfigError(
+      'ADMIN_API_KEY equals OPERATOR_API_KEY: whoever holds the operator key would also hold the admin API; give the admin API a key of its own',
+    );
   }
   if (walletSecrets.includes(adminApiKey)) {
-    throw new ConfigError('ADMIN_API_KEY equals one of WALLET_SECRETS: the trading platform would also hold the admin API; give the admin API a key of its own');
+    throw new ConfigError(
+      'ADMIN_API_KEY equals one of WALLET_SECRETS: the trading platform would also hold the admin API; give the admin API a key of its own',
+    );
   }
 }
 
@@ -216,7 +235,8 @@ function readTrustProxy(value: string | undefined): boolean | number | string {
   for (const part of value.split(',').map((item) => item.trim())) {
     const [address, bits] = part.split('/');
     const known = named.has(part) || (isIP(address ?? '') !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits)));
-    if (!known) throw new ConfigError(`TRUST_PROXY: ${part} is not an address, a subnet, loopback, linklocal or uniquelocal`);
+    if (!known)
+      throw new ConfigError(`TRUST_PROXY: ${part} is not an address, a subnet, loopback, linklocal or uniquelocal`);
   }
   return value;
 }
@@ -232,8 +252,14 @@ function isPostgresUrl(value: string): boolean {
 
 function readManagerTls(certFile: string | undefined, keyFile: string | undefined): Config['managerTls'] {
   if (!certFile && !keyFile) return undefined;
-  if (!certFile || !keyFile) throw new ConfigError('MANAGER_TLS_CERT_FILE and MANAGER_TLS_KEY_FILE go together: set both, or neither for plain TCP');
-  for (const [name, file] of [['MANAGER_TLS_CERT_FILE', certFile], ['MANAGER_TLS_KEY_FILE', keyFile]] as const) {
+  if (!certFile || !keyFile)
+    throw new ConfigError(
+      'MANAGER_TLS_CERT_FILE and MANAGER_TLS_KEY_FILE go together: set both, or neither for plain TCP',
+    );
+  for (const [name, file] of [
+    ['MANAGER_TLS_CERT_FILE', certFile],
+    ['MANAGER_TLS_KEY_FILE', keyFile],
+  ] as const) {
     if (!existsSync(file)) throw new ConfigError(`${name}: no file at ${path.resolve(file)}`);
   }
   return { certFile, keyFile };

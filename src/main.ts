@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   startup.managerPort = config.managerPort;
   const logger = createLogger(config.logLevel);
 
-  if (!config.databaseUrl) logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is unset: starting the embedded PostgreSQL');
+  if (!config.databaseUrl)
+    logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is unset: starting the embedded PostgreSQL');
   const database = await openDatabase(config, (line) => logger.debug({ postgres: line }));
   startup.database = database.describe;
 
@@ -49,7 +50,15 @@ async function main(): Promise<void> {
   const embeddedUrl = database.embedded ? maskPassword(database.url) : undefined;
   if (config.production) {
     // production output goes to a log collector: the banner is a log line like every other
-    logger.info({ http: `http://${config.host}:${service.httpPort}`, manager: `${config.host}:${service.managerPort}`, managerTls: Boolean(config.managerTls), ...(embeddedUrl ? { embeddedPostgres: embeddedUrl } : {}) }, 'listening');
+    logger.info(
+      {
+        http: `http://${config.host}:${service.httpPort}`,
+        manager: `${config.host}:${service.managerPort}`,
+        managerTls: Boolean(config.managerTls),
+        ...(embeddedUrl ? { embeddedPostgres: embeddedUrl } : {}),
+      },
+      'listening',
+    );
   } else {
     printWelcome(config, service.httpPort, service.managerPort, embeddedUrl);
   }
@@ -70,7 +79,9 @@ function printGeneratedSecrets(config: Config): void {
 function printWelcome(config: Config, httpPort: number, managerPort: number, embeddedUrl: string | undefined): void {
   const base = `http://${config.host}:${httpPort}`;
   console.log(`Wallet service listening on ${base}`);
-  console.log(`Manager TCP API listening on ${config.host}:${managerPort} (${config.managerTls ? 'TLS' : 'plain TCP'})`);
+  console.log(
+    `Manager TCP API listening on ${config.host}:${managerPort} (${config.managerTls ? 'TLS' : 'plain TCP'})`,
+  );
   console.log(`  health:   curl ${base}/healthz`);
   console.log(`  API docs: ${base}/docs  (OpenAPI: ${base}/openapi.json, manager protocol: ${base}/asyncapi.json)`);
   console.log(`  walkthrough: npm run demo`);

@@ -4,13 +4,20 @@ import path from 'node:path';
 import { loadConfig, MONEY_BATCHING_DEFAULT } from '../src/config';
 import { ConfigError } from '../src/shared/errors';
 
-const SECRETS = { WALLET_SECRETS: 'wallet-secret-0123456789', OPERATOR_API_KEY: 'operator-key-0123456789', ADMIN_API_KEY: 'admin-key-0123456789' };
+const SECRETS = {
+  WALLET_SECRETS: 'wallet-secret-0123456789',
+  OPERATOR_API_KEY: 'operator-key-0123456789',
+  ADMIN_API_KEY: 'admin-key-0123456789',
+};
 
 describe('wallet batching settings', () => {
   it('default to 2 lanes of 256 requests, and read MONEY_LANES and MONEY_BATCH_SIZE_MAX', () => {
     expect(loadConfig({ ...SECRETS }).moneyBatching).toEqual(MONEY_BATCHING_DEFAULT);
     expect(MONEY_BATCHING_DEFAULT).toEqual({ lanes: 2, batchSizeMax: 256 });
-    expect(loadConfig({ ...SECRETS, MONEY_LANES: '4', MONEY_BATCH_SIZE_MAX: '64' }).moneyBatching).toEqual({ lanes: 4, batchSizeMax: 64 });
+    expect(loadConfig({ ...SECRETS, MONEY_LANES: '4', MONEY_BATCH_SIZE_MAX: '64' }).moneyBatching).toEqual({
+      lanes: 4,
+      batchSizeMax: 64,
+    });
   });
 
   it.each([
@@ -40,7 +47,8 @@ describe('the admin key', () => {
   });
 
   it('equal to one of the wallet secrets is refused', () => {
-    const load = () => loadConfig({ ...SECRETS, WALLET_SECRETS: `wallet-secret-0123456789,${SAME}`, ADMIN_API_KEY: SAME });
+    const load = () =>
+      loadConfig({ ...SECRETS, WALLET_SECRETS: `wallet-secret-0123456789,${SAME}`, ADMIN_API_KEY: SAME });
     expect(load).toThrow(/^ADMIN_API_KEY equals one of WALLET_SECRETS/);
   });
 

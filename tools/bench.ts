@@ -52,7 +52,12 @@ import { eventFanoutScenario, managerSyncScenario } from './lib/manager-scenario
 import { RssSampler } from './lib/rss-sampler';
 import type { BenchContext, BenchOptions, Scenario } from './lib/scenario';
 import { ServiceApi } from './lib/service-api';
-import { launchService, type ServiceCredentials, type ServiceLaunchOptions, type ServiceProcess } from './lib/service-process';
+import {
+  launchService,
+  type ServiceCredentials,
+  type ServiceLaunchOptions,
+  type ServiceProcess,
+} from './lib/service-process';
 import { evaluateTargets, formatTargets } from './lib/targets';
 import { findPgbench, pgbenchScenario, tpcbScenario } from './lib/tpcb';
 import { bareHttpScenario, loneRequestScenario } from './lib/floor-scenarios';
@@ -146,19 +151,50 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
   const flags = new Command()
     .name('bench')
     .description('Wallet service benchmark: HTTP scenarios against their db-direct ceilings, and the manager TCP API')
-    .option('--duration <seconds>', `measured seconds per scenario (default ${DEFAULT_DURATION_S}, quick ${QUICK_DURATION_S})`, positiveNumber)
-    .option('--accounts <n>', `accounts of the spread scenarios (default ${DEFAULT_ACCOUNTS}, quick ${QUICK_ACCOUNTS})`, positiveInteger)
-    .option('--connections <n>', `concurrent workers / connections of the wallet scenarios (default ${DEFAULT_CONNECTIONS}; the manager ones use fixed counts)`, positiveInteger)
-    .option('--scenarios <list>', `comma-separated, from: ${SCENARIOS.map((scenario) => scenario.name).join(', ')} (default all)`, scenarioList)
-    .option('--quick', `smoke run: short scenarios on ${QUICK_ACCOUNTS.toLocaleString('en')} accounts, growth to ${QUICK_GROWTH_ENTRIES.toLocaleString('en')} entries`)
-    .option('--rate <requests/s>', 'rate of spread-half (default: half of the requests/s spread measured in this run)', positiveNumber)
+    .option(
+      '--duration <seconds>',
+      `measured seconds per scenario (default ${DEFAULT_DURATION_S}, quick ${QUICK_DURATION_S})`,
+      positiveNumber,
+    )
+    .option(
+      '--accounts <n>',
+      `accounts of the spread scenarios (default ${DEFAULT_ACCOUNTS}, quick ${QUICK_ACCOUNTS})`,
+      positiveInteger,
+    )
+    .option(
+      '--connections <n>',
+      `concurrent workers / connections of the wallet scenarios (default ${DEFAULT_CONNECTIONS}; the manager ones use fixed counts)`,
+      positiveInteger,
+    )
+    .option(
+      '--scenarios <list>',
+      `comma-separated, from: ${SCENARIOS.map((scenario) => scenario.name).join(', ')} (default all)`,
+      scenarioList,
+    )
+    .option(
+      '--quick',
+      `smoke run: short scenarios on ${QUICK_ACCOUNTS.toLocaleString('en')} accounts, growth to ${QUICK_GROWTH_ENTRIES.toLocaleString('en')} entries`,
+    )
+    .option(
+      '--rate <requests/s>',
+      'rate of spread-half (default: half of the requests/s spread measured in this run)',
+      positiveNumber,
+    )
     .option(
       '--growth-entries <n>',
       `journal entries growth grows the ledger to (default ${DEFAULT_GROWTH_ENTRIES.toLocaleString('en')}, quick ${QUICK_GROWTH_ENTRIES.toLocaleString('en')})`,
       positiveInteger,
     )
-    .option('--service-env <NAME=value>', "the service's setting for this run, e.g. MONEY_LANES=4 (repeatable)", serviceSetting, {})
-    .option('--cpu-prof <dir>', "write the service's V8 CPU profile (node --cpu-prof) into this directory when it stops")
+    .option(
+      '--service-env <NAME=value>',
+      "the service's setting for this run, e.g. MONEY_LANES=4 (repeatable)",
+      serviceSetting,
+      {},
+    )
+    .option(
+      '--cpu-prof <dir>',
+      "write the service's V8 CPU profile (node --cpu-prof) into this directory when it stops",
+    )
     .parse(argv)
     .opts<CliFlags>();
   const quick = flags.quick === true;
@@ -179,10 +215,15 @@ function parseCli(argv: string[]): { options: BenchOptions; scenarios: Scenario[
 
 /** The named scenarios, in the order of SCENARIOS (a baseline may be named before its HTTP scenario). */
 function scenarioList(list: string): Scenario[] {
-  const names = list.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
   if (unknown.length > 0 || names.length === 0) {
-    throw new InvalidArgumentError(`unknown scenario(s) "${unknown.join(', ')}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    throw new InvalidArgumentError(
+      `unknown scenario(s) "${unknown.join(', ')}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
   }
   return SCENARIOS.filter((scenario) => names.includes(scenario.name));
 }
@@ -205,7 +246,12 @@ function positiveInteger(value: string): number {
   return number;
 }
 
-async function runScenario(scenario: Scenario, context: BenchContext, sampler: RssSampler, cpu: WindowCpu): Promise<ScenarioResult> {
+async function runScenario(
+  scenario: Scenario,
+  context: BenchContext,
+  sampler: RssSampler,
+  cpu: WindowCpu,
+): Promise<ScenarioResult> {
   await checkpoint(context.databaseUrl);
   await sleep(SETTLE_MS);
   process.stderr.write(`scenario ${scenario.name}: ${scenario.description}\n`);
@@ -244,19 +290,33 @@ interface Infrastructure {
 }
 
 function serviceLaunchOptions(options: BenchOptions, databaseUrl: string): ServiceLaunchOptions {
-  return { projectRoot: PROJECT_ROOT, databaseUrl, credentials: CREDENTIALS, logLevel: 'warn', env: options.serviceEnv };
+  return {
+    projectRoot: PROJECT_ROOT,
+    databaseUrl,
+    credentials: CREDENTIALS,
+    logLevel: 'warn',
+    env: options.serviceEnv,
+  };
 }
 
 /** Database, service, RSS sampler and set-up client; each registered for cleanup as soon as it exists. */
-async function startInfrastructure(options: BenchOptions, cleanup: CleanupStack, started: Partial<Infrastructure>): Promise<Infrastructure> {
-  process.stderr.write(process.env.DATABASE_URL ? 'creating a fresh database on DATABASE_URL\n' : 'starting an embedded PostgreSQL\n');
+async function startInfrastructure(
+  options: BenchOptions,
+  cleanup: CleanupStack,
+  started: Partial<Infrastructure>,
+): Promise<Infrastructure> {
+  process.stderr.write(
+    process.env.DATABASE_URL ? 'creating a fresh database on DATABASE_URL\n' : 'starting an embedded PostgreSQL\n',
+  );
   const database = await provisionBenchDatabase(process.env.DATABASE_URL);
   cleanup.push('drop the database / stop PostgreSQL', () => database.close());
 
   const service = await launchService({
     ...serviceLaunchOptions(options, database.url),
     // the profile is written when the service exits (SIGTERM at cleanup)
-    ...(options.cpuProfileDir === undefined ? {} : { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] }),
+    ...(options.cpuProfileDir === undefined
+      ? {}
+      : { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] }),
   });
   started.service = service;
   cleanup.push('stop the service', () => service.stop());
@@ -270,7 +330,12 @@ async function startInfrastructure(options: BenchOptions, cleanup: CleanupStack,
   return { database, service, sampler, api };
 }
 
-async function runBench(options: BenchOptions, scenarios: Scenario[], infrastructure: Infrastructure, cleanup: CleanupStack): Promise<BenchReport> {
+async function runBench(
+  options: BenchOptions,
+  scenarios: Scenario[],
+  infrastructure: Infrastructure,
+  cleanup: CleanupStack,
+): Promise<BenchReport> {
   const { database, service, sampler, api } = infrastructure;
   const startedAt = new Date().toISOString();
   const setupMs: Record<string, number> = {};
@@ -307,7 +372,9 @@ async function runBench(options: BenchOptions, scenarios: Scenario[], infrastruc
     targets: evaluateTargets(results, sampler.peakMib, sampler.sampleCount),
     pgbench: {
       binary: pgbenchBinary,
-      note: pgbenchBinary ? `${pgbenchBinary} (pgbench -n -c <4, 16, 64> -j 2 -T <duration> -M prepared, each after a warm-up run; the best is the anchor)` : 'not found (/usr/lib/postgresql/*/bin/pgbench): only the node-postgres baseline ran',
+      note: pgbenchBinary
+        ? `${pgbenchBinary} (pgbench -n -c <4, 16, 64> -j 2 -T <duration> -M prepared, each after a warm-up run; the best is the anchor)`
+        : 'not found (/usr/lib/postgresql/*/bin/pgbench): only the node-postgres baseline ran',
     },
   };
 }
@@ -328,7 +395,8 @@ async function main(): Promise<number> {
       serviceSettings: Object.keys(options.serviceEnv).length,
       failed: code !== 0,
     });
-    if (unpublished === null) console.log(`published: ${path.relative(process.cwd(), publishBenchSection(PROJECT_ROOT, report, resultsFile))}`);
+    if (unpublished === null)
+      console.log(`published: ${path.relative(process.cwd(), publishBenchSection(PROJECT_ROOT, report, resultsFile))}`);
     else console.log(`not published in ${BENCH_DOC_FILE}: ${unpublished}`);
     return code;
   } catch (error) {
@@ -365,7 +433,9 @@ function printSummary(report: BenchReport, file: string): void {
     if (table) console.log(`\n${table}`);
   }
   const rssMb = (report.service.rssPeakMib * 1024 * 1024) / 1e6;
-  console.log(`\nservice peak RSS ${report.service.rssPeakMib.toFixed(0)} MiB (${rssMb.toFixed(0)} MB; target < 200 MB); error log lines ${report.service.errorLogLines}`);
+  console.log(
+    `\nservice peak RSS ${report.service.rssPeakMib.toFixed(0)} MiB (${rssMb.toFixed(0)} MB; target < 200 MB); error log lines ${report.service.errorLogLines}`,
+  );
   const setups = Object.entries(report.setupMs).map(([label, ms]) => `${label} ${(ms / 1000).toFixed(1)} s`);
   console.log(`set-up: ${setups.length > 0 ? setups.join(', ') : 'none'}`);
   console.log(`results: ${path.relative(process.cwd(), file)}`);

@@ -33,10 +33,28 @@ const options = new Command('chaos')
   .option('--workers <n>', 'concurrent clients', count, 24)
   .option('--accounts <n>', 'accounts the clients share', count, 20)
   .option('--kill-every <time>', 'mean time between two instance kills', duration, 10_000)
-  .option('--postgres-restart-every <time>', 'mean time between two PostgreSQL immediate restarts (one PostgreSQL)', duration, 90_000)
-  .option('--ha', 'run on a Patroni cluster (etcd, three PostgreSQL 15 nodes, HAProxy) from Debian packages, installed when missing')
-  .option('--failover-every <time>', 'with --ha: mean time between two faults of the primary (kills, pauses, replica restarts in turn)', duration, 30_000)
-  .option('--lock-every <time>', "mean time between two locks of an account's row from outside (5-15 s each)", duration, 30_000)
+  .option(
+    '--postgres-restart-every <time>',
+    'mean time between two PostgreSQL immediate restarts (one PostgreSQL)',
+    duration,
+    90_000,
+  )
+  .option(
+    '--ha',
+    'run on a Patroni cluster (etcd, three PostgreSQL 15 nodes, HAProxy) from Debian packages, installed when missing',
+  )
+  .option(
+    '--failover-every <time>',
+    'with --ha: mean time between two faults of the primary (kills, pauses, replica restarts in turn)',
+    duration,
+    30_000,
+  )
+  .option(
+    '--lock-every <time>',
+    "mean time between two locks of an account's row from outside (5-15 s each)",
+    duration,
+    30_000,
+  )
   .option('--resolve <time>', 'time allowed after the faults to resolve uncertain requests', duration, 60_000)
   .option('--sync-timeout <time>', 'MANAGER_SYNC_TIMEOUT_MS of the instances', duration, 2_000)
   .option('--json', 'print the report as JSON')
@@ -62,10 +80,13 @@ const WATCHDOG_MARGIN_MS = 5 * 60_000;
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
 async function main(): Promise<void> {
-  const watchdog = setTimeout(() => {
-    console.error('chaos: the run did not finish in time (hung); stopping');
-    process.exit(2);
-  }, options.duration + options.resolve + WATCHDOG_MARGIN_MS);
+  const watchdog = setTimeout(
+    () => {
+      console.error('chaos: the run did not finish in time (hung); stopping');
+      process.exit(2);
+    },
+    options.duration + options.resolve + WATCHDOG_MARGIN_MS,
+  );
   watchdog.unref();
   const report = await runChaos({
     durationMs: options.duration,
@@ -89,16 +110,36 @@ async function main(): Promise<void> {
   } else {
     const { operations, faults, violations } = report;
     console.log(`chaos run of ${(report.durationMs / 1000).toFixed(0)} s`);
-    console.log(`  operations: ${operations.started} started, ${operations.acknowledged} acknowledged, ${operations.refused} refused, ${operations.unresolved} unresolved`);
-    console.log(`  requests sent: ${operations.attempts} (${operations.uncertainAttempts} without a definitive answer, retried)`);
-    console.log(`  by kind: ${Object.entries(report.byKind).map(([kind, n]) => `${kind} ${n.acknowledged}/${n.refused}`).join(', ')} (acknowledged/refused)`);
-    console.log(`  deliberate replays: ${report.deliberateReplays.sent} sent, ${report.deliberateReplays.accepted} answered from the first outcome`);
-    console.log(`  deliberate amount changes: ${report.deliberateMismatches.sent} sent, ${report.deliberateMismatches.refused} refused`);
-    console.log(`  faults: ${Object.entries(faults).map(([name, count]) => `${count} ${name}`).join(', ')}`);
+    console.log(
+      `  operations: ${operations.started} started, ${operations.acknowledged} acknowledged, ${operations.refused} refused, ${operations.unresolved} unresolved`,
+    );
+    console.log(
+      `  requests sent: ${operations.attempts} (${operations.uncertainAttempts} without a definitive answer, retried)`,
+    );
+    console.log(
+      `  by kind: ${Object.entries(report.byKind)
+        .map(([kind, n]) => `${kind} ${n.acknowledged}/${n.refused}`)
+        .join(', ')} (acknowledged/refused)`,
+    );
+    console.log(
+      `  deliberate replays: ${report.deliberateReplays.sent} sent, ${report.deliberateReplays.accepted} answered from the first outcome`,
+    );
+    console.log(
+      `  deliberate amount changes: ${report.deliberateMismatches.sent} sent, ${report.deliberateMismatches.refused} refused`,
+    );
+    console.log(
+      `  faults: ${Object.entries(faults)
+        .map(([name, count]) => `${count} ${name}`)
+        .join(', ')}`,
+    );
     if (report.database) console.log(`  database: ${JSON.stringify(report.database)}`);
     console.log(`  answers that were another command's: ${report.foreignAnswers}`);
-    console.log(`  trade:events received by the subscribers: ${report.eventsReceived} (each of a booked transaction, once, in order per account)`);
-    console.log(`  throughput while faults were injected: ${report.throughputPerS.toFixed(1)} acknowledged operations/s`);
+    console.log(
+      `  trade:events received by the subscribers: ${report.eventsReceived} (each of a booked transaction, once, in order per account)`,
+    );
+    console.log(
+      `  throughput while faults were injected: ${report.throughputPerS.toFixed(1)} acknowledged operations/s`,
+    );
     console.log(`  violations: ${violations.length}`);
     for (const violation of violations.slice(0, 50)) console.log(`    ${violation}`);
     console.log(`  report: ${file}`);

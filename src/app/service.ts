@@ -43,7 +43,12 @@ export interface RunningService {
  * One instance of the service on `databaseUrl`: migrates, builds the finance core, and serves HTTP.
  * Used by main.ts and by the tests (with port 0).
  */
-export async function startService(config: Config, databaseUrl: string, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  databaseUrl: string,
+  logger: Logger,
+  options: ServiceOptions = {},
+): Promise<RunningService> {
   const metrics = new Metrics();
   const core = createCore({
     databaseUrl,
@@ -142,7 +147,11 @@ function refuseWhileStopping(req: http.IncomingMessage, res: http.ServerResponse
   const wallet = req.url?.startsWith('/wallet/') ?? false;
   const message = 'the server is stopping; retry';
   res.writeHead(HTTP_ERROR_BY_CODE.UNAVAILABLE.status, { 'Content-Type': 'application/json', Connection: 'close' });
-  res.end(JSON.stringify(wallet ? { status: 'Unavailable', message } : { error: HTTP_ERROR_BY_CODE.UNAVAILABLE.error, message }));
+  res.end(
+    JSON.stringify(
+      wallet ? { status: 'Unavailable', message } : { error: HTTP_ERROR_BY_CODE.UNAVAILABLE.error, message },
+    ),
+  );
 }
 
 async function closeHttpServer(server: http.Server): Promise<void> {

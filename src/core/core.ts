@@ -1,12 +1,24 @@
 import { AccountService } from './accounts/account-service';
 import { AccountLanes } from './accounts/account-lanes';
 import { AccountStore } from './accounts/account-store';
-import { ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT, MONEY_BATCHING_DEFAULT, WALLET_TOKEN_TTL_S_DEFAULT, type MoneyBatching } from '../config';
+import {
+  ACCOUNT_LOCK_TIMEOUT_MS_DEFAULT,
+  MONEY_BATCHING_DEFAULT,
+  WALLET_TOKEN_TTL_S_DEFAULT,
+  type MoneyBatching,
+} from '../config';
 import { BalanceOperationService } from './balance-operations/balance-operation-service';
 import { BalanceOperationStore } from './balance-operations/balance-operation-store';
 import { DashboardService } from './dashboard/dashboard-service';
 import { DashboardStore } from './dashboard/dashboard-store';
-import { createDatabase, DB_BACK_OFFICE_POOL_MAX, DB_HEALTH_POOL_MAX, DB_POOL_HEADROOM, DB_POOL_MAX, type Database } from '../db/database';
+import {
+  createDatabase,
+  DB_BACK_OFFICE_POOL_MAX,
+  DB_HEALTH_POOL_MAX,
+  DB_POOL_HEADROOM,
+  DB_POOL_MAX,
+  type Database,
+} from '../db/database';
 import { checkSchema, migrateToLatest } from '../db/migrator';
 import { ConsoleAccessService } from './access/console-access-service';
 import { ConsoleUserStore } from './access/console-user-store';
@@ -109,7 +121,13 @@ export function createCore(options: CoreOptions): Core {
   // every lane (the wallet's and the balance operations') keeps one transaction in flight: the pool
   // must hold them all and leave room for account lanes, the event relay and the rest
   const moneyPoolMax = Math.max(DB_POOL_MAX, 2 * moneyBatching.lanes + DB_POOL_HEADROOM);
-  const money = createDatabase(databaseUrl, { poolMax: cli ? 2 : moneyPoolMax, applicationName: cli ? 'wallet-cli' : 'wallet-service', statementTimeoutMs: 0, lockTimeoutMs, logger });
+  const money = createDatabase(databaseUrl, {
+    poolMax: cli ? 2 : moneyPoolMax,
+    applicationName: cli ? 'wallet-cli' : 'wallet-service',
+    statementTimeoutMs: 0,
+    lockTimeoutMs,
+    logger,
+  });
   // the command line reads whole ledgers: no statement timeout there either
   const backOffice = createDatabase(databaseUrl, {
     poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX,
@@ -121,7 +139,12 @@ export function createCore(options: CoreOptions): Core {
   const health = createDatabase(databaseUrl, { poolMax: DB_HEALTH_POOL_MAX, applicationName: 'wallet-health', logger });
   // reports may read a replica: they read committed history, and a replica's lag only delays them
   const reports = options.readUrl
-    ? createDatabase(options.readUrl, { poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX, applicationName: 'wallet-reports', logger, ...(cli ? { statementTimeoutMs: 0 } : {}) })
+    ? createDatabase(options.readUrl, {
+        poolMax: cli ? 2 : DB_BACK_OFFICE_POOL_MAX,
+        applicationName: 'wallet-reports',
+        logger,
+        ...(cli ? { statementTimeoutMs: 0 } : {}),
+      })
     : backOffice;
 
   const onRetry = () => metrics.dbRetries.inc();
@@ -184,7 +207,12 @@ export function createCore(options: CoreOptions): Core {
     async stop() {
       // both stop cleanly whether or not they were started (a start-up that failed half-way)
       await Promise.all([events.stop(), maintenance.stop()]);
-      await Promise.all([money.destroy(), backOffice.destroy(), health.destroy(), ...(reports === backOffice ? [] : [reports.destroy()])]);
+      await Promise.all([
+        money.destroy(),
+        backOffice.destroy(),
+        health.destroy(),
+        ...(reports === backOffice ? [] : [reports.destroy()]),
+      ]);
     },
     poolUsage: () => poolUsage(money),
   };

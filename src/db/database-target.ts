@@ -21,8 +21,22 @@ export interface OpenDatabase {
  */
 export async function openDatabase(settings: DatabaseSettings, onLog?: (line: string) => void): Promise<OpenDatabase> {
   if (settings.databaseUrl) {
-    return { url: settings.databaseUrl, embedded: false, describe: { url: settings.databaseUrl, setting: 'DATABASE_URL' }, stop: async () => undefined };
+    return {
+      url: settings.databaseUrl,
+      embedded: false,
+      describe: { url: settings.databaseUrl, setting: 'DATABASE_URL' },
+      stop: async () => undefined,
+    };
   }
-  const server = await startEmbeddedPostgres({ dataDir: settings.dataDir, database: EMBEDDED_DATABASE_NAME, ...(onLog ? { onLog } : {}) });
-  return { url: server.url, embedded: true, describe: { url: server.url, setting: 'the embedded PostgreSQL under DATA_DIR' }, stop: () => server.stop() };
+  const server = await startEmbeddedPostgres({
+    dataDir: settings.dataDir,
+    database: EMBEDDED_DATABASE_NAME,
+    ...(onLog ? { onLog } : {}),
+  });
+  return {
+    url: server.url,
+    embedded: true,
+    describe: { url: server.url, setting: 'the embedded PostgreSQL under DATA_DIR' },
+    stop: () => server.stop(),
+  };
 }

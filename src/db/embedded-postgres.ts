@@ -1,6 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,7 +73,6 @@ export interface EmbeddedPostgresOptions {
   placement?: Partial<EmbeddedPostgresPlacement>;
 }
 
-
 const SUPERUSER = 'postgres';
 /** How long initdb, or the server's start until it accepts connections, may take, in milliseconds. */
 const EMBEDDED_START_TIMEOUT_MS = 120_000;
@@ -84,7 +93,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 async function start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const placement = { nativeDir: installedNativeDir(), binariesCopyRoot: os.tmpdir(), relocatedDataRoot: RELOCATED_DATA_ROOT, ...options.placement };
+  const placement = {
+    nativeDir: installedNativeDir(),
+    binariesCopyRoot: os.tmpdir(),
+    relocatedDataRoot: RELOCATED_DATA_ROOT,
+    ...options.placement,
+  };
   const runAs = process.getuid?.() === 0 ? serverUser() : undefined;
   const binaries = runAs ? reachableBinaries(placement) : placement.nativeDir;
   const dataDir = path.resolve(options.dataDir);
@@ -106,7 +120,13 @@ async function start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres
   const port = options.port ?? (await findFreePort());
   // shared_buffers above the 128MB default: a ledger's hot index pages (the account/version index of
   // millions of entries) stay in PostgreSQL's cache instead of the operating system's.
-  const settings = { listen_addresses: '127.0.0.1', max_connections: '200', shared_buffers: '256MB', lc_messages: 'C', ...options.settings };
+  const settings = {
+    listen_addresses: '127.0.0.1',
+    max_connections: '200',
+    shared_buffers: '256MB',
+    lc_messages: 'C',
+    ...options.settings,
+  };
   const server = await startServer(binaries, databaseDir, port, settings, runAs, options.ownProcessGroup ?? true, log);
   const url = `postgres://${SUPERUSER}:${password}@127.0.0.1:${port}/${options.database}`;
   try {
@@ -119,7 +139,13 @@ async function start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres
 }
 
 /** A new cluster: initdb, run as the server's user, with the superuser's password from a file only that user may read. */
-async function initdb(binaries: string, databaseDir: string, password: string, runAs: ServerUser | undefined, log: (line: string) => void): Promise<void> {
+async function initdb(
+  binaries: string,
+  databaseDir: string,
+  password: string,
+  runAs: ServerUser | undefined,
+  log: (line: string) => void,
+): Promise<void> {
   mkdirSync(databaseDir, { recursive: true, mode: 0o700 });
   if (runAs) chownSync(databaseDir, runAs.uid, runAs.gid);
   const passwordFile = path.join(os.tmpdir(), `wallet-pg-password-${randomBytes(8).toString('hex')}`);
@@ -129,13 +155,22 @@ async function initdb(binaries: string, databaseDir: string, password: string, r
     closeSync(fd);
     if (runAs) chownSync(passwordFile, runAs.uid, runAs.gid);
     // C collation and messages: the same order and the same (parsed) messages on every machine
-    const args = [`--pgdata=${databaseDir}`, '--auth=password', `--username=${SUPERUSER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'];
+    const args = [
+      `--pgdata=${databaseDir}`,
+      '--auth=password',
+      `--username=${SUPERUSER}`,
+      `--pwfile=${passwordFile}`,
+      '--encoding=UTF8',
+      '--locale=C',
+    ];
     const child = spawnBinary(path.join(binaries, 'bin', 'initdb'), args, runAs, false);
     const output = tail(child, log);
     const code = await new Promise<number | null>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new StartupError(`the embedded PostgreSQL's initdb did not finish within ${EMBEDDED_START_TIMEOUT_MS} ms`));
+        reject(
+          new StartupError(`the embedded PostgreSQL's initdb did not finish within ${EMBEDDED_START_TIMEOUT_MS} ms`),
+        );
       }, EMBEDDED_START_TIMEOUT_MS);
       child.once('error', (error) => {
         clearTimeout(timer);
@@ -146,7 +181,10 @@ async function initdb(binaries: string, databaseDir: string, password: string, r
         resolve(exitCode);
       });
     });
-    if (code !== 0) throw new StartupError(`the embedded PostgreSQL's initdb failed (exit ${code}) for ${databaseDir}: ${output.join(' / ') || 'no output'}`);
+    if (code !== 0)
+      throw new StartupError(
+        `the embedded PostgreSQL's initdb failed (exit ${code}) for ${databaseDir}: ${output.join(' / ') || 'no output'}`,
+      );
   } finally {
     unlinkSync(passwordFile);
   }
@@ -161,7 +199,13 @@ async function startServer(
   ownProcessGroup: boolean,
   log: (line: string) => void,
 ): Promise<{ stop(): Promise<void> }> {
-  const args = ['-D', databaseDir, '-p', String(port), ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+  const args = [
+    '-D',
+    databaseDir,
+    '-p',
+    String(port),
+    ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+  ];
   const child = spawnBinary(path.join(binaries, 'bin', 'postgres'), args, runAs, ownProcessGroup);
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let ready = () => undefined as void;
@@ -172,7 +216,11 @@ async function startServer(
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGQUIT');
-      reject(new StartupError(`the embedded PostgreSQL did not accept connections within ${EMBEDDED_START_TIMEOUT_MS} ms: ${output.join(' / ')}`));
+      reject(
+        new StartupError(
+          `the embedded PostgreSQL did not accept connections within ${EMBEDDED_START_TIMEOUT_MS} ms: ${output.join(' / ')}`,
+        ),
+      );
     }, EMBEDDED_START_TIMEOUT_MS);
     ready = () => {
       clearTimeout(timer);
@@ -184,7 +232,11 @@ async function startServer(
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      reject(new StartupError(`the embedded PostgreSQL exited at start (exit ${code}): ${output.join(' / ') || 'no output'}`));
+      reject(
+        new StartupError(
+          `the embedded PostgreSQL exited at start (exit ${code}): ${output.join(' / ') || 'no output'}`,
+        ),
+      );
     });
   });
   let stopping: Promise<void> | undefined;
@@ -235,7 +287,6 @@ function tail(child: ChildProcess, onLine: (line: string) => void): string[] {
   }
   return kept;
 }
-
 
 function loadOrCreatePassword(dataDir: string): string {
   const file = path.join(dataDir, 'pg-password');

@@ -11,7 +11,9 @@ import type { Database } from './database';
  * the compiled migrations (dist/migrations) and the SQL files beside their features.
  */
 const PRODUCT_ROOT = path.resolve(__dirname, '..');
-const MIGRATIONS_DIR = [path.join(PRODUCT_ROOT, 'migrations'), path.join(PRODUCT_ROOT, '..', 'migrations')].find((dir) => existsSync(dir))!;
+const MIGRATIONS_DIR = [path.join(PRODUCT_ROOT, 'migrations'), path.join(PRODUCT_ROOT, '..', 'migrations')].find(
+  (dir) => existsSync(dir),
+)!;
 
 /**
  * SQL functions are code, not schema: they are kept beside the feature that owns them and applied
@@ -112,9 +114,13 @@ function definitionChecksum(text: string): string {
 async function schemaStatus(db: Database): Promise<SchemaStatus> {
   const files = new MigrationFiles();
   const known = new Set((await files.getMigrations()).map((file) => files.getMigrationName(file)));
-  const applied: string[] = (await db.schema.hasTable('knex_migrations')) ? await db('knex_migrations').orderBy('id').pluck('name') : [];
+  const applied: string[] = (await db.schema.hasTable('knex_migrations'))
+    ? await db('knex_migrations').orderBy('id').pluck('name')
+    : [];
   const appliedSet = new Set(applied);
-  const definitions: { name: string; checksum: string }[] = (await db.schema.hasTable('sql_definitions')) ? await db('sql_definitions').select('name', 'checksum') : [];
+  const definitions: { name: string; checksum: string }[] = (await db.schema.hasTable('sql_definitions'))
+    ? await db('sql_definitions').select('name', 'checksum')
+    : [];
   const checksums = new Map(definitions.map((row) => [row.name, row.checksum]));
   return {
     pending: [

@@ -27,7 +27,12 @@ export class StreamedReadStalledError extends Error {
  * ends the transaction; one that takes no row for `stallMs` has its transaction ended for it, and
  * gets StreamedReadStalledError when it reads again.
  */
-export async function* streamedQuery<T>(db: Database, sql: string, values: readonly unknown[], stallMs = STREAMED_READ_STALL_MS): AsyncIterable<T> {
+export async function* streamedQuery<T>(
+  db: Database,
+  sql: string,
+  values: readonly unknown[],
+  stallMs = STREAMED_READ_STALL_MS,
+): AsyncIterable<T> {
   const trx = await db.transaction({ readOnly: true });
   let rows: (Readable & AsyncIterable<T>) | undefined;
   // One watch for the whole read, not a timer per row (arming and clearing one cost 0.3 µs a row,
@@ -52,7 +57,10 @@ export async function* streamedQuery<T>(db: Database, sql: string, values: reado
   }, watchMs);
   try {
     await trx.raw(`SET LOCAL statement_timeout = ${STREAMED_READ_TIMEOUT_MS}`);
-    rows = trx.raw(sql, bindings(values)).stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable & AsyncIterable<T>;
+    rows = trx
+      .raw(sql, bindings(values))
+      .stream({ batchSize: STREAM_BATCH_ROWS, highWaterMark: STREAM_BATCH_ROWS }) as unknown as Readable &
+      AsyncIterable<T>;
     for await (const row of rows) {
       // the generator is suspended here until the reader asks again: that is the time watched
       handedOut += 1;

@@ -44,7 +44,10 @@ function sqlState(error: unknown): string | undefined {
  */
 function isConnectFailure(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
-  return sqlState(error) === 'ECONNREFUSED' || /Knex: Timeout acquiring a connection|Client has encountered a connection error/.test(message);
+  return (
+    sqlState(error) === 'ECONNREFUSED' ||
+    /Knex: Timeout acquiring a connection|Client has encountered a connection error/.test(message)
+  );
 }
 
 /** Failures of the driver on an open connection, which may have been carrying a statement. */
@@ -56,8 +59,12 @@ function isConnectionLost(error: unknown): boolean {
 
 /** What to tell the client when the database failed under the call; undefined when it was no outage. */
 function unavailability(error: unknown, state: string | undefined): string | undefined {
-  if ((state !== undefined && OUTCOME_UNKNOWN_SQLSTATES.has(state)) || isConnectionLost(error)) return OUTCOME_UNKNOWN_MESSAGE;
-  if ((state !== undefined && (NOTHING_APPLIED_SQLSTATES.has(state) || RETRYABLE_SQLSTATES.has(state))) || isConnectFailure(error)) {
+  if ((state !== undefined && OUTCOME_UNKNOWN_SQLSTATES.has(state)) || isConnectionLost(error))
+    return OUTCOME_UNKNOWN_MESSAGE;
+  if (
+    (state !== undefined && (NOTHING_APPLIED_SQLSTATES.has(state) || RETRYABLE_SQLSTATES.has(state))) ||
+    isConnectFailure(error)
+  ) {
     return NOTHING_APPLIED_MESSAGE;
   }
   return undefined;
@@ -86,7 +93,10 @@ export async function callDatabase<T>(run: () => Promise<T>, onRetry: () => void
       if (state === LOCK_TIMEOUT_SQLSTATE) {
         throw new AccountBusyError('the account is locked by another transaction; nothing was applied, retry later');
       }
-      if (state === OUT_OF_RANGE_SQLSTATE || (state === CHECK_VIOLATION_SQLSTATE && constraintOf(error) === SETTLEMENT_FITS_CONSTRAINT)) {
+      if (
+        state === OUT_OF_RANGE_SQLSTATE ||
+        (state === CHECK_VIOLATION_SQLSTATE && constraintOf(error) === SETTLEMENT_FITS_CONSTRAINT)
+      ) {
         throw new ValidationError(ACCOUNT_FUNDS_LIMIT_MESSAGE);
       }
       throw error;

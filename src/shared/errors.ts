@@ -25,7 +25,10 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
-  constructor(message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = new.target.name;
   }

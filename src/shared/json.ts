@@ -37,7 +37,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Serialises JSON keeping LosslessNumber texts and writing bigints as plain integers. */
 export function stringifyJson(value: unknown): string {
-  const text = stringify(value, (_key, inner) => (typeof inner === 'bigint' ? new LosslessNumber(inner.toString()) : inner));
+  const text = stringify(value, (_key, inner) =>
+    typeof inner === 'bigint' ? new LosslessNumber(inner.toString()) : inner,
+  );
   if (text === undefined) throw new TypeError('value cannot be serialised as JSON');
   return text;
 }

@@ -4,7 +4,8 @@
  * the code does not know is an assertion failure naming it, never a silent wrong answer.
  */
 export function knownOutcome<T extends string>(known: readonly T[], value: string, engine: string): T {
-  if (!(known as readonly string[]).includes(value)) throw new Error(`${engine} answered an unknown outcome ${JSON.stringify(value)}`);
+  if (!(known as readonly string[]).includes(value))
+    throw new Error(`${engine} answered an unknown outcome ${JSON.stringify(value)}`);
   return value as T;
 }
 

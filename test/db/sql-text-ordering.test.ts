@@ -30,8 +30,11 @@ function sourceFiles(dir: string): string[] {
 export function queriesOf(file: string, text: string): string[] {
   if (file.endsWith('.sql')) return [text];
   const constants = new Map<string, string>();
-  for (const match of text.matchAll(/const\s+(\w+)\s*=\s*(?:`([^`]*)`|'([^']*)')/g)) constants.set(match[1]!, match[2] ?? match[3]!);
-  return [...text.matchAll(/`([^`]*)`/g)].map((match) => match[1]!.replace(/\$\{(\w+)\}/g, (whole, name: string) => constants.get(name) ?? whole));
+  for (const match of text.matchAll(/const\s+(\w+)\s*=\s*(?:`([^`]*)`|'([^']*)')/g))
+    constants.set(match[1]!, match[2] ?? match[3]!);
+  return [...text.matchAll(/`([^`]*)`/g)].map((match) =>
+    match[1]!.replace(/\$\{(\w+)\}/g, (whole, name: string) => constants.get(name) ?? whole),
+  );
 }
 
 /** The names a query produces as text columns. */
@@ -56,12 +59,16 @@ export function orderByNames(sql: string): string[] {
 }
 
 it('finds the fault it guards against in a sample', () => {
-  const sample = 'SELECT id::text AS entry_id, account_version::text FROM journal_entries ORDER BY account_version DESC LIMIT 1';
+  const sample =
+    'SELECT id::text AS entry_id, account_version::text FROM journal_entries ORDER BY account_version DESC LIMIT 1';
   const textNames = textColumnNames(sample);
   expect(orderByNames(sample).filter((name) => textNames.has(name))).toEqual(['account_version']);
   const qualified = sample.replace('ORDER BY account_version', 'ORDER BY journal_entries.account_version');
   expect(orderByNames(qualified).filter((name) => textNames.has(name))).toEqual([]);
-  const interpolated = queriesOf('store.ts', "const COLUMNS = 'id::text, kind';\nsql(`SELECT ${COLUMNS} FROM runs ORDER BY id DESC`)");
+  const interpolated = queriesOf(
+    'store.ts',
+    "const COLUMNS = 'id::text, kind';\nsql(`SELECT ${COLUMNS} FROM runs ORDER BY id DESC`)",
+  );
   expect(interpolated.some((query) => orderByNames(query).some((name) => textColumnNames(query).has(name)))).toBe(true);
 });
 
@@ -71,7 +78,8 @@ it('no SQL of the product or its tools orders by a name it also produces as text
     for (const query of queriesOf(file, readFileSync(file, 'utf8'))) {
       const textNames = textColumnNames(query);
       for (const name of orderByNames(query)) {
-        if (textNames.has(name)) faults.push(`${path.relative(ROOT, file)}: ORDER BY ${name} (also a text column there: qualify it)`);
+        if (textNames.has(name))
+          faults.push(`${path.relative(ROOT, file)}: ORDER BY ${name} (also a text column there: qualify it)`);
       }
     }
   }

@@ -31,7 +31,9 @@ it('reads every row of a stream that takes longer than the pool allows one state
 it('reads more rows than one batch, in order', async () => {
   let count = 0;
   let last = 0;
-  for await (const row of streamedQuery<{ n: number }>(db, 'SELECT n FROM generate_series(1, ?::int) AS n', [STREAM_BATCH_ROWS * 3 + 7])) {
+  for await (const row of streamedQuery<{ n: number }>(db, 'SELECT n FROM generate_series(1, ?::int) AS n', [
+    STREAM_BATCH_ROWS * 3 + 7,
+  ])) {
     count += 1;
     expect(row.n).toBe(last + 1);
     last = row.n;
@@ -46,27 +48,39 @@ it('gives its connection back when the reader stops early, again and again', asy
     }
   }
   // with a pool of 2, a leaked connection or transaction would make this wait for its acquire timeout
-  const { rows } = await db.raw<{ rows: { open: number }[] }>(`SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+  const { rows } = await db.raw<{ rows: { open: number }[] }>(
+    `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+  );
   expect(rows[0]!.open).toBe(0);
 });
 
 it('ends the transaction of a reader that takes no row for too long, and tells it when it reads again', async () => {
-  const rows = streamedQuery<{ n: number }>(db, 'SELECT n FROM generate_series(1, 100000) AS n', [], 100)[Symbol.asyncIterator]();
+  const rows = streamedQuery<{ n: number }>(db, 'SELECT n FROM generate_series(1, 100000) AS n', [], 100)[
+    Symbol.asyncIterator
+  ]();
   expect((await rows.next()).value).toEqual({ n: 1 });
   await new Promise((resolve) => setTimeout(resolve, 400));
-  const { rows: open } = await db.raw<{ rows: { open: number }[] }>(`SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+  const { rows: open } = await db.raw<{ rows: { open: number }[] }>(
+    `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+  );
   expect(open[0]!.open).toBe(0);
   await expect(rows.next()).rejects.toThrow(StreamedReadStalledError);
 });
 
 it('ends its transaction when the query fails half-way', async () => {
   const read = async () => {
-    for await (const _row of streamedQuery<{ n: number }>(db, 'SELECT 1 / (n - 1500) AS n FROM generate_series(1, 3000) AS n', [])) {
+    for await (const _row of streamedQuery<{ n: number }>(
+      db,
+      'SELECT 1 / (n - 1500) AS n FROM generate_series(1, 3000) AS n',
+      [],
+    )) {
       // reading on
     }
   };
   await expect(read()).rejects.toThrow(/division by zero/);
-  const { rows } = await db.raw<{ rows: { open: number }[] }>(`SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+  const { rows } = await db.raw<{ rows: { open: number }[] }>(
+    `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+  );
   expect(rows[0]!.open).toBe(0);
 });
 

@@ -31,7 +31,10 @@ describe('callDatabase', () => {
       running.catch(() => undefined); // asserted below, after the kill
       // wait until the statement is on the server, then end its session as a failing primary would
       for (let attempt = 0; ; attempt += 1) {
-        const activity = await killer.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE 'SELECT pg_sleep%'`, [rows[0]!.pid]);
+        const activity = await killer.query(
+          `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE 'SELECT pg_sleep%'`,
+          [rows[0]!.pid],
+        );
         if (activity.rowCount === 1) break;
         if (attempt === 100) throw new Error('the statement never showed in pg_stat_activity');
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -60,7 +63,9 @@ describe('callDatabase', () => {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [login]);
       await waiter.query(`SET lock_timeout = '50ms'`);
-      await expect(callDatabase(() => waiter.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [login]))).rejects.toBeInstanceOf(AccountBusyError);
+      await expect(
+        callDatabase(() => waiter.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [login])),
+      ).rejects.toBeInstanceOf(AccountBusyError);
     } finally {
       await holder.query('ROLLBACK');
       await waiter.query('RESET lock_timeout');

@@ -66,9 +66,10 @@ interface Link {
 function relativeLinks(page: string): Link[] {
   const links: Link[] = [];
   proseLines(readFileSync(path.join(ROOT, page), 'utf8')).forEach((text, index) => {
-    const targets = [...text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g), ...text.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/g)].map(
-      (match) => match[1]!,
-    );
+    const targets = [
+      ...text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g),
+      ...text.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/g),
+    ].map((match) => match[1]!);
     for (const target of targets) {
       if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto: ...
       links.push({ page, line: index + 1, target });
@@ -80,12 +81,18 @@ function relativeLinks(page: string): Link[] {
 /** Why a link leads nowhere, or null. */
 function brokenBecause(link: Link): string | null {
   const [file, anchor] = link.target.split('#', 2) as [string, string | undefined];
-  const resolved = file === '' ? path.join(ROOT, link.page) : path.resolve(path.dirname(path.join(ROOT, link.page)), decodeURIComponent(file));
+  const resolved =
+    file === ''
+      ? path.join(ROOT, link.page)
+      : path.resolve(path.dirname(path.join(ROOT, link.page)), decodeURIComponent(file));
   if (!resolved.startsWith(`${ROOT}${path.sep}`)) return 'leads out of the repository';
   if (!existsSync(resolved)) return `no file ${path.relative(ROOT, resolved)}`;
   if (anchor === undefined) return null;
-  if (statSync(resolved).isDirectory() || !resolved.endsWith('.md')) return `an anchor into ${path.relative(ROOT, resolved)}, which is not a page`;
-  return anchorsOf(readFileSync(resolved, 'utf8')).has(anchor) ? null : `no heading #${anchor} in ${path.relative(ROOT, resolved)}`;
+  if (statSync(resolved).isDirectory() || !resolved.endsWith('.md'))
+    return `an anchor into ${path.relative(ROOT, resolved)}, which is not a page`;
+  return anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)
+    ? null
+    : `no heading #${anchor} in ${path.relative(ROOT, resolved)}`;
 }
 
 it('computes anchors as GitHub does', () => {

@@ -54,7 +54,9 @@ it('names counters with _total and nothing else so, and every series after a met
   expect(types.get('wallet_manager_commands_total')).toBe('counter');
   expect(types.get('nodejs_active_handles')).toBe('gauge');
 
-  const misnamed = [...types].filter(([name, type]) => (type === 'counter') !== name.endsWith('_total')).map(([name, type]) => `${name} (${type})`);
+  const misnamed = [...types]
+    .filter(([name, type]) => (type === 'counter') !== name.endsWith('_total'))
+    .map(([name, type]) => `${name} (${type})`);
   expect(misnamed).toEqual([]);
   expect([...types.keys()].filter((name) => !/^[a-z][a-z0-9_]*$/.test(name))).toEqual([]);
 

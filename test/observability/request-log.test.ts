@@ -40,7 +40,9 @@ describe('the access log at LOG_LEVEL=info', () => {
     database = await createTestDatabase();
     const config = loadConfig({ DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: '0', MANAGER_PORT: '0', ...KEYS });
     expect(config.logLevel).toBe('info'); // the default, as an operator runs it
-    const logger = createLogger(config.logLevel, { write: (text: string) => void lines.push(JSON.parse(text) as LogLine) });
+    const logger = createLogger(config.logLevel, {
+      write: (text: string) => void lines.push(JSON.parse(text) as LogLine),
+    });
     service = await startService(config, database.url, logger);
     base = `http://127.0.0.1:${service.httpPort}`;
   });
@@ -52,7 +54,10 @@ describe('the access log at LOG_LEVEL=info', () => {
   const linesOf = (requestId: string) => lines.filter((line) => line.requestId === requestId);
   /** Sends the request, waits for its line; a later request's line arriving first shows no second one came for it. */
   const loggedOnce = async (requestId: string, url: string, init: RequestInit = {}) => {
-    const response = await fetch(`${base}${url}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'X-Request-Id': requestId } });
+    const response = await fetch(`${base}${url}`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), 'X-Request-Id': requestId },
+    });
     await response.arrayBuffer();
     expect(response.headers.get('x-request-id')).toBe(requestId);
     await eventually(() => linesOf(requestId).length > 0, 5000, `the access-log line of ${requestId}`);
@@ -65,20 +70,45 @@ describe('the access log at LOG_LEVEL=info', () => {
 
   it('logs a successful request at info with method, route, status, duration and request id', async () => {
     const { line } = await loggedOnce('healthz-1', '/healthz');
-    expect(line).toEqual(expect.objectContaining({ level: 30, msg: 'request', method: 'GET', route: '/healthz', path: '/healthz', status: 200 }));
+    expect(line).toEqual(
+      expect.objectContaining({
+        level: 30,
+        msg: 'request',
+        method: 'GET',
+        route: '/healthz',
+        path: '/healthz',
+        status: 200,
+      }),
+    );
     expect(Number.isInteger(line.durationMs)).toBe(true);
     expect(line.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('names the route pattern, not the path, and logs a refusal in the same one line', async () => {
-    const { line, status } = await loggedOnce('account-404', '/admin/accounts/424242', { headers: { Authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+    const { line, status } = await loggedOnce('account-404', '/admin/accounts/424242', {
+      headers: { Authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    });
     expect(status).toBe(404);
-    expect(line).toEqual(expect.objectContaining({ level: 30, method: 'GET', route: '/admin/accounts/:login', path: '/admin/accounts/424242', status: 404 }));
+    expect(line).toEqual(
+      expect.objectContaining({
+        level: 30,
+        method: 'GET',
+        route: '/admin/accounts/:login',
+        path: '/admin/accounts/424242',
+        status: 404,
+      }),
+    );
   });
 
   it('logs the wallet API, served without Express, the same way', async () => {
-    const { line } = await loggedOnce('wallet-1', '/wallet/getbalance', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"token":"x","currency":"USD"}' });
-    expect(line).toEqual(expect.objectContaining({ level: 30, method: 'POST', route: '/wallet/getbalance', path: '/wallet/getbalance' }));
+    const { line } = await loggedOnce('wallet-1', '/wallet/getbalance', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"token":"x","currency":"USD"}',
+    });
+    expect(line).toEqual(
+      expect.objectContaining({ level: 30, method: 'POST', route: '/wallet/getbalance', path: '/wallet/getbalance' }),
+    );
     expect(line.status).toEqual(expect.any(Number));
   });
 
@@ -90,7 +120,17 @@ describe('the access log at LOG_LEVEL=info', () => {
 it('NODE_ENV=production says where it listens in a JSON log line, and advertises no npm command', async () => {
   const database = await createTestDatabase();
   const child = spawn(process.execPath, ['--import', TSX_LOADER, path.resolve(__dirname, '../../src/main.ts')], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...TSX_ENV, ...KEYS, NODE_ENV: 'production', MANAGER_PLAINTEXT_ALLOWED: 'true', DATABASE_URL: database.url, PORT: '0', MANAGER_PORT: '0' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...TSX_ENV,
+      ...KEYS,
+      NODE_ENV: 'production',
+      MANAGER_PLAINTEXT_ALLOWED: 'true',
+      DATABASE_URL: database.url,
+      PORT: '0',
+      MANAGER_PORT: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -99,13 +139,24 @@ it('NODE_ENV=production says where it listens in a JSON log line, and advertises
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   try {
-    await eventually(() => stdout.includes('"msg":"listening"') || child.exitCode !== null, LISTENING_TIMEOUT_MS, 'the listening line');
+    await eventually(
+      () => stdout.includes('"msg":"listening"') || child.exitCode !== null,
+      LISTENING_TIMEOUT_MS,
+      'the listening line',
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const printed = stdout.trim().split('\n');
     const parsed = printed.map((line) => JSON.parse(line) as LogLine); // throws on a line that is not JSON
     const listening = parsed.find((line) => line.msg === 'listening')!;
-    expect(listening).toEqual(expect.objectContaining({ level: 30, managerTls: false, http: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), manager: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }));
+    expect(listening).toEqual(
+      expect.objectContaining({
+        level: 30,
+        managerTls: false,
+        http: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        manager: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      }),
+    );
     expect(stdout).not.toContain('npm ');
     expect(stderr).toBe('');
   } finally {

@@ -8,7 +8,8 @@ const QUEUE_LENGTH_MAX = 16;
 function batcherOf(
   execute: (operations: number[]) => Promise<number[]>,
   laneOf: (value: number) => number = () => 0,
-  onFailure: (error: unknown) => BatchFailure = (error) => (error instanceof UnavailableError ? 'reject-batch' : 'split'),
+  onFailure: (error: unknown) => BatchFailure = (error) =>
+    error instanceof UnavailableError ? 'reject-batch' : 'split',
 ) {
   return new LaneBatcher<number, number>({
     execute,
@@ -30,7 +31,8 @@ function fakeEngine(options: { failOn?: number; unavailable?: boolean; busy?: bo
       releases.push(() => {
         if (options.unavailable) reject(new UnavailableError('down'));
         else if (options.busy) reject(new AccountBusyError('locked'));
-        else if (options.failOn !== undefined && operations.includes(options.failOn)) reject(new Error(`bad ${options.failOn}`));
+        else if (options.failOn !== undefined && operations.includes(options.failOn))
+          reject(new Error(`bad ${options.failOn}`));
         else resolve(operations.map((value) => value * 10));
       });
     });
@@ -109,7 +111,11 @@ describe('LaneBatcher', () => {
 
   it('fails the requests queued behind a lock that did not come, at once, and keeps other lanes going', async () => {
     const engine = fakeEngine({ busy: true });
-    const batcher = batcherOf(engine.execute, (value) => (value < 100 ? 0 : 1), (error) => (error instanceof AccountBusyError ? 'reject-lane' : 'split'));
+    const batcher = batcherOf(
+      engine.execute,
+      (value) => (value < 100 ? 0 : 1),
+      (error) => (error instanceof AccountBusyError ? 'reject-lane' : 'split'),
+    );
     const stuck = [1, 2, 3].map((value) => batcher.submit(value).catch((error: Error) => error.name));
     await engine.releaseAll();
     await expect(Promise.all(stuck)).resolves.toEqual(['AccountBusyError', 'AccountBusyError', 'AccountBusyError']);

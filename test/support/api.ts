@@ -1,7 +1,14 @@
 import { HttpJsonClient, type HttpJsonResponse } from '@wallet-service/client';
 import { WalletClient } from '@wallet-service/client';
 import type { ServiceOptions } from '../../src/app/service';
-import { ledgerDiscrepancies, startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from './test-service';
+import {
+  ledgerDiscrepancies,
+  startTestService,
+  TEST_ADMIN_KEY,
+  TEST_OPERATOR_KEY,
+  TEST_WALLET_SECRET,
+  type TestService,
+} from './test-service';
 
 /** Clients of a test service's HTTP APIs with the test credentials, plus common set-up steps. */
 export class TestApi {
@@ -16,11 +23,15 @@ export class TestApi {
   }
 
   admin(method: string, path: string, body?: unknown, key = TEST_ADMIN_KEY): Promise<HttpJsonResponse> {
-    return this.http.request(method, path, body === undefined ? null : JSON.stringify(body), { Authorization: `Bearer ${key}` });
+    return this.http.request(method, path, body === undefined ? null : JSON.stringify(body), {
+      Authorization: `Bearer ${key}`,
+    });
   }
 
   operator(method: string, path: string, body?: unknown, key = TEST_OPERATOR_KEY): Promise<HttpJsonResponse> {
-    return this.http.request(method, path, body === undefined ? null : JSON.stringify(body), { Authorization: `Bearer ${key}` });
+    return this.http.request(method, path, body === undefined ? null : JSON.stringify(body), {
+      Authorization: `Bearer ${key}`,
+    });
   }
 
   /** A new account with a login unique within this test file. */
@@ -30,7 +41,12 @@ export class TestApi {
     return login;
   }
 
-  async balanceOperation(login: number, operation: string, amount: string, referenceId?: string): Promise<HttpJsonResponse> {
+  async balanceOperation(
+    login: number,
+    operation: string,
+    amount: string,
+    referenceId?: string,
+  ): Promise<HttpJsonResponse> {
     return this.admin('POST', '/admin/balance', { accountId: login, operation, amount, referenceId });
   }
 
@@ -48,7 +64,8 @@ export class TestApi {
   /** Launch + authenticate: the wallet token the platform uses for this user. */
   async walletToken(login: number): Promise<string> {
     const answer = await this.wallet.call('authenticate', { token: await this.launchToken(login) });
-    if (answer.status !== 'Ok' || !answer.walletToken) throw new Error(`authenticate failed: ${JSON.stringify(answer)}`);
+    if (answer.status !== 'Ok' || !answer.walletToken)
+      throw new Error(`authenticate failed: ${JSON.stringify(answer)}`);
     return answer.walletToken;
   }
 
@@ -69,16 +86,25 @@ export class TestApi {
    * A console session of a new user with `role` (created through the admin API): its cookie value
    * and the CSRF token its POSTs must carry.
    */
-  async consoleSession(role: 'viewer' | 'finance' | 'admin' = 'admin'): Promise<{ username: string; password: string; cookie: string; csrf: string }> {
+  async consoleSession(
+    role: 'viewer' | 'finance' | 'admin' = 'admin',
+  ): Promise<{ username: string; password: string; cookie: string; csrf: string }> {
     this.consoleUsers += 1;
     const username = `${role}-${this.consoleUsers}`;
     const password = `password of ${username}, long enough`;
     const created = await this.admin('POST', '/admin/users', { username, password, role });
     if (created.status !== 201) throw new Error(`console user not created: ${created.text}`);
-    const signedIn = await this.http.request('POST', '/console/login', `username=${username}&password=${encodeURIComponent(password)}`, { 'Content-Type': 'application/x-www-form-urlencoded' });
+    const signedIn = await this.http.request(
+      'POST',
+      '/console/login',
+      `username=${username}&password=${encodeURIComponent(password)}`,
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+    );
     const cookie = /^wallet_console_session=([^;]+)/.exec(signedIn.headers['set-cookie']?.[0] ?? '')?.[1];
     if (!cookie) throw new Error(`console sign-in failed: ${signedIn.status} ${signedIn.text}`);
-    const page = await this.http.request('GET', '/console/accounts', null, { Cookie: `wallet_console_session=${cookie}` });
+    const page = await this.http.request('GET', '/console/accounts', null, {
+      Cookie: `wallet_console_session=${cookie}`,
+    });
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page.text)?.[1];
     if (!csrf) throw new Error('no CSRF token on the console page');
     return { username, password, cookie, csrf };
@@ -100,7 +126,10 @@ export class TestApi {
  * (`useTestService((started) => ({ target, api } = started))`), the ledger invariants checked
  * after every test, and everything stopped at the end.
  */
-export function useTestService(started: (context: { target: TestService; api: TestApi }) => void, options: ServiceOptions = {}): void {
+export function useTestService(
+  started: (context: { target: TestService; api: TestApi }) => void,
+  options: ServiceOptions = {},
+): void {
   let target: TestService | undefined;
   let api: TestApi | undefined;
   beforeAll(async () => {

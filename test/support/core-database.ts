@@ -20,7 +20,8 @@ export function useCoreDatabase(options: { invariantsNotKept?: string[] } = {}):
   afterEach(async () => {
     const found: unknown[] = [];
     const checked = INVARIANT_QUERIES.filter((query) => !options.invariantsNotKept?.includes(query.check));
-    for (const query of checked) found.push(...(await pool!.query(query.sql)).rows.map((row) => ({ check: query.check, row })));
+    for (const query of checked)
+      found.push(...(await pool!.query(query.sql)).rows.map((row) => ({ check: query.check, row })));
     expect(found).toEqual([]);
   });
   afterAll(async () => {
@@ -33,7 +34,11 @@ export function useCoreDatabase(options: { invariantsNotKept?: string[] } = {}):
 let nextLogin = 10_000;
 
 /** An account funded through the balance-operations engine (so its ledger is whole), and a wallet token. */
-export async function fundedAccount(sql: pg.Pool, balanceMinor: bigint, currency = 'USD'): Promise<{ login: number; tokenHash: Buffer }> {
+export async function fundedAccount(
+  sql: pg.Pool,
+  balanceMinor: bigint,
+  currency = 'USD',
+): Promise<{ login: number; tokenHash: Buffer }> {
   const login = (nextLogin += 1);
   await sql.query(`INSERT INTO accounts (login, currency) VALUES ($1, $2)`, [login, currency]);
   if (balanceMinor > 0n) {
@@ -45,7 +50,10 @@ export async function fundedAccount(sql: pg.Pool, balanceMinor: bigint, currency
     expect(rows[0].outcome).toBe('OK');
   }
   const tokenHash = hashToken(randomBytes(16).toString('hex'));
-  await sql.query(`INSERT INTO wallet_tokens (token_hash, login, expires_at) VALUES ($1, $2, now() + interval '1 hour')`, [tokenHash, login]);
+  await sql.query(
+    `INSERT INTO wallet_tokens (token_hash, login, expires_at) VALUES ($1, $2, now() + interval '1 hour')`,
+    [tokenHash, login],
+  );
   return { login, tokenHash };
 }
 

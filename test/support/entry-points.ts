@@ -32,7 +32,11 @@ export interface EntryPointOptions {
 }
 
 /** Runs one of the product's entry points as an operator does, until it exits. */
-export function runEntryPoint(entryPoint: EntryPoint, args: string[], options: EntryPointOptions = {}): Promise<EntryPointRun> {
+export function runEntryPoint(
+  entryPoint: EntryPoint,
+  args: string[],
+  options: EntryPointOptions = {},
+): Promise<EntryPointRun> {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, entryPoint), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...TSX_ENV, ...options.env },

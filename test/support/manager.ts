@@ -4,7 +4,11 @@ import type { TestApi } from './api';
 export const MANAGER_PASSWORD = 'manager-password-1';
 
 /** Creates a manager of this role through the admin API and returns a logged-in client. */
-export async function managerClient(api: TestApi, port: number, role = 'SESSION_MANAGER'): Promise<{ client: ManagerClient; login: number }> {
+export async function managerClient(
+  api: TestApi,
+  port: number,
+  role = 'SESSION_MANAGER',
+): Promise<{ client: ManagerClient; login: number }> {
   const login = api.takeLogin() + 500_000;
   const created = await api.admin('POST', '/admin/managers', { login, password: MANAGER_PASSWORD, role });
   if (created.status !== 201) throw new Error(`manager creation failed: ${created.text}`);
@@ -22,7 +26,11 @@ export function collectEvents(client: ManagerClient): Array<{ type: string; data
 }
 
 /** Waits until `condition` holds, polling; fails after `timeoutMs` (a bound, not a timing assertion). */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms`);

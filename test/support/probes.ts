@@ -33,7 +33,10 @@ export async function journalEntryCount(sql: pg.Pool): Promise<number> {
 }
 
 /** One account's buckets straight from the database, in minor units. */
-export async function bucketsOf(sql: pg.Pool, login: number): Promise<{ balance: string; credit: string; held: string; version: string }> {
+export async function bucketsOf(
+  sql: pg.Pool,
+  login: number,
+): Promise<{ balance: string; credit: string; held: string; version: string }> {
   const { rows } = await sql.query(
     `SELECT balance_minor::text AS balance, credit_minor::text AS credit, held_minor::text AS held, version::text AS version
        FROM accounts WHERE login = $1`,
@@ -44,16 +47,32 @@ export async function bucketsOf(sql: pg.Pool, login: number): Promise<{ balance:
 }
 
 /** A raw admin request: any bytes as the body, the admin key unless told otherwise. */
-export function rawAdmin(api: TestApi, method: string, path: string, body: string | Buffer | null, key: string | null = TEST_ADMIN_KEY): Promise<HttpJsonResponse> {
+export function rawAdmin(
+  api: TestApi,
+  method: string,
+  path: string,
+  body: string | Buffer | null,
+  key: string | null = TEST_ADMIN_KEY,
+): Promise<HttpJsonResponse> {
   return api.http.request(method, path, body, key === null ? {} : { Authorization: `Bearer ${key}` });
 }
 
-export function rawOperator(api: TestApi, path: string, body: string | Buffer | null, key: string | null = TEST_OPERATOR_KEY): Promise<HttpJsonResponse> {
+export function rawOperator(
+  api: TestApi,
+  path: string,
+  body: string | Buffer | null,
+  key: string | null = TEST_OPERATOR_KEY,
+): Promise<HttpJsonResponse> {
   return api.http.request('POST', path, body, key === null ? {} : { Authorization: `Bearer ${key}` });
 }
 
 /** A wallet request whose raw body bytes are correctly v2-signed, so that it reaches validation. */
-export function signedWallet(api: TestApi, path: string, body: string | Buffer, secret = TEST_WALLET_SECRET): Promise<HttpJsonResponse> {
+export function signedWallet(
+  api: TestApi,
+  path: string,
+  body: string | Buffer,
+  secret = TEST_WALLET_SECRET,
+): Promise<HttpJsonResponse> {
   const headers = signV2(secret, 'POST', path, body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
   return api.http.request('POST', path, body, headers);
 }
@@ -93,6 +112,9 @@ export async function holdAccountLock(sql: pg.Pool, login: number): Promise<() =
 
 /** The journal entries written with one idempotency key (a referenceId, or a trade key). */
 export async function entriesWithKey(sql: pg.Pool, key: string): Promise<number> {
-  const { rows } = await sql.query(`SELECT count(*)::int AS n FROM journal_entries WHERE idempotency_key = $1 OR actor = $1`, [key]);
+  const { rows } = await sql.query(
+    `SELECT count(*)::int AS n FROM journal_entries WHERE idempotency_key = $1 OR actor = $1`,
+    [key],
+  );
   return rows[0].n as number;
 }

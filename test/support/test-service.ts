@@ -25,13 +25,21 @@ export interface TestService {
  * The throttle itself is tested with the real limits.
  */
 const NOT_LIMITING = { failuresMax: 1_000_000, windowS: 60 };
-export const UNTHROTTLED: NonNullable<ServiceOptions['throttleLimits']> = { 'bearer-address': NOT_LIMITING, 'console-user': NOT_LIMITING, 'console-address': NOT_LIMITING };
+export const UNTHROTTLED: NonNullable<ServiceOptions['throttleLimits']> = {
+  'bearer-address': NOT_LIMITING,
+  'console-user': NOT_LIMITING,
+  'console-address': NOT_LIMITING,
+};
 
 /**
  * A real service instance on a fresh database (or on `databaseUrl`, to run a second instance),
  * listening on ephemeral ports; `options` shortens limits such as the manager login timeout.
  */
-export async function startTestService(env: Record<string, string> = {}, databaseUrl?: string, options: ServiceOptions = {}): Promise<TestService> {
+export async function startTestService(
+  env: Record<string, string> = {},
+  databaseUrl?: string,
+  options: ServiceOptions = {},
+): Promise<TestService> {
   const database = databaseUrl ? { url: databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const config = loadConfig({
     DATABASE_URL: database.url,

@@ -50,7 +50,11 @@ async function timed<T>(call: () => Promise<T>): Promise<{ result: T; ms: number
   return { result, ms: Date.now() - started };
 }
 
-type Stuck = { key: string; send: () => Promise<{ status: number; body: unknown }>; applied: (status: number, body: unknown) => boolean };
+type Stuck = {
+  key: string;
+  send: () => Promise<{ status: number; body: unknown }>;
+  applied: (status: number, body: unknown) => boolean;
+};
 
 describe('an account locked from outside for 10 s', () => {
   it('stalls only its own requests; each gets a retryable answer and applies once when retried', async () => {
@@ -81,7 +85,11 @@ describe('an account locked from outside for 10 s', () => {
             return {
               key,
               send: async () => {
-                const answer = await manager.command('BalanceInSync', { login: stuck.login, amount: 1, referenceId: key });
+                const answer = await manager.command('BalanceInSync', {
+                  login: stuck.login,
+                  amount: 1,
+                  referenceId: key,
+                });
                 return { status: answer.status, body: answer.data };
               },
               applied: (status) => status === 200,
@@ -100,7 +108,11 @@ describe('an account locked from outside for 10 s', () => {
               key: `options:${key}`,
               send: async () => {
                 const response = await api.wallet.send('opentrade', {
-                  token: stuck.token, amount: '1', currency: 'USD', externalTradeType: 'options', externalTradeId: key,
+                  token: stuck.token,
+                  amount: '1',
+                  currency: 'USD',
+                  externalTradeType: 'options',
+                  externalTradeId: key,
                 });
                 return { status: response.status, body: response.body };
               },
@@ -115,7 +127,15 @@ describe('an account locked from outside for 10 s', () => {
       const checks = await Promise.all([
         timed(() => manager.command('BalanceInSync', { login: otherManaged, amount: 5 })),
         timed(() => api.balanceOperation(otherManaged, 'add', '5')),
-        timed(() => api.wallet.call('opentrade', { token: other.token, amount: '5', currency: 'USD', externalTradeType: 'options', externalTradeId: 'other-1' })),
+        timed(() =>
+          api.wallet.call('opentrade', {
+            token: other.token,
+            amount: '5',
+            currency: 'USD',
+            externalTradeType: 'options',
+            externalTradeId: 'other-1',
+          }),
+        ),
         timed(() => api.wallet.call('getbalance', { token: other.token, currency: 'USD' })),
         timed(() => api.http.request('GET', '/healthz', null)),
         // a read of the locked account itself is not blocked either
@@ -136,7 +156,9 @@ describe('an account locked from outside for 10 s', () => {
       expect(Math.max(...answeredAt) - Math.min(...answeredAt)).toBeLessThan(ACCOUNT_LOCK_TIMEOUT_MS / 2);
       commands.forEach((command, i) => {
         const body = answers[i]!.body as Record<string, unknown>;
-        expect(body).toMatchObject(command.key.startsWith('options:') ? { status: 'Unavailable' } : { error: 'ACCOUNT_BUSY' });
+        expect(body).toMatchObject(
+          command.key.startsWith('options:') ? { status: 'Unavailable' } : { error: 'ACCOUNT_BUSY' },
+        );
       });
       expect(await api.account(stuck.login)).toMatchObject({ balance: '1000.00', held: '0.00' });
 

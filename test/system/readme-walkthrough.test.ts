@@ -29,10 +29,16 @@ interface Step {
 
 /** The marked bash blocks, each with the answers its comments promise. */
 function walkthroughBlocks(readme: string): Step[] {
-  const blocks = readme.split(WALKTHROUGH_MARK).slice(1).map((part) => /^\s*```bash\n([\s\S]*?)```/.exec(part)?.[1]);
+  const blocks = readme
+    .split(WALKTHROUGH_MARK)
+    .slice(1)
+    .map((part) => /^\s*```bash\n([\s\S]*?)```/.exec(part)?.[1]);
   return blocks.map((block, index) => {
     if (block === undefined) throw new Error(`walkthrough mark ${index + 1} is not followed by a bash block`);
-    const expected = block.split('\n').filter((line) => line.startsWith('# ') && !line.startsWith('# in ')).map((line) => line.slice(2));
+    const expected = block
+      .split('\n')
+      .filter((line) => line.startsWith('# ') && !line.startsWith('# in '))
+      .map((line) => line.slice(2));
     return { script: block, expected };
   });
 }
@@ -65,7 +71,15 @@ afterAll(async () => {
 function startService(): Promise<{ base: string; managerPort: string }> {
   service = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'src/main.ts')], {
     cwd: workDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...TSX_ENV, DATABASE_URL: database.url, PORT: '0', MANAGER_PORT: '0', LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...TSX_ENV,
+      DATABASE_URL: database.url,
+      PORT: '0',
+      MANAGER_PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -85,8 +99,14 @@ function startService(): Promise<{ base: string; managerPort: string }> {
   });
 }
 
-function runBash(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const bash = spawn('bash', ['-c', script], { cwd: workDir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+function runBash(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const bash = spawn('bash', ['-c', script], {
+    cwd: workDir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
   let stdout = '';
   let stderr = '';
   bash.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -94,40 +114,46 @@ function runBash(script: string, env: Record<string, string>): Promise<{ code: n
   return new Promise((resolve) => bash.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-it("runs the README's first session and gets the answers it shows", async () => {
-  const steps = walkthroughBlocks(readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
-  expect(steps.length).toBeGreaterThanOrEqual(5);
-  const { base, managerPort } = await startService();
+it(
+  "runs the README's first session and gets the answers it shows",
+  async () => {
+    const steps = walkthroughBlocks(readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    expect(steps.length).toBeGreaterThanOrEqual(5);
+    const { base, managerPort } = await startService();
 
-  // one shell for the whole session, as a reader pastes block after block; `set -e` stops at a failure
-  const script = ['set -euo pipefail', ...steps.map((step) => step.script)].join('\n');
-  const run = await runBash(script, { BASE: base, MANAGER_PORT: managerPort });
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
+    // one shell for the whole session, as a reader pastes block after block; `set -e` stops at a failure
+    const script = ['set -euo pipefail', ...steps.map((step) => step.script)].join('\n');
+    const run = await runBash(script, { BASE: base, MANAGER_PORT: managerPort });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
 
-  // curl prints an answer without a newline: split the output into its JSON values and lines
-  const printed = splitAnswers(run.stdout);
-  const expected = steps.flatMap((step) => step.expected);
-  expect(printed).toHaveLength(expected.length);
-  expected.forEach((answer, index) => expect(printed[index]).toMatch(answerPattern(answer)));
+    // curl prints an answer without a newline: split the output into its JSON values and lines
+    const printed = splitAnswers(run.stdout);
+    const expected = steps.flatMap((step) => step.expected);
+    expect(printed).toHaveLength(expected.length);
+    expected.forEach((answer, index) => expect(printed[index]).toMatch(answerPattern(answer)));
 
-  // again, as a reader who pastes it twice: every key applies once, so no money moves twice
-  const entriesBefore = await journalEntries();
-  const again = await runBash(script, { BASE: base, MANAGER_PORT: managerPort });
-  expect(again.stderr).toBe('');
-  expect(again.code).toBe(0);
-  expect(await journalEntries()).toBe(entriesBefore);
-  const reprinted = splitAnswers(again.stdout);
-  expect(reprinted).toHaveLength(expected.length);
-  // the session ends with the account and the reconciliation: both as the first run left them
-  for (const index of [expected.length - 2, expected.length - 1]) expect(reprinted[index]).toMatch(answerPattern(expected[index]!));
-}, WALKTHROUGH_TIMEOUT_MS);
+    // again, as a reader who pastes it twice: every key applies once, so no money moves twice
+    const entriesBefore = await journalEntries();
+    const again = await runBash(script, { BASE: base, MANAGER_PORT: managerPort });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(await journalEntries()).toBe(entriesBefore);
+    const reprinted = splitAnswers(again.stdout);
+    expect(reprinted).toHaveLength(expected.length);
+    // the session ends with the account and the reconciliation: both as the first run left them
+    for (const index of [expected.length - 2, expected.length - 1])
+      expect(reprinted[index]).toMatch(answerPattern(expected[index]!));
+  },
+  WALKTHROUGH_TIMEOUT_MS,
+);
 
 async function journalEntries(): Promise<number> {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
-    return (await client.query<{ entries: number }>('SELECT count(*)::int AS entries FROM journal_entries')).rows[0]!.entries;
+    return (await client.query<{ entries: number }>('SELECT count(*)::int AS entries FROM journal_entries')).rows[0]!
+      .entries;
   } finally {
     await client.end();
   }

@@ -54,7 +54,15 @@ const report: BenchReport = {
     postgresVersion: 'PostgreSQL 17.10 on x86_64-pc-linux-gnu, compiled by gcc',
     postgres: 'embedded',
   },
-  options: { durationMs: 15_000, warmupMs: 3_000, accounts: 10_000, connections: 64, quick: false, growthEntries: 10_000_000, serviceEnv: {} },
+  options: {
+    durationMs: 15_000,
+    warmupMs: 3_000,
+    accounts: 10_000,
+    connections: 64,
+    quick: false,
+    growthEntries: 10_000_000,
+    serviceEnv: {},
+  },
   setupMs: {},
   service: { rssPeakMib: 157, rssSamples: 100, errorLogLines: 0 },
   scenarios: [scenario('spread', 2786), scenario('hot', 2390)],
@@ -62,7 +70,8 @@ const report: BenchReport = {
   pgbench: { binary: null, note: 'not found' },
 };
 
-const page = (section: string) => `# Benchmark\n\nintro\n\n${BENCH_SECTION_BEGIN}\n${section}\n${BENCH_SECTION_END}\n\nafter\n`;
+const page = (section: string) =>
+  `# Benchmark\n\nintro\n\n${BENCH_SECTION_BEGIN}\n${section}\n${BENCH_SECTION_END}\n\nafter\n`;
 
 describe('the published section', () => {
   it('is rendered from the report: its date, results file, machine, options and every table', () => {

@@ -26,7 +26,11 @@ export interface AccountSetupOptions {
 export async function setUpAccounts(api: ServiceApi, options: AccountSetupOptions): Promise<BenchAccount[]> {
   const accounts: BenchAccount[] = new Array(options.logins.length);
   const bar = new cliProgress.SingleBar(
-    { format: `${options.label} [{bar}] {value}/{total} accounts | {duration}s`, hideCursor: true, clearOnComplete: false },
+    {
+      format: `${options.label} [{bar}] {value}/{total} accounts | {duration}s`,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   const startedAt = Date.now();
@@ -41,6 +45,8 @@ export async function setUpAccounts(api: ServiceApi, options: AccountSetupOption
   } finally {
     bar.stop();
   }
-  process.stderr.write(`${options.label}: ${options.logins.length} accounts in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `${options.label}: ${options.logins.length} accounts in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`,
+  );
   return accounts;
 }

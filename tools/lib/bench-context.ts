@@ -15,7 +15,10 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
 
 export function createBenchContext(
   options: BenchOptions,
-  base: Pick<BenchContext, 'databaseUrl' | 'service' | 'credentials' | 'api' | 'window' | 'cleanup' | 'launchSibling' | 'measured'>,
+  base: Pick<
+    BenchContext,
+    'databaseUrl' | 'service' | 'credentials' | 'api' | 'window' | 'cleanup' | 'launchSibling' | 'measured'
+  >,
   setupMs: Record<string, number>,
 ): BenchContext {
   const timed = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
@@ -31,12 +34,22 @@ export function createBenchContext(
     ...base,
     spreadAccounts: once(() =>
       timed('spreadAccounts', () =>
-        setUpAccounts(base.api, { label: 'set-up spread', logins: spreadLogins, currency: BENCH_CURRENCY, deposit: SPREAD_DEPOSIT }),
+        setUpAccounts(base.api, {
+          label: 'set-up spread',
+          logins: spreadLogins,
+          currency: BENCH_CURRENCY,
+          deposit: SPREAD_DEPOSIT,
+        }),
       ),
     ),
     hotAccount: once(async (): Promise<BenchAccount> => {
       const [account] = await timed('hotAccount', () =>
-        setUpAccounts(base.api, { label: 'set-up hot', logins: [HOT_LOGIN], currency: BENCH_CURRENCY, deposit: HOT_DEPOSIT }),
+        setUpAccounts(base.api, {
+          label: 'set-up hot',
+          logins: [HOT_LOGIN],
+          currency: BENCH_CURRENCY,
+          deposit: HOT_DEPOSIT,
+        }),
       );
       return account!;
     }),

@@ -84,7 +84,10 @@ async function onEmbeddedServer(): Promise<BenchDatabase> {
 async function startWithTimeout(dataDir: string): Promise<EmbeddedPostgresHandle> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`embedded PostgreSQL did not start within ${EMBEDDED_START_TIMEOUT_MS} ms`)), EMBEDDED_START_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`embedded PostgreSQL did not start within ${EMBEDDED_START_TIMEOUT_MS} ms`)),
+      EMBEDDED_START_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([startEmbeddedPostgres({ dataDir, database: EMBEDDED_BENCH_DATABASE }), timeout]);
@@ -120,7 +123,10 @@ function postmasterPid(dataDir: string): number | undefined {
  * that compares two databases (growth) runs both on one server, so that they share its machine,
  * its settings and its moment.
  */
-export async function provisionSiblingDatabase(url: string, suffix: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function provisionSiblingDatabase(
+  url: string,
+  suffix: string,
+): Promise<{ url: string; close(): Promise<void> }> {
   const name = `${new URL(url).pathname.slice(1)}_${suffix}`;
   await dropDatabase(url, name); // a sibling left over by an interrupted run
   await adminQuery(url, `CREATE DATABASE ${pg.escapeIdentifier(name)}`);

@@ -78,9 +78,10 @@ export function renderBenchSection(report: BenchReport, resultsFile: string): st
 export function replaceBenchSection(document: string, section: string): string {
   const begin = document.indexOf(BENCH_SECTION_BEGIN);
   const end = document.indexOf(BENCH_SECTION_END);
-  if (begin < 0 || end < 0) throw new Error(`the page has no ${begin < 0 ? BENCH_SECTION_BEGIN : BENCH_SECTION_END} marker`);
+  if (begin < 0 || end < 0)
+    throw new Error(`the page has no ${begin < 0 ? BENCH_SECTION_BEGIN : BENCH_SECTION_END} marker`);
   if (document.indexOf(BENCH_SECTION_BEGIN, begin + 1) >= 0 || document.indexOf(BENCH_SECTION_END, end + 1) >= 0) {
-    throw new Error('the page has a marker twice: which section is the benchmark\'s is unclear');
+    throw new Error("the page has a marker twice: which section is the benchmark's is unclear");
   }
   if (end < begin) throw new Error(`${BENCH_SECTION_END} comes before ${BENCH_SECTION_BEGIN}`);
   return `${document.slice(0, begin + BENCH_SECTION_BEGIN.length)}\n${section.trim()}\n${document.slice(end)}`;

@@ -37,7 +37,9 @@ export class CleanupStack {
       try {
         await withTimeout(Promise.resolve().then(step.run), CLEANUP_STEP_TIMEOUT_MS, `cleanup: ${step.what}`);
       } catch (error) {
-        process.stderr.write(`cleanup: ${step.what} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(
+          `cleanup: ${step.what} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
       }
     }
   }

@@ -44,15 +44,31 @@ export function dbDirectScenario(spec: {
   };
 }
 
-async function runDirectPairs(name: string, accounts: BenchAccount[], context: BenchContext): Promise<ScenarioMeasurement> {
+async function runDirectPairs(
+  name: string,
+  accounts: BenchAccount[],
+  context: BenchContext,
+): Promise<ScenarioMeasurement> {
   const { options } = context;
-  const pool = new pg.Pool({ connectionString: context.databaseUrl, max: options.connections, application_name: 'wallet-bench-direct' });
+  const pool = new pg.Pool({
+    connectionString: context.databaseUrl,
+    max: options.connections,
+    application_name: 'wallet-bench-direct',
+  });
   pool.on('error', () => undefined); // an idle connection ended by the server is replaced on next use
   try {
-    const tokenHashes = await insertWalletTokens(pool, accounts.map((account) => account.login));
+    const tokenHashes = await insertWalletTokens(
+      pool,
+      accounts.map((account) => account.login),
+    );
     await openAllConnections(pool, options.connections);
     const result = await runClosedLoop(
-      { workers: options.connections, warmupMs: options.warmupMs, durationMs: options.durationMs, window: context.window },
+      {
+        workers: options.connections,
+        warmupMs: options.warmupMs,
+        durationMs: options.durationMs,
+        window: context.window,
+      },
       ({ worker, iteration, meter }) =>
         directPair(pool, tokenHashes[pickIndex(tokenHashes.length)]!, tradeId(name, worker, iteration), meter),
     );
@@ -91,7 +107,13 @@ async function directPair(pool: pg.Pool, tokenHash: Buffer, id: string, meter: L
 }
 
 /** One wallet request's database round trip, with the arguments WalletStore.execute builds. */
-async function execute(pool: pg.Pool, kind: 'open' | 'close', tokenHash: Buffer, amountMinor: bigint, id: string): Promise<string> {
+async function execute(
+  pool: pg.Pool,
+  kind: 'open' | 'close',
+  tokenHash: Buffer,
+  amountMinor: bigint,
+  id: string,
+): Promise<string> {
   const nonce = randomBytes(NONCE_BYTES).toString('hex');
   const { rows } = await pool.query<ExecuteRow>(WALLET_EXECUTE_SQL, [
     [kind],

@@ -30,7 +30,13 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port +
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 /** A body the size of a signed trade request. */
-const BARE_BODY = JSON.stringify({ token: 'x'.repeat(64), currency: BENCH_CURRENCY, externalTradeType: 'bench', externalTradeId: 'bare-000000', amount: STAKE });
+const BARE_BODY = JSON.stringify({
+  token: 'x'.repeat(64),
+  currency: BENCH_CURRENCY,
+  externalTradeType: 'bench',
+  externalTradeId: 'bare-000000',
+  amount: STAKE,
+});
 const LONE_TRADE_TYPE = 'bench';
 const LONE_PAYOUT_MINOR = 150n;
 
@@ -40,7 +46,9 @@ interface BareServer {
 }
 
 async function startBareServer(): Promise<BareServer> {
-  const child: ChildProcess = spawn(process.execPath, ['-e', BARE_SERVER_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['-e', BARE_SERVER_SOURCE], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
   return {
     url: `http://127.0.0.1:${Number(chunk.toString().trim())}`,
@@ -52,20 +60,33 @@ async function startBareServer(): Promise<BareServer> {
   };
 }
 
-const bareVerdict = (response: { status: number }): Verdict => (response.status === 200 ? 'ok' : { error: `HTTP ${response.status}` });
+const bareVerdict = (response: { status: number }): Verdict =>
+  response.status === 200 ? 'ok' : { error: `HTTP ${response.status}` };
 
 export function bareHttpScenario(): Scenario {
   return {
     name: 'bare-http',
-    description: 'a trivial node:http server answering from memory, through the wallet scenarios\' client and connections: the HTTP floor of this machine',
+    description:
+      "a trivial node:http server answering from memory, through the wallet scenarios' client and connections: the HTTP floor of this machine",
     transport: 'http',
     run: async (context): Promise<ScenarioMeasurement> => {
       const server = await startBareServer();
       const client = new HttpJsonClient(server.url, { maxSockets: context.options.connections });
       try {
         const result = await runClosedLoop(
-          { workers: context.options.connections, warmupMs: context.options.warmupMs, durationMs: context.options.durationMs, window: context.window },
-          ({ meter }) => meter.measure(() => client.request('POST', '/wallet/getbalance', BARE_BODY, { 'Content-Type': 'application/json' }), bareVerdict).then(() => undefined),
+          {
+            workers: context.options.connections,
+            warmupMs: context.options.warmupMs,
+            durationMs: context.options.durationMs,
+            window: context.window,
+          },
+          ({ meter }) =>
+            meter
+              .measure(
+                () => client.request('POST', '/wallet/getbalance', BARE_BODY, { 'Content-Type': 'application/json' }),
+                bareVerdict,
+              )
+              .then(() => undefined),
         );
         return { ...result, accounts: 0 };
       } finally {
@@ -79,7 +100,8 @@ export function bareHttpScenario(): Scenario {
 export function loneRequestScenario(): Scenario {
   return {
     name: 'lone',
-    description: 'one request at a time on the idle service (getbalance, opentrade, closetrade), each iteration beside a bare-http request: latency without load',
+    description:
+      'one request at a time on the idle service (getbalance, opentrade, closetrade), each iteration beside a bare-http request: latency without load',
     transport: 'http',
     run: async (context): Promise<ScenarioMeasurement> => {
       const [account] = await context.spreadAccounts();
@@ -88,13 +110,39 @@ export function loneRequestScenario(): Scenario {
       const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, { maxSockets: 1 });
       try {
         const result = await runClosedLoop(
-          { workers: 1, warmupMs: context.options.warmupMs, durationMs: context.options.durationMs, window: context.window },
+          {
+            workers: 1,
+            warmupMs: context.options.warmupMs,
+            durationMs: context.options.durationMs,
+            window: context.window,
+          },
           async ({ iteration, meter }) => {
-            await meter.measure(() => bare.request('POST', '/wallet/getbalance', BARE_BODY, { 'Content-Type': 'application/json' }), bareVerdict, 'bare-http');
-            await meter.measure(() => wallet.send('getbalance', { token: account!.walletToken, currency: BENCH_CURRENCY }), walletVerdict, 'getbalance');
-            const trade = { token: account!.walletToken, currency: BENCH_CURRENCY, externalTradeType: LONE_TRADE_TYPE, externalTradeId: tradeId('lone', 0, iteration) };
-            await meter.measure(() => wallet.send('opentrade', { ...trade, amount: STAKE }), walletVerdict, 'opentrade');
-            await meter.measure(() => wallet.send('closetrade', { ...trade, amount: usdText(LONE_PAYOUT_MINOR) }), walletVerdict, 'closetrade');
+            await meter.measure(
+              () => bare.request('POST', '/wallet/getbalance', BARE_BODY, { 'Content-Type': 'application/json' }),
+              bareVerdict,
+              'bare-http',
+            );
+            await meter.measure(
+              () => wallet.send('getbalance', { token: account!.walletToken, currency: BENCH_CURRENCY }),
+              walletVerdict,
+              'getbalance',
+            );
+            const trade = {
+              token: account!.walletToken,
+              currency: BENCH_CURRENCY,
+              externalTradeType: LONE_TRADE_TYPE,
+              externalTradeId: tradeId('lone', 0, iteration),
+            };
+            await meter.measure(
+              () => wallet.send('opentrade', { ...trade, amount: STAKE }),
+              walletVerdict,
+              'opentrade',
+            );
+            await meter.measure(
+              () => wallet.send('closetrade', { ...trade, amount: usdText(LONE_PAYOUT_MINOR) }),
+              walletVerdict,
+              'closetrade',
+            );
           },
         );
         return { ...result, accounts: 1 };

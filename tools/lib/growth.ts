@@ -117,7 +117,9 @@ async function runGrowth(context: BenchContext): Promise<ScenarioMeasurement> {
   const { options } = context;
   const accounts = await context.spreadAccounts();
   if (GROWTH_FIRST_LOGIN <= SPREAD_FIRST_LOGIN + accounts.length || GROWTH_FIRST_LOGIN <= HOT_LOGIN) {
-    throw new Error(`growth: generated logins from ${GROWTH_FIRST_LOGIN} would collide with the spread accounts (--accounts ${accounts.length})`);
+    throw new Error(
+      `growth: generated logins from ${GROWTH_FIRST_LOGIN} would collide with the spread accounts (--accounts ${accounts.length})`,
+    );
   }
   // Stopped when the scenario ends, or with the run's own cleanup if it is interrupted (a signal).
   const stack = new CleanupStack();
@@ -136,14 +138,32 @@ async function runGrowth(context: BenchContext): Promise<ScenarioMeasurement> {
       deposit: SPREAD_DEPOSIT,
     });
 
-    const open = async (label: string, databaseUrl: string, baseUrl: string, ledgerAccounts: BenchAccount[], window: Ledger['window']): Promise<Ledger> => {
-      const admin = new pg.Client({ connectionString: databaseUrl, application_name: 'wallet-bench-growth', statement_timeout: GROWTH_STATEMENT_TIMEOUT_MS });
+    const open = async (
+      label: string,
+      databaseUrl: string,
+      baseUrl: string,
+      ledgerAccounts: BenchAccount[],
+      window: Ledger['window'],
+    ): Promise<Ledger> => {
+      const admin = new pg.Client({
+        connectionString: databaseUrl,
+        application_name: 'wallet-bench-growth',
+        statement_timeout: GROWTH_STATEMENT_TIMEOUT_MS,
+      });
       admin.on('error', () => undefined); // a failure of its queries is thrown by the queries themselves
       await admin.connect();
       stack.push(`close the ${label} ledger's admin connection`, () => admin.end());
       const wallet = new WalletClient(baseUrl, context.credentials.walletSecret, { maxSockets: GROWTH_WORKERS });
       stack.push(`close the ${label} ledger's wallet client`, () => wallet.close());
-      return { label, admin, wallet, accounts: ledgerAccounts, window, entriesBefore: 0, cpuMs: { client: 0, service: 0, postgres: 0, other: 0 } };
+      return {
+        label,
+        admin,
+        wallet,
+        accounts: ledgerAccounts,
+        window,
+        entriesBefore: 0,
+        cpuMs: { client: 0, service: 0, postgres: 0, other: 0 },
+      };
     };
     const small = await open('small', smallDatabase.url, sibling.service.baseUrl, smallAccounts, sibling.window);
     const large = await open('large', context.databaseUrl, context.service.baseUrl, accounts, context.window);
@@ -151,7 +171,10 @@ async function runGrowth(context: BenchContext): Promise<ScenarioMeasurement> {
     const toAdd = options.growthEntries - (await countEntries(large.admin));
     let generated: GrowthFigures['generated'] = null;
     if (toAdd > 0) generated = await grow(large.admin, context.databaseUrl, toAdd);
-    else process.stderr.write(`growth: the ledger already holds ${options.growthEntries.toLocaleString('en')} entries or more; not growing it\n`);
+    else
+      process.stderr.write(
+        `growth: the ledger already holds ${options.growthEntries.toLocaleString('en')} entries or more; not growing it\n`,
+      );
 
     const rounds = options.quick ? GROWTH_QUICK_ROUNDS : GROWTH_ROUNDS;
     const slice = {
@@ -175,25 +198,52 @@ async function runGrowth(context: BenchContext): Promise<ScenarioMeasurement> {
         return before && after ? [[kind, after / before]] : [];
       }),
     );
-    const figures: GrowthFigures = { workers: GROWTH_WORKERS, rounds, sliceMs: slice.durationMs, small: smallPhase, large: largePhase, generated, p50Ratio };
+    const figures: GrowthFigures = {
+      workers: GROWTH_WORKERS,
+      rounds,
+      sliceMs: slice.durationMs,
+      small: smallPhase,
+      large: largePhase,
+      generated,
+      p50Ratio,
+    };
     // Errors of both ledgers count; the main figures are the large ledger's.
     const result = large.meter!.result(GROWTH_WORKERS);
     const smallResult = small.meter!.result(GROWTH_WORKERS);
     const errorKinds = { ...smallResult.errorKinds };
     for (const [kind, count] of Object.entries(result.errorKinds)) errorKinds[kind] = (errorKinds[kind] ?? 0) + count;
-    return { ...result, errors: smallResult.errors + result.errors, errorKinds, accounts: accounts.length, cpuMsPerRequest: largePhase.cpuMsPerRequest, extra: { ...figures } };
+    return {
+      ...result,
+      errors: smallResult.errors + result.errors,
+      errorKinds,
+      accounts: accounts.length,
+      cpuMsPerRequest: largePhase.cpuMsPerRequest,
+      extra: { ...figures },
+    };
   } finally {
     await stack.runAll();
   }
 }
 
 /** One slice of one ledger: merged into its meter, its CPU added to its sums. */
-async function measureSlice(ledger: Ledger, slice: { workers: number; warmupMs: number; durationMs: number }, round: number): Promise<void> {
-  const meter = await measureClosedLoop({ ...slice, window: ledger.window }, async ({ worker, iteration, meter: sliceMeter }) => {
-    const account = ledger.accounts[pickIndex(ledger.accounts.length)]!;
-    await getBalance(ledger.wallet, account, sliceMeter);
-    await tradePair(ledger.wallet, account, tradeId(`growth-${ledger.label}-${round}`, worker, iteration), sliceMeter);
-  });
+async function measureSlice(
+  ledger: Ledger,
+  slice: { workers: number; warmupMs: number; durationMs: number },
+  round: number,
+): Promise<void> {
+  const meter = await measureClosedLoop(
+    { ...slice, window: ledger.window },
+    async ({ worker, iteration, meter: sliceMeter }) => {
+      const account = ledger.accounts[pickIndex(ledger.accounts.length)]!;
+      await getBalance(ledger.wallet, account, sliceMeter);
+      await tradePair(
+        ledger.wallet,
+        account,
+        tradeId(`growth-${ledger.label}-${round}`, worker, iteration),
+        sliceMeter,
+      );
+    },
+  );
   const { requests } = meter.result(slice.workers);
   // a slice without an answered request has no CPU per request to add (its errors still count)
   if (requests > 0) addCpu(ledger.cpuMs, ledger.window.perRequest(requests), requests);
@@ -220,8 +270,18 @@ async function phaseOf(ledger: Ledger): Promise<GrowthPhase> {
     entriesAfter: await countEntries(ledger.admin),
     requestsPerS: result.requestsPerS,
     errors: result.errors,
-    latency: Object.fromEntries(GROWTH_KINDS.flatMap((kind) => (result.latencyByKind?.[kind] ? [[kind, result.latencyByKind[kind]]] : []))),
-    cpuMsPerRequest: result.requests === 0 ? null : { client: perRequest(cpuMs.client), service: perRequest(cpuMs.service), postgres: perRequest(cpuMs.postgres), other: perRequest(cpuMs.other) },
+    latency: Object.fromEntries(
+      GROWTH_KINDS.flatMap((kind) => (result.latencyByKind?.[kind] ? [[kind, result.latencyByKind[kind]]] : [])),
+    ),
+    cpuMsPerRequest:
+      result.requests === 0
+        ? null
+        : {
+            client: perRequest(cpuMs.client),
+            service: perRequest(cpuMs.service),
+            postgres: perRequest(cpuMs.postgres),
+            other: perRequest(cpuMs.other),
+          },
     otherCores: cpuMs.other === null ? null : cpuMs.other / result.durationMs,
     loadAverage: os.loadavg()[0]!,
   };
@@ -232,7 +292,11 @@ async function countEntries(client: pg.Client): Promise<number> {
   return Number(rows[0]!.count);
 }
 
-async function grow(admin: pg.Client, databaseUrl: string, entries: number): Promise<NonNullable<GrowthFigures['generated']>> {
+async function grow(
+  admin: pg.Client,
+  databaseUrl: string,
+  entries: number,
+): Promise<NonNullable<GrowthFigures['generated']>> {
   const accounts = Math.max(1, Math.min(GROWTH_ACCOUNTS_MAX, Math.ceil(entries / ENTRIES_PER_GENERATED_ACCOUNT)));
   const bar = new cliProgress.SingleBar(
     {
@@ -248,7 +312,9 @@ async function grow(admin: pg.Client, databaseUrl: string, entries: number): Pro
     },
     cliProgress.Presets.shades_classic,
   );
-  process.stderr.write(`growth: adding about ${entries.toLocaleString('en')} journal entries over ${accounts.toLocaleString('en')} generated accounts (logins from ${GROWTH_FIRST_LOGIN})\n`);
+  process.stderr.write(
+    `growth: adding about ${entries.toLocaleString('en')} journal entries over ${accounts.toLocaleString('en')} generated accounts (logins from ${GROWTH_FIRST_LOGIN})\n`,
+  );
   bar.start(entries, 0, { step: 'starting' });
   let generated: LedgerGenerated;
   try {
@@ -264,13 +330,17 @@ async function grow(admin: pg.Client, databaseUrl: string, entries: number): Pro
   } finally {
     bar.stop();
   }
-  process.stderr.write(`growth: generated ${generated.entries.toLocaleString('en')} entries in ${(generated.totalMs / 1000).toFixed(1)} s; VACUUM ANALYZE...\n`);
+  process.stderr.write(
+    `growth: generated ${generated.entries.toLocaleString('en')} entries in ${(generated.totalMs / 1000).toFixed(1)} s; VACUUM ANALYZE...\n`,
+  );
   let startedAt = Date.now();
   await admin.query('VACUUM ANALYZE journal_entries, postings, trades, accounts');
   const vacuumMs = Date.now() - startedAt;
   startedAt = Date.now();
   await checkpoint(databaseUrl);
   const checkpointMs = Date.now() - startedAt;
-  process.stderr.write(`growth: VACUUM ANALYZE ${(vacuumMs / 1000).toFixed(1)} s, CHECKPOINT ${(checkpointMs / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `growth: VACUUM ANALYZE ${(vacuumMs / 1000).toFixed(1)} s, CHECKPOINT ${(checkpointMs / 1000).toFixed(1)} s\n`,
+  );
   return { ...generated, firstLogin: GROWTH_FIRST_LOGIN, vacuumMs, checkpointMs };
 }

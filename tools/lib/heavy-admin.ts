@@ -63,7 +63,9 @@ async function runHeavyAdmin(context: BenchContext): Promise<ScenarioMeasurement
     const exit = context.service.exitStatus();
     if (exit) throw new Error(`heavy-admin: the service exited during "${name}" (${exit})`);
     steps.push({ name, ms: performance.now() - started, size, unit, rssPeakMib: sampler.windowPeakMib });
-    process.stderr.write(`heavy-admin: ${name}: ${size.toLocaleString('en')} ${unit}, peak RSS ${sampler.windowPeakMib.toFixed(0)} MiB\n`);
+    process.stderr.write(
+      `heavy-admin: ${name}: ${size.toLocaleString('en')} ${unit}, peak RSS ${sampler.windowPeakMib.toFixed(0)} MiB\n`,
+    );
   };
   try {
     const from = await generateHeavyLedger(context.databaseUrl, entries);
@@ -71,13 +73,30 @@ async function runHeavyAdmin(context: BenchContext): Promise<ScenarioMeasurement
     const admin = { Authorization: `Bearer ${context.credentials.adminApiKey}` };
     const base = context.service.baseUrl;
     // every entry is a line of the statement, and at least one posting line of the export
-    await step('statement CSV', 'lines', async () => atLeast(entries, 'statement lines', await streamLines(`${base}/admin/accounts/${HEAVY_LOGIN}/statement?format=csv&${period}`, admin)));
-    await step('statement JSON', 'bytes', () => streamBytes(`${base}/admin/accounts/${HEAVY_LOGIN}/statement?${period}`, admin));
-    await step('ledger export', 'lines', async () => atLeast(entries, 'export lines', await streamLines(`${base}/admin/ledger/export?${period}`, admin)));
-    await step('matching upload', 'rows', () => uploadMatchFile(`${base}/admin/reconciliation/match`, admin, MATCH_FILE_ROWS_MAX));
+    await step('statement CSV', 'lines', async () =>
+      atLeast(
+        entries,
+        'statement lines',
+        await streamLines(`${base}/admin/accounts/${HEAVY_LOGIN}/statement?format=csv&${period}`, admin),
+      ),
+    );
+    await step('statement JSON', 'bytes', () =>
+      streamBytes(`${base}/admin/accounts/${HEAVY_LOGIN}/statement?${period}`, admin),
+    );
+    await step('ledger export', 'lines', async () =>
+      atLeast(entries, 'export lines', await streamLines(`${base}/admin/ledger/export?${period}`, admin)),
+    );
+    await step('matching upload', 'rows', () =>
+      uploadMatchFile(`${base}/admin/reconciliation/match`, admin, MATCH_FILE_ROWS_MAX),
+    );
     await step('idle manager connections', 'connections', async () => {
       const manager = await context.manager('SESSION_VIEWER');
-      const connections = await openManagerConnections(context.service.managerPort, new URL(base).hostname, manager, TCP_CONNECTIONS_MAX);
+      const connections = await openManagerConnections(
+        context.service.managerPort,
+        new URL(base).hostname,
+        manager,
+        TCP_CONNECTIONS_MAX,
+      );
       await sleep(IDLE_HOLD_MS);
       await closeManagerConnections(connections);
       return connections.length;
@@ -100,8 +119,12 @@ async function generateHeavyLedger(databaseUrl: string, entries: number): Promis
   client.on('error', () => undefined);
   await client.connect();
   try {
-    const { rows } = await client.query<{ from: string }>(`SELECT to_char((now() - interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS from`);
-    process.stderr.write(`heavy-admin: generating ${entries.toLocaleString('en')} journal entries on account ${HEAVY_LOGIN}\n`);
+    const { rows } = await client.query<{ from: string }>(
+      `SELECT to_char((now() - interval '1 second') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS from`,
+    );
+    process.stderr.write(
+      `heavy-admin: generating ${entries.toLocaleString('en')} journal entries on account ${HEAVY_LOGIN}\n`,
+    );
     await generateLedger(client, { entries, accounts: 1, firstLogin: HEAVY_LOGIN });
     return rows[0]!.from;
   } finally {
@@ -110,7 +133,10 @@ async function generateHeavyLedger(databaseUrl: string, entries: number): Promis
 }
 
 function atLeast(expected: number, what: string, measured: number): number {
-  if (measured < expected) throw new Error(`heavy-admin: ${measured.toLocaleString('en')} ${what}, expected at least ${expected.toLocaleString('en')}`);
+  if (measured < expected)
+    throw new Error(
+      `heavy-admin: ${measured.toLocaleString('en')} ${what}, expected at least ${expected.toLocaleString('en')}`,
+    );
   return measured;
 }
 
@@ -128,7 +154,11 @@ function streamBytes(url: string, headers: Record<string, string>): Promise<numb
   return streamGet(url, headers, (chunk, count) => count + chunk.length);
 }
 
-function streamGet(url: string, headers: Record<string, string>, count: (chunk: Buffer, sofar: number) => number): Promise<number> {
+function streamGet(
+  url: string,
+  headers: Record<string, string>,
+  count: (chunk: Buffer, sofar: number) => number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = http.get(url, { headers, timeout: STEP_TIMEOUT_MS }, (response) => {
       if (response.statusCode !== 200) {
@@ -140,10 +170,14 @@ function streamGet(url: string, headers: Record<string, string>, count: (chunk: 
       response.on('data', (chunk: Buffer) => {
         total = count(chunk, total);
       });
-      response.on('end', () => (response.complete ? resolve(total) : reject(new Error(`heavy-admin: GET ${url} ended before its end`))));
+      response.on('end', () =>
+        response.complete ? resolve(total) : reject(new Error(`heavy-admin: GET ${url} ended before its end`)),
+      );
       response.on('error', reject);
     });
-    request.on('timeout', () => request.destroy(new Error(`heavy-admin: GET ${url} took longer than ${STEP_TIMEOUT_MS} ms`)));
+    request.on('timeout', () =>
+      request.destroy(new Error(`heavy-admin: GET ${url} took longer than ${STEP_TIMEOUT_MS} ms`)),
+    );
     request.on('error', reject);
   });
 }
@@ -151,12 +185,17 @@ function streamGet(url: string, headers: Record<string, string>, count: (chunk: 
 /** POSTs a matching file of `rows` rows (references the ledger does not know: every row is an exception). */
 async function uploadMatchFile(url: string, headers: Record<string, string>, rows: number): Promise<number> {
   const lines = ['reference,amount,currency,date'];
-  for (let row = 0; row < rows; row += 1) lines.push(`heavy-${row},${(row % 1000) + 1}.25,${BENCH_CURRENCY},2026-11-01`);
+  for (let row = 0; row < rows; row += 1)
+    lines.push(`heavy-${row},${(row % 1000) + 1}.25,${BENCH_CURRENCY},2026-11-01`);
   const body = Buffer.from(`${lines.join('\n')}\n`);
   const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const request = http.request(
       url,
-      { method: 'POST', headers: { ...headers, 'Content-Type': 'text/csv', 'Content-Length': body.length }, timeout: STEP_TIMEOUT_MS },
+      {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'text/csv', 'Content-Length': body.length },
+        timeout: STEP_TIMEOUT_MS,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -164,11 +203,14 @@ async function uploadMatchFile(url: string, headers: Record<string, string>, row
         response.on('error', reject);
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`heavy-admin: the matching upload took longer than ${STEP_TIMEOUT_MS} ms`)));
+    request.on('timeout', () =>
+      request.destroy(new Error(`heavy-admin: the matching upload took longer than ${STEP_TIMEOUT_MS} ms`)),
+    );
     request.on('error', reject);
     request.end(body);
   });
   const report = answer.status === 200 ? (JSON.parse(answer.text) as { fileRows?: number }) : undefined;
-  if (report?.fileRows !== rows) throw new Error(`heavy-admin: the matching upload answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+  if (report?.fileRows !== rows)
+    throw new Error(`heavy-admin: the matching upload answered ${answer.status}: ${answer.text.slice(0, 300)}`);
   return rows;
 }

@@ -50,7 +50,10 @@ export type LedgerConnection = Knex | pg.ClientBase;
 
 type Run = (sql: string, values?: readonly unknown[]) => Promise<Record<string, unknown>[]>;
 
-export async function generateLedger(connection: LedgerConnection, options: LedgerGeneratorOptions): Promise<LedgerGenerated> {
+export async function generateLedger(
+  connection: LedgerConnection,
+  options: LedgerGeneratorOptions,
+): Promise<LedgerGenerated> {
   validate(options);
   if (isKnex(connection)) {
     return connection.transaction((trx) =>
@@ -60,7 +63,8 @@ export async function generateLedger(connection: LedgerConnection, options: Ledg
       }, options),
     );
   }
-  const run: Run = async (sql, values = []) => (await connection.query(toDollarParameters(sql), values as unknown[])).rows;
+  const run: Run = async (sql, values = []) =>
+    (await connection.query(toDollarParameters(sql), values as unknown[])).rows;
   await connection.query('BEGIN');
   try {
     const generated = await generate(run, options);
@@ -73,8 +77,13 @@ export async function generateLedger(connection: LedgerConnection, options: Ledg
 }
 
 function validate(options: LedgerGeneratorOptions): void {
-  for (const [name, value] of [['entries', options.entries], ['accounts', options.accounts], ['firstLogin', options.firstLogin]] as const) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`generateLedger: ${name} must be a positive integer, not ${value}`);
+  for (const [name, value] of [
+    ['entries', options.entries],
+    ['accounts', options.accounts],
+    ['firstLogin', options.firstLogin],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new Error(`generateLedger: ${name} must be a positive integer, not ${value}`);
   }
 }
 
@@ -113,10 +122,11 @@ async function generate(run: Run, options: LedgerGeneratorOptions): Promise<Ledg
   } catch {
     await run('ROLLBACK TO SAVEPOINT replica_role');
   }
-  await step('accounts', `INSERT INTO accounts (login, currency, name) SELECT ?::bigint + i, 'USD', 'generated ' || i FROM generate_series(0, ?::bigint - 1) i`, [
-    firstLogin,
-    accounts,
-  ]);
+  await step(
+    'accounts',
+    `INSERT INTO accounts (login, currency, name) SELECT ?::bigint + i, 'USD', 'generated ' || i FROM generate_series(0, ?::bigint - 1) i`,
+    [firstLogin, accounts],
+  );
   // Amounts depend on the round only, so every account's running balance is a small per-round sum:
   // no window over millions of rows. balance_before = the balance at the start of the round.
   await step(
@@ -129,10 +139,11 @@ async function generate(run: Run, options: LedgerGeneratorOptions): Promise<Ledg
     [rounds],
   );
   // Reserves rounds x accounts order numbers: (top - cycles, top]. Cycle c = round * accounts + (login - firstLogin).
-  const [reserved] = await step('order numbers', `SELECT setval('order_numbers', nextval('order_numbers') + ?::bigint * ?::bigint)::text AS top`, [
-    rounds,
-    accounts,
-  ]);
+  const [reserved] = await step(
+    'order numbers',
+    `SELECT setval('order_numbers', nextval('order_numbers') + ?::bigint * ?::bigint)::text AS top`,
+    [rounds, accounts],
+  );
   const topOrderNo = String(reserved!.top);
   const [first] = await step('first entry id', `SELECT (coalesce(max(id), 0) + 1)::text AS id FROM journal_entries`);
   const firstEntryId = String(first!.id);
@@ -164,7 +175,19 @@ async function generate(run: Run, options: LedgerGeneratorOptions): Promise<Ledg
               0, CASE k.kind WHEN 1 THEN r.stake ELSE 0 END, 'system', 'generate-ledger', now()
          FROM generated_rounds r CROSS JOIN ${loginRange} CROSS JOIN (VALUES (0), (1), (2)) AS k (kind)
         WHERE r.round >= ? AND r.round < ?`,
-      [firstEntryId, accounts, firstLogin, topOrderNo, accounts, firstLogin, firstLogin, firstLogin, accounts, fromRound, toRound],
+      [
+        firstEntryId,
+        accounts,
+        firstLogin,
+        topOrderNo,
+        accounts,
+        firstLogin,
+        firstLogin,
+        firstLogin,
+        accounts,
+        fromRound,
+        toRound,
+      ],
     );
     // The chunk's entries have ids firstEntryId + [fromRound, toRound) x accounts x 3.
     await step(
@@ -179,7 +202,10 @@ async function generate(run: Run, options: LedgerGeneratorOptions): Promise<Ledg
     entriesDone = toRound * accounts * ENTRIES_PER_CYCLE;
   }
 
-  await step('identity', `SELECT setval(pg_get_serial_sequence('journal_entries', 'id'), (SELECT max(id) FROM journal_entries))`);
+  await step(
+    'identity',
+    `SELECT setval(pg_get_serial_sequence('journal_entries', 'id'), (SELECT max(id) FROM journal_entries))`,
+  );
   await step(
     'account buckets',
     `UPDATE accounts a SET balance_minor = r.balance_before + r.deposit - r.stake + r.payout, held_minor = 0, version = (r.round + 1) * 3

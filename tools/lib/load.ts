@@ -135,7 +135,11 @@ export class LoadMeter {
       pairsPerS: this.pairs / durationS,
       latency: this.latencies.summary(),
       ...(this.latenciesByKind.size > 0
-        ? { latencyByKind: Object.fromEntries([...this.latenciesByKind].map(([kind, recorder]) => [kind, recorder.summary()])) }
+        ? {
+            latencyByKind: Object.fromEntries(
+              [...this.latenciesByKind].map(([kind, recorder]) => [kind, recorder.summary()]),
+            ),
+          }
         : {}),
     };
   }
@@ -168,15 +172,25 @@ export class LoadMeter {
 }
 
 /** Runs `iterate` in `workers` concurrent loops until the window closes; returns the window's figures. */
-export async function runClosedLoop(options: LoadOptions, iterate: (context: IterationContext) => Promise<void>): Promise<LoadResult> {
+export async function runClosedLoop(
+  options: LoadOptions,
+  iterate: (context: IterationContext) => Promise<void>,
+): Promise<LoadResult> {
   return (await measureClosedLoop(options, iterate)).result(options.workers);
 }
 
 /** runClosedLoop's meter itself, for measurements that merge several windows (LoadMeter.merge). */
-export async function measureClosedLoop(options: LoadOptions, iterate: (context: IterationContext) => Promise<void>): Promise<LoadMeter> {
+export async function measureClosedLoop(
+  options: LoadOptions,
+  iterate: (context: IterationContext) => Promise<void>,
+): Promise<LoadMeter> {
   const meter = new LoadMeter(options, performance.now());
   const worker = async (index: number): Promise<void> => {
-    for (let iteration = 0; iteration < ITERATIONS_PER_WORKER_MAX && performance.now() < meter.windowEnd; iteration += 1) {
+    for (
+      let iteration = 0;
+      iteration < ITERATIONS_PER_WORKER_MAX && performance.now() < meter.windowEnd;
+      iteration += 1
+    ) {
       await iterate({ worker: index, iteration, meter });
     }
   };
@@ -223,11 +237,17 @@ export const PACED_STARTS_MAX = 5_000_000;
  * `maxInFlight` run at once; a start due while that many are in flight is refused and counted as an
  * error, so that a service that cannot keep up shows as errors rather than as a slower schedule.
  */
-export async function runPaced(options: PacedOptions, iterate: (context: IterationContext) => Promise<void>): Promise<PacedResult> {
+export async function runPaced(
+  options: PacedOptions,
+  iterate: (context: IterationContext) => Promise<void>,
+): Promise<PacedResult> {
   const startedAt = performance.now();
   const meter = new LoadMeter(options, startedAt);
   const intervalMs = 1000 / options.startsPerS;
-  const planned = Math.min(PACED_STARTS_MAX, Math.ceil(((options.warmupMs + options.durationMs) / 1000) * options.startsPerS));
+  const planned = Math.min(
+    PACED_STARTS_MAX,
+    Math.ceil(((options.warmupMs + options.durationMs) / 1000) * options.startsPerS),
+  );
   const inFlight = new Set<Promise<void>>();
   let started = 0;
   let refused = 0;
@@ -247,7 +267,9 @@ export async function runPaced(options: PacedOptions, iterate: (context: Iterati
         continue;
       }
       started += 1;
-      const run = iterate({ worker: 0, iteration: index, meter }).catch((error: unknown) => meter.countError(errorText(error)));
+      const run = iterate({ worker: 0, iteration: index, meter }).catch((error: unknown) =>
+        meter.countError(errorText(error)),
+      );
       inFlight.add(run);
       peakInFlight = Math.max(peakInFlight, inFlight.size);
       void run.finally(() => inFlight.delete(run));
@@ -257,7 +279,15 @@ export async function runPaced(options: PacedOptions, iterate: (context: Iterati
     clearTimeout(startTimer);
     clearTimeout(endTimer);
   }
-  return { ...meter.result(options.maxInFlight), startsPerS: options.startsPerS, maxInFlight: options.maxInFlight, planned, started, refused, peakInFlight };
+  return {
+    ...meter.result(options.maxInFlight),
+    startsPerS: options.startsPerS,
+    maxInFlight: options.maxInFlight,
+    planned,
+    started,
+    refused,
+    peakInFlight,
+  };
 }
 
 function errorText(error: unknown): string {

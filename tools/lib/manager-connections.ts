@@ -51,7 +51,8 @@ export class ManagerConnection {
     const connection = new ManagerConnection(client);
     try {
       const answer = await connection.client.login(manager.login, manager.password);
-      if (answer.status !== 200) throw new Error(`Login of manager ${manager.login} answered ${answer.status} ${JSON.stringify(answer.data)}`);
+      if (answer.status !== 200)
+        throw new Error(`Login of manager ${manager.login} answered ${answer.status} ${JSON.stringify(answer.data)}`);
       return connection;
     } catch (error) {
       await connection.close();
@@ -81,12 +82,27 @@ export class ManagerConnection {
  * `count` logged-in connections of one manager (each its own Login, so its own session). On a
  * failure, the ones already open are closed before the error is rethrown.
  */
-export async function openManagerConnections(port: number, host: string, manager: BenchManager, count: number): Promise<ManagerConnection[]> {
+export async function openManagerConnections(
+  port: number,
+  host: string,
+  manager: BenchManager,
+  count: number,
+): Promise<ManagerConnection[]> {
   const connections: ManagerConnection[] = [];
   try {
-    await forEachConcurrently(Array.from({ length: count }, (_, index) => index), LOGIN_CONCURRENCY, async () => {
-      connections.push(await withTimeout(ManagerConnection.open(port, host, manager), SESSION_OPEN_TIMEOUT_MS, 'manager connect + Login'));
-    });
+    await forEachConcurrently(
+      Array.from({ length: count }, (_, index) => index),
+      LOGIN_CONCURRENCY,
+      async () => {
+        connections.push(
+          await withTimeout(
+            ManagerConnection.open(port, host, manager),
+            SESSION_OPEN_TIMEOUT_MS,
+            'manager connect + Login',
+          ),
+        );
+      },
+    );
     return connections;
   } catch (error) {
     await closeManagerConnections(connections);
@@ -95,5 +111,9 @@ export async function openManagerConnections(port: number, host: string, manager
 }
 
 export async function closeManagerConnections(connections: readonly ManagerConnection[]): Promise<void> {
-  await Promise.all(connections.map((connection) => withTimeout(connection.close(), SESSION_OPEN_TIMEOUT_MS, 'manager close').catch(() => undefined)));
+  await Promise.all(
+    connections.map((connection) =>
+      withTimeout(connection.close(), SESSION_OPEN_TIMEOUT_MS, 'manager close').catch(() => undefined),
+    ),
+  );
 }

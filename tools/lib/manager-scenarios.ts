@@ -61,17 +61,34 @@ async function runManagerSync(context: BenchContext): Promise<ScenarioMeasuremen
   const { options } = context;
   const accounts = await context.spreadAccounts();
   const manager = await context.manager('SESSION_MANAGER');
-  const connections = await openManagerConnections(context.service.managerPort, hostOf(context), manager, MANAGER_SYNC_CONNECTIONS);
+  const connections = await openManagerConnections(
+    context.service.managerPort,
+    hostOf(context),
+    manager,
+    MANAGER_SYNC_CONNECTIONS,
+  );
   try {
     const result = await runClosedLoop(
-      { workers: connections.length, warmupMs: options.warmupMs, durationMs: options.durationMs, window: context.window },
+      {
+        workers: connections.length,
+        warmupMs: options.warmupMs,
+        durationMs: options.durationMs,
+        window: context.window,
+      },
       async ({ worker, meter }) => {
         const login = accounts[pickIndex(accounts.length)]!.login;
         const data = { login, amount: DEPOSIT_AMOUNT, comment: 'bench sync deposit' };
-        await meter.measure(() => connections[worker]!.command('BalanceInSync', data), (answer) => syncVerdict(answer, login));
+        await meter.measure(
+          () => connections[worker]!.command('BalanceInSync', data),
+          (answer) => syncVerdict(answer, login),
+        );
       },
     );
-    return { ...result, accounts: accounts.length, extra: { connections: connections.length, command: 'BalanceInSync' } };
+    return {
+      ...result,
+      accounts: accounts.length,
+      extra: { connections: connections.length, command: 'BalanceInSync' },
+    };
   } finally {
     await closeManagerConnections(connections);
   }
@@ -81,7 +98,12 @@ async function runManagerSync(context: BenchContext): Promise<ScenarioMeasuremen
 function syncVerdict(answer: ManagerAnswer, login: number): Verdict {
   if (answer.status !== 200) return { error: `status ${answer.status} ${String(answer.data.error ?? '')}`.trim() };
   const { data } = answer;
-  const ok = data.login === login && data.cmd === CMD_BALANCE_IN && data.state === STATE_FINAL && data.profit === DEPOSIT_AMOUNT && typeof data.order === 'number';
+  const ok =
+    data.login === login &&
+    data.cmd === CMD_BALANCE_IN &&
+    data.state === STATE_FINAL &&
+    data.profit === DEPOSIT_AMOUNT &&
+    typeof data.order === 'number';
   return ok ? 'ok' : { error: 'unexpected answer data' };
 }
 
@@ -159,7 +181,11 @@ class SubscriberLog {
       return;
     }
     const { data } = event;
-    const wrongData = event.type !== 'EV_RECORD_ADD' || data.cmd !== CMD_BALANCE_IN || data.state !== STATE_FINAL || data.profit !== DEPOSIT_AMOUNT;
+    const wrongData =
+      event.type !== 'EV_RECORD_ADD' ||
+      data.cmd !== CMD_BALANCE_IN ||
+      data.state !== STATE_FINAL ||
+      data.profit !== DEPOSIT_AMOUNT;
     this.arrivals.set(order, { at, login: data.login, copies: 1, wrongData });
     this.sequence.push(order);
   }
@@ -203,12 +229,24 @@ async function runEventFanout(context: BenchContext): Promise<ScenarioMeasuremen
     const startedAt = performance.now();
     const windowStart = startedAt + options.warmupMs;
     const windowEnd = windowStart + options.durationMs;
-    const total = Math.min(FANOUT_EVENTS_MAX, Math.round((FANOUT_RATE_PER_S * (options.warmupMs + options.durationMs)) / 1000));
+    const total = Math.min(
+      FANOUT_EVENTS_MAX,
+      Math.round((FANOUT_RATE_PER_S * (options.warmupMs + options.durationMs)) / 1000),
+    );
     const startTimer = setTimeout(() => context.window.onStart(), options.warmupMs);
     const endTimer = setTimeout(() => context.window.onEnd(), options.warmupMs + options.durationMs);
     let issued: number;
     try {
-      issued = await writeSteadily(writer!, accounts.map((account) => account.login), total, startedAt, windowEnd, errors, writerLatency, acknowledged);
+      issued = await writeSteadily(
+        writer!,
+        accounts.map((account) => account.login),
+        total,
+        startedAt,
+        windowEnd,
+        errors,
+        writerLatency,
+        acknowledged,
+      );
     } finally {
       clearTimeout(startTimer);
       clearTimeout(endTimer);
@@ -255,7 +293,11 @@ async function subscribeAll(subscribers: readonly ManagerConnection[]): Promise<
   const lane = async () => {
     while (next < subscribers.length) {
       const subscriber = subscribers[next++]!;
-      const answer = await withTimeout(subscriber.command('Subscribe', { channels: [TRADE_EVENT] }), REQUEST_TIMEOUT_MS, 'Subscribe');
+      const answer = await withTimeout(
+        subscriber.command('Subscribe', { channels: [TRADE_EVENT] }),
+        REQUEST_TIMEOUT_MS,
+        'Subscribe',
+      );
       if (answer.status !== 200) throw new Error(`Subscribe answered ${answer.status} ${JSON.stringify(answer.data)}`);
     }
   };
@@ -304,7 +346,11 @@ async function sendOne(
   const sentAt = performance.now();
   let answer: ManagerAnswer;
   try {
-    answer = await withTimeout(writer.command('BalanceIn', { login, amount: DEPOSIT_AMOUNT, comment: 'bench fan-out deposit' }), REQUEST_TIMEOUT_MS, 'BalanceIn');
+    answer = await withTimeout(
+      writer.command('BalanceIn', { login, amount: DEPOSIT_AMOUNT, comment: 'bench fan-out deposit' }),
+      REQUEST_TIMEOUT_MS,
+      'BalanceIn',
+    );
   } catch (error) {
     errors.add(`writer: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200));
     return;
@@ -312,7 +358,13 @@ async function sendOne(
   const answeredAt = performance.now();
   writerLatency.record(answeredAt - sentAt);
   const { status, data } = answer;
-  const ok = status === 200 && data.accepted === true && data.state === STATE_OPEN_REQUEST && data.cmd === CMD_BALANCE_IN && data.login === login && typeof data.order === 'number';
+  const ok =
+    status === 200 &&
+    data.accepted === true &&
+    data.state === STATE_OPEN_REQUEST &&
+    data.cmd === CMD_BALANCE_IN &&
+    data.login === login &&
+    typeof data.order === 'number';
   if (!ok) {
     errors.add(`writer: status ${status} ${String(data.error ?? 'unexpected answer')}`);
     return;
@@ -321,7 +373,10 @@ async function sendOne(
 }
 
 /** Until every subscriber holds every acknowledged order, or the drain times out (the rest is counted missing). */
-async function waitForDeliveries(logs: readonly SubscriberLog[], acknowledged: ReadonlyMap<number, Acknowledged>): Promise<void> {
+async function waitForDeliveries(
+  logs: readonly SubscriberLog[],
+  acknowledged: ReadonlyMap<number, Acknowledged>,
+): Promise<void> {
   const deadline = performance.now() + FANOUT_DRAIN_TIMEOUT_MS;
   const orders = [...acknowledged.keys()];
   let complete = 0; // logs[0..complete) are known to hold every order
@@ -339,7 +394,17 @@ function tally(
   windowEnd: number,
   latency: LatencyRecorder,
   errors: ErrorCounter,
-): Omit<FanoutFigures, 'subscribers' | 'targetRatePerS' | 'planned' | 'issued' | 'acknowledged' | 'deliveriesPerS' | 'drainMs' | 'writerLatency'> {
+): Omit<
+  FanoutFigures,
+  | 'subscribers'
+  | 'targetRatePerS'
+  | 'planned'
+  | 'issued'
+  | 'acknowledged'
+  | 'deliveriesPerS'
+  | 'drainMs'
+  | 'writerLatency'
+> {
   let windowEvents = 0;
   let windowDeliveries = 0;
   let missing = 0;

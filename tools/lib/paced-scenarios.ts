@@ -40,7 +40,10 @@ export function pacedHalfScenario(spec: { name: string; of: string; fraction: nu
   };
 }
 
-async function runPacedPairs(spec: { name: string; of: string; fraction: number }, context: BenchContext): Promise<ScenarioMeasurement> {
+async function runPacedPairs(
+  spec: { name: string; of: string; fraction: number },
+  context: BenchContext,
+): Promise<ScenarioMeasurement> {
   const { options } = context;
   const reference = context.measured(spec.of);
   let targetRequestsPerS: number;
@@ -52,16 +55,29 @@ async function runPacedPairs(spec: { name: string; of: string; fraction: number 
     targetRequestsPerS = reference.requestsPerS * spec.fraction;
     rateSource = `${spec.fraction} x ${spec.of} (${reference.requestsPerS.toFixed(0)} requests/s)`;
   } else {
-    return skippedMeasurement(`"${spec.of}" did not run before it in this run and no --rate was given: nothing to pace at`);
+    return skippedMeasurement(
+      `"${spec.of}" did not run before it in this run and no --rate was given: nothing to pace at`,
+    );
   }
   const accounts = await context.spreadAccounts();
   const targetPairsPerS = targetRequestsPerS / REQUESTS_PER_PAIR;
-  process.stderr.write(`${spec.name}: ${targetRequestsPerS.toFixed(0)} requests/s (${targetPairsPerS.toFixed(1)} pairs/s) from ${rateSource}\n`);
-  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, { maxSockets: PACED_IN_FLIGHT_MAX });
+  process.stderr.write(
+    `${spec.name}: ${targetRequestsPerS.toFixed(0)} requests/s (${targetPairsPerS.toFixed(1)} pairs/s) from ${rateSource}\n`,
+  );
+  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, {
+    maxSockets: PACED_IN_FLIGHT_MAX,
+  });
   try {
     const result = await runPaced(
-      { startsPerS: targetPairsPerS, maxInFlight: PACED_IN_FLIGHT_MAX, warmupMs: options.warmupMs, durationMs: options.durationMs, window: context.window },
-      ({ iteration, meter }) => tradePair(wallet, accounts[pickIndex(accounts.length)]!, tradeId(spec.name, 0, iteration), meter),
+      {
+        startsPerS: targetPairsPerS,
+        maxInFlight: PACED_IN_FLIGHT_MAX,
+        warmupMs: options.warmupMs,
+        durationMs: options.durationMs,
+        window: context.window,
+      },
+      ({ iteration, meter }) =>
+        tradePair(wallet, accounts[pickIndex(accounts.length)]!, tradeId(spec.name, 0, iteration), meter),
     );
     const figures: PacedFigures = {
       rateSource,

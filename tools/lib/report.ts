@@ -37,7 +37,6 @@ export interface ScenarioResult extends ScenarioMeasurement {
   wallClockMs: number;
 }
 
-
 export interface MachineInfo {
   cpuModel: string;
   cpuCount: number;
@@ -78,9 +77,14 @@ export function machineInfo(postgresVersion: string, embedded: boolean): Machine
 }
 
 /** requests/s of `result` over those of the scenario named `other` (null when it did not run or was skipped). */
-export function ratioOf(results: readonly ScenarioResult[], result: ScenarioResult, other: string | null): number | null {
+export function ratioOf(
+  results: readonly ScenarioResult[],
+  result: ScenarioResult,
+  other: string | null,
+): number | null {
   const reference = results.find((candidate) => candidate.name === other);
-  if (!reference || reference.skipped !== undefined || reference.requestsPerS <= 0 || result.skipped !== undefined) return null;
+  if (!reference || reference.skipped !== undefined || reference.requestsPerS <= 0 || result.skipped !== undefined)
+    return null;
   return result.requestsPerS / reference.requestsPerS;
 }
 
@@ -103,7 +107,18 @@ function ms(value: number, digits = 2): string {
  * request = one operation), transactions/s of tpcb/pgbench, events/s of event-fanout.
  */
 export function formatTable(results: readonly ScenarioResult[]): string {
-  const header = ['scenario', 'ops/s', 'pairs/s', 'avg ms', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'vs baseline', 'vs db-direct'];
+  const header = [
+    'scenario',
+    'ops/s',
+    'pairs/s',
+    'avg ms',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'errors',
+    'vs baseline',
+    'vs db-direct',
+  ];
   const rows = results.map((result) => {
     if (result.skipped !== undefined) return [result.name, 'skipped', '-', '-', '-', '-', '-', '-', '-', '-'];
     return [
@@ -119,13 +134,17 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       result.ratioToCeiling === null ? '-' : `${(result.ratioToCeiling * 100).toFixed(0)} %`,
     ];
   });
-  const skipped = results.filter((result) => result.skipped !== undefined).map((result) => `${result.name} skipped: ${result.skipped}`);
+  const skipped = results
+    .filter((result) => result.skipped !== undefined)
+    .map((result) => `${result.name} skipped: ${result.skipped}`);
   return [formatColumns(header, rows), ...skipped].join('\n');
 }
 
 /** The TPC-B baseline from Node next to the pgbench binary's figures, per scale. Empty when no baseline ran. */
 export function formatBaselineTable(results: readonly ScenarioResult[], pgbenchNote: string): string {
-  const scales = [...new Set(results.flatMap((result) => /^(?:tpcb|pgbench)-scale(\d+)$/.exec(result.name)?.[1] ?? []))];
+  const scales = [
+    ...new Set(results.flatMap((result) => /^(?:tpcb|pgbench)-scale(\d+)$/.exec(result.name)?.[1] ?? [])),
+  ];
   if (scales.length === 0) return '';
   const find = (name: string) => results.find((result) => result.name === name && result.skipped === undefined);
   const rows = scales.map((scale) => {
@@ -140,7 +159,13 @@ export function formatBaselineTable(results: readonly ScenarioResult[], pgbenchN
       node && binary && node.requestsPerS > 0 ? `${(binary.requestsPerS / node.requestsPerS).toFixed(2)}x` : '-',
     ];
   });
-  return [formatColumns(['TPC-B-like baseline', 'node-postgres tps', 'avg ms', 'pgbench tps', 'avg ms', 'pgbench/node'], rows), `pgbench: ${pgbenchNote}`].join('\n');
+  return [
+    formatColumns(
+      ['TPC-B-like baseline', 'node-postgres tps', 'avg ms', 'pgbench tps', 'avg ms', 'pgbench/node'],
+      rows,
+    ),
+    `pgbench: ${pgbenchNote}`,
+  ].join('\n');
 }
 
 /** The paced scenario's schedule and its opentrade / closetrade latencies apart. Empty when it did not run. */
@@ -148,7 +173,8 @@ export function formatPacedTable(results: readonly ScenarioResult[]): string {
   const rows = results.flatMap((result) => {
     const figures = result.extra as Partial<PacedFigures> | undefined;
     if (result.skipped !== undefined || figures?.targetRequestsPerS === undefined) return [];
-    const pair = (latency: LatencySummary | null | undefined) => (latency ? `${ms(latency.p50Ms)} / ${ms(latency.p99Ms)}` : '-');
+    const pair = (latency: LatencySummary | null | undefined) =>
+      latency ? `${ms(latency.p50Ms)} / ${ms(latency.p99Ms)}` : '-';
     return [
       [
         result.name,
@@ -163,7 +189,19 @@ export function formatPacedTable(results: readonly ScenarioResult[]): string {
     ];
   });
   if (rows.length === 0) return '';
-  return formatColumns(['paced', 'target req/s', 'achieved req/s', 'started/planned', 'refused', 'peak in flight', 'opentrade p50/p99 ms', 'closetrade p50/p99 ms'], rows);
+  return formatColumns(
+    [
+      'paced',
+      'target req/s',
+      'achieved req/s',
+      'started/planned',
+      'refused',
+      'peak in flight',
+      'opentrade p50/p99 ms',
+      'closetrade p50/p99 ms',
+    ],
+    rows,
+  );
 }
 
 /** Both growth measurements, with the journal_entries count at each, and the ratio of p50s. Empty when growth did not run. */
@@ -183,21 +221,43 @@ export function formatGrowthTable(results: readonly ScenarioResult[]): string {
     String(phase.errors),
     `${phase.otherCores === null ? '-' : phase.otherCores.toFixed(2)} / ${phase.loadAverage.toFixed(1)}`,
   ];
-  const ratioRow = ['p50 ratio (after/before)', '', ...kinds.map((kind) => (figures.p50Ratio?.[kind] === undefined ? '-' : `${figures.p50Ratio[kind]!.toFixed(2)}x`)), '', '', ''];
+  const ratioRow = [
+    'p50 ratio (after/before)',
+    '',
+    ...kinds.map((kind) => (figures.p50Ratio?.[kind] === undefined ? '-' : `${figures.p50Ratio[kind]!.toFixed(2)}x`)),
+    '',
+    '',
+    '',
+  ];
   const generated = figures.generated;
   const measured = `${figures.workers} closed-loop workers, ${figures.rounds} rounds of a ${((figures.sliceMs ?? 0) / 1000).toFixed(1)} s slice per ledger, alternating`;
   const note = generated
     ? `growth: generated ${generated.entries.toLocaleString('en')} entries over ${generated.accounts.toLocaleString('en')} accounts (logins from ${generated.firstLogin}) in ${(generated.totalMs / 1000).toFixed(1)} s, VACUUM ANALYZE ${(generated.vacuumMs / 1000).toFixed(1)} s, CHECKPOINT ${(generated.checkpointMs / 1000).toFixed(1)} s; ${measured}`
     : `growth: the ledger was not grown (already at the size asked); ${measured}`;
   // Other processes kept a quarter of a core or more busy during a measurement: its latencies carry their noise.
-  const noisy = [figures.small, figures.large].some((phase) => phase.otherCores !== null && phase.otherCores >= NOISY_OTHER_CORES);
+  const noisy = [figures.small, figures.large].some(
+    (phase) => phase.otherCores !== null && phase.otherCores >= NOISY_OTHER_CORES,
+  );
   return [
     formatColumns(
-      ['growth', 'journal entries (start -> end)', 'getbalance p50/p99 ms', 'opentrade p50/p99 ms', 'closetrade p50/p99 ms', 'req/s', 'errors', 'other cores / load'],
+      [
+        'growth',
+        'journal entries (start -> end)',
+        'getbalance p50/p99 ms',
+        'opentrade p50/p99 ms',
+        'closetrade p50/p99 ms',
+        'req/s',
+        'errors',
+        'other cores / load',
+      ],
       [phaseRow(figures.small), phaseRow(figures.large), ratioRow],
     ),
     note,
-    ...(noisy ? [`growth: other processes kept >= ${NOISY_OTHER_CORES} core busy during a measurement (other cores column): the ratio carries their noise`] : []),
+    ...(noisy
+      ? [
+          `growth: other processes kept >= ${NOISY_OTHER_CORES} core busy during a measurement (other cores column): the ratio carries their noise`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -221,7 +281,9 @@ export function formatFanoutTable(results: readonly ScenarioResult[]): string {
         String(figures.duplicates),
         String(figures.wrongData),
         String(figures.beforeAnswer),
-        figures.sendToEvent === undefined ? '-' : `${figures.sendToEvent.p50Ms.toFixed(2)} / ${figures.sendToEvent.p99Ms.toFixed(2)}`,
+        figures.sendToEvent === undefined
+          ? '-'
+          : `${figures.sendToEvent.p50Ms.toFixed(2)} / ${figures.sendToEvent.p99Ms.toFixed(2)}`,
         figures.writerLatency.p99Ms.toFixed(2),
         (figures.drainMs ?? 0).toFixed(0),
       ],
@@ -229,7 +291,21 @@ export function formatFanoutTable(results: readonly ScenarioResult[]): string {
   });
   if (rows.length === 0) return '';
   return formatColumns(
-    ['fan-out', 'subscribers', 'acked/sent/planned', 'events', 'deliveries', 'deliveries/s', 'missing', 'dupes', 'wrong', 'before answer', 'send→event p50/p99 ms', 'writer p99 ms', 'drain ms'],
+    [
+      'fan-out',
+      'subscribers',
+      'acked/sent/planned',
+      'events',
+      'deliveries',
+      'deliveries/s',
+      'missing',
+      'dupes',
+      'wrong',
+      'before answer',
+      'send→event p50/p99 ms',
+      'writer p99 ms',
+      'drain ms',
+    ],
     rows,
   );
 }
@@ -241,7 +317,13 @@ export function formatCpuTable(results: readonly ScenarioResult[]): string {
     ['cpu ms/request', 'client', 'service', 'postgres', 'other'],
     results
       .filter((result) => result.skipped === undefined)
-      .map(({ name, cpuMsPerRequest: cpu }) => [name, cell(cpu?.client), cell(cpu?.service), cell(cpu?.postgres), cell(cpu?.other)]),
+      .map(({ name, cpuMsPerRequest: cpu }) => [
+        name,
+        cell(cpu?.client),
+        cell(cpu?.service),
+        cell(cpu?.postgres),
+        cell(cpu?.other),
+      ]),
   );
 }
 
@@ -250,7 +332,9 @@ export function formatColumns(header: string[], rows: string[][], leftAligned: r
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) =>
     cells
-      .map((cell, column) => (column === 0 || leftAligned.includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .map((cell, column) =>
+        column === 0 || leftAligned.includes(column) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+      )
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
@@ -274,7 +358,12 @@ export function formatHeavyAdminTable(results: readonly ScenarioResult[]): strin
   return [
     formatColumns(
       ['heavy-admin step', 'size', 'seconds', 'service peak RSS MiB'],
-      figures.steps.map((step) => [step.name, `${step.size.toLocaleString('en')} ${step.unit}`, (step.ms / 1000).toFixed(1), step.rssPeakMib.toFixed(0)]),
+      figures.steps.map((step) => [
+        step.name,
+        `${step.size.toLocaleString('en')} ${step.unit}`,
+        (step.ms / 1000).toFixed(1),
+        step.rssPeakMib.toFixed(0),
+      ]),
     ),
     `heavy-admin: ${figures.entries.toLocaleString('en')} journal entries on one account; every step completed with the service running on npm start's heap settings`,
   ].join('\n');

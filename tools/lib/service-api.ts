@@ -44,16 +44,31 @@ export class ServiceApi {
 
   /** An `add` with a referenceId: applied once however often it is retried. */
   deposit(login: number, amount: string): Promise<void> {
-    const body = { accountId: login, operation: 'add', amount, comment: 'benchmark funding', referenceId: `bench-deposit-${login}` };
+    const body = {
+      accountId: login,
+      operation: 'add',
+      amount,
+      comment: 'benchmark funding',
+      referenceId: `bench-deposit-${login}`,
+    };
     return retryOnConnectionError(async () => {
-      expectStatus(await this.call('POST', '/admin/balance', body, this.credentials.adminApiKey), 200, `deposit to ${login}`);
+      expectStatus(
+        await this.call('POST', '/admin/balance', body, this.credentials.adminApiKey),
+        200,
+        `deposit to ${login}`,
+      );
     });
   }
 
   /** A manager of the manager TCP API (POST /admin/managers); a 409 on a retry means our first attempt did create it. */
   createManager(login: number, password: string, role: string): Promise<void> {
     return retryOnConnectionError(async (attempt) => {
-      const response = await this.call('POST', '/admin/managers', { login, password, role }, this.credentials.adminApiKey);
+      const response = await this.call(
+        'POST',
+        '/admin/managers',
+        { login, password, role },
+        this.credentials.adminApiKey,
+      );
       if (attempt > 1 && response.status === 409) return;
       expectStatus(response, 201, `create manager ${login}`);
     });
@@ -69,8 +84,13 @@ export class ServiceApi {
   walletToken(login: number): Promise<string> {
     return retryOnConnectionError(async () => {
       const launch = await this.launchToken(login);
-      const answer = await withTimeout(this.wallet.call('authenticate', { token: launch }), SETUP_REQUEST_TIMEOUT_MS, 'authenticate');
-      if (answer.status !== 'Ok' || !answer.walletToken) throw new Error(`authenticate ${login} failed: ${JSON.stringify(answer)}`);
+      const answer = await withTimeout(
+        this.wallet.call('authenticate', { token: launch }),
+        SETUP_REQUEST_TIMEOUT_MS,
+        'authenticate',
+      );
+      if (answer.status !== 'Ok' || !answer.walletToken)
+        throw new Error(`authenticate ${login} failed: ${JSON.stringify(answer)}`);
       return answer.walletToken;
     });
   }

@@ -144,10 +144,16 @@ class OutputWatcher {
   }
 }
 
-function waitForListening(output: OutputWatcher, exited: Promise<number | null>): Promise<{ baseUrl: string; managerPort: number }> {
+function waitForListening(
+  output: OutputWatcher,
+  exited: Promise<number | null>,
+): Promise<{ baseUrl: string; managerPort: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`the service did not listen within ${SERVICE_START_TIMEOUT_MS} ms:\n${output.tail().join('\n')}`)),
+      () =>
+        reject(
+          new Error(`the service did not listen within ${SERVICE_START_TIMEOUT_MS} ms:\n${output.tail().join('\n')}`),
+        ),
       SERVICE_START_TIMEOUT_MS,
     );
     let baseUrl: string | undefined;

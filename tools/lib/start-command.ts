@@ -7,8 +7,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export function serviceStartCommand(projectRoot: string): { command: string; args: string[] } {
-  const manifest = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const [program, ...args] = manifest.scripts.start.trim().replace(/^exec\s+/, '').split(/\s+/);
+  const manifest = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [program, ...args] = manifest.scripts.start
+    .trim()
+    .replace(/^exec\s+/, '')
+    .split(/\s+/);
   if (program !== 'node') throw new Error(`scripts.start must run node directly, found: ${manifest.scripts.start}`);
   return { command: process.execPath, args };
 }

@@ -28,20 +28,59 @@ export class SystemPostgres {
   }
 
   async start(): Promise<void> {
-    ensureDebianPackages([['postgresql-15', path.join(PG_BIN_DIR, 'postgres')]], "the production path's PostgreSQL", this.log);
+    ensureDebianPackages(
+      [['postgresql-15', path.join(PG_BIN_DIR, 'postgres')]],
+      "the production path's PostgreSQL",
+      this.log,
+    );
     this.port = await findFreePort();
     chmodSync(this.dir, 0o755);
     if (process.getuid?.() === 0) {
       const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
       chownSync(this.dir, id('-u'), id('-g'));
     }
-    this.run('initdb', ['-D', this.dataDir, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8']);
-    this.run('pg_ctl', ['-D', this.dataDir, '-l', path.join(this.dir, 'server.log'), '-w', '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`, 'start']);
+    this.run('initdb', [
+      '-D',
+      this.dataDir,
+      '-U',
+      'postgres',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+    ]);
+    this.run('pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-l',
+      path.join(this.dir, 'server.log'),
+      '-w',
+      '-o',
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`,
+      'start',
+    ]);
     this.running = true;
     const setup = path.join(this.dir, 'setup.sql');
-    writeFileSync(setup, `CREATE ROLE ${ROLE} LOGIN PASSWORD '${this.password}';\nCREATE DATABASE ${DATABASE} OWNER ${ROLE};\n`);
+    writeFileSync(
+      setup,
+      `CREATE ROLE ${ROLE} LOGIN PASSWORD '${this.password}';\nCREATE DATABASE ${DATABASE} OWNER ${ROLE};\n`,
+    );
     chmodSync(setup, 0o644);
-    this.run('psql', ['-h', this.dir, '-p', String(this.port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q', '-f', setup]);
+    this.run('psql', [
+      '-h',
+      this.dir,
+      '-p',
+      String(this.port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+      '-f',
+      setup,
+    ]);
     this.log(`Debian PostgreSQL 15 on 127.0.0.1:${this.port}`);
   }
 
@@ -54,7 +93,8 @@ export class SystemPostgres {
   /** A PostgreSQL program, as the postgres user when we are root. */
   private run(program: string, args: string[]): void {
     const binary = path.join(PG_BIN_DIR, program);
-    const [command, commandArgs] = process.getuid?.() === 0 ? ['/usr/sbin/runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
+    const [command, commandArgs] =
+      process.getuid?.() === 0 ? ['/usr/sbin/runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
     execFileSync(command, commandArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   }
 }

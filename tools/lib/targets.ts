@@ -36,11 +36,29 @@ export interface TargetCheck {
   note?: string;
 }
 
-export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: number, rssSamples: number): TargetCheck[] {
+export function evaluateTargets(
+  results: readonly ScenarioResult[],
+  rssPeakMib: number,
+  rssSamples: number,
+): TargetCheck[] {
   const find = (name: string) => results.find((result) => result.name === name && result.skipped === undefined);
   const checks: TargetCheck[] = [];
-  const check = (target: string, required: string, value: number | null, met: (value: number) => boolean, show: (value: number) => string, note?: string) => {
-    checks.push({ target, required, value, measured: value === null ? null : show(value), met: value === null ? null : met(value), ...(note ? { note } : {}) });
+  const check = (
+    target: string,
+    required: string,
+    value: number | null,
+    met: (value: number) => boolean,
+    show: (value: number) => string,
+    note?: string,
+  ) => {
+    checks.push({
+      target,
+      required,
+      value,
+      measured: value === null ? null : show(value),
+      met: value === null ? null : met(value),
+      ...(note ? { note } : {}),
+    });
   };
   const times = (value: number) => `${value.toFixed(2)}x`;
   const millis = (value: number) => `${value.toFixed(2)} ms`;
@@ -60,7 +78,13 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
       vsBinary ?? vsNode,
       (value) => value >= required,
       times,
-      vsBinary === null ? (vsNode === null ? undefined : 'no pgbench binary: against the Node TPC-B loop') : vsNode === null ? undefined : `${times(vsNode)} vs ${nodeBaseline}`,
+      vsBinary === null
+        ? vsNode === null
+          ? undefined
+          : 'no pgbench binary: against the Node TPC-B loop'
+        : vsNode === null
+          ? undefined
+          : `${times(vsNode)} vs ${nodeBaseline}`,
     );
   }
 
@@ -72,7 +96,9 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
     loneRatio,
     (value) => value <= TARGETS.loneCloseTradeVsBareHttp,
     times,
-    lone?.closetrade && lone['bare-http'] ? `${millis(lone.closetrade.p50Ms)} vs ${millis(lone['bare-http'].p50Ms)}` : undefined,
+    lone?.closetrade && lone['bare-http']
+      ? `${millis(lone.closetrade.p50Ms)} vs ${millis(lone['bare-http'].p50Ms)}`
+      : undefined,
   );
 
   const paced = find('spread-half');
@@ -83,7 +109,9 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
     pacedFigures?.closetrade?.p99Ms ?? null,
     (value) => value < TARGETS.closetradeP99Ms,
     millis,
-    pacedFigures?.targetRequestsPerS === undefined ? undefined : `at ${pacedFigures.targetRequestsPerS.toFixed(0)} requests/s, ${paced!.errors} errors`,
+    pacedFigures?.targetRequestsPerS === undefined
+      ? undefined
+      : `at ${pacedFigures.targetRequestsPerS.toFixed(0)} requests/s, ${paced!.errors} errors`,
   );
 
   const growth = find('growth');
@@ -113,7 +141,13 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
     times,
     managerSync && spread ? `${managerSync.requestsPerS.toFixed(0)} vs ${spread.requestsPerS.toFixed(0)}` : undefined,
   );
-  check('manager-sync p99', `< ${TARGETS.managerSyncP99Ms} ms`, managerSync?.latency.p99Ms ?? null, (value) => value < TARGETS.managerSyncP99Ms, millis);
+  check(
+    'manager-sync p99',
+    `< ${TARGETS.managerSyncP99Ms} ms`,
+    managerSync?.latency.p99Ms ?? null,
+    (value) => value < TARGETS.managerSyncP99Ms,
+    millis,
+  );
   check(
     'event-fanout commit-to-event p99',
     `< ${TARGETS.commitToEventP99Ms} ms`,
@@ -146,7 +180,13 @@ export function evaluateTargets(results: readonly ScenarioResult[], rssPeakMib: 
 export function formatTargets(checks: readonly TargetCheck[]): string {
   return formatColumns(
     ['target (issue 15)', 'required', 'measured', 'met', 'note'],
-    checks.map((check) => [check.target, check.required, check.measured ?? '-', check.met === null ? 'not measured' : check.met ? 'yes' : 'NO', check.note ?? '']),
+    checks.map((check) => [
+      check.target,
+      check.required,
+      check.measured ?? '-',
+      check.met === null ? 'not measured' : check.met ? 'yes' : 'NO',
+      check.note ?? '',
+    ]),
     [4],
   );
 }

@@ -75,7 +75,9 @@ export async function dropTpcbTables(client: pg.ClientBase): Promise<void> {
 }
 
 /** After a run: every delta went to one account, one teller, one branch and one history row. */
-async function checkTpcbConsistency(client: pg.ClientBase): Promise<{ consistent: boolean; sums: Record<string, string> }> {
+async function checkTpcbConsistency(
+  client: pg.ClientBase,
+): Promise<{ consistent: boolean; sums: Record<string, string> }> {
   const { rows } = await client.query<Record<string, string>>(`
     SELECT (SELECT coalesce(sum(abalance), 0) FROM pgbench_accounts)::text AS accounts,
            (SELECT coalesce(sum(tbalance), 0) FROM pgbench_tellers)::text AS tellers,
@@ -87,13 +89,23 @@ async function checkTpcbConsistency(client: pg.ClientBase): Promise<{ consistent
 }
 
 /** Loads the tables on a connection of its own, runs `body`, and drops them whatever happened. */
-async function withTpcbTables<T>(context: BenchContext, scale: number, body: (admin: pg.Client, loadMs: number) => Promise<T>): Promise<T> {
+async function withTpcbTables<T>(
+  context: BenchContext,
+  scale: number,
+  body: (admin: pg.Client, loadMs: number) => Promise<T>,
+): Promise<T> {
   const admin = new pg.Client({ connectionString: context.databaseUrl, application_name: 'wallet-bench-tpcb-setup' });
   admin.on('error', () => undefined); // a failure of its queries is thrown by the queries themselves
   await admin.connect();
   try {
-    process.stderr.write(`loading pgbench tables at scale ${scale} (${(ACCOUNTS_PER_SCALE * scale).toLocaleString('en')} accounts)\n`);
-    const loadMs = await withTimeout(loadTpcbTables(admin, scale), LOAD_TIMEOUT_MS, `loading pgbench tables at scale ${scale}`);
+    process.stderr.write(
+      `loading pgbench tables at scale ${scale} (${(ACCOUNTS_PER_SCALE * scale).toLocaleString('en')} accounts)\n`,
+    );
+    const loadMs = await withTimeout(
+      loadTpcbTables(admin, scale),
+      LOAD_TIMEOUT_MS,
+      `loading pgbench tables at scale ${scale}`,
+    );
     try {
       return await body(admin, loadMs);
     } finally {
@@ -118,7 +130,10 @@ const TPCB_STATEMENTS = {
   balance: { name: 'tpcb-balance', text: 'SELECT abalance FROM pgbench_accounts WHERE aid = $1' },
   teller: { name: 'tpcb-teller', text: 'UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2' },
   branch: { name: 'tpcb-branch', text: 'UPDATE pgbench_branches SET bbalance = bbalance + $1 WHERE bid = $2' },
-  history: { name: 'tpcb-history', text: 'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)' },
+  history: {
+    name: 'tpcb-history',
+    text: 'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)',
+  },
 } as const;
 
 /**
@@ -154,21 +169,33 @@ export function tpcbScenario(scale: number): Scenario {
   };
 }
 
-async function runTpcbFromNode(context: BenchContext, scale: number, admin: pg.Client, loadMs: number): Promise<ScenarioMeasurement> {
+async function runTpcbFromNode(
+  context: BenchContext,
+  scale: number,
+  admin: pg.Client,
+  loadMs: number,
+): Promise<ScenarioMeasurement> {
   const { options } = context;
   const clients: pg.Client[] = [];
   try {
-    await forEachConcurrently(Array.from({ length: options.connections }, (_, index) => index), CONNECT_CONCURRENCY, async () => {
-      const client = new pg.Client({ connectionString: context.databaseUrl, application_name: 'wallet-bench-tpcb' });
-      // A connection lost while idle surfaces as the next query's error (counted), not as a crash.
-      client.on('error', () => undefined);
-      clients.push(client);
-      await client.connect();
-    });
+    await forEachConcurrently(
+      Array.from({ length: options.connections }, (_, index) => index),
+      CONNECT_CONCURRENCY,
+      async () => {
+        const client = new pg.Client({ connectionString: context.databaseUrl, application_name: 'wallet-bench-tpcb' });
+        // A connection lost while idle surfaces as the next query's error (counted), not as a crash.
+        client.on('error', () => undefined);
+        clients.push(client);
+        await client.connect();
+      },
+    );
     const result = await runClosedLoop(
       { workers: clients.length, warmupMs: options.warmupMs, durationMs: options.durationMs, window: context.window },
       async ({ worker, meter }) => {
-        await meter.measure(() => tpcbTransaction(clients[worker]!, scale), () => 'ok');
+        await meter.measure(
+          () => tpcbTransaction(clients[worker]!, scale),
+          () => 'ok',
+        );
       },
     );
     const check = await checkTpcbConsistency(admin);
@@ -178,7 +205,13 @@ async function runTpcbFromNode(context: BenchContext, scale: number, admin: pg.C
       errors += 1;
       errorKinds['pgbench tables inconsistent after the run'] = 1;
     }
-    return { ...result, errors, errorKinds, accounts: ACCOUNTS_PER_SCALE * scale, extra: { scale, loadMs, operation: 'transaction', sums: check.sums } };
+    return {
+      ...result,
+      errors,
+      errorKinds,
+      accounts: ACCOUNTS_PER_SCALE * scale,
+      extra: { scale, loadMs, operation: 'transaction', sums: check.sums },
+    };
   } finally {
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
   }
@@ -234,7 +267,9 @@ export function pgbenchScenario(scale: number): Scenario {
     run: async (context) => {
       const binary = findPgbench();
       if (binary === undefined) {
-        return skippedMeasurement(`no pgbench binary (looked for ${PGBENCH_GLOB_ROOT}/*/bin/pgbench); the tpcb-scale${scale} baseline from Node still ran`);
+        return skippedMeasurement(
+          `no pgbench binary (looked for ${PGBENCH_GLOB_ROOT}/*/bin/pgbench); the tpcb-scale${scale} baseline from Node still ran`,
+        );
       }
       return withTpcbTables(context, scale, (admin, loadMs) => runPgbench(context, binary, scale, admin, loadMs));
     },
@@ -249,36 +284,79 @@ interface PgbenchRun {
   stderr: string;
 }
 
-async function runPgbench(context: BenchContext, binary: string, scale: number, admin: pg.Client, loadMs: number): Promise<ScenarioMeasurement> {
+async function runPgbench(
+  context: BenchContext,
+  binary: string,
+  scale: number,
+  admin: pg.Client,
+  loadMs: number,
+): Promise<ScenarioMeasurement> {
   const { options } = context;
-  const args = (clients: number, seconds: number) => ['-n', '-c', String(clients), '-j', String(PGBENCH_THREADS), '-T', String(seconds), '-M', 'prepared'];
+  const args = (clients: number, seconds: number) => [
+    '-n',
+    '-c',
+    String(clients),
+    '-j',
+    String(PGBENCH_THREADS),
+    '-T',
+    String(seconds),
+    '-M',
+    'prepared',
+  ];
   const warmupS = Math.max(1, Math.round(options.warmupMs / 1000));
   const durationS = Math.max(1, Math.round(options.durationMs / 1000));
   const runs: PgbenchRun[] = [];
   context.window.onStart();
   for (const clients of PGBENCH_CLIENT_COUNTS) {
-    const warmup = await runBinary(binary, args(clients, warmupS), context.databaseUrl, warmupS * 1000 + PGBENCH_GRACE_MS);
+    const warmup = await runBinary(
+      binary,
+      args(clients, warmupS),
+      context.databaseUrl,
+      warmupS * 1000 + PGBENCH_GRACE_MS,
+    );
     if (warmup.code !== 0 || parsePgbenchOutput(warmup.stdout) === undefined) {
       context.window.onEnd();
-      return skippedMeasurement(`${binary} did not run (exit ${warmup.code}): ${lastLines(warmup.stderr || warmup.stdout)}`, clients);
+      return skippedMeasurement(
+        `${binary} did not run (exit ${warmup.code}): ${lastLines(warmup.stderr || warmup.stdout)}`,
+        clients,
+      );
     }
-    const measured = await runBinary(binary, args(clients, durationS), context.databaseUrl, durationS * 1000 + PGBENCH_GRACE_MS);
+    const measured = await runBinary(
+      binary,
+      args(clients, durationS),
+      context.databaseUrl,
+      durationS * 1000 + PGBENCH_GRACE_MS,
+    );
     const output = parsePgbenchOutput(measured.stdout);
     if (output === undefined) {
       context.window.onEnd();
-      return skippedMeasurement(`${binary} printed no result (exit ${measured.code}): ${lastLines(measured.stderr || measured.stdout)}`, clients);
+      return skippedMeasurement(
+        `${binary} printed no result (exit ${measured.code}): ${lastLines(measured.stderr || measured.stdout)}`,
+        clients,
+      );
     }
-    process.stderr.write(`  pgbench scale ${scale}, ${clients} clients: ${output.tps.toFixed(0)} tps, ${output.latencyAverageMs.toFixed(2)} ms\n`);
-    runs.push({ clients, command: `pgbench ${args(clients, durationS).join(' ')}`, output, code: measured.code, stderr: measured.stderr });
+    process.stderr.write(
+      `  pgbench scale ${scale}, ${clients} clients: ${output.tps.toFixed(0)} tps, ${output.latencyAverageMs.toFixed(2)} ms\n`,
+    );
+    runs.push({
+      clients,
+      command: `pgbench ${args(clients, durationS).join(' ')}`,
+      output,
+      code: measured.code,
+      stderr: measured.stderr,
+    });
   }
   context.window.onEnd();
   const best = runs.reduce((winner, run) => (run.output.tps > winner.output.tps ? run : winner));
   const check = await checkTpcbConsistency(admin);
   const errorKinds: Record<string, number> = {};
   for (const run of runs) {
-    if (run.output.failedTransactions > 0) errorKinds[`pgbench (${run.clients} clients): failed transactions`] = run.output.failedTransactions;
-    if (run.code !== 0) errorKinds[`pgbench (${run.clients} clients) exited with ${run.code}: ${lastLines(run.stderr)}`] = 1;
-    if (run.output.scale !== undefined && run.output.scale !== scale) errorKinds[`pgbench ran at scale ${run.output.scale}, not ${scale}`] = 1;
+    if (run.output.failedTransactions > 0)
+      errorKinds[`pgbench (${run.clients} clients): failed transactions`] = run.output.failedTransactions;
+    if (run.code !== 0)
+      errorKinds[`pgbench (${run.clients} clients) exited with ${run.code}: ${lastLines(run.stderr)}`] = 1;
+    if (run.output.scale !== undefined && run.output.scale !== scale)
+      errorKinds[`pgbench ran at scale ${run.output.scale}, not ${scale}`] = 1;
   }
   if (!check.consistent) errorKinds['pgbench tables inconsistent after the run'] = 1;
   const nan = Number.NaN;
@@ -292,7 +370,16 @@ async function runPgbench(context: BenchContext, binary: string, scale: number, 
     errorKinds,
     requestsPerS: best.output.tps,
     pairsPerS: 0,
-    latency: { count: best.output.transactions, meanMs: best.output.latencyAverageMs, minMs: nan, p50Ms: nan, p90Ms: nan, p99Ms: nan, p999Ms: nan, maxMs: nan },
+    latency: {
+      count: best.output.transactions,
+      meanMs: best.output.latencyAverageMs,
+      minMs: nan,
+      p50Ms: nan,
+      p90Ms: nan,
+      p99Ms: nan,
+      p999Ms: nan,
+      maxMs: nan,
+    },
     latencyMeanOnly: true,
     accounts: ACCOUNTS_PER_SCALE * scale,
     extra: {
@@ -301,7 +388,12 @@ async function runPgbench(context: BenchContext, binary: string, scale: number, 
       operation: 'transaction',
       binary,
       bestClients: best.clients,
-      byClients: Object.fromEntries(runs.map((run) => [run.clients, { tps: run.output.tps, latencyAverageMs: run.output.latencyAverageMs, command: run.command }])),
+      byClients: Object.fromEntries(
+        runs.map((run) => [
+          run.clients,
+          { tps: run.output.tps, latencyAverageMs: run.output.latencyAverageMs, command: run.command },
+        ]),
+      ),
       pgbench: best.output,
       warmupSeconds: warmupS,
       sums: check.sums,

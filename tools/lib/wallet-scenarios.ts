@@ -29,12 +29,23 @@ export function walletPairScenario(spec: {
   };
 }
 
-async function runWalletPairs(name: string, accounts: BenchAccount[], context: BenchContext): Promise<ScenarioMeasurement> {
+async function runWalletPairs(
+  name: string,
+  accounts: BenchAccount[],
+  context: BenchContext,
+): Promise<ScenarioMeasurement> {
   const { options } = context;
-  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, { maxSockets: options.connections });
+  const wallet = new WalletClient(context.service.baseUrl, context.credentials.walletSecret, {
+    maxSockets: options.connections,
+  });
   try {
     const result = await runClosedLoop(
-      { workers: options.connections, warmupMs: options.warmupMs, durationMs: options.durationMs, window: context.window },
+      {
+        workers: options.connections,
+        warmupMs: options.warmupMs,
+        durationMs: options.durationMs,
+        window: context.window,
+      },
       ({ worker, iteration, meter }) =>
         tradePair(wallet, accounts[pickIndex(accounts.length)]!, tradeId(name, worker, iteration), meter),
     );
@@ -45,12 +56,30 @@ async function runWalletPairs(name: string, accounts: BenchAccount[], context: B
 }
 
 /** opentrade, then (when it was accepted) closetrade of the same trade; their latencies are also kept apart by kind. */
-export async function tradePair(wallet: WalletClient, account: BenchAccount, id: string, meter: LoadMeter): Promise<void> {
-  const trade = { token: account.walletToken, currency: BENCH_CURRENCY, externalTradeType: TRADE_TYPE, externalTradeId: id };
+export async function tradePair(
+  wallet: WalletClient,
+  account: BenchAccount,
+  id: string,
+  meter: LoadMeter,
+): Promise<void> {
+  const trade = {
+    token: account.walletToken,
+    currency: BENCH_CURRENCY,
+    externalTradeType: TRADE_TYPE,
+    externalTradeId: id,
+  };
   const startedAt = performance.now();
-  const opened = await meter.measure(() => wallet.send('opentrade', { ...trade, amount: STAKE }), walletVerdict, 'opentrade');
+  const opened = await meter.measure(
+    () => wallet.send('opentrade', { ...trade, amount: STAKE }),
+    walletVerdict,
+    'opentrade',
+  );
   if (opened === undefined || walletStatus(opened) !== 'Ok') return; // refused: nothing to close
-  const closed = await meter.measure(() => wallet.send('closetrade', { ...trade, amount: usdText(pickPayoutMinor()) }), walletVerdict, 'closetrade');
+  const closed = await meter.measure(
+    () => wallet.send('closetrade', { ...trade, amount: usdText(pickPayoutMinor()) }),
+    walletVerdict,
+    'closetrade',
+  );
   if (closed !== undefined && walletStatus(closed) === 'Ok') meter.completePair(startedAt);
 }
 

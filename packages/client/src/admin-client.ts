@@ -109,7 +109,12 @@ export class AdminClient extends BearerApiClient {
   }
 
   statement({ login, ...period }: StatementRequest): Promise<Statement> {
-    return this.json('GET', `${accountPath(login)}/statement${queryString({ ...period, format: 'json' })}`, undefined, 200);
+    return this.json(
+      'GET',
+      `${accountPath(login)}/statement${queryString({ ...period, format: 'json' })}`,
+      undefined,
+      200,
+    );
   }
 
   /** Each bucket as it stood at `at` (a UTC day: its end; a date-time); now when omitted. */

@@ -7,10 +7,15 @@ import type { components, operations } from './generated/openapi';
  */
 
 type Schemas = components['schemas'];
-type JsonBody<Operation extends keyof operations> = operations[Operation]['requestBody'] extends { content: { 'application/json': infer Body } } ? Body : never;
-type JsonAnswer<Operation extends keyof operations, Status extends number> = operations[Operation]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }>
+type JsonBody<Operation extends keyof operations> = operations[Operation]['requestBody'] extends {
+  content: { 'application/json': infer Body };
+}
   ? Body
   : never;
+type JsonAnswer<Operation extends keyof operations, Status extends number> =
+  operations[Operation]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }>
+    ? Body
+    : never;
 type Query<Operation extends keyof operations> = NonNullable<operations[Operation]['parameters']['query']>;
 /** An exact decimal as text, such as "250.00" (at most the currency's decimals). */
 export type DecimalString = string;

@@ -6,8 +6,12 @@ export type QueryValues = Record<string, string | number | boolean | undefined>;
 
 /** `?name=value&...` of the values that are set ('' when none is). */
 export function queryString(values: QueryValues = {}): string {
-  const entries = Object.entries(values).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined);
-  return entries.length === 0 ? '' : `?${new URLSearchParams(entries.map(([name, value]): [string, string] => [name, String(value)]))}`;
+  const entries = Object.entries(values).filter(
+    (entry): entry is [string, string | number | boolean] => entry[1] !== undefined,
+  );
+  return entries.length === 0
+    ? ''
+    : `?${new URLSearchParams(entries.map(([name, value]): [string, string] => [name, String(value)]))}`;
 }
 
 /**
@@ -36,7 +40,8 @@ export abstract class BearerApiClient {
 
   /** A JSON call; the parsed body of its `expectedStatus` answer. */
   protected async json<T>(method: string, path: string, body: unknown, expectedStatus: number): Promise<T> {
-    return (await this.exchange(method, path, body === undefined ? null : JSON.stringify(body), {}, expectedStatus)).body as T;
+    return (await this.exchange(method, path, body === undefined ? null : JSON.stringify(body), {}, expectedStatus))
+      .body as T;
   }
 
   /** A report answered as CSV text. */
@@ -49,8 +54,17 @@ export abstract class BearerApiClient {
     return (await this.exchange('POST', path, csv, { 'Content-Type': 'text/csv' }, 200)).body as T;
   }
 
-  private async exchange(method: string, path: string, body: string | null, headers: Record<string, string>, expectedStatus: number): Promise<HttpJsonResponse> {
-    const response = await this.http.request(method, path, body, { Authorization: `Bearer ${this.apiKey}`, ...headers });
+  private async exchange(
+    method: string,
+    path: string,
+    body: string | null,
+    headers: Record<string, string>,
+    expectedStatus: number,
+  ): Promise<HttpJsonResponse> {
+    const response = await this.http.request(method, path, body, {
+      Authorization: `Bearer ${this.apiKey}`,
+      ...headers,
+    });
     return expectStatus(response, expectedStatus, `${method} ${path.split('?')[0]}`);
   }
 }

@@ -67,6 +67,9 @@ export class RetriesExhaustedError extends UncertainOutcomeError {
     readonly elapsedMs: number,
     last: UncertainOutcomeError,
   ) {
-    super(last.reason, `still uncertain after ${attempts} attempts in ${elapsedMs} ms: ${last.message}`, { ...last.details, cause: last });
+    super(last.reason, `still uncertain after ${attempts} attempts in ${elapsedMs} ms: ${last.message}`, {
+      ...last.details,
+      cause: last,
+    });
   }
 }

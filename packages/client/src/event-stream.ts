@@ -29,7 +29,8 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
       return;
     }
     this.buffered.push(item);
-    if (this.buffered.length > this.bufferedMax) this.fail(new EventBufferOverflowError(`more than ${this.bufferedMax} events waited to be read`));
+    if (this.buffered.length > this.bufferedMax)
+      this.fail(new EventBufferOverflowError(`more than ${this.bufferedMax} events waited to be read`));
   }
 
   /** Ends the stream with an error: the consumer reads what was buffered, then the error. */

@@ -46,7 +46,11 @@ export class HttpJsonClient {
     private readonly options: HttpClientOptions = {},
   ) {
     this.base = baseUrlOption('HttpJsonClient', baseUrl);
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? MAX_SOCKETS_DEFAULT, timeout: AGENT_SOCKET_TIMEOUT_MS };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? MAX_SOCKETS_DEFAULT,
+      timeout: AGENT_SOCKET_TIMEOUT_MS,
+    };
     const secure = this.base.protocol === 'https:';
     this.transport = secure ? https : http;
     this.agent = secure ? new https.Agent({ ...agentOptions, ...options.tls }) : new http.Agent(agentOptions);
@@ -87,7 +91,9 @@ export class HttpJsonClient {
       );
       req.on('error', (error) => reject(error instanceof UncertainOutcomeError ? error : lostAnswer(what, error)));
       if (timeoutMs !== undefined) {
-        req.setTimeout(timeoutMs, () => req.destroy(new UncertainOutcomeError('timeout', `${what}: no answer within ${timeoutMs} ms`)));
+        req.setTimeout(timeoutMs, () =>
+          req.destroy(new UncertainOutcomeError('timeout', `${what}: no answer within ${timeoutMs} ms`)),
+        );
       }
       req.end(payload ?? undefined);
     });

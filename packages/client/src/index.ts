@@ -5,11 +5,29 @@
  */
 export { AdminClient } from './admin-client';
 export type * from './api-types';
-export { ApiError, ConfigurationError, RetriesExhaustedError, UncertainOutcomeError, WalletServiceError, type UncertainReason } from './errors';
+export {
+  ApiError,
+  ConfigurationError,
+  RetriesExhaustedError,
+  UncertainOutcomeError,
+  WalletServiceError,
+  type UncertainReason,
+} from './errors';
 export { EventBufferOverflowError } from './event-stream';
 export { HttpJsonClient, type HttpClientOptions, type HttpJsonResponse } from './http-json';
-export { DEFAULT_RECONNECT_LIMITS, ManagerApiClient, type ManagerApiClientOptions, type ReconnectLimits } from './manager-api-client';
-export { ManagerClient, type ManagerAnswer, type ManagerCommandOptions, type ManagerConnectOptions, type ManagerEvent } from './manager-client';
+export {
+  DEFAULT_RECONNECT_LIMITS,
+  ManagerApiClient,
+  type ManagerApiClientOptions,
+  type ReconnectLimits,
+} from './manager-api-client';
+export {
+  ManagerClient,
+  type ManagerAnswer,
+  type ManagerCommandOptions,
+  type ManagerConnectOptions,
+  type ManagerEvent,
+} from './manager-client';
 export {
   isFinanceRecord,
   ProtocolError,

@@ -50,7 +50,11 @@ export interface ManagerApiClientOptions {
   eventsBufferedMax?: number;
 }
 
-export const DEFAULT_RECONNECT_LIMITS: Readonly<ReconnectLimits> = { attemptsMax: 10, delayInitialMs: 100, delayMaxMs: 5_000 };
+export const DEFAULT_RECONNECT_LIMITS: Readonly<ReconnectLimits> = {
+  attemptsMax: 10,
+  delayInitialMs: 100,
+  delayMaxMs: 5_000,
+};
 const COMMAND_TIMEOUT_MS_DEFAULT = 15_000;
 const CONNECT_TIMEOUT_MS_DEFAULT = 10_000;
 const EVENTS_BUFFERED_MAX_DEFAULT = 10_000;
@@ -175,7 +179,9 @@ export class ManagerApiClient extends EventEmitter {
    * of every event. The stream fails if the connection cannot be made again within the limits.
    */
   async subscribe(): Promise<AsyncIterableIterator<TradeEvent>> {
-    const stream = new EventStream<TradeEvent>(this.options.eventsBufferedMax ?? EVENTS_BUFFERED_MAX_DEFAULT, () => this.streams.delete(stream));
+    const stream = new EventStream<TradeEvent>(this.options.eventsBufferedMax ?? EVENTS_BUFFERED_MAX_DEFAULT, () =>
+      this.streams.delete(stream),
+    );
     this.streams.add(stream);
     this.wantsEvents = true;
     try {
@@ -205,7 +211,9 @@ export class ManagerApiClient extends EventEmitter {
   /** Sends a command on the current connection (made again if need be); its `data`, or the SDK's error. */
   private async request(command: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
     const connection = await this.ensureConnection();
-    const answer = await connection.command(command, data, { timeoutMs: this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS_DEFAULT });
+    const answer = await connection.command(command, data, {
+      timeoutMs: this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS_DEFAULT,
+    });
     return answerData(command, answer);
   }
 
@@ -240,7 +248,16 @@ export class ManagerApiClient extends EventEmitter {
     });
     try {
       const timeoutMs = this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS_DEFAULT;
-      this.session = decodeLogin(answerData('Login', await connection.command('Login', { login: this.options.login, password: this.options.password }, { timeoutMs })));
+      this.session = decodeLogin(
+        answerData(
+          'Login',
+          await connection.command(
+            'Login',
+            { login: this.options.login, password: this.options.password },
+            { timeoutMs },
+          ),
+        ),
+      );
       connection.on('event', (event: ManagerEvent) => this.dispatch(event));
       if (this.wantsEvents) await this.subscribeOn(connection);
     } catch (error) {
@@ -249,7 +266,10 @@ export class ManagerApiClient extends EventEmitter {
     }
     if (this.closed || connection.socket.destroyed) {
       await connection.close();
-      throw new UncertainOutcomeError('network', this.closed ? 'the manager client was closed while connecting' : 'the connection closed while logging in');
+      throw new UncertainOutcomeError(
+        'network',
+        this.closed ? 'the manager client was closed while connecting' : 'the connection closed while logging in',
+      );
     }
     connection.once('close', () => this.lost(connection));
     this.connection = connection;
@@ -260,7 +280,11 @@ export class ManagerApiClient extends EventEmitter {
     let subscribed = this.subscriptions.get(connection);
     if (!subscribed) {
       subscribed = connection
-        .command('Subscribe', { channels: [TRADE_EVENT_CHANNEL] }, { timeoutMs: this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS_DEFAULT })
+        .command(
+          'Subscribe',
+          { channels: [TRADE_EVENT_CHANNEL] },
+          { timeoutMs: this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS_DEFAULT },
+        )
         .then((answer) => void answerData('Subscribe', answer));
       this.subscriptions.set(connection, subscribed);
     }
@@ -295,8 +319,16 @@ function answerData(command: string, answer: ManagerAnswer): Record<string, unkn
   const code = typeof data.error === 'string' ? data.error : `STATUS_${answer.status}`;
   const message = typeof data.message === 'string' ? data.message : JSON.stringify(answer.data);
   if (answer.status === SYNC_TIMEOUT_STATUS) {
-    throw new UncertainOutcomeError('timeout', `${command}: ${code}, order ${String(data.order)}`, { httpStatus: answer.status, code, order: integer(data, 'order') });
+    throw new UncertainOutcomeError('timeout', `${command}: ${code}, order ${String(data.order)}`, {
+      httpStatus: answer.status,
+      code,
+      order: integer(data, 'order'),
+    });
   }
-  if (answer.status >= SERVER_ERROR_STATUS_MIN) throw new UncertainOutcomeError('unavailable', `${command}: ${code}: ${message}`, { httpStatus: answer.status, code });
+  if (answer.status >= SERVER_ERROR_STATUS_MIN)
+    throw new UncertainOutcomeError('unavailable', `${command}: ${code}: ${message}`, {
+      httpStatus: answer.status,
+      code,
+    });
   throw new ApiError(code, answer.status, `${command}: ${message}`);
 }

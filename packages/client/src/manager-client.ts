@@ -42,19 +42,26 @@ export interface ManagerCommandOptions {
 const CLOSE_GRACE_MS = 1_000;
 
 export class ManagerClient extends EventEmitter {
-  private readonly pending = new Map<string, { resolve: (answer: ManagerAnswer) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (answer: ManagerAnswer) => void; reject: (error: Error) => void }
+  >();
   private buffer = '';
   private nextExtId = 1;
   private token: string | undefined;
 
-  private constructor(readonly socket: net.Socket, private readonly plainNumbers: boolean) {
+  private constructor(
+    readonly socket: net.Socket,
+    private readonly plainNumbers: boolean,
+  ) {
     super();
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
     socket.on('data', (chunk: string) => this.receive(chunk));
     socket.on('close', () => {
       // Commands still waiting will never be answered on this connection: their outcome is unknown.
-      for (const waiting of this.pending.values()) waiting.reject(new UncertainOutcomeError('network', 'connection closed before the answer'));
+      for (const waiting of this.pending.values())
+        waiting.reject(new UncertainOutcomeError('network', 'connection closed before the answer'));
       this.pending.clear();
       this.emit('close');
     });
@@ -70,7 +77,14 @@ export class ManagerClient extends EventEmitter {
       };
       socket.once('error', fail);
       if (options.connectTimeoutMs !== undefined) {
-        socket.setTimeout(options.connectTimeoutMs, () => fail(new UncertainOutcomeError('timeout', `manager connection to ${host}:${port}: not made within ${options.connectTimeoutMs} ms`)));
+        socket.setTimeout(options.connectTimeoutMs, () =>
+          fail(
+            new UncertainOutcomeError(
+              'timeout',
+              `manager connection to ${host}:${port}: not made within ${options.connectTimeoutMs} ms`,
+            ),
+          ),
+        );
       }
       socket.once(options.tls ? 'secureConnect' : 'connect', () => {
         socket.off('error', fail);
@@ -81,7 +95,11 @@ export class ManagerClient extends EventEmitter {
   }
 
   /** Sends a command and waits for the answer with the same extID; amounts may be LosslessNumber or bigint (written exactly). */
-  command<T = Record<string, unknown>>(command: string, data: Record<string, unknown> = {}, options: ManagerCommandOptions = {}): Promise<ManagerAnswer<T>> {
+  command<T = Record<string, unknown>>(
+    command: string,
+    data: Record<string, unknown> = {},
+    options: ManagerCommandOptions = {},
+  ): Promise<ManagerAnswer<T>> {
     const extID = options.extID ?? `c${this.nextExtId++}`;
     const token = options.token ?? this.token;
     return new Promise((resolve, reject) => {
@@ -89,10 +107,13 @@ export class ManagerClient extends EventEmitter {
         reject(new Error(`extID ${extID} is already waiting`));
         return;
       }
-      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-        this.pending.delete(extID);
-        reject(new UncertainOutcomeError('timeout', `${command}: no answer within ${options.timeoutMs} ms`));
-      }, options.timeoutMs);
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.pending.delete(extID);
+              reject(new UncertainOutcomeError('timeout', `${command}: no answer within ${options.timeoutMs} ms`));
+            }, options.timeoutMs);
       const settle = () => clearTimeout(timer);
       this.pending.set(extID, {
         resolve: (answer) => (settle(), resolve(answer as ManagerAnswer<T>)),
@@ -160,6 +181,9 @@ const CERTIFICATE_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;
 function connectFailure(what: string, error: Error): WalletServiceError {
   if (error instanceof UncertainOutcomeError) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (CERTIFICATE_ERROR_CODE.test(code)) return new WalletServiceError(`${what}: the server's TLS certificate was refused: ${error.message}`, { cause: error });
+  if (CERTIFICATE_ERROR_CODE.test(code))
+    return new WalletServiceError(`${what}: the server's TLS certificate was refused: ${error.message}`, {
+      cause: error,
+    });
   return new UncertainOutcomeError('network', `${what}: ${error.message}`, { cause: error });
 }

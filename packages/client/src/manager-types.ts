@@ -179,8 +179,11 @@ export function decodeFinanceRecordLookup(data: WireObject): FinanceRecordLookup
   const named = { order: integer(data, 'order'), login: integer(data, 'login'), cmd: integer(data, 'cmd') };
   const state = integer(data, 'state');
   if (state === STATE_REQUEST_PENDING) return { ...named, state };
-  if (state === STATE_REQUEST_REFUSED) return { ...named, state, error: string(data, 'error'), message: string(data, 'message') };
-  throw new ProtocolError(`expected a finance record, or state ${STATE_REQUEST_PENDING} or ${STATE_REQUEST_REFUSED}, got state ${state}`);
+  if (state === STATE_REQUEST_REFUSED)
+    return { ...named, state, error: string(data, 'error'), message: string(data, 'message') };
+  throw new ProtocolError(
+    `expected a finance record, or state ${STATE_REQUEST_PENDING} or ${STATE_REQUEST_REFUSED}, got state ${state}`,
+  );
 }
 
 export function decodeTradeEvent(message: { type: string; data: WireObject }): TradeEvent {
@@ -201,14 +204,16 @@ export function decodeLogin(data: WireObject): LoginResult {
 export function integer(data: WireObject, field: string): number {
   const value = data[field];
   const number = value instanceof LosslessNumber ? Number(value.toString()) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw new ProtocolError(`expected ${field} to be a safe integer, got ${String(value)}`);
+  if (typeof number !== 'number' || !Number.isSafeInteger(number))
+    throw new ProtocolError(`expected ${field} to be a safe integer, got ${String(value)}`);
   return number;
 }
 
 /** An amount: the JSON number's own text (`250.00`), never through a double. */
 function decimal(data: WireObject, field: string): DecimalString {
   const value = data[field];
-  if (!(value instanceof LosslessNumber)) throw new ProtocolError(`expected ${field} to be a number, got ${String(value)}`);
+  if (!(value instanceof LosslessNumber))
+    throw new ProtocolError(`expected ${field} to be a number, got ${String(value)}`);
   return value.toString();
 }
 

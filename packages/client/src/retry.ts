@@ -12,7 +12,12 @@ export interface RetryLimits {
   backoffMaxMs: number;
 }
 
-export const DEFAULT_RETRY_LIMITS: Readonly<RetryLimits> = { attemptsMax: 8, totalTimeMs: 30_000, backoffInitialMs: 100, backoffMaxMs: 2_000 };
+export const DEFAULT_RETRY_LIMITS: Readonly<RetryLimits> = {
+  attemptsMax: 8,
+  totalTimeMs: 30_000,
+  backoffInitialMs: 100,
+  backoffMaxMs: 2_000,
+};
 
 /**
  * Runs `call` until it gives a definitive outcome: its result, or any error other than an
@@ -24,7 +29,10 @@ export const DEFAULT_RETRY_LIMITS: Readonly<RetryLimits> = { attemptsMax: 8, tot
  * referenceId once, outside `call`. A fresh v2 nonce per attempt is right (the wallet client signs
  * each attempt anew): the key, not the nonce, is what makes a repeat apply once.
  */
-export async function retryUncertain<T>(call: (attempt: number) => Promise<T>, limits: Partial<RetryLimits> = {}): Promise<T> {
+export async function retryUncertain<T>(
+  call: (attempt: number) => Promise<T>,
+  limits: Partial<RetryLimits> = {},
+): Promise<T> {
   const { attemptsMax, totalTimeMs, backoffInitialMs, backoffMaxMs } = { ...DEFAULT_RETRY_LIMITS, ...limits };
   const startedAtMs = Date.now();
   for (let attempt = 1; ; attempt += 1) {
@@ -34,7 +42,8 @@ export async function retryUncertain<T>(call: (attempt: number) => Promise<T>, l
       if (!(error instanceof UncertainOutcomeError)) throw error;
       const elapsedMs = Date.now() - startedAtMs;
       const delayMs = backoffDelayMs(attempt, backoffInitialMs, backoffMaxMs);
-      if (attempt >= attemptsMax || elapsedMs + delayMs > totalTimeMs) throw new RetriesExhaustedError(attempt, elapsedMs, error);
+      if (attempt >= attemptsMax || elapsedMs + delayMs > totalTimeMs)
+        throw new RetriesExhaustedError(attempt, elapsedMs, error);
       await sleep(delayMs);
     }
   }

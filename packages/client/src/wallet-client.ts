@@ -20,9 +20,12 @@ export type WalletStatus = Exclude<WalletAnswer['status'], 'Unavailable' | 'Inte
 export type WalletResult = Omit<WalletAnswer, 'status'> & { status: WalletStatus };
 /** A refusal other than InsufficientFunds: nothing moved. */
 export type WalletRefusal = WalletResult & { status: Exclude<WalletStatus, 'Ok' | 'InsufficientFunds'> };
-export type AuthenticateResult = ({ status: 'Ok' } & Required<Pick<WalletAnswer, 'walletToken' | 'userId' | 'currency' | 'balance'>>) | WalletRefusal;
+export type AuthenticateResult =
+  ({ status: 'Ok' } & Required<Pick<WalletAnswer, 'walletToken' | 'userId' | 'currency' | 'balance'>>) | WalletRefusal;
 /** getbalance, opentrade, closetrade: the balance (balance + credit) after the call, also with InsufficientFunds. */
-export type BalanceResult = ({ status: 'Ok' | 'InsufficientFunds'; message?: string } & Required<Pick<WalletAnswer, 'balance' | 'currency'>>) | WalletRefusal;
+export type BalanceResult =
+  | ({ status: 'Ok' | 'InsufficientFunds'; message?: string } & Required<Pick<WalletAnswer, 'balance' | 'currency'>>)
+  | WalletRefusal;
 
 export interface AuthenticateRequest {
   /** The single-use launch token of the operator API (OperatorClient.createLaunchToken); sent as the wire's `token`. */
@@ -63,9 +66,12 @@ export class WalletClient {
   /** Throws a ConfigurationError, naming the option, for a missing or malformed `baseUrl`, an empty `secret` or an unknown `signing`. */
   constructor(baseUrl: string, secret: string, options: WalletClientOptions = {}) {
     baseUrlOption('WalletClient', baseUrl);
-    this.secret = secretOption('WalletClient', 'secret', secret, 'one of the service\'s WALLET_SECRETS');
+    this.secret = secretOption('WalletClient', 'secret', secret, "one of the service's WALLET_SECRETS");
     if (options.signing !== undefined && options.signing !== 'v2' && options.signing !== 'legacy') {
-      throw new ConfigurationError('signing', `WalletClient: signing must be 'v2' or 'legacy' (got ${JSON.stringify(options.signing)})`);
+      throw new ConfigurationError(
+        'signing',
+        `WalletClient: signing must be 'v2' or 'legacy' (got ${JSON.stringify(options.signing)})`,
+      );
     }
     this.http = new HttpJsonClient(baseUrl, options);
     this.signing = options.signing ?? 'v2';
@@ -99,12 +105,24 @@ export class WalletClient {
   send(action: WalletAction, fields: Record<string, unknown>, timeoutMs?: number): Promise<HttpJsonResponse> {
     const path = `/wallet/${action}`;
     if (this.signing === 'legacy') {
-      const texts = Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]));
+      const texts = Object.fromEntries(
+        Object.entries(fields).map(([name, value]) => [
+          name,
+          typeof value === 'string' ? value : JSON.stringify(value),
+        ]),
+      );
       const body = JSON.stringify({ ...fields, hash: signLegacy(this.secret, texts) });
       return this.http.request('POST', path, body, {}, timeoutMs);
     }
     const body = JSON.stringify(fields);
-    const headers = signV2(this.secret, 'POST', path, body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
+    const headers = signV2(
+      this.secret,
+      'POST',
+      path,
+      body,
+      Math.floor(Date.now() / 1000),
+      randomBytes(16).toString('hex'),
+    );
     return this.http.request('POST', path, body, headers, timeoutMs);
   }
 

@@ -6,7 +6,13 @@ import { createHash, createHmac } from 'node:crypto';
  */
 
 /** v2: `METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(raw body bytes))`, HMAC-SHA256 with the secret. */
-export function v2CanonicalString(method: string, path: string, timestamp: string, nonce: string, rawBody: Buffer): string {
+export function v2CanonicalString(
+  method: string,
+  path: string,
+  timestamp: string,
+  nonce: string,
+  rawBody: Buffer,
+): string {
   const bodyDigest = createHash('sha256').update(rawBody).digest('hex');
   return `${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodyDigest}`;
 }
@@ -21,7 +27,14 @@ export function legacyCanonicalString(fieldTexts: Record<string, string>): strin
 }
 
 /** Signs a request the way the platform does (used by tests, the demo and the benchmark). */
-export function signV2(secret: string, method: string, path: string, rawBody: Buffer | string, timestampS: number, nonce: string) {
+export function signV2(
+  secret: string,
+  method: string,
+  path: string,
+  rawBody: Buffer | string,
+  timestampS: number,
+  nonce: string,
+) {
   const canonical = v2CanonicalString(method, path, String(timestampS), nonce, Buffer.from(rawBody));
   return {
     'X-Sig-Version': 'v2',

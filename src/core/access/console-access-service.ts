@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { BoundedSemaphore } from '../../shared/bounded-semaphore';
-import { AlreadyExistsError, RecordNotFoundError, UnauthenticatedError, UnavailableError, ValidationError } from '../../shared/errors';
+import {
+  AlreadyExistsError,
+  RecordNotFoundError,
+  UnauthenticatedError,
+  UnavailableError,
+  ValidationError,
+} from '../../shared/errors';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../shared/password-hash';
 import { hashToken, newToken } from '../../shared/tokens';
 import type { AuditLog } from '../audit/audit-log';
@@ -44,7 +50,11 @@ export interface NewConsoleUser {
  * throttled per user and per address, and every change written to the audit log with its actor.
  */
 export class ConsoleAccessService {
-  private readonly loginTurns = new BoundedSemaphore(CONSOLE_LOGINS_IN_FLIGHT_MAX, CONSOLE_LOGINS_WAITING_MAX, () => new UnavailableError('the console is busy signing others in; try again in a moment'));
+  private readonly loginTurns = new BoundedSemaphore(
+    CONSOLE_LOGINS_IN_FLIGHT_MAX,
+    CONSOLE_LOGINS_WAITING_MAX,
+    () => new UnavailableError('the console is busy signing others in; try again in a moment'),
+  );
 
   constructor(
     private readonly store: ConsoleUserStore,
@@ -68,14 +78,28 @@ export class ConsoleAccessService {
   }
 
   /** Changes a role, a password or whether the user may sign in; disabling ends every session of the user. */
-  async updateUser(username: string, change: { role?: ConsoleRole; disabled?: boolean; password?: string }, actor: string): Promise<ConsoleUser> {
-    if (change.role === undefined && change.disabled === undefined && change.password === undefined) throw new ValidationError('nothing to change: give a role, a password or disabled');
+  async updateUser(
+    username: string,
+    change: { role?: ConsoleRole; disabled?: boolean; password?: string },
+    actor: string,
+  ): Promise<ConsoleUser> {
+    if (change.role === undefined && change.disabled === undefined && change.password === undefined)
+      throw new ValidationError('nothing to change: give a role, a password or disabled');
     if (change.role !== undefined) checkRole(change.role);
     const passwordHash = change.password === undefined ? undefined : await hashPassword(checkPassword(change.password));
-    const user = await this.store.updateUser(username, { ...(change.role ? { role: change.role } : {}), ...(change.disabled === undefined ? {} : { disabled: change.disabled }), ...(passwordHash ? { passwordHash } : {}) });
+    const user = await this.store.updateUser(username, {
+      ...(change.role ? { role: change.role } : {}),
+      ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
+      ...(passwordHash ? { passwordHash } : {}),
+    });
     if (!user) throw new RecordNotFoundError(`no console user ${username}`);
     if (change.disabled || passwordHash) await this.store.revokeSessionsOf(username);
-    await this.audit.record({ actor, action: 'user.update', target: username, detail: { role: change.role, disabled: change.disabled, passwordChanged: passwordHash !== undefined } });
+    await this.audit.record({
+      actor,
+      action: 'user.update',
+      target: username,
+      detail: { role: change.role, disabled: change.disabled, passwordChanged: passwordHash !== undefined },
+    });
     return user;
   }
 
@@ -93,7 +117,11 @@ export class ConsoleAccessService {
    * The attempt is counted as a failure of both before the password is evaluated, so that guesses
    * sent at once, to any instance, are evaluated no more than the limits allow; a success takes it back.
    */
-  async login(username: string, password: string, address: string): Promise<{ token: string; session: ConsoleSession }> {
+  async login(
+    username: string,
+    password: string,
+    address: string,
+  ): Promise<{ token: string; session: ConsoleSession }> {
     const subject = username.toLowerCase().slice(0, 64);
     const attempt = await this.throttle.reserve(['console-user', subject], ['console-address', address]);
     const user = await this.loginTurns
@@ -147,16 +175,22 @@ export function actorOf(user: Pick<ConsoleUser, 'username'>): string {
 }
 
 function checkUsername(username: string): void {
-  if (!USERNAME.test(username)) throw new ValidationError('a username is 2 to 64 characters: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
+  if (!USERNAME.test(username))
+    throw new ValidationError(
+      'a username is 2 to 64 characters: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
+    );
 }
 
 function checkRole(role: string): void {
-  if (!(CONSOLE_ROLES as readonly string[]).includes(role)) throw new ValidationError(`a role is one of ${CONSOLE_ROLES.join(', ')}`);
+  if (!(CONSOLE_ROLES as readonly string[]).includes(role))
+    throw new ValidationError(`a role is one of ${CONSOLE_ROLES.join(', ')}`);
 }
 
 function checkPassword(password: string): string {
   if (password.length < CONSOLE_PASSWORD_LENGTH_MIN || password.length > CONSOLE_PASSWORD_LENGTH_MAX) {
-    throw new ValidationError(`a password is ${CONSOLE_PASSWORD_LENGTH_MIN} to ${CONSOLE_PASSWORD_LENGTH_MAX} characters`);
+    throw new ValidationError(
+      `a password is ${CONSOLE_PASSWORD_LENGTH_MIN} to ${CONSOLE_PASSWORD_LENGTH_MAX} characters`,
+    );
   }
   return password;
 }

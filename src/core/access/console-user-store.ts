@@ -32,7 +32,14 @@ const USER_COLUMNS = ['u.id', 'u.username', 'u.role', 'u.disabled_at', 'u.create
 const UNQUALIFIED_USER_COLUMNS = USER_COLUMNS.map((column) => column.slice(2));
 
 function toUser(row: UserRow): ConsoleUser {
-  return { id: String(row.id), username: row.username, role: row.role, disabled: row.disabled_at !== null, createdAt: row.created_at, createdBy: row.created_by };
+  return {
+    id: String(row.id),
+    username: row.username,
+    role: row.role,
+    disabled: row.disabled_at !== null,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  };
 }
 
 /** Console users and their server-side sessions (only a digest of a session's token is stored). */
@@ -40,7 +47,12 @@ export class ConsoleUserStore {
   constructor(private readonly db: Database) {}
 
   /** The new user; undefined when the username is taken. */
-  async insertUser(username: string, role: ConsoleRole, passwordHash: string, createdBy: string): Promise<ConsoleUser | undefined> {
+  async insertUser(
+    username: string,
+    role: ConsoleRole,
+    passwordHash: string,
+    createdBy: string,
+  ): Promise<ConsoleUser | undefined> {
     const rows = await this.db('console_users')
       .insert({ username, role, password_hash: passwordHash, created_by: createdBy })
       .onConflict('username')
@@ -50,7 +62,9 @@ export class ConsoleUserStore {
   }
 
   async findUser(username: string): Promise<(ConsoleUser & { passwordHash: string }) | undefined> {
-    const row = await this.db('console_users as u').where('u.username', username).first<(UserRow & { password_hash: string }) | undefined>([...USER_COLUMNS, 'u.password_hash']);
+    const row = await this.db('console_users as u')
+      .where('u.username', username)
+      .first<(UserRow & { password_hash: string }) | undefined>([...USER_COLUMNS, 'u.password_hash']);
     return row ? { ...toUser(row), passwordHash: row.password_hash } : undefined;
   }
 
@@ -65,25 +79,42 @@ export class ConsoleUserStore {
    * manage its users). The enabled admins are locked first, so two admins demoting each other at
    * once are decided one after the other.
    */
-  async updateUser(username: string, change: { role?: ConsoleRole; disabled?: boolean; passwordHash?: string }): Promise<ConsoleUser | undefined> {
+  async updateUser(
+    username: string,
+    change: { role?: ConsoleRole; disabled?: boolean; passwordHash?: string },
+  ): Promise<ConsoleUser | undefined> {
     const values: Record<string, unknown> = {};
     if (change.role !== undefined) values.role = change.role;
-    if (change.disabled !== undefined) values.disabled_at = change.disabled ? this.db.raw('coalesce(disabled_at, now())') : null;
+    if (change.disabled !== undefined)
+      values.disabled_at = change.disabled ? this.db.raw('coalesce(disabled_at, now())') : null;
     if (change.passwordHash !== undefined) values.password_hash = change.passwordHash;
     const removesAnAdmin = change.disabled === true || (change.role !== undefined && change.role !== 'admin');
     return this.db.transaction(async (trx) => {
       if (removesAnAdmin) {
-        const admins = await trx('console_users').where('role', 'admin').whereNull('disabled_at').forUpdate().pluck<string[]>('username');
+        const admins = await trx('console_users')
+          .where('role', 'admin')
+          .whereNull('disabled_at')
+          .forUpdate()
+          .pluck<string[]>('username');
         if (admins.length === 1 && admins[0] === username) {
           throw new ValidationError(`${username} is the last enabled admin: make another user admin first`);
         }
       }
-      const rows = await trx('console_users as u').where('u.username', username).update(values).returning<UserRow[]>(UNQUALIFIED_USER_COLUMNS);
+      const rows = await trx('console_users as u')
+        .where('u.username', username)
+        .update(values)
+        .returning<UserRow[]>(UNQUALIFIED_USER_COLUMNS);
       return rows[0] ? toUser(rows[0]) : undefined;
     });
   }
 
-  async insertSession(tokenHash: Buffer, userId: string, csrfToken: string, address: string, lifetimeS: number): Promise<void> {
+  async insertSession(
+    tokenHash: Buffer,
+    userId: string,
+    csrfToken: string,
+    address: string,
+    lifetimeS: number,
+  ): Promise<void> {
     await this.db('console_sessions').insert({
       token_hash: tokenHash,
       user_id: userId,
@@ -99,7 +130,9 @@ export class ConsoleUserStore {
    * (a write per request would tax every page for nothing).
    */
   async liveSession(tokenHash: Buffer, idleS: number, touchAfterS: number): Promise<ConsoleSessionRow | undefined> {
-    const { rows } = await this.db.raw<{ rows: Array<UserRow & { csrf_token: string; session_created_at: Date; last_seen_at: Date }> }>(
+    const { rows } = await this.db.raw<{
+      rows: Array<UserRow & { csrf_token: string; session_created_at: Date; last_seen_at: Date }>;
+    }>(
       `WITH live AS (
          SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, ${USER_COLUMNS.join(', ')}
            FROM console_sessions s JOIN console_users u ON u.id = s.user_id
@@ -113,12 +146,22 @@ export class ConsoleUserStore {
       [tokenHash, idleS, touchAfterS],
     );
     const row = rows[0];
-    return row ? { user: toUser(row), csrfToken: row.csrf_token, createdAt: row.session_created_at, lastSeenAt: row.last_seen_at } : undefined;
+    return row
+      ? {
+          user: toUser(row),
+          csrfToken: row.csrf_token,
+          createdAt: row.session_created_at,
+          lastSeenAt: row.last_seen_at,
+        }
+      : undefined;
   }
 
   /** Ends one session; true when it was live. */
   async revokeSession(tokenHash: Buffer): Promise<boolean> {
-    const count = await this.db('console_sessions').where({ token_hash: tokenHash }).whereNull('revoked_at').update({ revoked_at: this.db.fn.now() });
+    const count = await this.db('console_sessions')
+      .where({ token_hash: tokenHash })
+      .whereNull('revoked_at')
+      .update({ revoked_at: this.db.fn.now() });
     return count > 0;
   }
 
@@ -132,6 +175,8 @@ export class ConsoleUserStore {
 
   /** Forgets sessions ended more than `keepS` ago. */
   async pruneSessions(keepS: number): Promise<void> {
-    await this.db('console_sessions').where('expires_at', '<', this.db.raw('now() - make_interval(secs => ?)', [keepS])).delete();
+    await this.db('console_sessions')
+      .where('expires_at', '<', this.db.raw('now() - make_interval(secs => ?)', [keepS]))
+      .delete();
   }
 }

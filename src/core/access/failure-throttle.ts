@@ -47,15 +47,25 @@ export class FailureThrottle {
    */
   async reserve(...subjects: ThrottleSubject[]): Promise<ReservedAttempt> {
     const { rows } = await this.db
-      .raw<{ rows: Array<{ attempt_ids: string[] | null; wait_s: number | null }> }>('SELECT attempt_ids, wait_s FROM auth_attempt_reserve(?::jsonb)', [this.limitsOf(subjects)])
+      .raw<{ rows: Array<{ attempt_ids: string[] | null; wait_s: number | null }> }>(
+        'SELECT attempt_ids, wait_s FROM auth_attempt_reserve(?::jsonb)',
+        [this.limitsOf(subjects)],
+      )
       .catch((error: { code?: string }) => {
         // the subject's lock is held for a count and an insert only: a wait this long is a flood
-        if (error.code === LOCK_TIMEOUT_SQLSTATE) throw new UnavailableError('too many attempts at once for this user or address; retry later');
+        if (error.code === LOCK_TIMEOUT_SQLSTATE)
+          throw new UnavailableError('too many attempts at once for this user or address; retry later');
         throw error;
       });
     const { attempt_ids: ids, wait_s: waitS } = rows[0]!;
     if (waitS !== null) throw tooMany(waitS);
-    return { release: () => this.db('auth_failures').whereIn('id', ids!).delete().then(() => undefined) };
+    return {
+      release: () =>
+        this.db('auth_failures')
+          .whereIn('id', ids!)
+          .delete()
+          .then(() => undefined),
+    };
   }
 
   /**
@@ -64,7 +74,10 @@ export class FailureThrottle {
    * (a right bearer key: it is not a guess to count, but is refused like one over the limit).
    */
   async check(...subjects: ThrottleSubject[]): Promise<void> {
-    const { rows } = await this.db.raw<{ rows: Array<{ wait_s: number | null }> }>('SELECT auth_attempt_wait(?::jsonb, now()) AS wait_s', [this.limitsOf(subjects)]);
+    const { rows } = await this.db.raw<{ rows: Array<{ wait_s: number | null }> }>(
+      'SELECT auth_attempt_wait(?::jsonb, now()) AS wait_s',
+      [this.limitsOf(subjects)],
+    );
     const waitS = rows[0]!.wait_s;
     if (waitS !== null) throw tooMany(waitS);
   }
@@ -72,11 +85,20 @@ export class FailureThrottle {
   /** Forgets failures older than every window (the table only grows otherwise). */
   async prune(): Promise<void> {
     const windowS = Math.max(...Object.values(this.limits).map((limit) => limit.windowS));
-    await this.db('auth_failures').where('failed_at', '<', this.db.raw('now() - make_interval(secs => ?)', [windowS])).delete();
+    await this.db('auth_failures')
+      .where('failed_at', '<', this.db.raw('now() - make_interval(secs => ?)', [windowS]))
+      .delete();
   }
 
   private limitsOf(subjects: readonly ThrottleSubject[]): string {
-    return JSON.stringify(subjects.map(([scope, subject]) => ({ scope, subject, window_s: this.limits[scope].windowS, failures_max: this.limits[scope].failuresMax })));
+    return JSON.stringify(
+      subjects.map(([scope, subject]) => ({
+        scope,
+        subject,
+        window_s: this.limits[scope].windowS,
+        failures_max: this.limits[scope].failuresMax,
+      })),
+    );
   }
 }
 

@@ -34,7 +34,8 @@ export class AccountLanes<WalletOp, WalletResult> {
       joins: (first, next) => 'walletOp' in first && 'walletOp' in next,
       batchSizeMax: ACCOUNT_WALLET_BATCH_MAX,
       queueLengthMax: ACCOUNT_QUEUE_MAX,
-      overloaded: () => new AccountBusyError('too many requests wait for this account; nothing was applied, retry later'),
+      overloaded: () =>
+        new AccountBusyError('too many requests wait for this account; nothing was applied, retry later'),
       onFailure: (error) => {
         if (error instanceof AccountBusyError) return 'reject-lane';
         return error instanceof UnavailableError ? 'reject-batch' : 'split';

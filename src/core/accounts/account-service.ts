@@ -61,7 +61,11 @@ export class AccountService {
     requireCurrency(currency);
     const account = await this.store.transaction(async (store, trx) => {
       const created = await store.insert(login, currency, name);
-      if (created) await this.audit.record({ actor, action: CHANGE_ACTIONS.accountCreate, target: login.toString(), detail: { currency, name } }, trx);
+      if (created)
+        await this.audit.record(
+          { actor, action: CHANGE_ACTIONS.accountCreate, target: login.toString(), detail: { currency, name } },
+          trx,
+        );
       return created;
     });
     if (!account) throw new AlreadyExistsError(`account ${login} already exists`, { login: login.toString() });
@@ -77,14 +81,22 @@ export class AccountService {
   /** A page of accounts: searched by login prefix or name, filtered by status, in the order asked (login by default). */
   async list(request: AccountListRequest): Promise<AccountPage> {
     const { limit } = request;
-    if (!Number.isInteger(limit) || limit < 1 || limit > ACCOUNT_PAGE_SIZE_MAX) throw new ValidationError(`limit must be from 1 to ${ACCOUNT_PAGE_SIZE_MAX}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > ACCOUNT_PAGE_SIZE_MAX)
+      throw new ValidationError(`limit must be from 1 to ${ACCOUNT_PAGE_SIZE_MAX}`);
     const search = request.search?.trim() ?? '';
-    if (search.length > ACCOUNT_SEARCH_LENGTH_MAX) throw new ValidationError(`search is longer than ${ACCOUNT_SEARCH_LENGTH_MAX} characters`);
+    if (search.length > ACCOUNT_SEARCH_LENGTH_MAX)
+      throw new ValidationError(`search is longer than ${ACCOUNT_SEARCH_LENGTH_MAX} characters`);
     const sort = request.sort ?? 'login';
     if (!ACCOUNT_SORTS.includes(sort)) throw new ValidationError(`sort must be one of ${ACCOUNT_SORTS.join(', ')}`);
     const offset = request.cursor ? Number(decodeCursor(request.cursor)) : 0;
     if (offset > ACCOUNT_LIST_OFFSET_MAX) throw new ValidationError('cursor is not valid');
-    const rows = await this.store.list({ ...(search ? { search } : {}), ...(request.status ? { status: request.status } : {}), sort, offset, limit: limit + 1 });
+    const rows = await this.store.list({
+      ...(search ? { search } : {}),
+      ...(request.status ? { status: request.status } : {}),
+      sort,
+      offset,
+      limit: limit + 1,
+    });
     const next = offset + limit;
     const hasMore = rows.length > limit && next <= ACCOUNT_LIST_OFFSET_MAX;
     return { items: rows.slice(0, limit), nextCursor: hasMore ? encodeCursor(BigInt(next)) : null };
@@ -99,7 +111,10 @@ export class AccountService {
       const result = await store.setStatus(login, status);
       if (result) {
         const action = status === 'active' ? CHANGE_ACTIONS.accountEnable : CHANGE_ACTIONS.accountDisable;
-        await this.audit.record({ actor, action, target: login.toString(), detail: { status, previous: result.previous } }, trx);
+        await this.audit.record(
+          { actor, action, target: login.toString(), detail: { status, previous: result.previous } },
+          trx,
+        );
       }
       return result;
     });

@@ -28,11 +28,25 @@ interface AccountRow {
 }
 
 /** The orders an account list can take (`-` first: descending). */
-export const ACCOUNT_SORTS = ['login', '-login', 'name', '-name', 'balance', '-balance', 'created', '-created'] as const;
+export const ACCOUNT_SORTS = [
+  'login',
+  '-login',
+  'name',
+  '-name',
+  'balance',
+  '-balance',
+  'created',
+  '-created',
+] as const;
 export type AccountSort = (typeof ACCOUNT_SORTS)[number];
 
 /** The column behind each sort key; the login breaks ties, so a page boundary is always the same. */
-const SORT_COLUMNS: Record<string, string> = { login: 'login', name: 'name', balance: 'balance_minor', created: 'created_at' };
+const SORT_COLUMNS: Record<string, string> = {
+  login: 'login',
+  name: 'name',
+  balance: 'balance_minor',
+  created: 'created_at',
+};
 
 export interface AccountListQuery {
   /** Digits: logins starting with them, or names containing them; other text: names containing it (any case). */
@@ -48,7 +62,9 @@ export class AccountStore {
 
   /** The currency of each of these accounts that exists, in one query. */
   async currenciesOf(logins: readonly bigint[]): Promise<Map<string, string>> {
-    const rows = await this.db('accounts').whereIn('login', logins.map(String)).select<Array<{ login: string; currency: string }>>('login', 'currency');
+    const rows = await this.db('accounts')
+      .whereIn('login', logins.map(String))
+      .select<Array<{ login: string; currency: string }>>('login', 'currency');
     return new Map(rows.map((row) => [String(row.login), row.currency]));
   }
 
@@ -89,7 +105,10 @@ export class AccountStore {
   }
 
   /** The account after the change and the status it had before; undefined when there is no such account. */
-  async setStatus(login: bigint, status: Account['status']): Promise<{ account: Account; previous: Account['status'] } | undefined> {
+  async setStatus(
+    login: bigint,
+    status: Account['status'],
+  ): Promise<{ account: Account; previous: Account['status'] } | undefined> {
     const { rows } = await this.db.raw<{ rows: Array<AccountRow & { previous_status: Account['status'] }> }>(
       `UPDATE accounts AS account SET status = ?, updated_at = now()
          FROM (SELECT login, status FROM accounts WHERE login = ? FOR UPDATE) AS before

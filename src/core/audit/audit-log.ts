@@ -58,11 +58,21 @@ export class AuditLog {
    * commit together or not at all (no change goes unrecorded, no refused change is recorded).
    */
   async record(entry: AuditRecord, db: Database = this.db): Promise<void> {
-    await db('audit_log').insert({ actor: entry.actor, action: entry.action, target: entry.target ?? null, detail: JSON.stringify(entry.detail ?? {}) });
+    await db('audit_log').insert({
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target ?? null,
+      detail: JSON.stringify(entry.detail ?? {}),
+    });
   }
 
   /** A download of ledger data, with its format beside what else the detail says (the period, the filter). */
-  downloaded(action: (typeof DOWNLOAD_ACTIONS)[keyof typeof DOWNLOAD_ACTIONS], download: Download, target: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+  downloaded(
+    action: (typeof DOWNLOAD_ACTIONS)[keyof typeof DOWNLOAD_ACTIONS],
+    download: Download,
+    target: string | null,
+    detail: Record<string, unknown> = {},
+  ): Promise<void> {
     return this.record({ actor: download.actor, action, target, detail: { ...detail, format: download.format } });
   }
 
@@ -72,9 +82,20 @@ export class AuditLog {
    */
   async page(limit: number, beforeId?: bigint): Promise<{ entries: AuditEntry[]; nextBefore: string | null }> {
     const size = Math.min(limit, AUDIT_PAGE_SIZE_MAX);
-    const query = this.db('audit_log').orderBy('id', 'desc').limit(size + 1);
+    const query = this.db('audit_log')
+      .orderBy('id', 'desc')
+      .limit(size + 1);
     if (beforeId !== undefined) query.where('id', '<', beforeId.toString());
-    const rows = await query.select<Array<{ id: string; at: Date; actor: string; action: string; target: string | null; detail: Record<string, unknown> }>>('id', 'at', 'actor', 'action', 'target', 'detail');
+    const rows = await query.select<
+      Array<{
+        id: string;
+        at: Date;
+        actor: string;
+        action: string;
+        target: string | null;
+        detail: Record<string, unknown>;
+      }>
+    >('id', 'at', 'actor', 'action', 'target', 'detail');
     const entries = rows.slice(0, size).map((row) => ({ ...row, id: String(row.id) }));
     return { entries, nextBefore: rows.length > size ? entries.at(-1)!.id : null };
   }

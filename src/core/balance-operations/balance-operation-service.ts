@@ -97,7 +97,13 @@ export type OrderStatus =
 export const ORDER_NUMBER_BLOCK = 100;
 
 /** The answer of an operation that must wait for its account's lock: run it alone, in the account's lane. */
-const ACCOUNT_BUSY: OperationResult = { outcome: 'ACCOUNT_BUSY', orderNo: null, eventType: null, eventId: null, bucketMinor: null };
+const ACCOUNT_BUSY: OperationResult = {
+  outcome: 'ACCOUNT_BUSY',
+  orderNo: null,
+  eventType: null,
+  eventId: null,
+  bucketMinor: null,
+};
 
 /** Operations waiting in one lane, at most; beyond, an operation is refused as transient (503). */
 export const BALANCE_LANE_QUEUE_MAX = 4096;
@@ -138,7 +144,12 @@ export class BalanceOperationService {
     const lanes = BigInt(batching.lanes);
     this.lanes = new LaneBatcher({
       // an account with operations waiting for its lock takes the later ones behind them (their order)
-      execute: (batch) => executeUnclaimed(batch, (params) => this.claimedByWaiting(params), (free) => store.applyBatch(free)),
+      execute: (batch) =>
+        executeUnclaimed(
+          batch,
+          (params) => this.claimedByWaiting(params),
+          (free) => store.applyBatch(free),
+        ),
       laneOf: (params) => params.login % lanes,
       batchSizeMax: batching.batchSizeMax,
       queueLengthMax: BALANCE_LANE_QUEUE_MAX,
@@ -196,7 +207,12 @@ export class BalanceOperationService {
       requestDigest: requestDigest(request, amountMinor),
       commandId: request.commandId ?? null,
     });
-    const context = { login: request.login, orderNo: request.targetOrderNo, referenceId: request.referenceId, bucket: `the ${request.kind.bucket} bucket` };
+    const context = {
+      login: request.login,
+      orderNo: request.targetOrderNo,
+      referenceId: request.referenceId,
+      bucket: `the ${request.kind.bucket} bucket`,
+    };
     return { ...toResult(result, context), login: request.login, cmd: request.kind.cmd, currency, amountMinor };
   }
 
@@ -206,7 +222,8 @@ export class BalanceOperationService {
     const amountMinor = signedAmount(request.kind, parseMinorUnits(request.amount, currency.scale));
     if (amountMinor === 0n) throw new ValidationError('amount must not be zero');
     const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
-    if (magnitude > BALANCE_OPERATION_MINOR_MAX) throw new ValidationError('amount is above the limit of one operation');
+    if (magnitude > BALANCE_OPERATION_MINOR_MAX)
+      throw new ValidationError('amount is above the limit of one operation');
     return { currency, amountMinor };
   }
 
@@ -228,11 +245,15 @@ export class BalanceOperationService {
       referenceId: request.referenceId,
       requestDigest: requestDigest(request, amountMinor),
     };
-    const ofKey = command.referenceId === null ? undefined : await this.syncTimeouts.ordersOfKey({ ...command, referenceId: command.referenceId });
+    const ofKey =
+      command.referenceId === null
+        ? undefined
+        : await this.syncTimeouts.ordersOfKey({ ...command, referenceId: command.referenceId });
     if (ofKey?.appliedOrderNo !== undefined) return { orderNo: ofKey.appliedOrderNo, command };
     if (request.targetOrderNo !== null) {
       const [target] = await this.store.records({ orderNo: request.targetOrderNo });
-      if (target !== undefined && target.login === request.login && target.cmd === request.kind.cmd) return { orderNo: target.orderNo, command };
+      if (target !== undefined && target.login === request.login && target.cmd === request.kind.cmd)
+        return { orderNo: target.orderNo, command };
     }
     return { orderNo: ofKey?.namedOrderNo ?? (await this.reserveOrderNo()), command };
   }
@@ -251,10 +272,12 @@ export class BalanceOperationService {
   async recordLateOutcome(orderNo: bigint, command: NamedCommand | null, outcome: LateOutcome): Promise<void> {
     if (command === null) return;
     if ('orderNo' in outcome) {
-      if (outcome.orderNo !== orderNo) await this.syncTimeouts.resolve(orderNo, command, { appliedOrderNo: outcome.orderNo });
+      if (outcome.orderNo !== orderNo)
+        await this.syncTimeouts.resolve(orderNo, command, { appliedOrderNo: outcome.orderNo });
       return;
     }
-    if (outcome.error instanceof AppError) await this.syncTimeouts.resolve(orderNo, command, { code: outcome.error.code, message: outcome.error.message });
+    if (outcome.error instanceof AppError)
+      await this.syncTimeouts.resolve(orderNo, command, { code: outcome.error.code, message: outcome.error.message });
   }
 
   /** What an order resolves to: see OrderStatus. */
@@ -294,11 +317,28 @@ export class BalanceOperationService {
     const login = await this.store.loginOfRecord(request.orderNo);
     if (login === undefined) throw recordNotFound(request.orderNo);
     const result = await this.accountLanes.run(login, () =>
-      this.store.delete({ login, orderNo: request.orderNo, source: request.source, actor: request.actor, commandId: request.commandId ?? null }),
+      this.store.delete({
+        login,
+        orderNo: request.orderNo,
+        source: request.source,
+        actor: request.actor,
+        commandId: request.commandId ?? null,
+      }),
     );
-    const outcome = toResult(result, { login, orderNo: request.orderNo, referenceId: null, bucket: "the record's bucket" });
+    const outcome = toResult(result, {
+      login,
+      orderNo: request.orderNo,
+      referenceId: null,
+      bucket: "the record's bucket",
+    });
     const record = await this.record(request.orderNo);
-    return { ...outcome, login, cmd: record.cmd, currency: requireCurrency(record.currency), amountMinor: record.amountMinor };
+    return {
+      ...outcome,
+      login,
+      cmd: record.cmd,
+      currency: requireCurrency(record.currency),
+      amountMinor: record.amountMinor,
+    };
   }
 
   async record(orderNo: bigint): Promise<FinanceRecord> {
@@ -325,7 +365,10 @@ function recordNotFound(orderNo: bigint): RecordNotFoundError {
 /** The engine's outcome as a result, or as the domain error the transports understand. */
 type Outcome = Pick<BalanceOperationResult, 'orderNo' | 'eventType' | 'eventId' | 'created' | 'replayed'>;
 
-function toResult(result: OperationResult, request: { login: bigint; orderNo: bigint | null; referenceId: string | null; bucket: string }): Outcome {
+function toResult(
+  result: OperationResult,
+  request: { login: bigint; orderNo: bigint | null; referenceId: string | null; bucket: string },
+): Outcome {
   switch (result.outcome) {
     case 'OK':
     case 'REPLAY':
@@ -341,7 +384,9 @@ function toResult(result: OperationResult, request: { login: bigint; orderNo: bi
     case 'RECORD_NOT_FOUND':
       throw recordNotFound(request.orderNo!);
     case 'INSUFFICIENT_FUNDS':
-      throw new InsufficientFundsError(`${request.bucket} does not cover the amount`, { bucketMinor: result.bucketMinor });
+      throw new InsufficientFundsError(`${request.bucket} does not cover the amount`, {
+        bucketMinor: result.bucketMinor,
+      });
     case 'IDEMPOTENCY_MISMATCH':
       throw new IdempotencyMismatchError(`referenceId ${request.referenceId} was already used with different content`, {
         order: result.orderNo?.toString(),

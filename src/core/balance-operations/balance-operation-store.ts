@@ -150,14 +150,16 @@ export class BalanceOperationStore {
    * which waits for the lock.
    */
   async applyBatch(batch: readonly ApplyParams[]): Promise<OperationResult[]> {
-    const requests = JSON.stringify(batch.map((params) => ({ ...params, requestDigest: params.requestDigest.toString('hex') })), (_key, value: unknown) =>
-      typeof value === 'bigint' ? value.toString() : value,
+    const requests = JSON.stringify(
+      batch.map((params) => ({ ...params, requestDigest: params.requestDigest.toString('hex') })),
+      (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
     );
     const { rows } = await callDatabase(
       () => this.db.raw<{ rows: OperationRow[] }>(`SELECT * FROM balance_operation_apply_batch(?::jsonb)`, [requests]),
       this.onRetry,
     );
-    if (rows.length !== batch.length) throw new Error(`balance_operation_apply_batch answered ${rows.length} results for ${batch.length} operations`);
+    if (rows.length !== batch.length)
+      throw new Error(`balance_operation_apply_batch answered ${rows.length} results for ${batch.length} operations`);
     const results = rows.map(toOperationResult);
     if (results.some((result) => result.outcome === 'OK')) this.onEventsCommitted();
     return results;
@@ -174,7 +176,10 @@ export class BalanceOperationStore {
   }
 
   private async call(sql: string, values: unknown[]): Promise<OperationResult> {
-    const { rows } = await callDatabase(() => this.db.raw<{ rows: OperationRow[] }>(sql, bindings(values)), this.onRetry);
+    const { rows } = await callDatabase(
+      () => this.db.raw<{ rows: OperationRow[] }>(sql, bindings(values)),
+      this.onRetry,
+    );
     const result = toOperationResult(rows[0]!);
     if (result.outcome === 'OK') this.onEventsCommitted();
     return result;
@@ -182,12 +187,16 @@ export class BalanceOperationStore {
 
   /** The login a record belongs to (it never changes), or undefined when there is no such record. */
   async loginOfRecord(orderNo: bigint): Promise<bigint | undefined> {
-    const row = await this.db('finance_records').where('order_no', orderNo.toString()).first<{ login: string } | undefined>('login');
+    const row = await this.db('finance_records')
+      .where('order_no', orderNo.toString())
+      .first<{ login: string } | undefined>('login');
     return row === undefined ? undefined : BigInt(row.login);
   }
 
   /** Records of one order, or of one login within [fromS, toS] of their close_time, oldest first. */
-  async records(filter: { orderNo: bigint } | { login: bigint; fromS: bigint | null; toS: bigint | null; limit: number }): Promise<FinanceRecord[]> {
+  async records(
+    filter: { orderNo: bigint } | { login: bigint; fromS: bigint | null; toS: bigint | null; limit: number },
+  ): Promise<FinanceRecord[]> {
     const query = this.db<FinanceRecordRow>('finance_records as r')
       .join('accounts as a', 'a.login', 'r.login')
       .select('r.*', 'a.currency')

@@ -30,8 +30,22 @@ export const ADMIN_OPERATIONS = {
   sub: { name: 'sub', cmd: 8, bucket: 'balance', direction: -1, sign: 'absolute', systemBook: 'cash' },
   credit: { name: 'credit', cmd: 7, bucket: 'credit', direction: 1, sign: 'absolute', systemBook: 'bonus' },
   debit: { name: 'debit', cmd: 6, bucket: 'balance', direction: 1, sign: 'absolute', systemBook: 'debit' },
-  adjustment: { name: 'adjustment', cmd: 13, bucket: 'balance', direction: 0, sign: 'absolute', systemBook: 'adjustment' },
-  commission: { name: 'commission', cmd: 15, bucket: 'balance', direction: -1, sign: 'absolute', systemBook: 'commission' },
+  adjustment: {
+    name: 'adjustment',
+    cmd: 13,
+    bucket: 'balance',
+    direction: 0,
+    sign: 'absolute',
+    systemBook: 'adjustment',
+  },
+  commission: {
+    name: 'commission',
+    cmd: 15,
+    bucket: 'balance',
+    direction: -1,
+    sign: 'absolute',
+    systemBook: 'commission',
+  },
   swap: { name: 'swap', cmd: 18, bucket: 'balance', direction: -1, sign: 'absolute', systemBook: 'swap' },
 } as const satisfies Record<string, OperationKind>;
 
@@ -51,7 +65,7 @@ export type ManagerFinanceFamily = keyof typeof MANAGER_FINANCE_KINDS;
 export function signedAmount(kind: OperationKind, amountMinor: bigint): bigint {
   if (kind.direction === 0) return amountMinor;
   const magnitude = amountMinor < 0n ? -amountMinor : amountMinor;
-  if (kind.sign === 'must-match' && amountMinor !== 0n && (amountMinor > 0n) !== (kind.direction === 1)) {
+  if (kind.sign === 'must-match' && amountMinor !== 0n && amountMinor > 0n !== (kind.direction === 1)) {
     throw new ValidationError(`amount must be ${kind.direction === 1 ? 'positive' : 'negative'} for ${kind.name}`);
   }
   return kind.direction === 1 ? magnitude : -magnitude;

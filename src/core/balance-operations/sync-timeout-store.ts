@@ -63,17 +63,29 @@ export class SyncTimeoutStore {
    * The orders an earlier command with this once-only key and content already has: the one it was
    * applied under, and the first one a SYNC_TIMEOUT named while no record took it.
    */
-  async ordersOfKey(command: NamedCommand & { referenceId: string }): Promise<{ appliedOrderNo?: bigint; namedOrderNo?: bigint }> {
+  async ordersOfKey(
+    command: NamedCommand & { referenceId: string },
+  ): Promise<{ appliedOrderNo?: bigint; namedOrderNo?: bigint }> {
     const { rows } = await this.db.raw<{ rows: { applied: string | null; named: string | null }[] }>(
       `SELECT (SELECT k.order_no FROM idempotency_keys k WHERE k.scope = ? AND k.key = ? AND k.request_digest = ?)::text AS applied,
               (SELECT s.order_no FROM sync_timeouts s
                 WHERE s.scope = ? AND s.reference_id = ? AND s.request_digest = ?
                   AND NOT EXISTS (SELECT 1 FROM finance_records f WHERE f.order_no = s.order_no)
                 ORDER BY s.id LIMIT 1)::text AS named`,
-      bindings([command.scope, command.referenceId, command.requestDigest, command.scope, command.referenceId, command.requestDigest]),
+      bindings([
+        command.scope,
+        command.referenceId,
+        command.requestDigest,
+        command.scope,
+        command.referenceId,
+        command.requestDigest,
+      ]),
     );
     const { applied, named } = rows[0] ?? { applied: null, named: null };
-    return { ...(applied === null ? {} : { appliedOrderNo: BigInt(applied) }), ...(named === null ? {} : { namedOrderNo: BigInt(named) }) };
+    return {
+      ...(applied === null ? {} : { appliedOrderNo: BigInt(applied) }),
+      ...(named === null ? {} : { namedOrderNo: BigInt(named) }),
+    };
   }
 
   /** Keeps what became of a named order's command; a later outcome of a retry under the order replaces it. */
@@ -106,6 +118,11 @@ export class SyncTimeoutStore {
     if (row.applied_order_no !== null) return { kind: 'applied-as', appliedOrderNo: BigInt(row.applied_order_no) };
     const named = { login: BigInt(row.login), cmd: row.cmd };
     if (row.error_code === null) return { kind: 'pending', ...named };
-    return { kind: 'refused', ...named, code: knownOutcome(ERROR_CODES, row.error_code, 'order resolutions'), message: row.message ?? '' };
+    return {
+      kind: 'refused',
+      ...named,
+      code: knownOutcome(ERROR_CODES, row.error_code, 'order resolutions'),
+      message: row.message ?? '',
+    };
   }
 }

@@ -1,5 +1,10 @@
 import { ValidationError } from '../../shared/errors';
-import { ADMIN_OPERATIONS, MANAGER_FINANCE_KINDS, type AdminOperation, type ManagerFinanceFamily } from '../balance-operations/operation-kinds';
+import {
+  ADMIN_OPERATIONS,
+  MANAGER_FINANCE_KINDS,
+  type AdminOperation,
+  type ManagerFinanceFamily,
+} from '../balance-operations/operation-kinds';
 import { checkPeriod } from '../reconciliation/reconciliation-service';
 import type { Period } from '../reconciliation/reconciliation-store';
 import { TRADE_OPERATIONS } from '../ledger/ledger-service';
@@ -76,9 +81,13 @@ const netChange = (sums: OperationDayRow) => BigInt(sums.funds_in_minor) + BigIn
 function financeContribution(kind: FinanceKind): Contribution {
   switch (kind.systemBook) {
     case 'cash':
-      return kind.direction === 1 ? (day, sums) => (day.depositsMinor += netChange(sums)) : (day, sums) => (day.withdrawalsMinor -= netChange(sums));
+      return kind.direction === 1
+        ? (day, sums) => (day.depositsMinor += netChange(sums))
+        : (day, sums) => (day.withdrawalsMinor -= netChange(sums));
     case 'bonus':
-      return kind.direction === 1 ? (day, sums) => (day.bonusGrantedMinor += netChange(sums)) : (day, sums) => (day.bonusRemovedMinor -= netChange(sums));
+      return kind.direction === 1
+        ? (day, sums) => (day.bonusGrantedMinor += netChange(sums))
+        : (day, sums) => (day.bonusRemovedMinor -= netChange(sums));
     case 'adjustment':
       // signed by nature: its raises and its cuts are reported apart
       return (day, sums) => {
@@ -96,7 +105,9 @@ function financeContribution(kind: FinanceKind): Contribution {
 
 /** Every operation a journal entry can carry, with its contribution (admin and manager kinds may share a name). */
 const CONTRIBUTIONS = new Map<string, Contribution>([
-  ...[...Object.values(ADMIN_OPERATIONS), ...Object.values(MANAGER_FINANCE_KINDS)].map((kind): [string, Contribution] => [kind.name, financeContribution(kind)]),
+  ...[...Object.values(ADMIN_OPERATIONS), ...Object.values(MANAGER_FINANCE_KINDS)].map(
+    (kind): [string, Contribution] => [kind.name, financeContribution(kind)],
+  ),
   // an opening moves the stake from balance and credit into held
   [TRADE_OPERATIONS.open, (day, sums) => (day.stakesMinor += BigInt(sums.held_change_minor))],
   // a closing releases the stake from held and pays the payout into balance and credit
@@ -127,25 +138,38 @@ export class DashboardService {
       let dashboard = dashboards.get(currency);
       if (!dashboard) {
         const days = dayNames.map(emptyDay);
-        dashboard = { currency, exposure: { heldMinor: 0n, accountsWithOpenTrades: 0 }, days, byDay: new Map(days.map((day) => [day.day, day])) };
+        dashboard = {
+          currency,
+          exposure: { heldMinor: 0n, accountsWithOpenTrades: 0 },
+          days,
+          byDay: new Map(days.map((day) => [day.day, day])),
+        };
         dashboards.set(currency, dashboard);
       }
       return dashboard;
     };
     for (const row of exposure) {
-      currencyOf(row.currency).exposure = { heldMinor: BigInt(row.held_minor), accountsWithOpenTrades: Number(row.accounts_with_open_trades) };
+      currencyOf(row.currency).exposure = {
+        heldMinor: BigInt(row.held_minor),
+        accountsWithOpenTrades: Number(row.accounts_with_open_trades),
+      };
     }
     for (const row of operationDays) {
       const contribution = CONTRIBUTIONS.get(row.operation);
       // an operation the dashboard cannot place would make its totals differ from the ledger's
-      if (!contribution) throw new Error(`the dashboard has no figure for the ledger operation ${JSON.stringify(row.operation)}`);
+      if (!contribution)
+        throw new Error(`the dashboard has no figure for the ledger operation ${JSON.stringify(row.operation)}`);
       const day = currencyOf(row.currency).byDay.get(row.day)!;
       contribution(day, row);
       day.accountsTraded = Number(row.accounts_traded);
     }
     const currencies = [...dashboards.values()]
       .sort((a, b) => (a.currency < b.currency ? -1 : 1))
-      .map(({ currency, exposure: held, days }) => ({ currency, exposure: held, days: days.map((day) => ({ ...day, houseResultMinor: day.stakesMinor - day.payoutsMinor })) }));
+      .map(({ currency, exposure: held, days }) => ({
+        currency,
+        exposure: held,
+        days: days.map((day) => ({ ...day, houseResultMinor: day.stakesMinor - day.payoutsMinor })),
+      }));
     return { period, currencies };
   }
 }
@@ -156,7 +180,10 @@ function periodDays(period: Period): string[] {
   const last = Math.floor((period.to.getTime() - 1) / DAY_MS);
   const count = last - first + 1;
   if (count > DASHBOARD_DAYS_MAX) {
-    throw new ValidationError(`the dashboard covers at most ${DASHBOARD_DAYS_MAX} days; this period touches ${count}`, { daysMax: DASHBOARD_DAYS_MAX, days: count });
+    throw new ValidationError(`the dashboard covers at most ${DASHBOARD_DAYS_MAX} days; this period touches ${count}`, {
+      daysMax: DASHBOARD_DAYS_MAX,
+      days: count,
+    });
   }
   return Array.from({ length: count }, (_, index) => new Date((first + index) * DAY_MS).toISOString().slice(0, 10));
 }

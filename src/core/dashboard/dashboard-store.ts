@@ -2,7 +2,6 @@ import { bindings, type Database } from '../../db/database';
 import { TRADE_OPERATIONS } from '../ledger/ledger-service';
 import type { Period } from '../reconciliation/reconciliation-store';
 
-
 /**
  * Sums of one operation's journal entries in one UTC day and currency, in minor units. The client's
  * funds are balance + credit + held: their change is what the entry's system book took the other

@@ -128,11 +128,19 @@ export class EventRelay {
       let full = true;
       while ((full || this.drainAgain) && this.listeners.size > 0 && !this.stopped) {
         this.drainAgain = false;
-        const batch = await this.store.readAfter(this.cursor, this.pendingTxids, this.pendingFrom, EVENT_BATCH_SIZE_MAX);
+        const batch = await this.store.readAfter(
+          this.cursor,
+          this.pendingTxids,
+          this.pendingFrom,
+          EVENT_BATCH_SIZE_MAX,
+        );
         if (batch.timeline < this.timeline) {
           // A former primary, woken after a failover and not yet demoted, reached through the proxy:
           // its history forks from the new primary's and would announce transactions a rewind erases.
-          this.logger.warn({ timeline: batch.timeline, current: this.timeline }, 'event relay read a former primary; reading again later');
+          this.logger.warn(
+            { timeline: batch.timeline, current: this.timeline },
+            'event relay read a former primary; reading again later',
+          );
           return;
         }
         this.timeline = batch.timeline;

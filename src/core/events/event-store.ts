@@ -113,7 +113,12 @@ export class EventStore {
    * the previous read (listed, or at or above its xmax) and have committed since (they may sit below
    * the cursor), in id order.
    */
-  async readAfter(cursor: bigint, pendingTxids: readonly string[], pendingFrom: string | null, limit: number): Promise<EventBatch> {
+  async readAfter(
+    cursor: bigint,
+    pendingTxids: readonly string[],
+    pendingFrom: string | null,
+    limit: number,
+  ): Promise<EventBatch> {
     const { rows } = await this.db.raw<{ rows: BatchRow[] }>(
       `SELECT s.xip, s.xmax, s.timeline, e.*
          FROM (SELECT array(SELECT pg_snapshot_xip(pg_current_snapshot())::text) AS xip,
@@ -141,12 +146,22 @@ export class EventStore {
     }
     // the snapshot row is always there (a LEFT JOIN from it), with or without events
     const snapshot = rows[0]!;
-    return { events, cursor: next, pendingTxids: snapshot.xip, pendingFrom: snapshot.xmax, full: fresh >= limit, timeline: snapshot.timeline };
+    return {
+      events,
+      cursor: next,
+      pendingTxids: snapshot.xip,
+      pendingFrom: snapshot.xmax,
+      full: fresh >= limit,
+      timeline: snapshot.timeline,
+    };
   }
 
   /** One event by id (the first outcome a replayed command answers with). */
   async byId(id: bigint): Promise<StoredEvent | undefined> {
-    const { rows } = await this.db.raw<{ rows: EventRow[] }>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`, bindings([id]));
+    const { rows } = await this.db.raw<{ rows: EventRow[] }>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`,
+      bindings([id]),
+    );
     return rows[0] === undefined ? undefined : toStoredEvent(rows[0]);
   }
 }

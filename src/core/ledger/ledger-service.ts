@@ -24,7 +24,12 @@ export const LEDGER_OPERATIONS: readonly string[] = [
 
 /** A filter as the audit log records it: what was given, times as ISO 8601. */
 function filterDetail(filter: LedgerFilter): Record<string, string> {
-  return Object.fromEntries(Object.entries(filter).map(([name, value]: [string, string | Date]) => [name, value instanceof Date ? value.toISOString() : value]));
+  return Object.fromEntries(
+    Object.entries(filter).map(([name, value]: [string, string | Date]) => [
+      name,
+      value instanceof Date ? value.toISOString() : value,
+    ]),
+  );
 }
 
 export interface LedgerPage {
@@ -52,12 +57,21 @@ export class LedgerService {
     if (filter.operation !== undefined && !LEDGER_OPERATIONS.includes(filter.operation)) {
       throw new ValidationError(`operation must be one of ${LEDGER_OPERATIONS.join(', ')}`);
     }
-    if (filter.reference !== undefined && (filter.reference === '' || filter.reference.length > LEDGER_REFERENCE_FILTER_LENGTH_MAX)) {
+    if (
+      filter.reference !== undefined &&
+      (filter.reference === '' || filter.reference.length > LEDGER_REFERENCE_FILTER_LENGTH_MAX)
+    ) {
       throw new ValidationError(`reference must be 1 to ${LEDGER_REFERENCE_FILTER_LENGTH_MAX} characters`);
     }
-    if (filter.from !== undefined && filter.to !== undefined && filter.from.getTime() > filter.to.getTime()) throw new ValidationError('from must not be after to');
+    if (filter.from !== undefined && filter.to !== undefined && filter.from.getTime() > filter.to.getTime())
+      throw new ValidationError('from must not be after to');
     await this.accounts.get(login);
-    const items = await this.store.entriesOfAccount(login, cursor === null ? null : decodeCursor(cursor), limit + 1, filter);
+    const items = await this.store.entriesOfAccount(
+      login,
+      cursor === null ? null : decodeCursor(cursor),
+      limit + 1,
+      filter,
+    );
     const hasMore = items.length > limit;
     const page = hasMore ? items.slice(0, limit) : items;
     return { items: page, nextCursor: hasMore ? encodeCursor(page[page.length - 1]!.accountVersion) : null };

@@ -71,8 +71,16 @@ export class LedgerStore {
    * those the filter keeps. Read down the (login, account_version) key: the filters are checked on the
    * account's own entries only.
    */
-  async entriesOfAccount(login: bigint, beforeVersion: bigint | null, limit: number, filter: LedgerFilter = {}): Promise<JournalEntry[]> {
-    const query = this.withPostings().where('e.login', login.toString()).orderBy('e.account_version', 'desc').limit(limit);
+  async entriesOfAccount(
+    login: bigint,
+    beforeVersion: bigint | null,
+    limit: number,
+    filter: LedgerFilter = {},
+  ): Promise<JournalEntry[]> {
+    const query = this.withPostings()
+      .where('e.login', login.toString())
+      .orderBy('e.account_version', 'desc')
+      .limit(limit);
     if (beforeVersion !== null) query.where('e.account_version', '<', beforeVersion.toString());
     if (filter.operation !== undefined) query.where('e.operation', filter.operation);
     if (filter.from !== undefined) query.where('e.created_at', '>=', filter.from);
@@ -117,6 +125,9 @@ function toEntry(row: EntryWithPostingsRow): JournalEntry {
     idempotencyKey: row.idempotency_key,
     comment: row.comment,
     createdAt: row.created_at,
-    postings: row.postings.map((posting) => ({ book: posting.book, amountMinor: minorFromDb(String(posting.amount_minor)) })),
+    postings: row.postings.map((posting) => ({
+      book: posting.book,
+      amountMinor: minorFromDb(String(posting.amount_minor)),
+    })),
   };
 }

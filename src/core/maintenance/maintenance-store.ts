@@ -19,7 +19,9 @@ export class MaintenanceStore {
   /** Runs `work` only if no other instance holds the lock; returns undefined when it was busy. */
   async exclusively<T>(lockKey: number, work: () => Promise<T>): Promise<T | undefined> {
     return this.db.transaction(async (trx) => {
-      const { rows } = await trx.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_xact_lock(?) AS locked', [lockKey]);
+      const { rows } = await trx.raw<{ rows: { locked: boolean }[] }>('SELECT pg_try_advisory_xact_lock(?) AS locked', [
+        lockKey,
+      ]);
       return rows[0]!.locked ? work() : undefined;
     });
   }

@@ -59,7 +59,11 @@ export class ManagerAuthService {
     const passwordHash = await hashPassword(password);
     const inserted = await this.store.transaction(async (store, trx) => {
       const created = await store.insertManager(login, role, passwordHash);
-      if (created) await this.audit.record({ actor, action: CHANGE_ACTIONS.managerCreate, target: login.toString(), detail: { role } }, trx);
+      if (created)
+        await this.audit.record(
+          { actor, action: CHANGE_ACTIONS.managerCreate, target: login.toString(), detail: { role } },
+          trx,
+        );
       return created;
     });
     if (!inserted) throw new AlreadyExistsError(`manager ${login} already exists`);
@@ -77,13 +81,16 @@ export class ManagerAuthService {
     const outcome = await this.loginTurns.run(() => this.decideLogin(login, password, address));
     if (typeof outcome === 'object') return outcome;
     await this.delay(LOGIN_FAILURE_DELAY_MS);
-    throw outcome === 'throttled' ? new TooManyAttemptsError('too many failed logins; try again later') : new UnauthenticatedError('Invalid login or password');
+    throw outcome === 'throttled'
+      ? new TooManyAttemptsError('too many failed logins; try again later')
+      : new UnauthenticatedError('Invalid login or password');
   }
 
   private decideLogin(login: bigint, password: string, address: string) {
     return this.store.oneAttemptAtATime(login, address, async (store) => {
       const failures = await store.recentLoginFailures(login, address, LOGIN_FAILURE_WINDOW_S);
-      if (failures.byLogin >= LOGIN_FAILURES_PER_LOGIN_MAX || failures.byAddress >= LOGIN_FAILURES_PER_ADDRESS_MAX) return 'throttled' as const;
+      if (failures.byLogin >= LOGIN_FAILURES_PER_LOGIN_MAX || failures.byAddress >= LOGIN_FAILURES_PER_ADDRESS_MAX)
+        return 'throttled' as const;
       const manager = await store.findManager(login);
       const valid = await verifyPassword(password, manager?.passwordHash ?? (await dummyPasswordHash()));
       if (!manager || !valid) {
@@ -92,7 +99,14 @@ export class ManagerAuthService {
       }
       const token = newToken();
       await store.insertSession(hashToken(token), login, MANAGER_SESSION_TTL_S);
-      return { token, session: { managerLogin: login, role: manager.role, expiresAt: new Date(Date.now() + MANAGER_SESSION_TTL_S * 1000) } };
+      return {
+        token,
+        session: {
+          managerLogin: login,
+          role: manager.role,
+          expiresAt: new Date(Date.now() + MANAGER_SESSION_TTL_S * 1000),
+        },
+      };
     });
   }
 
@@ -100,7 +114,8 @@ export class ManagerAuthService {
   async session(token: string): Promise<ManagerSession> {
     const now = Date.now();
     const cached = this.sessionCache.get(token);
-    if (cached && now - cached.cachedAt < SESSION_CACHE_TTL_MS && cached.session.expiresAt.getTime() > now) return cached.session;
+    if (cached && now - cached.cachedAt < SESSION_CACHE_TTL_MS && cached.session.expiresAt.getTime() > now)
+      return cached.session;
     const session = await this.store.findSession(hashToken(token));
     if (!session) throw new UnauthenticatedError('unknown or expired session token');
     if (this.sessionCache.size >= SESSION_CACHE_ENTRIES_MAX) this.sessionCache.clear();

@@ -51,7 +51,9 @@ export class ManagerStore {
       .where('s.token_hash', tokenHash)
       .where('s.expires_at', '>', this.db.fn.now())
       .first('s.manager_login', 'm.role', 's.expires_at');
-    return row ? { managerLogin: BigInt(row.manager_login), role: row.role as ManagerRole, expiresAt: row.expires_at as Date } : undefined;
+    return row
+      ? { managerLogin: BigInt(row.manager_login), role: row.role as ManagerRole, expiresAt: row.expires_at as Date }
+      : undefined;
   }
 
   async recordLoginFailure(login: bigint | null, address: string): Promise<void> {
@@ -73,13 +75,18 @@ export class ManagerStore {
         return decide(new ManagerStore(trx));
       })
       .catch((error: { code?: string }) => {
-        if (error.code === LOCK_TIMEOUT_SQLSTATE) throw new UnavailableError('too many logins of this manager or address at once; retry');
+        if (error.code === LOCK_TIMEOUT_SQLSTATE)
+          throw new UnavailableError('too many logins of this manager or address at once; retry');
         throw error;
       });
   }
 
   /** Failed logins within the window, for this login and for this address. */
-  async recentLoginFailures(login: bigint | null, address: string, windowS: number): Promise<{ byLogin: number; byAddress: number }> {
+  async recentLoginFailures(
+    login: bigint | null,
+    address: string,
+    windowS: number,
+  ): Promise<{ byLogin: number; byAddress: number }> {
     const { rows } = await this.db.raw<{ rows: { by_login: number; by_address: number }[] }>(
       `SELECT (SELECT count(*) FROM manager_login_failures
                 WHERE login = ? AND failed_at > now() - make_interval(secs => ?))::int AS by_login,
@@ -92,7 +99,9 @@ export class ManagerStore {
 
   /** Forgets old failures and expired sessions (they only ever grow otherwise). */
   async prune(failureWindowS: number): Promise<void> {
-    await this.db('manager_login_failures').where('failed_at', '<', this.db.raw('now() - make_interval(secs => ?)', [failureWindowS])).delete();
+    await this.db('manager_login_failures')
+      .where('failed_at', '<', this.db.raw('now() - make_interval(secs => ?)', [failureWindowS]))
+      .delete();
     await this.db('manager_sessions').where('expires_at', '<', this.db.fn.now()).delete();
   }
 }

@@ -39,7 +39,7 @@ export const INVARIANT_QUERIES: readonly InvariantQuery[] = [
   },
   {
     check: 'bucket_equals_last_entry',
-    description: "each account bucket equals the value its latest journal entry left it at",
+    description: 'each account bucket equals the value its latest journal entry left it at',
     sql: `
       SELECT a.login::text, b.book AS subject, b.after::text AS expected, b.found::text AS found,
              ARRAY[e.id::text] AS entry_ids
@@ -117,7 +117,8 @@ export const INVARIANT_QUERIES: readonly InvariantQuery[] = [
   },
   {
     check: 'finance_record_equals_entries',
-    description: "each finance record's amount equals its journal entries, all on the record's own bucket, operation and book (a deleted record's sum to zero)",
+    description:
+      "each finance record's amount equals its journal entries, all on the record's own bucket, operation and book (a deleted record's sum to zero)",
     sql: `
       WITH entries AS (
         SELECT e.order_no,

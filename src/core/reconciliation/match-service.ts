@@ -98,7 +98,15 @@ export class MatchService {
         // a reference twice in the period (trades of two types): the first is compared, as always
         if (!found.has(row.reference)) found.set(row.reference, ledgerRecord(row));
       } else {
-        const item: MatchItem = { outcome: 'missing_in_file', kind: 'one-to-one', reference: row.reference, currency: row.currency, externalMinor: null, ledgerMinor: BigInt(row.amount_minor), lines: [] };
+        const item: MatchItem = {
+          outcome: 'missing_in_file',
+          kind: 'one-to-one',
+          reference: row.reference,
+          currency: row.currency,
+          externalMinor: null,
+          ledgerMinor: BigInt(row.amount_minor),
+          lines: [],
+        };
         missingInFileCount += 1;
         totals.add(item);
         // beyond the listed ones they are in the counts and totals only: a long period may hold very many
@@ -106,9 +114,14 @@ export class MatchService {
       }
     }
     // References not seen in the period may still be in the ledger at another time.
-    const leftover = grouper.groups.flatMap((group) => group.ledgerReferences.filter((reference) => !found.has(reference)));
+    const leftover = grouper.groups.flatMap((group) =>
+      group.ledgerReferences.filter((reference) => !found.has(reference)),
+    );
     for (let start = 0; start < leftover.length; start += LOOKUP_BATCH_REFERENCES) {
-      for (const row of await this.store.ledgerRecordsByReference(options.side, leftover.slice(start, start + LOOKUP_BATCH_REFERENCES))) {
+      for (const row of await this.store.ledgerRecordsByReference(
+        options.side,
+        leftover.slice(start, start + LOOKUP_BATCH_REFERENCES),
+      )) {
         found.set(row.reference, ledgerRecord(row));
       }
     }
@@ -138,17 +151,18 @@ export class MatchService {
     const periodText = periodDetail(period);
     const totalList = totals.result();
     let report: MatchReport | undefined;
-    const answer = (runId: string): MatchReport => (report = {
-      dryRun: options.dryRun,
-      runId,
-      side: options.side,
-      period: periodText,
-      fileRows: rows,
-      invalidRows: listing(invalid),
-      counts,
-      totals: totalList,
-      exceptions: { ...exceptions, items: exceptions.items.map(presentMatchItem) },
-    });
+    const answer = (runId: string): MatchReport =>
+      (report = {
+        dryRun: options.dryRun,
+        runId,
+        side: options.side,
+        period: periodText,
+        fileRows: rows,
+        invalidRows: listing(invalid),
+        counts,
+        totals: totalList,
+        exceptions: { ...exceptions, items: exceptions.items.map(presentMatchItem) },
+      });
     await this.history.record(
       {
         kind: 'match',
@@ -169,7 +183,11 @@ export class MatchService {
       items(),
     );
     // after the history, in a transaction of its own: a run the audit failed to record is still kept and reopened
-    await this.audit.record({ actor: options.actor, action: 'match.run', detail: { runId: report!.runId, dryRun: options.dryRun, fileRows: rows, counts } });
+    await this.audit.record({
+      actor: options.actor,
+      action: 'match.run',
+      detail: { runId: report!.runId, dryRun: options.dryRun, fileRows: rows, counts },
+    });
     return report!;
   }
 }
@@ -180,7 +198,10 @@ function ledgerRecord(row: LedgerReferenceRow): LedgerRecord {
 
 /** Count and sums per currency and outcome, added up item by item. */
 class MatchTotals {
-  private readonly totals = new Map<string, { currency: string; outcome: MatchOutcome; count: number; fileMinor: bigint; ledgerMinor: bigint }>();
+  private readonly totals = new Map<
+    string,
+    { currency: string; outcome: MatchOutcome; count: number; fileMinor: bigint; ledgerMinor: bigint }
+  >();
 
   add(item: MatchItem): void {
     const currency = item.currency ?? '';
@@ -195,7 +216,10 @@ class MatchTotals {
   /** By currency, then outcome in MATCH_OUTCOMES order; amounts in currency units. */
   result(): MatchTotal[] {
     return [...this.totals.values()]
-      .sort((a, b) => a.currency.localeCompare(b.currency) || MATCH_OUTCOMES.indexOf(a.outcome) - MATCH_OUTCOMES.indexOf(b.outcome))
+      .sort(
+        (a, b) =>
+          a.currency.localeCompare(b.currency) || MATCH_OUTCOMES.indexOf(a.outcome) - MATCH_OUTCOMES.indexOf(b.outcome),
+      )
       .map((total) => ({
         currency: total.currency,
         outcome: total.outcome,
@@ -210,7 +234,16 @@ async function readFile(csv: Readable, columns: ColumnNames, rules: GroupingRule
   const grouper = new Grouper(rules);
   const invalid: string[] = [];
   let rows = 0;
-  const parser = csv.pipe(parse({ columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: true, max_record_size: MATCH_RECORD_CHARS_MAX }));
+  const parser = csv.pipe(
+    parse({
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+      max_record_size: MATCH_RECORD_CHARS_MAX,
+    }),
+  );
   try {
     for await (const row of parser as AsyncIterable<Record<string, string>>) {
       rows += 1;
@@ -272,7 +305,15 @@ function presentMatchItem(item: MatchItem) {
     ledgerAmount: optionalUnits(item.ledgerMinor, item.currency),
     lines: item.lines,
     ...(item.parts
-      ? { parts: item.parts.map((part) => ({ side: part.side, reference: part.reference, line: part.line, currency: part.currency, amount: optionalUnits(part.amountMinor, part.currency) })) }
+      ? {
+          parts: item.parts.map((part) => ({
+            side: part.side,
+            reference: part.reference,
+            line: part.line,
+            currency: part.currency,
+            amount: optionalUnits(part.amountMinor, part.currency),
+          })),
+        }
       : {}),
     ...(item.detail ? { detail: item.detail } : {}),
   };

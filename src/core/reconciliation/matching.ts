@@ -8,8 +8,15 @@ import { ValidationError } from '../../shared/errors';
  * several ledger records (its reference cell lists them) or several file rows to one ledger record
  * (they repeat its reference). Pure rules; the service feeds them.
  */
-export type MatchOutcome = 'matched' | 'amount_mismatch' | 'missing_in_ledger' | 'missing_in_file' | 'partially_missing';
-export const MATCH_OUTCOMES: readonly MatchOutcome[] = ['matched', 'amount_mismatch', 'missing_in_ledger', 'missing_in_file', 'partially_missing'];
+export type MatchOutcome =
+  'matched' | 'amount_mismatch' | 'missing_in_ledger' | 'missing_in_file' | 'partially_missing';
+export const MATCH_OUTCOMES: readonly MatchOutcome[] = [
+  'matched',
+  'amount_mismatch',
+  'missing_in_ledger',
+  'missing_in_file',
+  'partially_missing',
+];
 export type MatchKind = 'one-to-one' | 'one-to-many' | 'many-to-one';
 
 /** Records on either side of one group, at most (a row's reference list, a reference's rows). */
@@ -90,21 +97,42 @@ export interface ColumnNames {
   date: string;
 }
 
-export const DEFAULT_COLUMNS: ColumnNames = { reference: 'reference', amount: 'amount', currency: 'currency', date: 'date' };
+export const DEFAULT_COLUMNS: ColumnNames = {
+  reference: 'reference',
+  amount: 'amount',
+  currency: 'currency',
+  date: 'date',
+};
 
 /** Compares one external record with the ledger record of the same reference. */
 function compareRecords(external: ExternalRecord, ledger: LedgerRecord, driftMinor: bigint): MatchItem {
-  const base = { kind: 'one-to-one' as const, reference: external.reference, currency: ledger.currency, externalMinor: external.amountMinor, ledgerMinor: ledger.amountMinor, lines: [external.line] };
+  const base = {
+    kind: 'one-to-one' as const,
+    reference: external.reference,
+    currency: ledger.currency,
+    externalMinor: external.amountMinor,
+    ledgerMinor: ledger.amountMinor,
+    lines: [external.line],
+  };
   if (external.currency !== ledger.currency) {
-    return { ...base, outcome: 'amount_mismatch', detail: `currency ${external.currency} in the file, ${ledger.currency} in the ledger` };
+    return {
+      ...base,
+      outcome: 'amount_mismatch',
+      detail: `currency ${external.currency} in the file, ${ledger.currency} in the ledger`,
+    };
   }
   return compareAmounts(base, driftMinor);
 }
 
-function compareAmounts<T extends { externalMinor: bigint; ledgerMinor: bigint }>(base: T, driftMinor: bigint): T & Pick<MatchItem, 'outcome' | 'detail'> {
+function compareAmounts<T extends { externalMinor: bigint; ledgerMinor: bigint }>(
+  base: T,
+  driftMinor: bigint,
+): T & Pick<MatchItem, 'outcome' | 'detail'> {
   const difference = base.externalMinor - base.ledgerMinor;
   const withinDrift = (difference < 0n ? -difference : difference) <= driftMinor;
-  return withinDrift ? { ...base, outcome: 'matched' } : { ...base, outcome: 'amount_mismatch', detail: `differs by ${difference} minor units` };
+  return withinDrift
+    ? { ...base, outcome: 'matched' }
+    : { ...base, outcome: 'amount_mismatch', detail: `differs by ${difference} minor units` };
 }
 
 /**
@@ -114,29 +142,71 @@ function compareAmounts<T extends { externalMinor: bigint; ledgerMinor: bigint }
  * `missing_in_ledger` when none is there; `partially_missing` when only some are (the ledger amount is
  * then the sum of those found); else `amount_mismatch`, with a foreign currency or the difference told.
  */
-export function compareGroup(group: MatchGroup, found: ReadonlyMap<string, LedgerRecord>, driftMinor: bigint): MatchItem {
+export function compareGroup(
+  group: MatchGroup,
+  found: ReadonlyMap<string, LedgerRecord>,
+  driftMinor: bigint,
+): MatchItem {
   if (group.kind === 'one-to-one') {
     const [external] = group.rows as [ExternalRecord];
     const ledger = found.get(external.reference);
     return ledger
       ? compareRecords(external, ledger, driftMinor)
-      : { outcome: 'missing_in_ledger', kind: 'one-to-one', reference: external.reference, currency: external.currency, externalMinor: external.amountMinor, ledgerMinor: null, lines: [external.line] };
+      : {
+          outcome: 'missing_in_ledger',
+          kind: 'one-to-one',
+          reference: external.reference,
+          currency: external.currency,
+          externalMinor: external.amountMinor,
+          ledgerMinor: null,
+          lines: [external.line],
+        };
   }
   // the rows of a group share their currency (readFile refuses a row that does not)
   const currency = group.rows[0]!.currency;
   const ledgers = group.ledgerReferences.map((reference) => ({ reference, record: found.get(reference) }));
   const parts: GroupPart[] = [
-    ...group.rows.map((row) => ({ side: 'file' as const, reference: row.reference, line: row.line, amountMinor: row.amountMinor, currency: row.currency })),
-    ...ledgers.map(({ reference, record }) => ({ side: 'ledger' as const, reference, line: null, amountMinor: record?.amountMinor ?? null, currency: record?.currency ?? null })),
+    ...group.rows.map((row) => ({
+      side: 'file' as const,
+      reference: row.reference,
+      line: row.line,
+      amountMinor: row.amountMinor,
+      currency: row.currency,
+    })),
+    ...ledgers.map(({ reference, record }) => ({
+      side: 'ledger' as const,
+      reference,
+      line: null,
+      amountMinor: record?.amountMinor ?? null,
+      currency: record?.currency ?? null,
+    })),
   ];
-  const base = { kind: group.kind, reference: group.reference, currency, externalMinor: sum(group.rows), lines: group.rows.map((row) => row.line), parts };
+  const base = {
+    kind: group.kind,
+    reference: group.reference,
+    currency,
+    externalMinor: sum(group.rows),
+    lines: group.rows.map((row) => row.line),
+    parts,
+  };
   const missing = ledgers.filter((ledger) => !ledger.record).map((ledger) => ledger.reference);
   const present = ledgers.flatMap((ledger) => (ledger.record ? [ledger.record] : []));
   if (present.length === 0) return { ...base, outcome: 'missing_in_ledger', ledgerMinor: null };
-  if (missing.length > 0) return { ...base, outcome: 'partially_missing', ledgerMinor: sum(present), detail: `not in the ledger: ${missing.join(', ')}` };
+  if (missing.length > 0)
+    return {
+      ...base,
+      outcome: 'partially_missing',
+      ledgerMinor: sum(present),
+      detail: `not in the ledger: ${missing.join(', ')}`,
+    };
   const foreign = present.find((record) => record.currency !== currency);
   if (foreign) {
-    return { ...base, outcome: 'amount_mismatch', ledgerMinor: null, detail: `currency ${currency} in the file, ${foreign.currency} in the ledger (${foreign.reference})` };
+    return {
+      ...base,
+      outcome: 'amount_mismatch',
+      ledgerMinor: null,
+      detail: `currency ${currency} in the file, ${foreign.currency} in the ledger (${foreign.reference})`,
+    };
   }
   return compareAmounts({ ...base, ledgerMinor: sum(present) }, driftMinor);
 }
@@ -159,11 +229,17 @@ export class Grouper {
 
   /** Adds the row, or returns why not. */
   add(row: ExternalRecord): string | undefined {
-    const references = this.rules.referenceDelimiter === null ? [row.reference] : splitReferences(row.reference, this.rules.referenceDelimiter);
-    if (references.length > MATCH_GROUP_MEMBERS_MAX) return `line ${row.line}: more than ${MATCH_GROUP_MEMBERS_MAX} references`;
+    const references =
+      this.rules.referenceDelimiter === null
+        ? [row.reference]
+        : splitReferences(row.reference, this.rules.referenceDelimiter);
+    if (references.length > MATCH_GROUP_MEMBERS_MAX)
+      return `line ${row.line}: more than ${MATCH_GROUP_MEMBERS_MAX} references`;
     this.referencesNamed += references.length;
     if (this.referencesNamed > MATCH_FILE_REFERENCES_MAX) {
-      throw new ValidationError(`a file may name at most ${MATCH_FILE_REFERENCES_MAX} ledger references in all (line ${row.line} passes it)`);
+      throw new ValidationError(
+        `a file may name at most ${MATCH_FILE_REFERENCES_MAX} ledger references in all (line ${row.line} passes it)`,
+      );
     }
     const named = new Set<string>();
     for (const reference of references) {
@@ -174,7 +250,12 @@ export class Grouper {
       const reference = references[0]!;
       const group = this.byReference.get(reference);
       if (group) return this.addToGroup(group, { ...row, reference });
-      return this.open({ kind: 'one-to-one', reference, rows: [reference === row.reference ? row : { ...row, reference }], ledgerReferences: references });
+      return this.open({
+        kind: 'one-to-one',
+        reference,
+        rows: [reference === row.reference ? row : { ...row, reference }],
+        ledgerReferences: references,
+      });
     }
     const taken = references.find((reference) => this.byReference.has(reference));
     if (taken !== undefined) return `line ${row.line}: reference ${taken} appears twice`;
@@ -182,10 +263,13 @@ export class Grouper {
   }
 
   private addToGroup(group: MatchGroup, row: ExternalRecord): string | undefined {
-    if (!this.rules.sumRepeated || group.kind === 'one-to-many') return `line ${row.line}: reference ${row.reference} appears twice`;
-    if (group.rows.length >= MATCH_GROUP_MEMBERS_MAX) return `line ${row.line}: more than ${MATCH_GROUP_MEMBERS_MAX} rows for reference ${row.reference}`;
+    if (!this.rules.sumRepeated || group.kind === 'one-to-many')
+      return `line ${row.line}: reference ${row.reference} appears twice`;
+    if (group.rows.length >= MATCH_GROUP_MEMBERS_MAX)
+      return `line ${row.line}: more than ${MATCH_GROUP_MEMBERS_MAX} rows for reference ${row.reference}`;
     const currency = group.rows[0]!.currency;
-    if (row.currency !== currency) return `line ${row.line}: currency ${row.currency}, other rows of reference ${row.reference} are ${currency}`;
+    if (row.currency !== currency)
+      return `line ${row.line}: currency ${row.currency}, other rows of reference ${row.reference} are ${currency}`;
     group.kind = 'many-to-one';
     group.rows.push(row);
     return undefined;
@@ -205,7 +289,10 @@ export class Grouper {
 
 /** A row's reference list: parts trimmed, empty ones (a trailing delimiter) dropped. */
 function splitReferences(text: string, delimiter: string): string[] {
-  const references = text.split(delimiter).map((part) => part.trim()).filter((part) => part !== '');
+  const references = text
+    .split(delimiter)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   return references.length > 0 ? references : [text];
 }
 
@@ -217,7 +304,11 @@ const EXTERNAL_DATE_MIN_MS = Date.parse('0001-01-01T00:00:00Z');
 const EXTERNAL_DATE_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** Reads one CSV row (an object keyed by header) into an external record, or explains why not. */
-export function readExternalRow(row: Record<string, string | undefined>, columns: ColumnNames, line: number): ExternalRecord | string {
+export function readExternalRow(
+  row: Record<string, string | undefined>,
+  columns: ColumnNames,
+  line: number,
+): ExternalRecord | string {
   const reference = row[columns.reference]?.trim();
   const currencyCode = row[columns.currency]?.trim().toUpperCase();
   const amountText = row[columns.amount]?.trim();
@@ -236,5 +327,11 @@ export function readExternalRow(row: Record<string, string | undefined>, columns
   if (dateMs !== null && (dateMs < EXTERNAL_DATE_MIN_MS || dateMs > EXTERNAL_DATE_MAX_MS)) {
     return `line ${line}: date ${JSON.stringify(dateText)} is not between 0001-01-01 and 9999-12-31`;
   }
-  return { reference, amountMinor: amountMinor < 0n ? -amountMinor : amountMinor, currency: currency.code, dateMs, line };
+  return {
+    reference,
+    amountMinor: amountMinor < 0n ? -amountMinor : amountMinor,
+    currency: currency.code,
+    dateMs,
+    line,
+  };
 }

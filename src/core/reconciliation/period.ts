@@ -19,7 +19,11 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(
  */
 export function readPeriod(from: string | undefined, to: string | undefined, defaultDays: number | 'all'): Period {
   const end = to ? periodEnd(to) : new Date(Date.now() + (defaultDays === 'all' ? DAY_MS : 0));
-  const start = from ? parseInstant(from, 'from') : defaultDays === 'all' ? EPOCH : new Date(end.getTime() - defaultDays * DAY_MS);
+  const start = from
+    ? parseInstant(from, 'from')
+    : defaultDays === 'all'
+      ? EPOCH
+      : new Date(end.getTime() - defaultDays * DAY_MS);
   if (start.getTime() > end.getTime()) throw new ValidationError('from must not be after to');
   return { from: start, to: end };
 }
@@ -40,7 +44,8 @@ function periodEnd(text: string, name = 'to'): Date {
 
 function parseInstant(text: string, name: string): Date {
   const parts = DAY.exec(text) ?? DATE_TIME.exec(text);
-  if (!parts) throw new ValidationError(`${name} must be a day such as 2026-11-01, or a date-time such as 2026-11-01T12:00:00Z`);
+  if (!parts)
+    throw new ValidationError(`${name} must be a day such as 2026-11-01, or a date-time such as 2026-11-01T12:00:00Z`);
   const [, year, month, day] = parts.map(Number) as [number, number, number, number];
   const zone = parts[6]; // the DATE_TIME group of Z or an offset
   const date = new Date(DAY.test(text) ? `${text}T00:00:00Z` : zone === undefined ? `${text}Z` : text);
@@ -48,7 +53,11 @@ function parseInstant(text: string, name: string): Date {
   const calendarDay = new Date(0);
   calendarDay.setUTCFullYear(year, month - 1, day);
   const valid =
-    !Number.isNaN(date.getTime()) && year >= 1 && calendarDay.getUTCFullYear() === year && calendarDay.getUTCMonth() === month - 1 && calendarDay.getUTCDate() === day;
+    !Number.isNaN(date.getTime()) &&
+    year >= 1 &&
+    calendarDay.getUTCFullYear() === year &&
+    calendarDay.getUTCMonth() === month - 1 &&
+    calendarDay.getUTCDate() === day;
   if (!valid) throw new ValidationError(`${name} is not a real date: ${text}`);
   return date;
 }

@@ -159,7 +159,11 @@ export class ReconciliationService {
       (runId) => (report = { runId, ...found }),
     );
     // after the history, in a transaction of its own: a run the audit failed to record is still kept and reopened
-    await this.audit.record({ actor: options.actor, action: 'reconciliation.run', detail: { runId: report!.runId, clean: found.clean, ...found.period } });
+    await this.audit.record({
+      actor: options.actor,
+      action: 'reconciliation.run',
+      detail: { runId: report!.runId, clean: found.clean, ...found.period },
+    });
     return report!;
   }
 
@@ -189,7 +193,11 @@ export class ReconciliationService {
     const rows = this.store.entriesOfAccount(login, period);
     async function* entries(): AsyncIterable<EntryRow> {
       for await (const row of rows) {
-        closing = { balance_minor: row.balance_after_minor, credit_minor: row.credit_after_minor, held_minor: row.held_after_minor };
+        closing = {
+          balance_minor: row.balance_after_minor,
+          credit_minor: row.credit_after_minor,
+          held_minor: row.held_after_minor,
+        };
         yield row;
       }
     }
@@ -221,6 +229,7 @@ class Lister<T> {
 
 export function checkPeriod(period: Period): void {
   const { from, to } = period;
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new ValidationError('from and to must be dates');
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+    throw new ValidationError('from and to must be dates');
   if (from >= to) throw new ValidationError('from must be before to');
 }

@@ -99,8 +99,13 @@ export class ReconciliationStore {
   }
 
   /** The account's last journal entry before `at`: the bucket values it left, and which entry it was. */
-  async lastEntryBefore(login: bigint, at: Date): Promise<(BucketRow & { entry_id: string; account_version: string; created_at: Date }) | undefined> {
-    const { rows } = await this.db.raw<{ rows: Array<BucketRow & { entry_id: string; account_version: string; created_at: Date }> }>(
+  async lastEntryBefore(
+    login: bigint,
+    at: Date,
+  ): Promise<(BucketRow & { entry_id: string; account_version: string; created_at: Date }) | undefined> {
+    const { rows } = await this.db.raw<{
+      rows: Array<BucketRow & { entry_id: string; account_version: string; created_at: Date }>;
+    }>(
       `SELECT e.balance_after_minor::text AS balance_minor, e.credit_after_minor::text AS credit_minor,
               e.held_after_minor::text AS held_minor, e.id::text AS entry_id, e.account_version::text, e.created_at
          FROM journal_entries e WHERE e.login = ? AND e.created_at < ? ORDER BY e.account_version DESC LIMIT 1`,
@@ -153,7 +158,6 @@ export interface BucketRow {
   held_minor: string;
 }
 
-
 export type LedgerSide = 'finance-records' | 'trades';
 
 /** Where each side's references live: finance records by referenceId, trades by externalTradeId (stake). */
@@ -185,13 +189,19 @@ export class MatchStore {
   /** The side's records created in the period, streamed. */
   ledgerRecords(side: LedgerSide, period: Period): AsyncIterable<LedgerReferenceRow> {
     const { select, timeColumn } = LEDGER_SIDES[side];
-    return streamedQuery<LedgerReferenceRow>(this.db, `${select} AND ${timeColumn} >= ? AND ${timeColumn} < ?`, [period.from, period.to]);
+    return streamedQuery<LedgerReferenceRow>(this.db, `${select} AND ${timeColumn} >= ? AND ${timeColumn} < ?`, [
+      period.from,
+      period.to,
+    ]);
   }
 
   /** The side's records with these references, whatever their time. */
   async ledgerRecordsByReference(side: LedgerSide, references: readonly string[]): Promise<LedgerReferenceRow[]> {
     const { select, referenceColumn } = LEDGER_SIDES[side];
-    const { rows } = await this.db.raw<{ rows: LedgerReferenceRow[] }>(`${select} AND ${referenceColumn} = ANY (?::text[])`, bindings([references]));
+    const { rows } = await this.db.raw<{ rows: LedgerReferenceRow[] }>(
+      `${select} AND ${referenceColumn} = ANY (?::text[])`,
+      bindings([references]),
+    );
     return rows;
   }
 }

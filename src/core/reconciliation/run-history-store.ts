@@ -89,12 +89,24 @@ export class RunHistoryStore {
     return this.db.transaction(async (trx) => {
       // the id first, so that the row is written once with the answer that names it (a report can be
       // large: inserting then updating it would write it twice and leave a dead copy)
-      const { rows } = await trx.raw<{ rows: { id: string }[] }>(`SELECT nextval(pg_get_serial_sequence('reconciliation_runs', 'id'))::text AS id`);
+      const { rows } = await trx.raw<{ rows: { id: string }[] }>(
+        `SELECT nextval(pg_get_serial_sequence('reconciliation_runs', 'id'))::text AS id`,
+      );
       const runId = rows[0]!.id;
       await trx.raw(
         `INSERT INTO reconciliation_runs (id, kind, actor, dry_run, period_from, period_to, options, summary, result)
          OVERRIDING SYSTEM VALUE VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        bindings([runId, run.kind, run.actor, run.dryRun, run.period.from, run.period.to, stringifyJson(run.options), stringifyJson(run.summary), stringifyJson(result(runId))]),
+        bindings([
+          runId,
+          run.kind,
+          run.actor,
+          run.dryRun,
+          run.period.from,
+          run.period.to,
+          stringifyJson(run.options),
+          stringifyJson(run.summary),
+          stringifyJson(result(runId)),
+        ]),
       );
       // a batch at a time: the items may be made as they are written (a match of 200,000 rows)
       let position = 0;
@@ -111,7 +123,11 @@ export class RunHistoryStore {
             currency: item.currency,
             lines: item.lines,
             // amounts as text: jsonb would read big integers back as doubles
-            parts: item.parts ? JSON.stringify(item.parts.map((part) => ({ ...part, amountMinor: part.amountMinor?.toString() ?? null }))) : null,
+            parts: item.parts
+              ? JSON.stringify(
+                  item.parts.map((part) => ({ ...part, amountMinor: part.amountMinor?.toString() ?? null })),
+                )
+              : null,
             detail: item.detail === undefined ? null : JSON.stringify({ detail: item.detail }),
           })),
         );
@@ -144,7 +160,10 @@ export class RunHistoryStore {
     return this.findWith(id, true);
   }
 
-  private async findWith(id: bigint, withResult: boolean): Promise<{ run: Run; result: Record<string, unknown> | null } | undefined> {
+  private async findWith(
+    id: bigint,
+    withResult: boolean,
+  ): Promise<{ run: Run; result: Record<string, unknown> | null } | undefined> {
     const { rows } = await this.db.raw<{ rows: Array<RunRow & { result: Record<string, unknown> | null }> }>(
       `SELECT ${RUN_COLUMNS}, ${withResult ? 'result' : 'NULL::jsonb AS result'} FROM reconciliation_runs WHERE id = ?`,
       bindings([id]),

@@ -26,7 +26,8 @@ export class RunHistory {
 
   /** The cursor is the id of the last run shown; older runs come next. */
   async list(kind: RunKind | undefined, cursor: string | null, limit: number): Promise<RunPage> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > RUN_PAGE_SIZE_MAX) throw new ValidationError(`limit must be from 1 to ${RUN_PAGE_SIZE_MAX}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > RUN_PAGE_SIZE_MAX)
+      throw new ValidationError(`limit must be from 1 to ${RUN_PAGE_SIZE_MAX}`);
     const runs = await this.store.list(kind, cursor === null ? null : decodeCursor(cursor), limit + 1);
     const hasMore = runs.length > limit;
     const page = hasMore ? runs.slice(0, limit) : runs;
@@ -44,7 +45,8 @@ export class RunHistory {
    */
   async matchItems(id: bigint, download: Download): Promise<{ run: Run; items: AsyncIterable<MatchItem> }> {
     const run = await this.find(id);
-    if (run.kind !== 'match') throw new RecordNotFoundError(`run ${id} is a ${run.kind} run: only a match run has items`);
+    if (run.kind !== 'match')
+      throw new RecordNotFoundError(`run ${id} is a ${run.kind} run: only a match run has items`);
     await this.audit.downloaded(DOWNLOAD_ACTIONS.matchItems, download, String(id));
     return { run, items: this.store.items(id) };
   }

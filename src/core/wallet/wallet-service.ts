@@ -85,7 +85,12 @@ export class WalletService {
     const { lanes, batchSizeMax } = options.batching;
     this.lanes = new LaneBatcher({
       // a token with money requests waiting for its account's lock takes its later ones behind them
-      execute: (operations) => executeUnclaimed(operations, (operation) => this.claimedByWaiting(operation), (free) => store.execute(free, false)),
+      execute: (operations) =>
+        executeUnclaimed(
+          operations,
+          (operation) => this.claimedByWaiting(operation),
+          (free) => store.execute(free, false),
+        ),
       laneOf: (operation) => operation.tokenHash.readUInt32BE(0) % lanes,
       batchSizeMax,
       queueLengthMax: WALLET_LANE_QUEUE_MAX,
@@ -98,7 +103,12 @@ export class WalletService {
 
   async authenticate(launchToken: string, nonce: string | null): Promise<AuthenticatedWallet> {
     const walletToken = newToken();
-    const result = await this.store.authenticate(nonce, hashToken(launchToken), hashToken(walletToken), this.walletTokenTtlS);
+    const result = await this.store.authenticate(
+      nonce,
+      hashToken(launchToken),
+      hashToken(walletToken),
+      this.walletTokenTtlS,
+    );
     return { ...toBalance(result), walletToken };
   }
 
@@ -115,7 +125,14 @@ export class WalletService {
 
   async closeTrade(request: TradeRequest, nonce: string | null): Promise<WalletBalance> {
     const currency = this.requestCurrency(request.currency);
-    return this.run('close', request.token, currency, readAmount(request.amount, currency, 'zeroOrMore'), request, nonce);
+    return this.run(
+      'close',
+      request.token,
+      currency,
+      readAmount(request.amount, currency, 'zeroOrMore'),
+      request,
+      nonce,
+    );
   }
 
   /** A currency we do not know cannot be the account's: the answer is CurrencyMismatch. */
@@ -153,7 +170,9 @@ export class WalletService {
   private claimedByWaiting(operation: WalletOperation): WalletOperationResult | undefined {
     if (operation.kind === 'balance') return undefined;
     const waiting = this.waitingTokens.get(operation.tokenHash.toString('hex'));
-    return waiting ? { outcome: 'ACCOUNT_BUSY', login: waiting.login, currency: null, availableMinor: null } : undefined;
+    return waiting
+      ? { outcome: 'ACCOUNT_BUSY', login: waiting.login, currency: null, availableMinor: null }
+      : undefined;
   }
 
   private async submit(operation: WalletOperation): Promise<WalletOperationResult> {
@@ -168,7 +187,8 @@ export class WalletService {
     this.waitingTokens.set(token, waiting);
     try {
       const result = await this.accountLanes.wallet(login, operation);
-      if (result.outcome === 'ACCOUNT_BUSY') throw new Error('wallet_execute answered ACCOUNT_BUSY while waiting for the lock');
+      if (result.outcome === 'ACCOUNT_BUSY')
+        throw new Error('wallet_execute answered ACCOUNT_BUSY while waiting for the lock');
       return result;
     } finally {
       waiting.count -= 1;
@@ -190,7 +210,11 @@ function toBalance(result: WalletOperationResult): WalletBalance {
   const balanceDetails = { availableMinor: result.availableMinor, currency: result.currency };
   switch (result.outcome) {
     case 'OK':
-      return { login: result.login!, currency: findCurrency(result.currency!)!, availableMinor: result.availableMinor! };
+      return {
+        login: result.login!,
+        currency: findCurrency(result.currency!)!,
+        availableMinor: result.availableMinor!,
+      };
     case 'INVALID_DIGEST':
       throw new InvalidDigestError('the nonce was already used: replayed request');
     case 'INVALID_TOKEN':

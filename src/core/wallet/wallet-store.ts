@@ -91,7 +91,12 @@ export class WalletStore {
     return rows.map(toResult);
   }
 
-  async authenticate(nonce: string | null, launchHash: Buffer, walletHash: Buffer, ttlS: number): Promise<AuthenticationResult> {
+  async authenticate(
+    nonce: string | null,
+    launchHash: Buffer,
+    walletHash: Buffer,
+    ttlS: number,
+  ): Promise<AuthenticationResult> {
     const { rows } = await callDatabase(
       () =>
         this.db.raw<{ rows: ResultRow[] }>(

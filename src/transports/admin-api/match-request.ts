@@ -25,21 +25,38 @@ export const matchQueryFields = {
     .min(1)
     .max(REFERENCE_DELIMITER_LENGTH_MAX)
     .optional()
-    .meta({ description: 'one to many: a row whose reference lists several ledger references separated by this (such as ;) is matched against their sum' }),
+    .meta({
+      description:
+        'one to many: a row whose reference lists several ledger references separated by this (such as ;) is matched against their sum',
+    }),
   sumRepeated: z
     .enum(['true', 'false'])
     .default('false')
-    .meta({ description: 'many to one: rows that repeat a reference are matched together against that ledger record (else a repeat is an invalid row)' }),
+    .meta({
+      description:
+        'many to one: rows that repeat a reference are matched together against that ledger record (else a repeat is an invalid row)',
+    }),
 };
 
 type MatchQuery = z.output<z.ZodObject<typeof matchQueryFields>>;
 
 /** Runs a match on an uploaded body (raw bytes) with the parsed query's options, recorded as `actor`'s. */
-export function matchUpload(matching: MatchService, body: unknown, query: MatchQuery, period: Period | undefined, actor: string): Promise<MatchReport> {
+export function matchUpload(
+  matching: MatchService,
+  body: unknown,
+  query: MatchQuery,
+  period: Period | undefined,
+  actor: string,
+): Promise<MatchReport> {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
   return matching.match(Readable.from([bytes]), {
     side: query.side,
-    columns: { reference: query.referenceColumn, amount: query.amountColumn, currency: query.currencyColumn, date: query.dateColumn },
+    columns: {
+      reference: query.referenceColumn,
+      amount: query.amountColumn,
+      currency: query.currencyColumn,
+      date: query.dateColumn,
+    },
     driftMinor: BigInt(query.driftMinor),
     grouping: { referenceDelimiter: query.referenceDelimiter ?? null, sumRepeated: query.sumRepeated === 'true' },
     dryRun: query.dryRun === 'true',

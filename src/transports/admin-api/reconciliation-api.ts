@@ -11,14 +11,30 @@ import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliat
  */
 
 const periodQuery = {
-  from: z.string().max(40).optional().meta({ description: 'start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone)' }),
+  from: z
+    .string()
+    .max(40)
+    .optional()
+    .meta({ description: 'start: a UTC day such as 2026-11-01, or a date-time (UTC when it names no zone)' }),
   to: z.string().max(40).optional().meta({ description: 'end: a UTC day, included, or a date-time, excluded' }),
 };
-export const reconcileQuery = z.strictObject({ ...periodQuery, staleHoldAgeS: z.coerce.number().int().min(0).max(10 * 365 * 86400).default(STALE_HOLD_AGE_DEFAULT_S) });
+export const reconcileQuery = z.strictObject({
+  ...periodQuery,
+  staleHoldAgeS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10 * 365 * 86400)
+    .default(STALE_HOLD_AGE_DEFAULT_S),
+});
 export const formatQuery = z.strictObject({ ...periodQuery, format: z.enum(['json', 'csv']).default('json') });
 export const exportQuery = z.strictObject(periodQuery);
 export const balanceAtQuery = z.strictObject({
-  at: z.string().max(40).optional().meta({ description: 'the moment: a UTC day (its end: the whole day counted) or a date-time; default now' }),
+  at: z
+    .string()
+    .max(40)
+    .optional()
+    .meta({ description: 'the moment: a UTC day (its end: the whole day counted) or a date-time; default now' }),
 });
 export const matchQuery = z.strictObject({ ...periodQuery, ...matchQueryFields });
 export const runsQuery = z.strictObject({
@@ -32,7 +48,11 @@ const listing = (items: JsonSchema): JsonSchema => ({
   required: ['count', 'items', 'truncated'],
   properties: { count: { type: 'integer' }, items: { type: 'array', items }, truncated: { type: 'boolean' } },
 });
-const buckets: JsonSchema = { type: 'object', required: ['balance', 'credit', 'held'], properties: { balance: DECIMAL_SCHEMA, credit: DECIMAL_SCHEMA, held: DECIMAL_SCHEMA } };
+const buckets: JsonSchema = {
+  type: 'object',
+  required: ['balance', 'credit', 'held'],
+  properties: { balance: DECIMAL_SCHEMA, credit: DECIMAL_SCHEMA, held: DECIMAL_SCHEMA },
+};
 const invalidPeriod = { description: 'an invalid period or option', json: 'Error' };
 const invalidId = { description: 'the id is not a positive integer', json: 'Error' };
 const noSuchRun = { description: 'no such run', json: 'Error' };
@@ -59,16 +79,28 @@ const RUN_SCHEMA: JsonSchema = {
     period: {
       type: 'object',
       required: ['from', 'to'],
-      properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time', description: 'excluded' } },
+      properties: {
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time', description: 'excluded' },
+      },
     },
     options: { type: 'object', description: 'the options it ran with' },
-    summary: { type: 'object', description: 'its counts (a match: counts and totals; a reconciliation: clean, discrepancies, exceptions)' },
+    summary: {
+      type: 'object',
+      description: 'its counts (a match: counts and totals; a reconciliation: clean, discrepancies, exceptions)',
+    },
   },
 };
 
 /** The reconciliation endpoints in the OpenAPI document, from the schemas that validate their queries. */
 export const RECONCILIATION_API: ApiDescription = {
-  tags: [{ name: 'reconciliation', description: "The finance team's checks and reports: invariants, exceptions, totals, statements, exports, matching (docs/reconciliation-and-console.md)." }],
+  tags: [
+    {
+      name: 'reconciliation',
+      description:
+        "The finance team's checks and reports: invariants, exceptions, totals, statements, exports, matching (docs/reconciliation-and-console.md).",
+    },
+  ],
   operations: [
     {
       method: 'get',
@@ -78,7 +110,10 @@ export const RECONCILIATION_API: ApiDescription = {
       tag: 'reconciliation',
       security: 'adminKey',
       query: reconcileQuery,
-      responses: { '200': { description: 'the report (clean: every invariant holds)', json: 'ReconciliationReport' }, '400': invalidPeriod },
+      responses: {
+        '200': { description: 'the report (clean: every invariant holds)', json: 'ReconciliationReport' },
+        '400': invalidPeriod,
+      },
     },
     {
       method: 'get',
@@ -127,7 +162,11 @@ export const RECONCILIATION_API: ApiDescription = {
       security: 'adminKey',
       query: formatQuery,
       responses: {
-        '200': { description: 'the statement (format=csv: a CSV attachment with opening and closing lines)', json: 'Statement', csv: true },
+        '200': {
+          description: 'the statement (format=csv: a CSV attachment with opening and closing lines)',
+          json: 'Statement',
+          csv: true,
+        },
         '400': invalidPeriod,
         '404': { description: 'unknown account', json: 'Error' },
       },
@@ -141,7 +180,10 @@ export const RECONCILIATION_API: ApiDescription = {
       security: 'adminKey',
       query: balanceAtQuery,
       responses: {
-        '200': { description: 'the buckets at that moment (zero, with entry null, before the first entry)', json: 'PointInTimeBalance' },
+        '200': {
+          description: 'the buckets at that moment (zero, with entry null, before the first entry)',
+          json: 'PointInTimeBalance',
+        },
         '400': { description: 'an unreadable or impossible moment', json: 'Error' },
         '404': { description: 'unknown account', json: 'Error' },
       },
@@ -188,7 +230,11 @@ export const RECONCILIATION_API: ApiDescription = {
       summary: "A match run's items as CSV, one line per item in the order found, amounts in currency units",
       tag: 'reconciliation',
       security: 'adminKey',
-      responses: { '200': { description: 'a CSV attachment', csv: true }, '400': invalidId, '404': { description: 'no such match run', json: 'Error' } },
+      responses: {
+        '200': { description: 'a CSV attachment', csv: true },
+        '400': invalidId,
+        '404': { description: 'no such match run', json: 'Error' },
+      },
     },
     {
       method: 'post',
@@ -199,23 +245,47 @@ export const RECONCILIATION_API: ApiDescription = {
       security: 'adminKey',
       query: matchQuery,
       body: 'csv',
-      responses: { '200': { description: 'the match report', json: 'MatchReport' }, '400': { description: 'an unreadable file or an invalid option', json: 'Error' } },
+      responses: {
+        '200': { description: 'the match report', json: 'MatchReport' },
+        '400': { description: 'an unreadable file or an invalid option', json: 'Error' },
+      },
     },
   ],
   components: {
     ReconciliationReport: {
       type: 'object',
-      required: ['runId', 'clean', 'checkedAt', 'replicaLagS', 'period', 'staleHoldAgeS', 'checks', 'discrepancies', 'exceptions'],
+      required: [
+        'runId',
+        'clean',
+        'checkedAt',
+        'replicaLagS',
+        'period',
+        'staleHoldAgeS',
+        'checks',
+        'discrepancies',
+        'exceptions',
+      ],
       properties: {
         runId: { type: 'string', description: 'the run in the history' },
         clean: { type: 'boolean' },
         checkedAt: { type: 'string', format: 'date-time' },
-        replicaLagS: { type: ['number', 'null'], description: 'null: read on the primary; else the replica (DATABASE_READ_URL) was this many seconds behind' },
+        replicaLagS: {
+          type: ['number', 'null'],
+          description: 'null: read on the primary; else the replica (DATABASE_READ_URL) was this many seconds behind',
+        },
         period: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
         staleHoldAgeS: { type: 'integer' },
         checks: {
           type: 'array',
-          items: { type: 'object', required: ['check', 'description', 'discrepancies'], properties: { check: { type: 'string' }, description: { type: 'string' }, discrepancies: { type: 'integer' } } },
+          items: {
+            type: 'object',
+            required: ['check', 'description', 'discrepancies'],
+            properties: {
+              check: { type: 'string' },
+              description: { type: 'string' },
+              discrepancies: { type: 'integer' },
+            },
+          },
         },
         discrepancies: listing({
           type: 'object',
@@ -259,7 +329,11 @@ export const RECONCILIATION_API: ApiDescription = {
               type: 'object',
               description: 'the journal entry whose after-values these are',
               required: ['id', 'version', 'createdAt'],
-              properties: { id: { type: 'integer' }, version: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' } },
+              properties: {
+                id: { type: 'integer' },
+                version: { type: 'integer' },
+                createdAt: { type: 'string', format: 'date-time' },
+              },
             },
           ],
         },
@@ -298,12 +372,28 @@ export const RECONCILIATION_API: ApiDescription = {
       description: 'one currency and outcome: how many items, and the sum of each side in currency units',
       additionalProperties: false,
       required: ['currency', 'outcome', 'count', 'fileAmount', 'ledgerAmount'],
-      properties: { currency: { type: 'string' }, outcome: { enum: [...MATCH_OUTCOMES] }, count: { type: 'integer' }, fileAmount: DECIMAL_SCHEMA, ledgerAmount: DECIMAL_SCHEMA },
+      properties: {
+        currency: { type: 'string' },
+        outcome: { enum: [...MATCH_OUTCOMES] },
+        count: { type: 'integer' },
+        fileAmount: DECIMAL_SCHEMA,
+        ledgerAmount: DECIMAL_SCHEMA,
+      },
     },
     MatchItem: {
       type: 'object',
       additionalProperties: false,
-      required: ['outcome', 'match', 'reference', 'currency', 'externalMinor', 'ledgerMinor', 'fileAmount', 'ledgerAmount', 'lines'],
+      required: [
+        'outcome',
+        'match',
+        'reference',
+        'currency',
+        'externalMinor',
+        'ledgerMinor',
+        'fileAmount',
+        'ledgerAmount',
+        'lines',
+      ],
       properties: {
         outcome: { enum: [...MATCH_OUTCOMES] },
         match: { enum: ['one-to-one', 'one-to-many', 'many-to-one'] },
@@ -340,8 +430,13 @@ export const RECONCILIATION_API: ApiDescription = {
       properties: {
         ...(RUN_SCHEMA.properties as Record<string, JsonSchema>),
         result: {
-          description: 'the answer as it was given: a ReconciliationReport or a MatchReport (null for a match applied before the history kept answers)',
-          anyOf: [{ type: 'null' }, { $ref: '#/components/schemas/ReconciliationReport' }, { $ref: '#/components/schemas/MatchReport' }],
+          description:
+            'the answer as it was given: a ReconciliationReport or a MatchReport (null for a match applied before the history kept answers)',
+          anyOf: [
+            { type: 'null' },
+            { $ref: '#/components/schemas/ReconciliationReport' },
+            { $ref: '#/components/schemas/MatchReport' },
+          ],
         },
       },
     },

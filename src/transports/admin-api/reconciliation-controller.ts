@@ -7,7 +7,13 @@ import type { Core } from '../../core/core';
 import { ADMIN_API_ACTOR } from './users-controller';
 import { readMoment, readPeriod, DEFAULT_PERIOD_DAYS } from '../../core/reconciliation/period';
 import { presentBalanceAt, presentDailyTotal, presentRun } from '../presenters/reconciliation';
-import { writeDailyTotalsCsv, writeLedgerCsv, writeMatchItemsCsv, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import {
+  writeDailyTotalsCsv,
+  writeLedgerCsv,
+  writeMatchItemsCsv,
+  writeStatementCsv,
+  writeStatementJson,
+} from '../reports/report-writers';
 
 import { balanceAtQuery, exportQuery, formatQuery, matchQuery, reconcileQuery, runsQuery } from './reconciliation-api';
 
@@ -18,7 +24,11 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
   router.get('/reconciliation', async (req, res) => {
     const query = parseWith(reconcileQuery, req.query);
     // every run is kept in the history, a plain GET's as much as the console's
-    const report = await core.reconciliation.reconcile({ period: readPeriod(query.from, query.to, 'all'), staleHoldAgeS: query.staleHoldAgeS, actor: ADMIN_API_ACTOR });
+    const report = await core.reconciliation.reconcile({
+      period: readPeriod(query.from, query.to, 'all'),
+      staleHoldAgeS: query.staleHoldAgeS,
+      actor: ADMIN_API_ACTOR,
+    });
     sendJson(res, 200, report);
   });
 
@@ -57,7 +67,10 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
     const query = parseWith(formatQuery, req.query);
     const login = pathLogin(req.params.login);
     const period = readPeriod(query.from, query.to, DEFAULT_PERIOD_DAYS);
-    const statement = await core.reconciliation.statement(login, period, { actor: ADMIN_API_ACTOR, format: query.format });
+    const statement = await core.reconciliation.statement(login, period, {
+      actor: ADMIN_API_ACTOR,
+      format: query.format,
+    });
     if (query.format === 'csv') {
       attachment(res, `statement-${login}.csv`);
       await writeStatementCsv(statement, res);
@@ -81,12 +94,16 @@ export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matchi
     await writeLedgerCsv(rows, res);
   });
 
-  router.post('/reconciliation/match', express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }), async (req, res) => {
-    const query = parseWith(matchQuery, req.query);
-    const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
-    const report = await matchUpload(core.matching, req.body, query, period, ADMIN_API_ACTOR);
-    sendJson(res, 200, report);
-  });
+  router.post(
+    '/reconciliation/match',
+    express.raw({ type: () => true, limit: MATCH_UPLOAD_BYTES_MAX }),
+    async (req, res) => {
+      const query = parseWith(matchQuery, req.query);
+      const period = query.from || query.to ? readPeriod(query.from, query.to, 'all') : undefined;
+      const report = await matchUpload(core.matching, req.body, query, period, ADMIN_API_ACTOR);
+      sendJson(res, 200, report);
+    },
+  );
 
   return router;
 }

@@ -19,7 +19,11 @@ import { AppError, ValidationError } from '../../shared/errors';
 import { stringifyJson } from '../../shared/json';
 import { DEFAULT_COLUMNS } from '../../core/reconciliation/matching';
 import { DEFAULT_PERIOD_DAYS, readPeriod } from '../../core/reconciliation/period';
-import { STALE_HOLD_AGE_DEFAULT_S, type Discrepancy, type ReconciliationReport } from '../../core/reconciliation/reconciliation-service';
+import {
+  STALE_HOLD_AGE_DEFAULT_S,
+  type Discrepancy,
+  type ReconciliationReport,
+} from '../../core/reconciliation/reconciliation-service';
 import type { MatchReport } from '../../core/reconciliation/match-service';
 import { RUN_PAGE_SIZE_DEFAULT, RUN_PAGE_SIZE_MAX } from '../../core/reconciliation/run-history';
 import type { Run } from '../../core/reconciliation/run-history-store';
@@ -28,7 +32,13 @@ import { describeStartupFailure, type StartupContext } from '../../shared/startu
 import { createLogger } from '../../observability/logger';
 import { Metrics } from '../../observability/metrics';
 import { presentDailyTotal, presentRun } from '../presenters/reconciliation';
-import { writeDailyTotalsCsv, writeLedgerCsv, writeLedgerJsonLines, writeStatementCsv, writeStatementJson } from '../reports/report-writers';
+import {
+  writeDailyTotalsCsv,
+  writeLedgerCsv,
+  writeLedgerJsonLines,
+  writeStatementCsv,
+  writeStatementJson,
+} from '../reports/report-writers';
 
 const EXIT_FINDINGS = 1;
 const EXIT_ERROR = 2;
@@ -86,9 +96,14 @@ function integer(value: string): number {
 
 function printReport(report: ReconciliationReport): void {
   const line = (text: string) => process.stdout.write(`${text}\n`);
-  line(`Reconciliation ${report.clean ? 'CLEAN' : 'FOUND DISCREPANCIES'} (${report.checkedAt}, period ${report.period.from} .. ${report.period.to})`);
+  line(
+    `Reconciliation ${report.clean ? 'CLEAN' : 'FOUND DISCREPANCIES'} (${report.checkedAt}, period ${report.period.from} .. ${report.period.to})`,
+  );
   if (report.replicaLagS !== null) line(`  read from a replica ${report.replicaLagS} s behind the primary`);
-  for (const check of report.checks) line(`  ${check.discrepancies === 0 ? 'ok  ' : 'FAIL'} ${check.check}: ${check.description}${check.discrepancies ? ` (${check.discrepancies})` : ''}`);
+  for (const check of report.checks)
+    line(
+      `  ${check.discrepancies === 0 ? 'ok  ' : 'FAIL'} ${check.check}: ${check.description}${check.discrepancies ? ` (${check.discrepancies})` : ''}`,
+    );
   const { exceptions } = report;
   line('Exceptions for review:');
   line(`  orphan closes: ${exceptions.orphanCloses.count}`);
@@ -98,12 +113,18 @@ function printReport(report: ReconciliationReport): void {
 }
 
 function printMatchReport(report: MatchReport): void {
-  process.stdout.write(`${report.dryRun ? 'Dry run' : 'Applied'}, kept as run ${report.runId}: ${report.fileRows} rows, ${JSON.stringify(report.counts)}, ${report.invalidRows.count} invalid\n`);
+  process.stdout.write(
+    `${report.dryRun ? 'Dry run' : 'Applied'}, kept as run ${report.runId}: ${report.fileRows} rows, ${JSON.stringify(report.counts)}, ${report.invalidRows.count} invalid\n`,
+  );
   for (const total of report.totals) {
-    process.stdout.write(`  ${total.currency} ${total.outcome}: ${total.count}, file ${total.fileAmount}, ledger ${total.ledgerAmount}\n`);
+    process.stdout.write(
+      `  ${total.currency} ${total.outcome}: ${total.count}, file ${total.fileAmount}, ledger ${total.ledgerAmount}\n`,
+    );
   }
   for (const item of report.exceptions.items) {
-    process.stdout.write(`  ${item.outcome} ${item.match} ${item.reference} ${item.currency ?? ''} file ${item.fileAmount ?? '-'} ledger ${item.ledgerAmount ?? '-'}${item.detail ? ` ${item.detail}` : ''}\n`);
+    process.stdout.write(
+      `  ${item.outcome} ${item.match} ${item.reference} ${item.currency ?? ''} file ${item.fileAmount ?? '-'} ledger ${item.ledgerAmount ?? '-'}${item.detail ? ` ${item.detail}` : ''}\n`,
+    );
   }
   for (const problem of report.invalidRows.items) process.stdout.write(`  invalid: ${problem}\n`);
 }
@@ -112,7 +133,12 @@ function printMatchReport(report: MatchReport): void {
 function describeRun(run: Run): string {
   const what = run.kind === 'match' ? `match (${run.dryRun ? 'dry run' : 'applied'})` : 'reconciliation';
   const summary = run.summary as { clean?: boolean; discrepancies?: number; counts?: Record<string, number> };
-  const outcome = run.kind === 'match' ? JSON.stringify(summary.counts ?? {}) : summary.clean ? 'clean' : `${summary.discrepancies} discrepancies`;
+  const outcome =
+    run.kind === 'match'
+      ? JSON.stringify(summary.counts ?? {})
+      : summary.clean
+        ? 'clean'
+        : `${summary.discrepancies} discrepancies`;
   return `${run.id}  ${run.createdAt.toISOString()}  ${what}  ${run.actor}  ${run.period.from.toISOString()} .. ${run.period.to.toISOString()}  ${outcome}`;
 }
 
@@ -123,7 +149,9 @@ function describeDiscrepancy(discrepancy: Discrepancy): string {
 }
 
 const program = new Command('wallet-cli')
-  .description('Reconciliation, reports and exports of the wallet ledger. Exit codes: 0 all good, 1 findings, 2 could not run.')
+  .description(
+    'Reconciliation, reports and exports of the wallet ledger. Exit codes: 0 all good, 1 findings, 2 could not run.',
+  )
   .version(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')).version as string)
   // a usage error could not run: exit 2, not commander's 1 (which means findings here)
   .exitOverride()
@@ -139,7 +167,10 @@ program
   .option('--json', 'print the report as JSON')
   .action(async (options: { from?: string; to?: string; staleHoldAge: number; json?: boolean }) => {
     const report = await withContext(({ reconciliation }) => {
-      const bar = new SingleBar({ format: 'reconcile [{bar}] {value}/{total} {step}', stream: process.stderr }, Presets.shades_classic);
+      const bar = new SingleBar(
+        { format: 'reconcile [{bar}] {value}/{total} {step}', stream: process.stderr },
+        Presets.shades_classic,
+      );
       return reconciliation
         .reconcile({
           actor: cliActor(),
@@ -188,7 +219,10 @@ program
     if (!/^\d{1,19}$/.test(options.login)) throw new ValidationError('--login must be a positive integer');
     await withContext(async ({ reconciliation }) => {
       const period = readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS);
-      const statement = await reconciliation.statement(BigInt(options.login), period, { actor: cliActor(), format: options.json ? 'json' : 'csv' });
+      const statement = await reconciliation.statement(BigInt(options.login), period, {
+        actor: cliActor(),
+        format: options.json ? 'json' : 'csv',
+      });
       await (options.json ? writeStatementJson : writeStatementCsv)(statement, output(options.out));
     });
   });
@@ -203,7 +237,10 @@ program
   .action(async (options: { from?: string; to?: string; json?: boolean; out?: string }) => {
     await withContext(async ({ reconciliation }) => {
       const period = readPeriod(options.from, options.to, DEFAULT_PERIOD_DAYS);
-      const rows = await reconciliation.ledgerPostings(period, { actor: cliActor(), format: options.json ? 'jsonl' : 'csv' });
+      const rows = await reconciliation.ledgerPostings(period, {
+        actor: cliActor(),
+        format: options.json ? 'jsonl' : 'csv',
+      });
       await (options.json ? writeLedgerJsonLines : writeLedgerCsv)(rows, output(options.out));
     });
   });
@@ -219,12 +256,16 @@ program
   .option('--drift-minor <n>', 'largest amount difference still matched, in minor units', integer, 0)
   .option('--from <date>', 'ledger period start (default: the file dates, one day of margin)')
   .option('--to <date>', 'ledger period end')
-  .option('--reference-delimiter <text>', 'one to many: a reference cell lists several ledger references separated by this (such as ;)')
+  .option(
+    '--reference-delimiter <text>',
+    'one to many: a reference cell lists several ledger references separated by this (such as ;)',
+  )
   .option('--sum-repeated', 'many to one: rows that repeat a reference are matched together against that ledger record')
   .option('--apply', 'mark the run applied (default: a dry run; either is kept in the history)')
   .option('--json', 'print the report as JSON')
   .action(async (file: string, options: Record<string, string | number | boolean | undefined>) => {
-    if (options.side !== 'finance-records' && options.side !== 'trades') throw new ValidationError('--side must be finance-records or trades');
+    if (options.side !== 'finance-records' && options.side !== 'trades')
+      throw new ValidationError('--side must be finance-records or trades');
     const report = await withContext(async ({ matching }) =>
       matching.match(await openInput(file), {
         side: options.side as 'finance-records' | 'trades',
@@ -235,16 +276,22 @@ program
           date: String(options.dateColumn),
         },
         driftMinor: BigInt(options.driftMinor as number),
-        grouping: { referenceDelimiter: (options.referenceDelimiter as string | undefined) ?? null, sumRepeated: options.sumRepeated === true },
+        grouping: {
+          referenceDelimiter: (options.referenceDelimiter as string | undefined) ?? null,
+          sumRepeated: options.sumRepeated === true,
+        },
         dryRun: !options.apply,
         actor: cliActor(),
-        ...(options.from || options.to ? { period: readPeriod(options.from as string | undefined, options.to as string | undefined, 'all') } : {}),
+        ...(options.from || options.to
+          ? { period: readPeriod(options.from as string | undefined, options.to as string | undefined, 'all') }
+          : {}),
       }),
     );
     if (options.json) process.stdout.write(`${stringifyJson(report)}\n`);
     else printMatchReport(report);
     const { matched: _matched, ...findings } = report.counts;
-    process.exitCode = Object.values(findings).reduce((sum, count) => sum + count, 0) + report.invalidRows.count > 0 ? EXIT_FINDINGS : 0;
+    process.exitCode =
+      Object.values(findings).reduce((sum, count) => sum + count, 0) + report.invalidRows.count > 0 ? EXIT_FINDINGS : 0;
   });
 
 const runs = program
@@ -254,8 +301,11 @@ const runs = program
   .option('--limit <n>', `how many (at most ${RUN_PAGE_SIZE_MAX})`, integer, RUN_PAGE_SIZE_DEFAULT)
   .option('--json', 'print the runs as JSON')
   .action(async (options: { kind?: string; limit: number; json?: boolean }) => {
-    if (options.kind !== undefined && options.kind !== 'reconciliation' && options.kind !== 'match') throw new ValidationError('--kind must be reconciliation or match');
-    const page = await withContext(({ runs: history }) => history.list(options.kind as 'reconciliation' | 'match' | undefined, null, options.limit));
+    if (options.kind !== undefined && options.kind !== 'reconciliation' && options.kind !== 'match')
+      throw new ValidationError('--kind must be reconciliation or match');
+    const page = await withContext(({ runs: history }) =>
+      history.list(options.kind as 'reconciliation' | 'match' | undefined, null, options.limit),
+    );
     if (options.json) process.stdout.write(`${stringifyJson({ items: page.items.map(presentRun) })}\n`);
     else for (const run of page.items) process.stdout.write(`${describeRun(run)}\n`);
   });
@@ -287,8 +337,12 @@ users
   .option('--json', 'print the user as JSON')
   .action(async (options: { username: string; role: string; json?: boolean }) => {
     const password = await firstLineOfStdin();
-    const user = await withContext(({ consoleAccess }) => consoleAccess.createUser({ username: options.username, password, role: options.role as ConsoleRole }, cliActor()));
-    process.stdout.write(options.json ? `${stringifyJson(presentUser(user))}\n` : `created ${user.username} (${user.role})\n`);
+    const user = await withContext(({ consoleAccess }) =>
+      consoleAccess.createUser({ username: options.username, password, role: options.role as ConsoleRole }, cliActor()),
+    );
+    process.stdout.write(
+      options.json ? `${stringifyJson(presentUser(user))}\n` : `created ${user.username} (${user.role})\n`,
+    );
   });
 
 users
@@ -298,7 +352,11 @@ users
   .action(async (options: { json?: boolean }) => {
     const list = (await withContext(({ consoleAccess }) => consoleAccess.listUsers())).map(presentUser);
     if (options.json) process.stdout.write(`${stringifyJson({ items: list })}\n`);
-    else for (const user of list) process.stdout.write(`${user.username}\t${user.role}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${user.createdAt} by ${user.createdBy}\n`);
+    else
+      for (const user of list)
+        process.stdout.write(
+          `${user.username}\t${user.role}\t${user.disabled ? 'disabled' : 'active'}\tcreated ${user.createdAt} by ${user.createdBy}\n`,
+        );
   });
 
 users
@@ -344,7 +402,8 @@ function describeFailure(error: unknown): string | undefined {
   const failure = error as { code?: string; path?: string; syscall?: string };
   if (failure.code === 'EPIPE') return 'the output was closed before the end (EPIPE)';
   if (failure.path && failure.code === 'ENOENT') return `no such file or directory: ${failure.path}`;
-  if (failure.path && (failure.code === 'EACCES' || failure.code === 'EISDIR')) return `cannot ${failure.syscall ?? 'use'} ${failure.path}: ${failure.code}`;
+  if (failure.path && (failure.code === 'EACCES' || failure.code === 'EISDIR'))
+    return `cannot ${failure.syscall ?? 'use'} ${failure.path}: ${failure.code}`;
   return describeStartupFailure(error, startup);
 }
 

@@ -43,7 +43,10 @@ export const DECIMAL_SCHEMA: JsonSchema = { type: 'string', pattern: '^-?\\d+(\\
 
 /** The JSON Schema of what a zod schema accepts (its input), as OpenAPI 3.1 embeds it. */
 export function inputSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _dialect, ...generated } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _dialect, ...generated } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
   return generated;
 }
 
@@ -52,6 +55,9 @@ export function cursorPage(component: string): JsonSchema {
   return {
     type: 'object',
     required: ['items', 'nextCursor'],
-    properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${component}` } }, nextCursor: { type: ['string', 'null'] } },
+    properties: {
+      items: { type: 'array', items: { $ref: `#/components/schemas/${component}` } },
+      nextCursor: { type: ['string', 'null'] },
+    },
   };
 }

@@ -42,7 +42,11 @@ export function bearerAuth(expectedKey: string, realm: string, throttle: BearerT
     const untilMs = remembered.get(address);
     if (untilMs !== undefined) {
       if (untilMs > Date.now()) {
-        next(new TooManyAttemptsError('too many wrong keys from this address; try again later', { retryAfterS: Math.ceil((untilMs - Date.now()) / 1000) }));
+        next(
+          new TooManyAttemptsError('too many wrong keys from this address; try again later', {
+            retryAfterS: Math.ceil((untilMs - Date.now()) / 1000),
+          }),
+        );
         return;
       }
       remembered.delete(address);

@@ -45,7 +45,12 @@ export function jsonObjectBody(limitBytes: number): RequestHandler {
 export function isBodyReadError(error: unknown): error is { status: number; type?: string; message: string } {
   const { type, status, expose } = (error ?? {}) as { type?: unknown; status?: unknown; expose?: unknown };
   if (typeof type === 'string') {
-    return type === 'entity.too.large' || type.startsWith('request.') || type === 'encoding.unsupported' || type === 'charset.unsupported';
+    return (
+      type === 'entity.too.large' ||
+      type.startsWith('request.') ||
+      type === 'encoding.unsupported' ||
+      type === 'charset.unsupported'
+    );
   }
   return expose === true && typeof status === 'number' && status >= 400 && status < 500;
 }

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import express, { Router } from 'express';
-import { inputSchema, type ApiDescription, type ApiOperation, type ApiResponse, type JsonSchema } from './api-description';
+import {
+  inputSchema,
+  type ApiDescription,
+  type ApiOperation,
+  type ApiResponse,
+  type JsonSchema,
+} from './api-description';
 
 /**
  * The OpenAPI 3.1 document of the HTTP APIs, built from each transport's description (whose request
@@ -37,9 +43,24 @@ const ERROR_SCHEMA: JsonSchema = {
 
 /** The v2 signature's other headers (the legacy scheme signs in the body instead). */
 const SIGNATURE_HEADERS = [
-  { name: 'X-Sig-Version', in: 'header', schema: { const: 'v2' }, description: 'the v2 signing scheme (omit for the legacy body hash)' },
-  { name: 'X-Timestamp', in: 'header', schema: { type: 'string', pattern: '^\\d{1,12}$' }, description: 'unix seconds, within 60 s of the server' },
-  { name: 'X-Nonce', in: 'header', schema: { type: 'string', pattern: '^[0-9a-f]{32}$' }, description: 'used once; remembered 180 s by every instance' },
+  {
+    name: 'X-Sig-Version',
+    in: 'header',
+    schema: { const: 'v2' },
+    description: 'the v2 signing scheme (omit for the legacy body hash)',
+  },
+  {
+    name: 'X-Timestamp',
+    in: 'header',
+    schema: { type: 'string', pattern: '^\\d{1,12}$' },
+    description: 'unix seconds, within 60 s of the server',
+  },
+  {
+    name: 'X-Nonce',
+    in: 'header',
+    schema: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    description: 'used once; remembered 180 s by every instance',
+  },
 ];
 
 export function openApiDocument(descriptions: readonly ApiDescription[]): JsonSchema {
@@ -48,7 +69,10 @@ export function openApiDocument(descriptions: readonly ApiDescription[]): JsonSc
     paths[operation.path] ??= {};
     paths[operation.path]![operation.method] = documentOperation(operation);
   }
-  const schemas = Object.assign({ Error: ERROR_SCHEMA }, ...descriptions.map((description) => description.components ?? {}));
+  const schemas = Object.assign(
+    { Error: ERROR_SCHEMA },
+    ...descriptions.map((description) => description.components ?? {}),
+  );
   return {
     openapi: '3.1.0',
     info: INFO,
@@ -65,13 +89,21 @@ function documentOperation(operation: ApiOperation): JsonSchema {
     ...queryParameters(operation),
     ...(operation.security === 'walletSignature' ? SIGNATURE_HEADERS : []),
   ];
-  const responses: Record<string, JsonSchema> = Object.fromEntries(Object.entries(operation.responses).map(([status, response]) => [status, documentResponse(response)]));
+  const responses: Record<string, JsonSchema> = Object.fromEntries(
+    Object.entries(operation.responses).map(([status, response]) => [status, documentResponse(response)]),
+  );
   // what every operation behind a bearer key, with a body or with a path parameter may answer
   const bearer = operation.security === 'adminKey' || operation.security === 'operatorKey';
   if (bearer) responses['401'] ??= documentResponse({ description: 'a missing or wrong bearer key', json: 'Error' });
-  if (bearer) responses['429'] ??= documentResponse({ description: 'too many wrong keys from this address: wait Retry-After seconds', json: 'Error' });
-  if (bearer && operation.body !== undefined) responses['413'] ??= documentResponse({ description: 'a body larger than the limit', json: 'Error' });
-  if (parameters.some((parameter) => parameter.in === 'path')) responses['400'] ??= documentResponse({ description: 'a malformed path parameter', json: 'Error' });
+  if (bearer)
+    responses['429'] ??= documentResponse({
+      description: 'too many wrong keys from this address: wait Retry-After seconds',
+      json: 'Error',
+    });
+  if (bearer && operation.body !== undefined)
+    responses['413'] ??= documentResponse({ description: 'a body larger than the limit', json: 'Error' });
+  if (parameters.some((parameter) => parameter.in === 'path'))
+    responses['400'] ??= documentResponse({ description: 'a malformed path parameter', json: 'Error' });
   return {
     tags: [operation.tag],
     operationId: operation.operationId,
@@ -85,7 +117,9 @@ function documentOperation(operation: ApiOperation): JsonSchema {
 }
 
 function pathParameters(operation: ApiOperation): JsonSchema[] {
-  const declared = operation.params ? ((inputSchema(operation.params) as { properties?: Record<string, JsonSchema> }).properties ?? {}) : {};
+  const declared = operation.params
+    ? ((inputSchema(operation.params) as { properties?: Record<string, JsonSchema> }).properties ?? {})
+    : {};
   return [...operation.path.matchAll(/\{(\w+)\}/g)].map((match) => {
     const { description, ...schema } = declared[match[1]!] ?? { type: 'string', pattern: '^\\d+$' };
     return { name: match[1], in: 'path', required: true, schema, ...(description ? { description } : {}) };
@@ -97,7 +131,13 @@ function queryParameters(operation: ApiOperation): JsonSchema[] {
   const generated = inputSchema(operation.query) as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(generated.properties ?? {}).map(([name, schema]) => {
     const { description, ...rest } = schema;
-    return { name, in: 'query', required: generated.required?.includes(name) ?? false, schema: rest, ...(description ? { description } : {}) };
+    return {
+      name,
+      in: 'query',
+      required: generated.required?.includes(name) ?? false,
+      schema: rest,
+      ...(description ? { description } : {}),
+    };
   });
 }
 
@@ -109,7 +149,9 @@ function documentBody(body: Exclude<ApiOperation['body'], undefined>): JsonSchem
 function documentResponse(response: ApiResponse): JsonSchema {
   const content: Record<string, JsonSchema> = {};
   if (response.json !== undefined) {
-    content['application/json'] = { schema: typeof response.json === 'string' ? { $ref: `#/components/schemas/${response.json}` } : response.json };
+    content['application/json'] = {
+      schema: typeof response.json === 'string' ? { $ref: `#/components/schemas/${response.json}` } : response.json,
+    };
   }
   if (response.csv) content['text/csv'] = { schema: { type: 'string' } };
   return { description: response.description, ...(Object.keys(content).length > 0 ? { content } : {}) };

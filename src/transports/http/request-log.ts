@@ -58,7 +58,13 @@ function watchRoute(req: Request): { label: string | undefined } {
  * The same for a request served without Express (the wallet API): `route` names its bounded route
  * label once the answer is finished.
  */
-export function trackRequest(logger: Logger, metrics: Metrics, req: IncomingMessage, res: ServerResponse, route: () => string): void {
+export function trackRequest(
+  logger: Logger,
+  metrics: Metrics,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: () => string,
+): void {
   const given = req.headers['x-request-id'];
   const id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
   res.setHeader('X-Request-Id', id);
@@ -67,7 +73,15 @@ export function trackRequest(logger: Logger, metrics: Metrics, req: IncomingMess
   const path = (req.url ?? '').split('?', 1)[0];
   const line = (seconds: number, routeName: string) => {
     const err = failures.get(res);
-    return { requestId: id, method: req.method, route: routeName, path, status: res.statusCode, durationMs: Math.round(seconds * 1000), ...(err === undefined ? {} : { err }) };
+    return {
+      requestId: id,
+      method: req.method,
+      route: routeName,
+      path,
+      status: res.statusCode,
+      durationMs: Math.round(seconds * 1000),
+      ...(err === undefined ? {} : { err }),
+    };
   };
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
@@ -80,6 +94,7 @@ export function trackRequest(logger: Logger, metrics: Metrics, req: IncomingMess
   // a response that never finished (the client left, or a streamed answer failed midway) ends here
   res.once('close', () => {
     if (res.writableFinished) return;
-    if (logger.isLevelEnabled('warn')) logger.warn({ ...line(Number(process.hrtime.bigint() - startedAt) / 1e9, route()), aborted: true }, 'request');
+    if (logger.isLevelEnabled('warn'))
+      logger.warn({ ...line(Number(process.hrtime.bigint() - startedAt) / 1e9, route()), aborted: true }, 'request');
   });
 }

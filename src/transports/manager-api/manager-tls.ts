@@ -18,21 +18,32 @@ export interface ManagerTlsFiles {
 export function managerSecureContext(files: ManagerTlsFiles): tls.SecureContext {
   const cert = readPem('MANAGER_TLS_CERT_FILE', files.certFile);
   const key = readPem('MANAGER_TLS_KEY_FILE', files.keyFile);
-  const certificate = parse('MANAGER_TLS_CERT_FILE', files.certFile, 'a PEM certificate', () => new X509Certificate(cert));
-  const privateKey = parse('MANAGER_TLS_KEY_FILE', files.keyFile, 'an unencrypted PEM private key', () => createPrivateKey(key));
+  const certificate = parse(
+    'MANAGER_TLS_CERT_FILE',
+    files.certFile,
+    'a PEM certificate',
+    () => new X509Certificate(cert),
+  );
+  const privateKey = parse('MANAGER_TLS_KEY_FILE', files.keyFile, 'an unencrypted PEM private key', () =>
+    createPrivateKey(key),
+  );
   if (!certificate.checkPrivateKey(privateKey)) {
     throw new ConfigError(
       `MANAGER_TLS_KEY_FILE (${path.resolve(files.keyFile)}) is not the private key of the certificate in MANAGER_TLS_CERT_FILE (${path.resolve(files.certFile)}): give the key the certificate was issued for`,
     );
   }
-  return parse('MANAGER_TLS_CERT_FILE', files.certFile, 'a certificate chain OpenSSL accepts', () => tls.createSecureContext({ cert, key }));
+  return parse('MANAGER_TLS_CERT_FILE', files.certFile, 'a certificate chain OpenSSL accepts', () =>
+    tls.createSecureContext({ cert, key }),
+  );
 }
 
 function readPem(variable: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new ConfigError(`${variable}: cannot read ${path.resolve(file)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new ConfigError(
+      `${variable}: cannot read ${path.resolve(file)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 

@@ -14,7 +14,12 @@ const WALLET_TRADE_COMMENT = 'wallet trade';
 export function tradeEventDataJson(data: TradeEventData): string {
   const scale = requireCurrency(data.currency).scale;
   const amount = (minor: bigint) => formatMinorUnits(minor, scale);
-  const fields: string[] = [`"order":${data.orderNo}`, `"login":${data.login}`, `"cmd":${data.cmd}`, `"state":${data.state}`];
+  const fields: string[] = [
+    `"order":${data.orderNo}`,
+    `"login":${data.login}`,
+    `"cmd":${data.cmd}`,
+    `"state":${data.state}`,
+  ];
   if (data.stakeMinor !== null) fields.push(`"stake":${amount(data.stakeMinor)}`);
   if (data.payoutMinor !== null) fields.push(`"payout":${amount(data.payoutMinor)}`);
   fields.push(`"profit":${amount(data.profitMinor)}`);

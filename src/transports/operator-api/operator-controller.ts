@@ -11,7 +11,13 @@ const launchSchema = z.strictObject({ login });
 
 /** The operator API in the OpenAPI document, from the schema that validates its request. */
 export const OPERATOR_API: ApiDescription = {
-  tags: [{ name: 'operator', description: "The operator's backend: launches a user on the trading platform (docs/wallet-api.md#launch-tokens)." }],
+  tags: [
+    {
+      name: 'operator',
+      description:
+        "The operator's backend: launches a user on the trading platform (docs/wallet-api.md#launch-tokens).",
+    },
+  ],
   operations: [
     {
       method: 'post',
@@ -24,7 +30,11 @@ export const OPERATOR_API: ApiDescription = {
       responses: {
         '201': {
           description: 'created',
-          json: { type: 'object', required: ['token', 'expiresAt'], properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } } },
+          json: {
+            type: 'object',
+            required: ['token', 'expiresAt'],
+            properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
+          },
         },
         '400': { description: 'invalid request', json: 'Error' },
         '403': { description: 'the account is disabled', json: 'Error' },
@@ -35,7 +45,10 @@ export const OPERATOR_API: ApiDescription = {
 };
 
 /** The operator's backend API (docs/wallet-api.md#launch-tokens): launch a user on the platform. */
-export function operatorRouter(deps: { core: Pick<Core, 'launchTokens' | 'authThrottle'>; operatorApiKey: string }): Router {
+export function operatorRouter(deps: {
+  core: Pick<Core, 'launchTokens' | 'authThrottle'>;
+  operatorApiKey: string;
+}): Router {
   const router = Router();
   router.use(bearerAuth(deps.operatorApiKey, 'operator', deps.core.authThrottle));
   router.post('/launch-tokens', jsonObjectBody(API_BODY_BYTES_MAX), async (req, res) => {

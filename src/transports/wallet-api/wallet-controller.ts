@@ -51,16 +51,30 @@ const walletOperation = (action: string, summary: string, body: z.ZodType): ApiO
   body,
   responses: {
     '200': { description: 'A definitive answer, whatever its status: do not retry it.', json: 'WalletAnswer' },
-    '503': { description: 'Transient (the database, or the account locked by another transaction): nothing was applied, retry.', json: 'WalletAnswer' },
+    '503': {
+      description:
+        'Transient (the database, or the account locked by another transaction): nothing was applied, retry.',
+      json: 'WalletAnswer',
+    },
   },
 });
 
 /** The wallet API in the OpenAPI document, from the schemas that validate its requests. */
 export const WALLET_API: ApiDescription = {
-  tags: [{ name: 'wallet', description: 'Called by the trading platform on every trade, each request signed with the shared secret (docs/wallet-api.md).' }],
+  tags: [
+    {
+      name: 'wallet',
+      description:
+        'Called by the trading platform on every trade, each request signed with the shared secret (docs/wallet-api.md).',
+    },
+  ],
   operations: [
     walletOperation('authenticate', 'Exchange a single-use launch token for a wallet token', authenticateSchema),
-    walletOperation('getbalance', 'The balance (balance + credit); InsufficientFunds when amount exceeds it', balanceSchema),
+    walletOperation(
+      'getbalance',
+      'The balance (balance + credit); InsufficientFunds when amount exceeds it',
+      balanceSchema,
+    ),
     walletOperation('opentrade', 'Reserve the stake of a trade (moves it to held), once per trade key', tradeSchema),
     walletOperation('closetrade', 'Settle a trade: release its stake and pay amount, once per trade key', tradeSchema),
   ],
@@ -99,7 +113,9 @@ type WalletAction = (req: IncomingMessage, res: ServerResponse) => Promise<void>
  * (issue 15's profile). It answers its four exact paths; it returns false for any other request,
  * which the caller hands on (to Express, which answers 404 for other /wallet paths).
  */
-export function walletRequestHandler(deps: WalletControllerDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function walletRequestHandler(
+  deps: WalletControllerDeps,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   const actions = new Map<string, WalletAction>([
     [
       '/wallet/authenticate',
@@ -146,7 +162,9 @@ const readWalletBody = rawBody(WALLET_BODY_BYTES_MAX);
 /** The body's raw bytes (inflated, at most WALLET_BODY_BYTES_MAX), or body-parser's error. */
 function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    readWalletBody(req, res, (error?: unknown) => (error ? reject(error) : resolve(bodyBytes((req as { body?: unknown }).body))));
+    readWalletBody(req, res, (error?: unknown) =>
+      error ? reject(error) : resolve(bodyBytes((req as { body?: unknown }).body)),
+    );
   });
 }
 
@@ -173,9 +191,18 @@ function walletAction<S extends z.ZodType>(
  * request without v2 headers must carry a valid legacy `hash` (so an unparseable unsigned body is
  * InvalidDigest, an unparseable signed one InvalidRequest).
  */
-function verifyAndParse(deps: WalletControllerDeps, req: IncomingMessage, raw: Buffer): VerifiedSignature & { body: Record<string, unknown> } {
+function verifyAndParse(
+  deps: WalletControllerDeps,
+  req: IncomingMessage,
+  raw: Buffer,
+): VerifiedSignature & { body: Record<string, unknown> } {
   if (deps.verifier.schemeFor(req.headers) === 'v2') {
-    const signature = deps.verifier.verifyV2({ method: 'POST', path: requestPath(req), headers: req.headers, rawBody: raw });
+    const signature = deps.verifier.verifyV2({
+      method: 'POST',
+      path: requestPath(req),
+      headers: req.headers,
+      rawBody: raw,
+    });
     return { ...signature, body: parseJsonObject(raw) };
   }
   const body = parseOrEmpty(raw);
@@ -225,7 +252,10 @@ function sendWalletError(deps: WalletControllerDeps, res: ServerResponse, action
     const transient = error instanceof AppError;
     if (!transient) noteRequestFailure(res, error); // its access-log line (status 500, at error) carries it
     deps.metrics.walletOutcomes.inc({ action, status: transient ? 'Unavailable' : 'InternalError' });
-    sendJson(res, transient ? 503 : 500, { status: transient ? 'Unavailable' : 'InternalError', message: transient ? error.message : 'retry later' });
+    sendJson(res, transient ? 503 : 500, {
+      status: transient ? 'Unavailable' : 'InternalError',
+      message: transient ? error.message : 'retry later',
+    });
     return;
   }
   deps.metrics.walletOutcomes.inc({ action, status });
@@ -242,6 +272,9 @@ function sendWalletError(deps: WalletControllerDeps, res: ServerResponse, action
 
 function sendJson(res: ServerResponse, statusCode: number, body: Record<string, unknown>): void {
   const text = JSON.stringify(body);
-  res.writeHead(statusCode, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(statusCode, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -54,17 +54,21 @@ export class WalletSignatureVerifier {
     const nonce = header(request.headers, 'x-nonce');
     const signature = header(request.headers, 'x-signature');
     if (version !== 'v2') throw new InvalidDigestError('X-Sig-Version must be v2');
-    if (!timestamp || !TIMESTAMP_PATTERN.test(timestamp)) throw new InvalidDigestError('X-Timestamp must be unix seconds');
+    if (!timestamp || !TIMESTAMP_PATTERN.test(timestamp))
+      throw new InvalidDigestError('X-Timestamp must be unix seconds');
     if (Math.abs(this.nowS() - Number(timestamp)) > SIGNATURE_CLOCK_SKEW_MAX_S) {
       throw new InvalidDigestError(`X-Timestamp is more than ${SIGNATURE_CLOCK_SKEW_MAX_S} s away from server time`);
     }
-    if (!nonce || !NONCE_PATTERN.test(nonce)) throw new InvalidDigestError('X-Nonce must be 32 lowercase hex characters');
+    if (!nonce || !NONCE_PATTERN.test(nonce))
+      throw new InvalidDigestError('X-Nonce must be 32 lowercase hex characters');
     if (!signature || !SIGNATURE_PATTERN.test(signature)) {
       throw new InvalidDigestError('X-Signature must be 64 lowercase hex characters');
     }
     const canonical = v2CanonicalString(request.method, request.path, timestamp, nonce, request.rawBody);
     const given = Buffer.from(signature, 'hex');
-    const valid = this.secrets.some((secret) => timingSafeEqual(createHmac('sha256', secret).update(canonical).digest(), given));
+    const valid = this.secrets.some((secret) =>
+      timingSafeEqual(createHmac('sha256', secret).update(canonical).digest(), given),
+    );
     if (!valid) throw new InvalidDigestError('X-Signature does not match');
     return { scheme: 'v2', nonce };
   }

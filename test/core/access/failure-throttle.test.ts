@@ -27,8 +27,15 @@ afterAll(async () => {
   await testDatabase.drop();
 });
 
-const counted = async (scope: string, subject: string) => Number((await database('auth_failures').where({ scope, subject }).count<{ count: string }[]>('* as count'))[0]!.count);
-const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+const counted = async (scope: string, subject: string) =>
+  Number(
+    (await database('auth_failures').where({ scope, subject }).count<{ count: string }[]>('* as count'))[0]!.count,
+  );
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe('FailureThrottle', () => {
   it('refuses a subject over its limit with the longest wait of the subjects checked, and lets the others try', async () => {
@@ -42,7 +49,9 @@ describe('FailureThrottle', () => {
     expect(wait).toBeGreaterThan(60);
     expect(wait).toBeLessThanOrEqual(600);
     // a refused reservation says the same, and counts nothing
-    const reserveRefused = (await refusal(throttle.reserve(['console-user', 'ann'], ['console-address', '10.0.0.1']))) as TooManyAttemptsError;
+    const reserveRefused = (await refusal(
+      throttle.reserve(['console-user', 'ann'], ['console-address', '10.0.0.1']),
+    )) as TooManyAttemptsError;
     expect(reserveRefused).toBeInstanceOf(TooManyAttemptsError);
     expect(reserveRefused.details.retryAfterS).toBeGreaterThan(60);
     expect([await counted('console-user', 'ann'), await counted('console-address', '10.0.0.1')]).toEqual([2, 3]);
@@ -53,23 +62,33 @@ describe('FailureThrottle', () => {
     await throttle.reserve(['console-user', 'bob'], ['console-address', '10.0.0.2']);
     await expect(throttle.check(['console-user', 'bob'], ['console-address', '10.0.0.2'])).resolves.toBeUndefined();
     await throttle.reserve(['console-user', 'bob']);
-    await expect(throttle.check(['console-user', 'bob'], ['console-address', '10.0.0.2'])).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await expect(throttle.check(['console-user', 'bob'], ['console-address', '10.0.0.2'])).rejects.toBeInstanceOf(
+      TooManyAttemptsError,
+    );
   });
 
   it('counts no more reservations than the limit when they all arrive at once on two instances', async () => {
     const throttles = [new FailureThrottle(database, LIMITS), new FailureThrottle(otherDatabase, LIMITS)];
     const answers = await Promise.all(
-      Array.from({ length: GUESSES_AT_ONCE }, (_, i) => refusal(throttles[i % 2]!.reserve(['bearer-address', '10.0.1.1']))),
+      Array.from({ length: GUESSES_AT_ONCE }, (_, i) =>
+        refusal(throttles[i % 2]!.reserve(['bearer-address', '10.0.1.1'])),
+      ),
     );
     expect(answers.filter((answer) => answer === undefined)).toHaveLength(LIMITS['bearer-address'].failuresMax);
-    expect(answers.filter((answer) => answer instanceof TooManyAttemptsError)).toHaveLength(GUESSES_AT_ONCE - LIMITS['bearer-address'].failuresMax);
+    expect(answers.filter((answer) => answer instanceof TooManyAttemptsError)).toHaveLength(
+      GUESSES_AT_ONCE - LIMITS['bearer-address'].failuresMax,
+    );
     expect(await counted('bearer-address', '10.0.1.1')).toBe(LIMITS['bearer-address'].failuresMax);
   });
 
   it('counts an attempt on every subject or on none: a username at its limit takes nothing from the address', async () => {
     const throttle = new FailureThrottle(database, LIMITS);
     for (let i = 0; i < 2; i += 1) await throttle.reserve(['console-user', 'cid']);
-    const answers = await Promise.all(Array.from({ length: GUESSES_AT_ONCE }, () => refusal(throttle.reserve(['console-user', 'cid'], ['console-address', '10.0.2.1']))));
+    const answers = await Promise.all(
+      Array.from({ length: GUESSES_AT_ONCE }, () =>
+        refusal(throttle.reserve(['console-user', 'cid'], ['console-address', '10.0.2.1'])),
+      ),
+    );
     expect(answers.every((answer) => answer instanceof TooManyAttemptsError)).toBe(true);
     expect([await counted('console-user', 'cid'), await counted('console-address', '10.0.2.1')]).toEqual([2, 0]);
   });

@@ -24,7 +24,13 @@ interface Apply {
   commandId?: string | null;
 }
 
-type Outcome = { outcome: string; order_no: string | null; event_type: string | null; event_id: string | null; bucket_minor: string | null };
+type Outcome = {
+  outcome: string;
+  order_no: string | null;
+  event_type: string | null;
+  event_id: string | null;
+  bucket_minor: string | null;
+};
 
 async function apply(sql: pg.Pool, op: Apply): Promise<Outcome> {
   const { rows } = await sql.query(
@@ -59,25 +65,47 @@ async function postingsOf(sql: pg.Pool, order: string): Promise<string[]> {
 }
 
 describe('balance_operation_apply', () => {
-  it('creates a record on its kind\'s books and writes the command id on its event', async () => {
+  it("creates a record on its kind's books and writes the command id on its event", async () => {
     const sql = db.sql();
     const { login } = await fundedAccount(sql, 0n);
     const commandId = randomUUID();
     const created = await apply(sql, { login, amountMinor: 500n, commandId });
     expect(created).toMatchObject({ outcome: 'OK', event_type: 'EV_RECORD_ADD', bucket_minor: '500' });
     expect(await postingsOf(sql, created.order_no!)).toEqual(['balance_in balance 500', 'balance_in cash -500']);
-    const { rows } = await sql.query(`SELECT command_id, type, profit_minor::text, comment, state FROM events WHERE id = $1`, [created.event_id]);
-    expect(rows[0]).toEqual({ command_id: commandId, type: 'EV_RECORD_ADD', profit_minor: '500', comment: 'Finance', state: 3 });
+    const { rows } = await sql.query(
+      `SELECT command_id, type, profit_minor::text, comment, state FROM events WHERE id = $1`,
+      [created.event_id],
+    );
+    expect(rows[0]).toEqual({
+      command_id: commandId,
+      type: 'EV_RECORD_ADD',
+      profit_minor: '500',
+      comment: 'Finance',
+      state: 3,
+    });
   });
 
   it("updates a record on the record's own operation and book, keeping its comment, whatever kind the update names", async () => {
     const sql = db.sql();
     const { login } = await fundedAccount(sql, 0n);
-    const created = await apply(sql, { login, amountMinor: 300n, operation: 'debit', book: 'debit', comment: 'chargeback' });
+    const created = await apply(sql, {
+      login,
+      amountMinor: 300n,
+      operation: 'debit',
+      book: 'debit',
+      comment: 'chargeback',
+    });
     const updated = await apply(sql, { login, targetOrder: Number(created.order_no), amountMinor: 450n });
     expect(updated).toMatchObject({ outcome: 'OK', order_no: created.order_no, event_type: 'EV_RECORD_UPDATE' });
-    expect(await postingsOf(sql, created.order_no!)).toEqual(['debit balance 300', 'debit debit -300', 'debit balance 150', 'debit debit -150']);
-    const { rows } = await sql.query(`SELECT comment, amount_minor::text FROM finance_records WHERE order_no = $1`, [created.order_no]);
+    expect(await postingsOf(sql, created.order_no!)).toEqual([
+      'debit balance 300',
+      'debit debit -300',
+      'debit balance 150',
+      'debit debit -150',
+    ]);
+    const { rows } = await sql.query(`SELECT comment, amount_minor::text FROM finance_records WHERE order_no = $1`, [
+      created.order_no,
+    ]);
     expect(rows[0]).toEqual({ comment: 'chargeback', amount_minor: '450' });
   });
 
@@ -86,13 +114,20 @@ describe('balance_operation_apply', () => {
     const owner = await fundedAccount(sql, 0n);
     const other = await fundedAccount(sql, 0n);
     const created = await apply(sql, { login: owner.login, amountMinor: 100n });
-    expect((await apply(sql, { login: other.login, targetOrder: Number(created.order_no), amountMinor: 1n })).outcome).toBe('ORDER_MISMATCH');
-    expect((await apply(sql, { login: owner.login, targetOrder: Number(created.order_no), cmd: 7, amountMinor: 1n })).outcome).toBe('ORDER_MISMATCH');
-    expect((await apply(sql, { login: owner.login, amountMinor: 1n, openTime: 200, closeTime: 100 })).outcome).toBe('CLOSE_BEFORE_OPEN');
+    expect(
+      (await apply(sql, { login: other.login, targetOrder: Number(created.order_no), amountMinor: 1n })).outcome,
+    ).toBe('ORDER_MISMATCH');
+    expect(
+      (await apply(sql, { login: owner.login, targetOrder: Number(created.order_no), cmd: 7, amountMinor: 1n }))
+        .outcome,
+    ).toBe('ORDER_MISMATCH');
+    expect((await apply(sql, { login: owner.login, amountMinor: 1n, openTime: 200, closeTime: 100 })).outcome).toBe(
+      'CLOSE_BEFORE_OPEN',
+    );
     expect(await postingsOf(sql, created.order_no!)).toHaveLength(2);
   });
 
-  it('answers a replay with the first application\'s event, and records a key reused with other content', async () => {
+  it("answers a replay with the first application's event, and records a key reused with other content", async () => {
     const sql = db.sql();
     const { login } = await fundedAccount(sql, 0n);
     const first = await apply(sql, { login, amountMinor: 70n, key: 'ref-1', digest: 'a' });
@@ -102,7 +137,9 @@ describe('balance_operation_apply', () => {
       order_no: first.order_no,
       event_id: first.event_id,
     });
-    expect((await apply(sql, { login, amountMinor: 71n, key: 'ref-1', digest: 'b' })).outcome).toBe('IDEMPOTENCY_MISMATCH');
+    expect((await apply(sql, { login, amountMinor: 71n, key: 'ref-1', digest: 'b' })).outcome).toBe(
+      'IDEMPOTENCY_MISMATCH',
+    );
     const { rows } = await sql.query(`SELECT source FROM refused_duplicates WHERE idempotency_key = 'ref-1'`);
     expect(rows).toEqual([{ source: 'manager' }]);
   });
@@ -111,7 +148,10 @@ describe('balance_operation_apply', () => {
     const sql = db.sql();
     const { login } = await fundedAccount(sql, 100n);
     await apply(sql, { login, cmd: 7, operation: 'credit_in', bucket: 'credit', book: 'bonus', amountMinor: 1000n });
-    expect(await apply(sql, { login, cmd: 8, operation: 'balance_out', amountMinor: -101n })).toMatchObject({ outcome: 'INSUFFICIENT_FUNDS', bucket_minor: '100' });
+    expect(await apply(sql, { login, cmd: 8, operation: 'balance_out', amountMinor: -101n })).toMatchObject({
+      outcome: 'INSUFFICIENT_FUNDS',
+      bucket_minor: '100',
+    });
   });
 });
 
@@ -121,7 +161,14 @@ describe('balance_operation_delete', () => {
     const { login } = await fundedAccount(sql, 0n);
     const created = await apply(sql, { login, amountMinor: 80n });
     const spent = await apply(sql, { login, cmd: 8, operation: 'balance_out', amountMinor: -50n });
-    const remove = (order: string) => sql.query(`SELECT * FROM balance_operation_delete($1, $2, 'manager', 'test', $3::uuid)`, [login, order, randomUUID()]).then((r) => r.rows[0] as Outcome);
+    const remove = (order: string) =>
+      sql
+        .query(`SELECT * FROM balance_operation_delete($1, $2, 'manager', 'test', $3::uuid)`, [
+          login,
+          order,
+          randomUUID(),
+        ])
+        .then((r) => r.rows[0] as Outcome);
     expect((await remove(created.order_no!)).outcome).toBe('INSUFFICIENT_FUNDS');
     const deleted = await remove(spent.order_no!);
     expect(deleted).toMatchObject({ outcome: 'OK', event_type: 'EV_RECORD_DELETE', bucket_minor: '80' });
@@ -132,12 +179,21 @@ describe('balance_operation_delete', () => {
       'balance_out balance 50',
       'balance_out cash -50',
     ]);
-    expect((await apply(sql, { login, targetOrder: Number(spent.order_no), cmd: 8, amountMinor: -1n })).outcome).toBe('RECORD_DELETED');
+    expect((await apply(sql, { login, targetOrder: Number(spent.order_no), cmd: 8, amountMinor: -1n })).outcome).toBe(
+      'RECORD_DELETED',
+    );
   });
 });
 
 describe('balance_operation_apply_batch', () => {
-  type BatchRequest = { login: number; amountMinor: bigint; key?: string; digest?: string; bucket?: 'balance' | 'credit'; targetOrder?: string };
+  type BatchRequest = {
+    login: number;
+    amountMinor: bigint;
+    key?: string;
+    digest?: string;
+    bucket?: 'balance' | 'credit';
+    targetOrder?: string;
+  };
   const batch = async (sql: pg.Pool | pg.PoolClient, requests: BatchRequest[]): Promise<Outcome[]> => {
     const json = requests.map((request) => ({
       login: String(request.login),
@@ -183,7 +239,10 @@ describe('balance_operation_apply_batch', () => {
       ['ACCOUNT_NOT_FOUND', null],
     ]);
     expect(results[3]!.order_no).toBe(results[2]!.order_no);
-    const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[first.login, second.login]]);
+    const { rows } = await sql.query(
+      `SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`,
+      [[first.login, second.login]],
+    );
     expect(rows).toEqual([
       { login: first.login, balance_minor: '150' },
       { login: second.login, balance_minor: '100' },
@@ -207,7 +266,10 @@ describe('balance_operation_apply_batch', () => {
       await holder.query('ROLLBACK');
       holder.release();
     }
-    const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[held.login, free.login]]);
+    const { rows } = await sql.query(
+      `SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`,
+      [[held.login, free.login]],
+    );
     expect(rows).toEqual([
       { login: held.login, balance_minor: '0' },
       { login: free.login, balance_minor: '20' },
@@ -226,7 +288,21 @@ describe('balance_operation_apply_batch', () => {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM finance_records WHERE order_no = $1 FOR UPDATE', [record!.order_no]);
       await holder.query(`SELECT * FROM balance_operation_apply_batch($1::jsonb)`, [
-        JSON.stringify([{ login: String(other.login), cmd: 6, operation: 'balance_in', bucket: 'balance', systemBook: 'cash', amountMinor: '5', defaultComment: 'x', source: 'manager', actor: 'test', idempotencyKey: 'being-decided', requestDigest: '00' }]),
+        JSON.stringify([
+          {
+            login: String(other.login),
+            cmd: 6,
+            operation: 'balance_in',
+            bucket: 'balance',
+            systemBook: 'cash',
+            amountMinor: '5',
+            defaultComment: 'x',
+            source: 'manager',
+            actor: 'test',
+            idempotencyKey: 'being-decided',
+            requestDigest: '00',
+          },
+        ]),
       ]);
       const results = await batch(sql, [
         { login: owner.login, amountMinor: 30n, targetOrder: record!.order_no! },
@@ -240,7 +316,10 @@ describe('balance_operation_apply_batch', () => {
       await holder.query('ROLLBACK');
       holder.release();
     }
-    const { rows } = await sql.query(`SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`, [[owner.login, other.login, free.login, spare.login]]);
+    const { rows } = await sql.query(
+      `SELECT login::int, balance_minor::text FROM accounts WHERE login = ANY ($1) ORDER BY login`,
+      [[owner.login, other.login, free.login, spare.login]],
+    );
     expect(rows).toEqual([
       { login: owner.login, balance_minor: '10' },
       { login: other.login, balance_minor: '0' },

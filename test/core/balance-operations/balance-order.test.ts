@@ -1,7 +1,14 @@
 import { AccountLanes } from '../../../src/core/accounts/account-lanes';
 import type { AccountService } from '../../../src/core/accounts/account-service';
-import { BalanceOperationService, type BalanceOperationRequest } from '../../../src/core/balance-operations/balance-operation-service';
-import type { ApplyParams, BalanceOperationStore, OperationResult } from '../../../src/core/balance-operations/balance-operation-store';
+import {
+  BalanceOperationService,
+  type BalanceOperationRequest,
+} from '../../../src/core/balance-operations/balance-operation-service';
+import type {
+  ApplyParams,
+  BalanceOperationStore,
+  OperationResult,
+} from '../../../src/core/balance-operations/balance-operation-store';
 import { ADMIN_OPERATIONS } from '../../../src/core/balance-operations/operation-kinds';
 import type { SyncTimeoutStore } from '../../../src/core/balance-operations/sync-timeout-store';
 import type { EventStore } from '../../../src/core/events/event-store';
@@ -12,7 +19,13 @@ import type { EventStore } from '../../../src/core/events/event-store';
  * next batch once the lock is free.
  */
 const OK: OperationResult = { outcome: 'OK', orderNo: 1n, eventType: 'EV_RECORD_ADD', eventId: 1n, bucketMinor: 0n };
-const BUSY: OperationResult = { outcome: 'ACCOUNT_BUSY', orderNo: null, eventType: null, eventId: null, bucketMinor: null };
+const BUSY: OperationResult = {
+  outcome: 'ACCOUNT_BUSY',
+  orderNo: null,
+  eventType: null,
+  eventId: null,
+  bucketMinor: null,
+};
 
 /** The first batch waits for `releaseFirstBatch` and finds the account locked; after it the lock is free. */
 class LockedOnceStore {
@@ -22,7 +35,8 @@ class LockedOnceStore {
 
   applyBatch(batch: ApplyParams[]): Promise<OperationResult[]> {
     this.batches += 1;
-    if (this.batches === 1) return new Promise((resolve) => (this.releaseFirstBatch = () => resolve(batch.map(() => BUSY))));
+    if (this.batches === 1)
+      return new Promise((resolve) => (this.releaseFirstBatch = () => resolve(batch.map(() => BUSY))));
     for (const params of batch) this.applied.push(params.amountMinor);
     return Promise.resolve(batch.map(() => OK));
   }

@@ -56,7 +56,15 @@ describe('event relay', () => {
     await eventually(() => seen.length === 3);
     expect(seen.map((event) => event.orderNo)).toEqual([101n, 100n, 102n]);
     expect(seen[1]!.id).toBe(BigInt(rows[0].id));
-    expect(seen[1]).toMatchObject({ type: 'EV_RECORD_ADD', login: 1n, cmd: 6, state: 3, currency: 'USD', profitMinor: 150n, comment: 'c' });
+    expect(seen[1]).toMatchObject({
+      type: 'EV_RECORD_ADD',
+      login: 1n,
+      cmd: 6,
+      state: 3,
+      currency: 'USD',
+      profitMinor: 150n,
+      comment: 'c',
+    });
     stop();
   });
 

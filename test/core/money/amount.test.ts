@@ -1,5 +1,9 @@
 import { formatMinorUnits, parseMinorUnits } from '../../../src/core/money/amount';
-import { signedAmount, ADMIN_OPERATIONS, MANAGER_FINANCE_KINDS } from '../../../src/core/balance-operations/operation-kinds';
+import {
+  signedAmount,
+  ADMIN_OPERATIONS,
+  MANAGER_FINANCE_KINDS,
+} from '../../../src/core/balance-operations/operation-kinds';
 import { ValidationError } from '../../../src/shared/errors';
 
 describe('parseMinorUnits', () => {
@@ -16,12 +20,19 @@ describe('parseMinorUnits', () => {
     expect(parseMinorUnits(text, scale)).toBe(minor);
   });
 
-  it.each([['0.001', 2], ['1.5', 0], ['abc', 2], ['', 2], ['1e41', 2], ['1'.repeat(65), 2], ['1000000000000000000', 0], ['0x10', 2], [' 1', 2]])(
-    'refuses %j with %i decimals',
-    (text, scale) => {
-      expect(() => parseMinorUnits(text, scale)).toThrow(ValidationError);
-    },
-  );
+  it.each([
+    ['0.001', 2],
+    ['1.5', 0],
+    ['abc', 2],
+    ['', 2],
+    ['1e41', 2],
+    ['1'.repeat(65), 2],
+    ['1000000000000000000', 0],
+    ['0x10', 2],
+    [' 1', 2],
+  ])('refuses %j with %i decimals', (text, scale) => {
+    expect(() => parseMinorUnits(text, scale)).toThrow(ValidationError);
+  });
 });
 
 describe('formatMinorUnits', () => {
@@ -47,7 +58,9 @@ describe('signedAmount', () => {
 
   it("requires a manager command's own sign", () => {
     expect(signedAmount(MANAGER_FINANCE_KINDS.BalanceOut, -150n)).toBe(-150n);
-    expect(() => signedAmount(MANAGER_FINANCE_KINDS.BalanceOut, 150n)).toThrow('amount must be negative for balance_out');
+    expect(() => signedAmount(MANAGER_FINANCE_KINDS.BalanceOut, 150n)).toThrow(
+      'amount must be negative for balance_out',
+    );
     expect(() => signedAmount(MANAGER_FINANCE_KINDS.CreditIn, -1n)).toThrow('amount must be positive for credit_in');
   });
 });

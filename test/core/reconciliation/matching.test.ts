@@ -1,7 +1,18 @@
-import { compareGroup, Grouper, MATCH_FILE_REFERENCES_MAX, MATCH_GROUP_MEMBERS_MAX } from '../../../src/core/reconciliation/matching';
+import {
+  compareGroup,
+  Grouper,
+  MATCH_FILE_REFERENCES_MAX,
+  MATCH_GROUP_MEMBERS_MAX,
+} from '../../../src/core/reconciliation/matching';
 import { ValidationError } from '../../../src/shared/errors';
 
-const row = (reference: string, line: number) => ({ reference, amountMinor: 100n, currency: 'USD', dateMs: null, line });
+const row = (reference: string, line: number) => ({
+  reference,
+  amountMinor: 100n,
+  currency: 'USD',
+  dateMs: null,
+  line,
+});
 
 describe('Grouper limits', () => {
   it('refuses a row naming more than MATCH_GROUP_MEMBERS_MAX references, and goes on', () => {
@@ -27,18 +38,39 @@ describe('Grouper limits', () => {
 
 describe('compareGroup and the allowed drift', () => {
   const DRIFT_MINOR = 5n;
-  const ledger = (reference: string, amountMinor: bigint) => [reference, { reference, amountMinor, currency: 'USD' }] as const;
-  const fileRow = (reference: string, amountMinor: bigint, line: number) => ({ reference, amountMinor, currency: 'USD', dateMs: null, line });
+  const ledger = (reference: string, amountMinor: bigint) =>
+    [reference, { reference, amountMinor, currency: 'USD' }] as const;
+  const fileRow = (reference: string, amountMinor: bigint, line: number) => ({
+    reference,
+    amountMinor,
+    currency: 'USD',
+    dateMs: null,
+    line,
+  });
 
   /** One file row of 300 paying three ledger records whose sum is 300 + `offsetMinor`. */
   function oneToMany(offsetMinor: bigint) {
-    const group = { kind: 'one-to-many' as const, reference: 'a;b;c', rows: [fileRow('a;b;c', 300n, 2)], ledgerReferences: ['a', 'b', 'c'] };
-    return compareGroup(group, new Map([ledger('a', 100n), ledger('b', 100n), ledger('c', 100n + offsetMinor)]), DRIFT_MINOR);
+    const group = {
+      kind: 'one-to-many' as const,
+      reference: 'a;b;c',
+      rows: [fileRow('a;b;c', 300n, 2)],
+      ledgerReferences: ['a', 'b', 'c'],
+    };
+    return compareGroup(
+      group,
+      new Map([ledger('a', 100n), ledger('b', 100n), ledger('c', 100n + offsetMinor)]),
+      DRIFT_MINOR,
+    );
   }
 
   /** Three file rows of 100 paying one ledger record of 300 + `offsetMinor`. */
   function manyToOne(offsetMinor: bigint) {
-    const group = { kind: 'many-to-one' as const, reference: 'w', rows: [2, 3, 4].map((line) => fileRow('w', 100n, line)), ledgerReferences: ['w'] };
+    const group = {
+      kind: 'many-to-one' as const,
+      reference: 'w',
+      rows: [2, 3, 4].map((line) => fileRow('w', 100n, line)),
+      ledgerReferences: ['w'],
+    };
     return compareGroup(group, new Map([ledger('w', 300n + offsetMinor)]), DRIFT_MINOR);
   }
 
@@ -48,7 +80,16 @@ describe('compareGroup and the allowed drift', () => {
   ])('%s: matched within the drift either way, a mismatch beyond it either way', (_kind, compare) => {
     expect(compare(DRIFT_MINOR).outcome).toBe('matched');
     expect(compare(-DRIFT_MINOR).outcome).toBe('matched');
-    expect(compare(DRIFT_MINOR + 1n)).toMatchObject({ outcome: 'amount_mismatch', externalMinor: 300n, ledgerMinor: 306n, detail: 'differs by -6 minor units' });
-    expect(compare(-DRIFT_MINOR - 1n)).toMatchObject({ outcome: 'amount_mismatch', ledgerMinor: 294n, detail: 'differs by 6 minor units' });
+    expect(compare(DRIFT_MINOR + 1n)).toMatchObject({
+      outcome: 'amount_mismatch',
+      externalMinor: 300n,
+      ledgerMinor: 306n,
+      detail: 'differs by -6 minor units',
+    });
+    expect(compare(-DRIFT_MINOR - 1n)).toMatchObject({
+      outcome: 'amount_mismatch',
+      ledgerMinor: 294n,
+      detail: 'differs by 6 minor units',
+    });
   });
 });

@@ -36,7 +36,9 @@ function execute(client: pg.Pool | pg.PoolClient, ops: WalletOp[], wait = false)
 }
 
 async function tradeEntries(sql: pg.Pool, tradeId: string): Promise<string[]> {
-  const { rows } = await sql.query(`SELECT operation FROM journal_entries WHERE actor = $1 ORDER BY id`, [`engine:${tradeId}`]);
+  const { rows } = await sql.query(`SELECT operation FROM journal_entries WHERE actor = $1 ORDER BY id`, [
+    `engine:${tradeId}`,
+  ]);
   return rows.map((row) => row.operation as string);
 }
 
@@ -63,7 +65,9 @@ describe('wallet_execute', () => {
     const second = await sql.connect();
     try {
       await first.query('BEGIN');
-      expect((await execute(first, [{ kind: 'close', tokenHash, amountMinor: 250n, tradeId: 'raced' }], true))[0]!.outcome).toBe('OK');
+      expect(
+        (await execute(first, [{ kind: 'close', tokenHash, amountMinor: 250n, tradeId: 'raced' }], true))[0]!.outcome,
+      ).toBe('OK');
       // the second close starts while the first is not committed: it must wait for the account, then see the trade closed
       const racing = execute(second, [{ kind: 'close', tokenHash, amountMinor: 250n, tradeId: 'raced' }], true);
       await waitForLockWait(sql);
@@ -74,7 +78,10 @@ describe('wallet_execute', () => {
       second.release();
     }
     expect(await tradeEntries(sql, 'raced')).toEqual(['trade_open', 'trade_close']);
-    const { rows } = await sql.query(`SELECT balance_minor::text AS balance, held_minor::text AS held FROM accounts WHERE login = $1`, [login]);
+    const { rows } = await sql.query(
+      `SELECT balance_minor::text AS balance, held_minor::text AS held FROM accounts WHERE login = $1`,
+      [login],
+    );
     expect(rows[0]).toEqual({ balance: '1150', held: '0' });
   });
 
@@ -94,13 +101,20 @@ describe('wallet_execute', () => {
         { kind: 'balance', nonce: newNonce(), tokenHash },
       ]);
       expect(results.map((result) => result.outcome)).toEqual(['ACCOUNT_BUSY', 'OK', 'OK']);
-      expect((await sql.query(`SELECT count(*)::int AS n FROM wallet_nonces WHERE nonce = $1`, [nonce])).rows[0].n).toBe(0);
+      expect(
+        (await sql.query(`SELECT count(*)::int AS n FROM wallet_nonces WHERE nonce = $1`, [nonce])).rows[0].n,
+      ).toBe(0);
       // in wait mode it waits for the lock, under the session's lock_timeout
       await waiter.query(`SET lock_timeout = '100ms'`);
-      await expect(execute(waiter, [{ kind: 'open', nonce, tokenHash, amountMinor: 10n, tradeId: 'busy-1' }], true)).rejects.toMatchObject({ code: '55P03' });
+      await expect(
+        execute(waiter, [{ kind: 'open', nonce, tokenHash, amountMinor: 10n, tradeId: 'busy-1' }], true),
+      ).rejects.toMatchObject({ code: '55P03' });
       await holder.query('ROLLBACK');
       await waiter.query(`SET lock_timeout = 0`);
-      expect((await execute(waiter, [{ kind: 'open', nonce, tokenHash, amountMinor: 10n, tradeId: 'busy-1' }], true))[0]!.outcome).toBe('OK');
+      expect(
+        (await execute(waiter, [{ kind: 'open', nonce, tokenHash, amountMinor: 10n, tradeId: 'busy-1' }], true))[0]!
+          .outcome,
+      ).toBe('OK');
     } finally {
       holder.release();
       waiter.release();
@@ -125,7 +139,9 @@ describe('wallet_execute', () => {
       { kind: 'open', tokenHash, amountMinor: 10n, tradeId: 'key-first' },
     ]);
     expect(results.map((result) => result.outcome)).toEqual(['IDEMPOTENCY_MISMATCH', 'OK']);
-    const { rows } = await sql.query(`SELECT detail->>'original_currency' AS currency FROM refused_duplicates WHERE idempotency_key = 'engine:key-first'`);
+    const { rows } = await sql.query(
+      `SELECT detail->>'original_currency' AS currency FROM refused_duplicates WHERE idempotency_key = 'engine:key-first'`,
+    );
     expect(rows).toEqual([{ currency: 'USD' }]);
   });
 
@@ -138,10 +154,16 @@ describe('wallet_execute', () => {
       [login],
     );
     await execute(sql, [{ kind: 'open', tokenHash, amountMinor: 60n, tradeId: 'split' }]);
-    const bucketsAfterOpen = await sql.query(`SELECT balance_minor, credit_minor, held_minor FROM accounts WHERE login = $1`, [login]);
+    const bucketsAfterOpen = await sql.query(
+      `SELECT balance_minor, credit_minor, held_minor FROM accounts WHERE login = $1`,
+      [login],
+    );
     expect(bucketsAfterOpen.rows[0]).toEqual({ balance_minor: '0', credit_minor: '20', held_minor: '60' });
     await execute(sql, [{ kind: 'close', tokenHash, amountMinor: 40n, tradeId: 'split' }]);
-    const bucketsAfterClose = await sql.query(`SELECT balance_minor, credit_minor, held_minor FROM accounts WHERE login = $1`, [login]);
+    const bucketsAfterClose = await sql.query(
+      `SELECT balance_minor, credit_minor, held_minor FROM accounts WHERE login = $1`,
+      [login],
+    );
     expect(bucketsAfterClose.rows[0]).toEqual({ balance_minor: '10', credit_minor: '50', held_minor: '0' });
   });
 });
@@ -149,7 +171,9 @@ describe('wallet_execute', () => {
 /** Waits until some backend of this database waits for a lock (the forced interleaving is in place). */
 async function waitForLockWait(sql: pg.Pool): Promise<void> {
   for (let attempt = 0; attempt < 500; attempt += 1) {
-    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    const { rows } = await sql.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
     if (rows[0].n > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

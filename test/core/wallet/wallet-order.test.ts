@@ -9,7 +9,12 @@ import type { WalletOperation, WalletOperationResult, WalletStore } from '../../
  */
 const LOGIN = 5n;
 const ok = (): WalletOperationResult => ({ outcome: 'OK', login: LOGIN, currency: 'USD', availableMinor: 0n });
-const busy = (): WalletOperationResult => ({ outcome: 'ACCOUNT_BUSY', login: LOGIN, currency: null, availableMinor: null });
+const busy = (): WalletOperationResult => ({
+  outcome: 'ACCOUNT_BUSY',
+  login: LOGIN,
+  currency: null,
+  availableMinor: null,
+});
 
 /** The first batch waits for `releaseFirstBatch` and finds the account locked; after it the lock is free. */
 class LockedOnceStore {
@@ -22,14 +27,22 @@ class LockedOnceStore {
       await new Promise((resolve) => setImmediate(resolve)); // a round trip to the database
     } else {
       this.batches += 1;
-      if (this.batches === 1) return new Promise((resolve) => (this.releaseFirstBatch = () => resolve(operations.map(busy))));
+      if (this.batches === 1)
+        return new Promise((resolve) => (this.releaseFirstBatch = () => resolve(operations.map(busy))));
     }
     for (const operation of operations) this.applied.push(operation.tradeId!);
     return operations.map(ok);
   }
 }
 
-const open = (tradeId: string) => ({ token: 'player-token', currency: 'USD', amount: '1.00', externalTradeType: 'options', externalTradeId: tradeId, dataJson: null });
+const open = (tradeId: string) => ({
+  token: 'player-token',
+  currency: 'USD',
+  amount: '1.00',
+  externalTradeType: 'options',
+  externalTradeId: tradeId,
+  dataJson: null,
+});
 
 it('runs the money requests queued behind one that met its account locked after it, in their order', async () => {
   const store = new LockedOnceStore();

@@ -1,4 +1,11 @@
-import { AdminClient, ConfigurationError, HttpJsonClient, ManagerApiClient, OperatorClient, WalletClient } from '@wallet-service/client';
+import {
+  AdminClient,
+  ConfigurationError,
+  HttpJsonClient,
+  ManagerApiClient,
+  OperatorClient,
+  WalletClient,
+} from '@wallet-service/client';
 import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET } from '../../support/test-service';
 import { useSdkFixture } from './sdk-fixture';
 
@@ -58,14 +65,27 @@ describe.each(httpClients)('%s refuses a baseUrl it cannot use, naming it', (cli
 describe('credentials', () => {
   it('a missing or empty key or secret is refused, naming the option and the setting, never showing the value', () => {
     const base = fixture.target.baseUrl;
-    expect(refusal(() => new AdminClient(base, unset))).toMatchObject({ option: 'apiKey', message: expect.stringContaining('AdminClient: apiKey is missing (got undefined): give') });
-    expect(refusal(() => new AdminClient(base, ''))).toMatchObject({ message: expect.stringContaining('(ADMIN_API_KEY)') });
-    expect(refusal(() => new OperatorClient(base, ''))).toMatchObject({ option: 'apiKey', message: expect.stringContaining('(OPERATOR_API_KEY)') });
+    expect(refusal(() => new AdminClient(base, unset))).toMatchObject({
+      option: 'apiKey',
+      message: expect.stringContaining('AdminClient: apiKey is missing (got undefined): give'),
+    });
+    expect(refusal(() => new AdminClient(base, ''))).toMatchObject({
+      message: expect.stringContaining('(ADMIN_API_KEY)'),
+    });
+    expect(refusal(() => new OperatorClient(base, ''))).toMatchObject({
+      option: 'apiKey',
+      message: expect.stringContaining('(OPERATOR_API_KEY)'),
+    });
     const wrongType = refusal(() => new AdminClient(base, 987_654_321 as unknown as string));
     expect(wrongType.message).toContain('a value of type number');
     expect(wrongType.message).not.toContain('987654321');
-    expect(refusal(() => new WalletClient(base, unset))).toMatchObject({ option: 'secret', message: expect.stringContaining('WALLET_SECRETS') });
-    expect(refusal(() => new WalletClient(base, TEST_WALLET_SECRET, { signing: 'v3' as 'v2' }))).toMatchObject({ option: 'signing' });
+    expect(refusal(() => new WalletClient(base, unset))).toMatchObject({
+      option: 'secret',
+      message: expect.stringContaining('WALLET_SECRETS'),
+    });
+    expect(refusal(() => new WalletClient(base, TEST_WALLET_SECRET, { signing: 'v3' as 'v2' }))).toMatchObject({
+      option: 'signing',
+    });
   });
 
   it('the manager client refuses a port, login or password it cannot use before connecting', async () => {
@@ -74,9 +94,14 @@ describe('credentials', () => {
       option: 'port',
       message: expect.stringContaining('ManagerApiClient: port must be a number from 1 to 65535 (got NaN)'),
     });
-    expect(await refusalOf(ManagerApiClient.connect({ ...good, port: '8093' as unknown as number }))).toMatchObject({ option: 'port', message: expect.stringContaining('(got "8093")') });
+    expect(await refusalOf(ManagerApiClient.connect({ ...good, port: '8093' as unknown as number }))).toMatchObject({
+      option: 'port',
+      message: expect.stringContaining('(got "8093")'),
+    });
     expect(await refusalOf(ManagerApiClient.connect({ ...good, host: '' }))).toMatchObject({ option: 'host' });
-    expect(await refusalOf(ManagerApiClient.connect({ ...good, login: Number(unset) }))).toMatchObject({ option: 'login' });
+    expect(await refusalOf(ManagerApiClient.connect({ ...good, login: Number(unset) }))).toMatchObject({
+      option: 'login',
+    });
     expect(await refusalOf(ManagerApiClient.connect({ ...good, password: '' }))).toMatchObject({ option: 'password' });
 
     // the same options with the value mended do connect: each refusal was its option's

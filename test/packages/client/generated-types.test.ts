@@ -11,7 +11,9 @@ const GENERATOR = 'packages/client/scripts/generate-types.ts';
 const CHECK_TIMEOUT_MS = 50_000;
 
 it('the SDK types are generated from the service OpenAPI document as it is now', async () => {
-  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', GENERATOR, '--check'], { timeout: CHECK_TIMEOUT_MS });
+  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', GENERATOR, '--check'], {
+    timeout: CHECK_TIMEOUT_MS,
+  });
   const { stdout } = await run.catch((failure: { stdout?: string; stderr?: string }) => {
     throw new Error(`${failure.stderr ?? ''}${failure.stdout ?? ''}`);
   });

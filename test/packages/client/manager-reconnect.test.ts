@@ -40,7 +40,11 @@ it('reconnects, logs in and subscribes again after the service restarts; a comma
   await first.admin.createManager({ ...MANAGER, role: 'SESSION_MANAGER' });
   first.admin.close();
   const managerPort = first.target.service.managerPort;
-  const manager = await ManagerApiClient.connect({ port: managerPort, ...MANAGER, reconnect: { attemptsMax: 100, delayInitialMs: 20, delayMaxMs: 200 } });
+  const manager = await ManagerApiClient.connect({
+    port: managerPort,
+    ...MANAGER,
+    reconnect: { attemptsMax: 100, delayInitialMs: 20, delayMaxMs: 200 },
+  });
   const events = await manager.subscribe();
   try {
     await manager.balanceInSync({ login: LOGIN, amount: '10.00', referenceId: 'before-restart' });
@@ -52,14 +56,25 @@ it('reconnects, logs in and subscribes again after the service restarts; a comma
     await disconnected;
 
     // sent while no instance listens: it waits for the connection, within the reconnect limits
-    const deposit = retryUncertain(() => manager.balanceInSync({ login: LOGIN, amount: '2.50', referenceId: 'during-restart' }), { attemptsMax: 5, totalTimeMs: 30_000 });
+    const deposit = retryUncertain(
+      () => manager.balanceInSync({ login: LOGIN, amount: '2.50', referenceId: 'during-restart' }),
+      { attemptsMax: 5, totalTimeMs: 30_000 },
+    );
     const second = await startInstance(managerPort);
     await reconnected;
     expect(await deposit).toMatchObject({ login: LOGIN, cmd: 6, state: 3, profit: '2.50' });
 
-    await second.admin.applyBalanceOperation({ accountId: LOGIN, operation: 'credit', amount: '1.00', comment: 'after restart' });
+    await second.admin.applyBalanceOperation({
+      accountId: LOGIN,
+      operation: 'credit',
+      amount: '1.00',
+      comment: 'after restart',
+    });
     expect(await nextEvent(events)).toMatchObject({ type: 'EV_RECORD_ADD', data: { profit: '2.50' } });
-    expect(await nextEvent(events)).toMatchObject({ type: 'EV_RECORD_ADD', data: { profit: '1.00', comment: 'after restart' } });
+    expect(await nextEvent(events)).toMatchObject({
+      type: 'EV_RECORD_ADD',
+      data: { profit: '1.00', comment: 'after restart' },
+    });
 
     expect(await second.admin.getAccount({ login: LOGIN })).toMatchObject({ balance: '12.50', credit: '1.00' });
     expect(await entriesWithKey(second.target.sql, 'during-restart')).toBe(1);

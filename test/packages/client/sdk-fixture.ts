@@ -1,5 +1,12 @@
 import { AdminClient, OperatorClient, WalletClient, type DecimalString } from '@wallet-service/client';
-import { ledgerDiscrepancies, startTestService, TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, type TestService } from '../../support/test-service';
+import {
+  ledgerDiscrepancies,
+  startTestService,
+  TEST_ADMIN_KEY,
+  TEST_OPERATOR_KEY,
+  TEST_WALLET_SECRET,
+  type TestService,
+} from '../../support/test-service';
 
 /** The SDK's HTTP clients on a real test service, with the test credentials. */
 export interface SdkFixture {
@@ -27,12 +34,20 @@ export function useSdkFixture(env: Record<string, string> = {}): SdkFixture {
     const wallet = new WalletClient(target.baseUrl, TEST_WALLET_SECRET);
     const account = async (currency = 'USD', deposit: DecimalString = '0') => {
       const { login } = await admin.createAccount({ login: (nextLogin += 1), currency, name: `sdk ${nextLogin}` });
-      if (deposit !== '0') await admin.applyBalanceOperation({ accountId: login, operation: 'add', amount: deposit, referenceId: `fund-${login}` });
+      if (deposit !== '0')
+        await admin.applyBalanceOperation({
+          accountId: login,
+          operation: 'add',
+          amount: deposit,
+          referenceId: `fund-${login}`,
+        });
       return login;
     };
     const player = async (deposit: DecimalString = '1000.00') => {
       const login = await account('USD', deposit);
-      const authenticated = await wallet.authenticate({ launchToken: (await operator.createLaunchToken({ login })).token });
+      const authenticated = await wallet.authenticate({
+        launchToken: (await operator.createLaunchToken({ login })).token,
+      });
       if (authenticated.status !== 'Ok') throw new Error(`authenticate: ${JSON.stringify(authenticated)}`);
       return { login, token: authenticated.walletToken };
     };

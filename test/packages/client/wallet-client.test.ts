@@ -1,5 +1,12 @@
 import net from 'node:net';
-import { ApiError, RetriesExhaustedError, retryUncertain, UncertainOutcomeError, WalletClient, type WalletSigning } from '@wallet-service/client';
+import {
+  ApiError,
+  RetriesExhaustedError,
+  retryUncertain,
+  UncertainOutcomeError,
+  WalletClient,
+  type WalletSigning,
+} from '@wallet-service/client';
 import { holdAccountLock } from '../../support/probes';
 import { TEST_WALLET_SECRET } from '../../support/test-service';
 import { CuttingProxy } from './cutting-proxy';
@@ -11,34 +18,79 @@ const fixture = useSdkFixture({ ACCOUNT_LOCK_TIMEOUT_MS: String(ACCOUNT_LOCK_TIM
 const QUICK_RETRIES = { attemptsMax: 20, totalTimeMs: 20_000, backoffInitialMs: 20, backoffMaxMs: 200 };
 
 describe('WalletClient', () => {
-  it.each<WalletSigning>(['v2', 'legacy'])('signed with %s: authenticate, getbalance, opentrade and closetrade move the money', async (signing) => {
-    const wallet = new WalletClient(fixture.target.baseUrl, TEST_WALLET_SECRET, { signing });
-    try {
-      const login = await fixture.account('USD', '100.00');
-      const authenticated = await wallet.authenticate({ launchToken: (await fixture.operator.createLaunchToken({ login })).token });
-      expect(authenticated).toMatchObject({ status: 'Ok', userId: String(login), currency: 'USD', balance: '100.00' });
-      if (authenticated.status !== 'Ok') return;
-      const token = authenticated.walletToken;
-      expect(await wallet.getBalance({ token, currency: 'USD' })).toEqual({ status: 'Ok', balance: '100.00', currency: 'USD' });
+  it.each<WalletSigning>(['v2', 'legacy'])(
+    'signed with %s: authenticate, getbalance, opentrade and closetrade move the money',
+    async (signing) => {
+      const wallet = new WalletClient(fixture.target.baseUrl, TEST_WALLET_SECRET, { signing });
+      try {
+        const login = await fixture.account('USD', '100.00');
+        const authenticated = await wallet.authenticate({
+          launchToken: (await fixture.operator.createLaunchToken({ login })).token,
+        });
+        expect(authenticated).toMatchObject({
+          status: 'Ok',
+          userId: String(login),
+          currency: 'USD',
+          balance: '100.00',
+        });
+        if (authenticated.status !== 'Ok') return;
+        const token = authenticated.walletToken;
+        expect(await wallet.getBalance({ token, currency: 'USD' })).toEqual({
+          status: 'Ok',
+          balance: '100.00',
+          currency: 'USD',
+        });
 
-      const trade = { token, currency: 'USD', externalTradeType: 'options', externalTradeId: `sdk-${signing}`, data: { asset: 'EURUSD' } };
-      expect(await wallet.openTrade({ ...trade, amount: '30.00' })).toEqual({ status: 'Ok', balance: '70.00', currency: 'USD' });
-      expect(await wallet.closeTrade({ ...trade, amount: '55.50' })).toEqual({ status: 'Ok', balance: '125.50', currency: 'USD' });
-      expect(await fixture.admin.getAccount({ login })).toMatchObject({ balance: '125.50', credit: '0.00', held: '0.00' });
-    } finally {
-      wallet.close();
-    }
-  });
+        const trade = {
+          token,
+          currency: 'USD',
+          externalTradeType: 'options',
+          externalTradeId: `sdk-${signing}`,
+          data: { asset: 'EURUSD' },
+        };
+        expect(await wallet.openTrade({ ...trade, amount: '30.00' })).toEqual({
+          status: 'Ok',
+          balance: '70.00',
+          currency: 'USD',
+        });
+        expect(await wallet.closeTrade({ ...trade, amount: '55.50' })).toEqual({
+          status: 'Ok',
+          balance: '125.50',
+          currency: 'USD',
+        });
+        expect(await fixture.admin.getAccount({ login })).toMatchObject({
+          balance: '125.50',
+          credit: '0.00',
+          held: '0.00',
+        });
+      } finally {
+        wallet.close();
+      }
+    },
+  );
 
   it('answers refusals as typed statuses, with nothing moved', async () => {
     const { login, token } = await fixture.player('50.00');
     const trade = { token, currency: 'USD', externalTradeType: 'options', externalTradeId: `refusals-${login}` };
 
-    expect(await fixture.wallet.getBalance({ token, currency: 'USD', amount: '50.01' })).toMatchObject({ status: 'InsufficientFunds', balance: '50.00' });
-    expect(await fixture.wallet.openTrade({ ...trade, amount: '80.00' })).toMatchObject({ status: 'InsufficientFunds', balance: '50.00' });
-    expect(await fixture.wallet.openTrade({ ...trade, amount: '20.00' })).toMatchObject({ status: 'Ok', balance: '30.00' });
-    expect(await fixture.wallet.openTrade({ ...trade, amount: '21.00' })).toMatchObject({ status: 'DuplicateTransaction' });
-    expect(await fixture.wallet.getBalance({ token: 'not-a-token', currency: 'USD' })).toMatchObject({ status: 'InvalidToken' });
+    expect(await fixture.wallet.getBalance({ token, currency: 'USD', amount: '50.01' })).toMatchObject({
+      status: 'InsufficientFunds',
+      balance: '50.00',
+    });
+    expect(await fixture.wallet.openTrade({ ...trade, amount: '80.00' })).toMatchObject({
+      status: 'InsufficientFunds',
+      balance: '50.00',
+    });
+    expect(await fixture.wallet.openTrade({ ...trade, amount: '20.00' })).toMatchObject({
+      status: 'Ok',
+      balance: '30.00',
+    });
+    expect(await fixture.wallet.openTrade({ ...trade, amount: '21.00' })).toMatchObject({
+      status: 'DuplicateTransaction',
+    });
+    expect(await fixture.wallet.getBalance({ token: 'not-a-token', currency: 'USD' })).toMatchObject({
+      status: 'InvalidToken',
+    });
     expect(await fixture.wallet.getBalance({ token, currency: 'EUR' })).toMatchObject({ status: 'CurrencyMismatch' });
     const impostor = new WalletClient(fixture.target.baseUrl, 'another-secret-0123456789abcdef');
     expect(await impostor.getBalance({ token, currency: 'USD' })).toMatchObject({ status: 'InvalidDigest' });
@@ -53,7 +105,13 @@ describe('retryUncertain', () => {
     const { login, token } = await fixture.player('1000.00');
     const proxy = await CuttingProxy.start(fixture.target.service.httpPort, 2);
     const wallet = new WalletClient(proxy.url, TEST_WALLET_SECRET);
-    const trade = { token, currency: 'USD', amount: '40.00', externalTradeType: 'options', externalTradeId: `lost-${login}` };
+    const trade = {
+      token,
+      currency: 'USD',
+      amount: '40.00',
+      externalTradeType: 'options',
+      externalTradeId: `lost-${login}`,
+    };
     const failures: string[] = [];
     try {
       const answer = await retryUncertain(async (attempt) => {
@@ -82,7 +140,13 @@ describe('retryUncertain', () => {
     const releaseAfterMs = 4 * ACCOUNT_LOCK_TIMEOUT_MS;
     const released = new Promise((resolve) => setTimeout(resolve, releaseAfterMs)).then(release);
     let attempts = 0;
-    const trade = { token, currency: 'USD', amount: '10.00', externalTradeType: 'options', externalTradeId: `locked-${login}` };
+    const trade = {
+      token,
+      currency: 'USD',
+      amount: '10.00',
+      externalTradeType: 'options',
+      externalTradeId: `locked-${login}`,
+    };
 
     const answer = await retryUncertain(() => ((attempts += 1), fixture.wallet.openTrade(trade)), QUICK_RETRIES);
     await released;
@@ -97,9 +161,16 @@ describe('retryUncertain', () => {
     const held = new Set<net.Socket>();
     const silent = net.createServer((socket) => held.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const wallet = new WalletClient(`http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, TEST_WALLET_SECRET, { requestTimeoutMs: 100 });
+    const wallet = new WalletClient(
+      `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+      TEST_WALLET_SECRET,
+      { requestTimeoutMs: 100 },
+    );
     try {
-      const exhausted = retryUncertain(() => wallet.getBalance({ token: 't', currency: 'USD' }), { ...QUICK_RETRIES, attemptsMax: 3 });
+      const exhausted = retryUncertain(() => wallet.getBalance({ token: 't', currency: 'USD' }), {
+        ...QUICK_RETRIES,
+        attemptsMax: 3,
+      });
       await expect(exhausted).rejects.toBeInstanceOf(RetriesExhaustedError);
       await expect(exhausted).rejects.toMatchObject({ attempts: 3, reason: 'timeout' });
     } finally {
@@ -109,7 +180,10 @@ describe('retryUncertain', () => {
     }
 
     let attempts = 0;
-    const refused = retryUncertain(() => ((attempts += 1), fixture.admin.getAccount({ login: 999_999 })), QUICK_RETRIES);
+    const refused = retryUncertain(
+      () => ((attempts += 1), fixture.admin.getAccount({ login: 999_999 })),
+      QUICK_RETRIES,
+    );
     await expect(refused).rejects.toBeInstanceOf(ApiError);
     await expect(refused).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND', httpStatus: 404 });
     expect(attempts).toBe(1);

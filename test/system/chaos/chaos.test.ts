@@ -13,8 +13,25 @@ const run = promisify(execFile);
  */
 describe('chaos', () => {
   it('loses no acknowledged operation and applies no key twice under kills, database restarts and locked rows', async () => {
-    const args = ['tools/chaos.ts', '--json', '--duration', '12s', '--workers', '8', '--accounts', '8', '--kill-every', '4s', '--postgres-restart-every', '6s', '--lock-every', '4s'];
-    const result = await run(path.resolve('node_modules/.bin/tsx'), args, { maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout: string }) => error);
+    const args = [
+      'tools/chaos.ts',
+      '--json',
+      '--duration',
+      '12s',
+      '--workers',
+      '8',
+      '--accounts',
+      '8',
+      '--kill-every',
+      '4s',
+      '--postgres-restart-every',
+      '6s',
+      '--lock-every',
+      '4s',
+    ];
+    const result = await run(path.resolve('node_modules/.bin/tsx'), args, { maxBuffer: 16 * 1024 * 1024 }).catch(
+      (error: { stdout: string }) => error,
+    );
     const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ChaosReport;
     expect(report.violations).toEqual([]);
     expect(report.operations.unresolved).toBe(0);

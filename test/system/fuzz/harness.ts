@@ -68,12 +68,21 @@ export function countRequests(count = 1): void {
  * Runs an async property with the suite's seed and run count, records the totals for the report,
  * and fails with fast-check's report (seed, counterexample, path) when a case fails.
  */
-export async function checkProperty<T>(name: string, property: fc.IAsyncPropertyWithHooks<T>, shortRuns: number, exactRuns?: number): Promise<void> {
+export async function checkProperty<T>(
+  name: string,
+  property: fc.IAsyncPropertyWithHooks<T>,
+  shortRuns: number,
+  exactRuns?: number,
+): Promise<void> {
   const startedRequests = requestsSent;
   const startedAt = Date.now();
   outcomes = {};
   const replay = process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {};
-  const details = await fc.check(property, { numRuns: exactRuns ?? runsFor(shortRuns), seed: seedFor(name), ...replay });
+  const details = await fc.check(property, {
+    numRuns: exactRuns ?? runsFor(shortRuns),
+    seed: seedFor(name),
+    ...replay,
+  });
   tallies.push({
     property: name,
     runs: details.numRuns,
@@ -83,9 +92,12 @@ export async function checkProperty<T>(name: string, property: fc.IAsyncProperty
     outcomes,
   });
   if (details.failed) {
-    const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    const cause =
+      details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     const replayHint = `replay: FUZZ_SEED=${FUZZ_SEED} FUZZ_PATH=${details.counterexamplePath ?? ''} npx jest test/system/fuzz -t '${name}'`;
-    throw new Error(`${fc.defaultReportMessage(details) ?? `property ${name} failed`}\n${replayHint}\n\nError of the counterexample: ${cause}`);
+    throw new Error(
+      `${fc.defaultReportMessage(details) ?? `property ${name} failed`}\n${replayHint}\n\nError of the counterexample: ${cause}`,
+    );
   }
 }
 
@@ -95,9 +107,15 @@ function writeReport(file: string, print = false): void {
   mkdirSync(directory, { recursive: true });
   const report = { file, seed: FUZZ_SEED, runsPerProperty: FUZZ_RUNS ?? 'short', properties: tallies };
   // long runs get their own file, so that a short run (npm test) does not overwrite their totals
-  writeFileSync(path.join(directory, LONG_MODE ? `${file}-${FUZZ_RUNS}-runs.json` : `${file}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(
+    path.join(directory, LONG_MODE ? `${file}-${FUZZ_RUNS}-runs.json` : `${file}.json`),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
   if (print && LONG_MODE) {
-    const lines = tallies.map((t) => `${t.failed ? 'FAILED' : 'ok'}  ${t.property}: ${t.runs} cases, ${t.requests} requests, ${t.seconds} s ${JSON.stringify(t.outcomes)}`);
+    const lines = tallies.map(
+      (t) =>
+        `${t.failed ? 'FAILED' : 'ok'}  ${t.property}: ${t.runs} cases, ${t.requests} requests, ${t.seconds} s ${JSON.stringify(t.outcomes)}`,
+    );
     console.log(`fuzz ${file} (seed ${FUZZ_SEED})\n${lines.join('\n')}`);
   }
 }
@@ -127,7 +145,14 @@ const GROWING_TABLES = [
   ['refused_duplicates', 'id'],
 ] as const;
 // finance records are not among them: Sync commands take their order numbers from blocks reserved in advance
-const SMALL_TABLES = ['finance_records', 'idempotency_keys', 'managers', 'launch_tokens', 'wallet_tokens', 'reconciliation_runs'] as const;
+const SMALL_TABLES = [
+  'finance_records',
+  'idempotency_keys',
+  'managers',
+  'launch_tokens',
+  'wallet_tokens',
+  'reconciliation_runs',
+] as const;
 /** Snapshots between two full counts. */
 const SNAPSHOTS_PER_BASELINE = 500;
 
@@ -180,9 +205,14 @@ export async function snapshot(sql: pg.Pool): Promise<Snapshot> {
  * by design, so it may add exactly one row to refused_duplicates and nothing else.
  */
 export function expectUnchanged(before: Snapshot, after: Snapshot, refusedDuplicate: boolean, context: unknown): void {
-  const allowed = refusedDuplicate && after.refused_duplicates === before.refused_duplicates + 1 ? { ...after, refused_duplicates: before.refused_duplicates } : after;
+  const allowed =
+    refusedDuplicate && after.refused_duplicates === before.refused_duplicates + 1
+      ? { ...after, refused_duplicates: before.refused_duplicates }
+      : after;
   if (JSON.stringify(allowed) !== JSON.stringify(before)) {
-    throw new Error(`a refused request changed the state:\n before ${JSON.stringify(before)}\n after  ${JSON.stringify(after)}\n request/answer ${brief(context)}`);
+    throw new Error(
+      `a refused request changed the state:\n before ${JSON.stringify(before)}\n after  ${JSON.stringify(after)}\n request/answer ${brief(context)}`,
+    );
   }
 }
 
@@ -210,7 +240,13 @@ export interface RawHttpResponse {
 const agents = new Map<number, http.Agent>();
 
 /** An HTTP request with any body bytes and headers (Content-Length set unless given). */
-export function rawHttpRequest(port: number, method: string, requestPath: string, body: string | Buffer | null, headers: Record<string, string>): Promise<RawHttpResponse> {
+export function rawHttpRequest(
+  port: number,
+  method: string,
+  requestPath: string,
+  body: string | Buffer | null,
+  headers: Record<string, string>,
+): Promise<RawHttpResponse> {
   countRequests();
   let agent = agents.get(port);
   if (!agent) {
@@ -372,7 +408,9 @@ export function brief(value: unknown): string {
   const text = JSON.stringify(value, (_key, inner: unknown) => {
     const buffer = inner as { type?: unknown; data?: unknown } | null;
     if (buffer && buffer.type === 'Buffer' && Array.isArray(buffer.data)) {
-      return `<${buffer.data.length} bytes: ${Buffer.from(buffer.data as number[]).toString('hex').slice(0, 400)}>`;
+      return `<${buffer.data.length} bytes: ${Buffer.from(buffer.data as number[])
+        .toString('hex')
+        .slice(0, 400)}>`;
     }
     return inner;
   });

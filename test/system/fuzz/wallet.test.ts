@@ -4,8 +4,29 @@ import { fieldText, parseJsonObject } from '../../../src/shared/json';
 import { signLegacy, signV2 } from '@wallet-service/client';
 import { TestApi } from '../../support/api';
 import { startTestService, TEST_WALLET_SECRET, type TestService } from '../../support/test-service';
-import { damagedBody, goodAmount, goodText, isJsonObject, jsonValueText, objectText, ref, resolveRefs, stringText, type FieldSpec } from './arbitraries';
-import { brief, fuzzHooks, checkProperty, noteOutcome, expectUnchanged, rawHttpRequest, snapshot, timeoutFor, type RawHttpResponse } from './harness';
+import {
+  damagedBody,
+  goodAmount,
+  goodText,
+  isJsonObject,
+  jsonValueText,
+  objectText,
+  ref,
+  resolveRefs,
+  stringText,
+  type FieldSpec,
+} from './arbitraries';
+import {
+  brief,
+  fuzzHooks,
+  checkProperty,
+  noteOutcome,
+  expectUnchanged,
+  rawHttpRequest,
+  snapshot,
+  timeoutFor,
+  type RawHttpResponse,
+} from './harness';
 
 /**
  * Property-based fuzzing of the wallet API (docs/wallet-api.md) over real sockets. Every request is either
@@ -18,7 +39,16 @@ import { brief, fuzzHooks, checkProperty, noteOutcome, expectUnchanged, rawHttpR
 type Who = 'A' | 'B' | 'C' | 'D';
 type Action = 'authenticate' | 'getbalance' | 'opentrade' | 'closetrade';
 
-const STATUSES = ['Ok', 'InsufficientFunds', 'InvalidDigest', 'InvalidToken', 'Unauthorized', 'CurrencyMismatch', 'InvalidRequest', 'DuplicateTransaction'];
+const STATUSES = [
+  'Ok',
+  'InsufficientFunds',
+  'InvalidDigest',
+  'InvalidToken',
+  'Unauthorized',
+  'CurrencyMismatch',
+  'InvalidRequest',
+  'DuplicateTransaction',
+];
 const ANSWER_FIELDS = new Set(['status', 'message', 'balance', 'currency', 'walletToken', 'userId']);
 const BODY_LIMIT = 16 * 1024;
 const SHORT_RUNS = 25;
@@ -45,14 +75,27 @@ beforeAll(async () => {
     for (let i = 0; i < 3; i += 1) await openTrade(who, '1.00', `seed-${who}-${i}`);
   }
   await closeTrade('A', '2.00', 'seed-A-0');
-  await signedSend('closetrade', JSON.stringify({ token: players.B.token, amount: '0', currency: 'USD', externalTradeType: 'options', externalTradeId: 'seed-orphan' }));
+  await signedSend(
+    'closetrade',
+    JSON.stringify({
+      token: players.B.token,
+      amount: '0',
+      currency: 'USD',
+      externalTradeType: 'options',
+      externalTradeId: 'seed-orphan',
+    }),
+  );
   const disabled = await api.admin('PATCH', `/admin/accounts/${players.D.login}`, { status: 'disabled' });
   expect(disabled.status).toBe(200);
 });
-fuzzHooks('wallet', () => target, async () => {
-  api.close();
-  await target.stop();
-});
+fuzzHooks(
+  'wallet',
+  () => target,
+  async () => {
+    api.close();
+    await target.stop();
+  },
+);
 
 function currencyOf(who: Who): string {
   return who === 'C' ? 'BTC' : 'USD';
@@ -63,11 +106,19 @@ function nonce(): string {
 }
 
 /** Sends `body` v2-signed over its exact bytes (recording the nonce), plus any extra headers. */
-async function signedSend(action: Action, body: string | Buffer, extraHeaders: Record<string, string> = {}): Promise<RawHttpResponse> {
+async function signedSend(
+  action: Action,
+  body: string | Buffer,
+  extraHeaders: Record<string, string> = {},
+): Promise<RawHttpResponse> {
   const path = `/wallet/${action}`;
   const used = nonce();
   const headers = signV2(TEST_WALLET_SECRET, 'POST', path, body, Math.floor(Date.now() / 1000), used);
-  const response = await rawHttpRequest(target.service.httpPort, 'POST', path, body, { 'Content-Type': 'application/json', ...headers, ...extraHeaders });
+  const response = await rawHttpRequest(target.service.httpPort, 'POST', path, body, {
+    'Content-Type': 'application/json',
+    ...headers,
+    ...extraHeaders,
+  });
   if ((response.body as { status?: unknown }).status === 'Ok') consumedNonces.push(used);
   if (consumedNonces.length > 200) consumedNonces.splice(0, 100);
   return response;
@@ -81,23 +132,35 @@ async function legacySend(action: Action, body: string): Promise<RawHttpResponse
   const open = body.indexOf('{');
   const empty = Object.keys(fields).length === 0;
   const signed = `${body.slice(0, open + 1)}"hash":"${hash}"${empty ? '' : ','}${body.slice(open + 1)}`;
-  return rawHttpRequest(target.service.httpPort, 'POST', `/wallet/${action}`, signed, { 'Content-Type': 'application/json' });
+  return rawHttpRequest(target.service.httpPort, 'POST', `/wallet/${action}`, signed, {
+    'Content-Type': 'application/json',
+  });
 }
 
 async function openTrade(who: Who, amount: string, id: string): Promise<string> {
   const { token } = players[who];
-  const response = await signedSend('opentrade', JSON.stringify({ token, amount, currency: currencyOf(who), externalTradeType: 'options', externalTradeId: id }));
+  const response = await signedSend(
+    'opentrade',
+    JSON.stringify({ token, amount, currency: currencyOf(who), externalTradeType: 'options', externalTradeId: id }),
+  );
   return (response.body as { status: string }).status;
 }
 
 async function closeTrade(who: Who, amount: string, id: string, type = 'options'): Promise<string> {
   const { token } = players[who];
-  const response = await signedSend('closetrade', JSON.stringify({ token, amount, currency: currencyOf(who), externalTradeType: type, externalTradeId: id }));
+  const response = await signedSend(
+    'closetrade',
+    JSON.stringify({ token, amount, currency: currencyOf(who), externalTradeType: type, externalTradeId: id }),
+  );
   return (response.body as { status: string }).status;
 }
 
 /** The n-th trade (modulo their count) in a state, of a player or anyone. */
-async function pickTrade(state: string, who: Who | 'any', n: number): Promise<{ trade_type: string; trade_id: string } | undefined> {
+async function pickTrade(
+  state: string,
+  who: Who | 'any',
+  n: number,
+): Promise<{ trade_type: string; trade_id: string } | undefined> {
   const { rows } = await target.sql.query(
     `SELECT trade_type, trade_id FROM (
        SELECT trade_type, trade_id, row_number() OVER (ORDER BY order_no) - 1 AS rn, count(*) OVER () AS total
@@ -118,7 +181,8 @@ async function resolve(name: string): Promise<string> {
       return JSON.stringify(players[rest[0] as Who].token);
     case 'launch': {
       if (rest[0] === 'fresh') return JSON.stringify(await api.launchToken(players[rest[1] === 'B' ? 'B' : 'A'].login));
-      if (rest[0] === 'disabled') return JSON.stringify(launchTokensOfDisabled.pop() ?? randomBytes(32).toString('hex'));
+      if (rest[0] === 'disabled')
+        return JSON.stringify(launchTokensOfDisabled.pop() ?? randomBytes(32).toString('hex'));
       return JSON.stringify(usedLaunchTokens[Number(rest[1]) % Math.max(usedLaunchTokens.length, 1)] ?? 'never-issued');
     }
     case 'fresh':
@@ -150,17 +214,29 @@ const walletToken = fc.oneof(
   { weight: 6, arbitrary: fc.constant(ref('token:A')) },
   { weight: 2, arbitrary: fc.constantFrom(ref('token:B'), ref('token:C'), ref('token:D')) },
   { weight: 1, arbitrary: stringText },
-  { weight: 1, arbitrary: fc.constantFrom(ref('launch:fresh:A'), JSON.stringify('f'.repeat(64)), JSON.stringify('0'.repeat(64))) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(ref('launch:fresh:A'), JSON.stringify('f'.repeat(64)), JSON.stringify('0'.repeat(64))),
+  },
 );
 const currency = fc.oneof(
   { weight: 8, arbitrary: fc.constant('"USD"') },
-  { weight: 2, arbitrary: fc.constantFrom('"BTC"', '"EUR"', '"JPY"', '"USDT"', '"XYZ"', '"usd"', '"USDUSD"', '"\\u0055SD"') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('"BTC"', '"EUR"', '"JPY"', '"USDT"', '"XYZ"', '"usd"', '"USDUSD"', '"\\u0055SD"'),
+  },
 );
-const tradeType = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('"options"', '"tap"') }, { weight: 1, arbitrary: stringText });
+const tradeType = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('"options"', '"tap"') },
+  { weight: 1, arbitrary: stringText },
+);
 const tradeData = fc.oneof(
   { weight: 6, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)) },
   { weight: 1, arbitrary: jsonValueText },
-  { weight: 1, arbitrary: fc.integer({ min: 14, max: 20 }).map((depth) => `${'{"d":'.repeat(depth)}1${'}'.repeat(depth)}`) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 14, max: 20 }).map((depth) => `${'{"d":'.repeat(depth)}1${'}'.repeat(depth)}`),
+  },
 );
 const hashField: FieldSpec = { name: 'hash', good: goodText, optional: true };
 
@@ -170,10 +246,23 @@ const tradeKey = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .tuple(fc.constantFrom('open', 'closed', 'orphan_closed', 'any'), fc.constantFrom<Who | 'any'>('A', 'A', 'B', 'C', 'D', 'any'), fc.nat(1000))
-      .map(([state, who, n]) => ({ type: fc.constant(ref(`trade:${state}:${who}:${n}:type`)), id: fc.constant(ref(`trade:${state}:${who}:${n}:id`)) })),
+      .tuple(
+        fc.constantFrom('open', 'closed', 'orphan_closed', 'any'),
+        fc.constantFrom<Who | 'any'>('A', 'A', 'B', 'C', 'D', 'any'),
+        fc.nat(1000),
+      )
+      .map(([state, who, n]) => ({
+        type: fc.constant(ref(`trade:${state}:${who}:${n}:type`)),
+        id: fc.constant(ref(`trade:${state}:${who}:${n}:id`)),
+      })),
   },
-  { weight: 1, arbitrary: fc.constant({ type: tradeType, id: fc.oneof(stringText, fc.bigInt({ min: -1n, max: 2n ** 64n }).map(String)) }) },
+  {
+    weight: 1,
+    arbitrary: fc.constant({
+      type: tradeType,
+      id: fc.oneof(stringText, fc.bigInt({ min: -1n, max: 2n ** 64n }).map(String)),
+    }),
+  },
 );
 
 function bodyFor(action: Action): fc.Arbitrary<string> {
@@ -279,22 +368,39 @@ describe.each(ACTIONS)('/wallet/%s', (action) => {
         fc.option(validStep, { freq: 2 }),
         damagedBody(bodyFor(action)),
         fc.constantFrom('v2', 'v2', 'v2', 'legacy'),
-        fc.option(fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', ''), { freq: 6 }),
+        fc.option(
+          fc.constantFrom(
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'application/json; charset=latin1',
+            'multipart/form-data; boundary=x',
+            '',
+          ),
+          { freq: 6 },
+        ),
         async (valid, generated, scheme, contentType) => {
           if (valid) await runValid(valid);
           const body = await resolveBody(generated);
-          const legacy = scheme === 'legacy' && typeof body === 'string' && isJsonObject(body) && !('hash' in parseJsonObject(Buffer.from(body)));
+          const legacy =
+            scheme === 'legacy' &&
+            typeof body === 'string' &&
+            isJsonObject(body) &&
+            !('hash' in parseJsonObject(Buffer.from(body)));
           const before = await snapshot(target.sql);
-          const response = legacy ? await legacySend(action, body) : await signedSend(action, body, contentType === null ? {} : { 'Content-Type': contentType });
+          const response = legacy
+            ? await legacySend(action, body)
+            : await signedSend(action, body, contentType === null ? {} : { 'Content-Type': contentType });
           const context = { action, body, legacy, answer: response.text };
           const status = checkAnswer(response, context);
           noteOutcome(legacy ? `legacy ${status}` : status);
           if (process.env.FUZZ_DEBUG) console.log(String(body).slice(0, 300), response.text.slice(0, 200));
-          if (!legacy && !isJsonObject(body) && status !== 'InvalidRequest') throw new Error(`a signed body that is not a JSON object answered ${status}: ${brief(context)}`);
+          if (!legacy && !isJsonObject(body) && status !== 'InvalidRequest')
+            throw new Error(`a signed body that is not a JSON object answered ${status}: ${brief(context)}`);
           if (status === 'Ok' && action === 'authenticate') {
             usedLaunchTokens.push(String(parseJsonObject(Buffer.from(body)).token));
           }
-          if (status !== 'Ok') expectUnchanged(before, await snapshot(target.sql), status === 'DuplicateTransaction', context);
+          if (status !== 'Ok')
+            expectUnchanged(before, await snapshot(target.sql), status === 'DuplicateTransaction', context);
         },
       );
       await checkProperty(`wallet ${action} signed`, property, SHORT_RUNS);
@@ -305,19 +411,33 @@ describe.each(ACTIONS)('/wallet/%s', (action) => {
   it(
     'wrongly signed requests are InvalidDigest and change nothing',
     async () => {
-      const property = fc.asyncProperty(fc.option(validStep, { freq: 2 }), bodyFor(action), breakage, async (valid, generated, broken) => {
-        if (valid) await runValid(valid);
-        const body = await resolveBody(generated);
-        const { headers, sent } = brokenRequest(action, body, broken);
-        const before = await snapshot(target.sql);
-        const response = await rawHttpRequest(target.service.httpPort, 'POST', `/wallet/${action}`, sent, { 'Content-Type': 'application/json', ...headers });
-        const context = { action, broken, headers, body: sent, answer: response.text };
-        const status = checkAnswer(response, context);
-        noteOutcome(status);
-        const allowed = broken.kind === 'replay' ? STATUSES.filter((s) => s !== 'Ok') : Buffer.byteLength(sent) > BODY_LIMIT ? ['InvalidDigest', 'InvalidRequest'] : ['InvalidDigest'];
-        if (!allowed.includes(status)) throw new Error(`a wrongly signed request answered ${status}: ${brief(context)}`);
-        expectUnchanged(before, await snapshot(target.sql), false, context);
-      });
+      const property = fc.asyncProperty(
+        fc.option(validStep, { freq: 2 }),
+        bodyFor(action),
+        breakage,
+        async (valid, generated, broken) => {
+          if (valid) await runValid(valid);
+          const body = await resolveBody(generated);
+          const { headers, sent } = brokenRequest(action, body, broken);
+          const before = await snapshot(target.sql);
+          const response = await rawHttpRequest(target.service.httpPort, 'POST', `/wallet/${action}`, sent, {
+            'Content-Type': 'application/json',
+            ...headers,
+          });
+          const context = { action, broken, headers, body: sent, answer: response.text };
+          const status = checkAnswer(response, context);
+          noteOutcome(status);
+          const allowed =
+            broken.kind === 'replay'
+              ? STATUSES.filter((s) => s !== 'Ok')
+              : Buffer.byteLength(sent) > BODY_LIMIT
+                ? ['InvalidDigest', 'InvalidRequest']
+                : ['InvalidDigest'];
+          if (!allowed.includes(status))
+            throw new Error(`a wrongly signed request answered ${status}: ${brief(context)}`);
+          expectUnchanged(before, await snapshot(target.sql), false, context);
+        },
+      );
       await checkProperty(`wallet ${action} broken signature`, property, SHORT_RUNS);
     },
     timeoutFor(SHORT_RUNS),
@@ -329,11 +449,17 @@ const SIGNED_HEADERS = ['X-Sig-Version', 'X-Timestamp', 'X-Nonce', 'X-Signature'
 /** One way of signing wrongly, each certain to break the signature. */
 const breakage = fc.oneof(
   fc.record({ kind: fc.constant('drop' as const), headers: fc.subarray([...SIGNED_HEADERS], { minLength: 1 }) }),
-  fc.record({ kind: fc.constant('version' as const), value: fc.constantFrom('v1', 'V2', 'v2 x', 'v3', '', '2', 'v2,v2', 'legacy', 'v2x') }),
+  fc.record({
+    kind: fc.constant('version' as const),
+    value: fc.constantFrom('v1', 'V2', 'v2 x', 'v3', '', '2', 'v2,v2', 'legacy', 'v2x'),
+  }),
   fc.record({
     kind: fc.constant('timestamp' as const),
     offset: fc.oneof(fc.integer({ min: 65, max: 10_000_000 }), fc.integer({ min: -10_000_000, max: -65 })),
-    text: fc.option(fc.constantFrom('', '-1', '1e9', '0x10', '+1', '12345678901234', '1.5', 'now', '00000000000000000001'), { freq: 2 }),
+    text: fc.option(
+      fc.constantFrom('', '-1', '1e9', '0x10', '+1', '12345678901234', '1.5', 'now', '00000000000000000001'),
+      { freq: 2 },
+    ),
   }),
   fc.record({
     kind: fc.constant('nonce' as const),
@@ -346,15 +472,41 @@ const breakage = fc.oneof(
   fc.record({ kind: fc.constant('replay' as const), pick: fc.nat() }),
   fc.record({
     kind: fc.constant('signature' as const),
-    how: fc.constantFrom('flip', 'upper', 'truncate', 'extend', 'wrongSecret', 'otherPath', 'otherBody', 'otherMethod', 'otherTimestamp', 'otherNonce', 'empty', 'random', 'secretPrefix'),
+    how: fc.constantFrom(
+      'flip',
+      'upper',
+      'truncate',
+      'extend',
+      'wrongSecret',
+      'otherPath',
+      'otherBody',
+      'otherMethod',
+      'otherTimestamp',
+      'otherNonce',
+      'empty',
+      'random',
+      'secretPrefix',
+    ),
     at: fc.nat(63),
   }),
-  fc.record({ kind: fc.constant('legacy' as const), hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/).map((h) => JSON.stringify(h)), fc.constantFrom('null', '1', '""', '["x"]', '{"md5":"x"}'), stringText), wrongSecret: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('legacy' as const),
+    hash: fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{32}$/).map((h) => JSON.stringify(h)),
+      fc.constantFrom('null', '1', '""', '["x"]', '{"md5":"x"}'),
+      stringText,
+    ),
+    wrongSecret: fc.boolean(),
+  }),
 );
 type Breakage = typeof breakage extends fc.Arbitrary<infer T> ? T : never;
 
 /** The headers and body of a request signed wrongly in the given way. */
-function brokenRequest(action: Action, body: string, broken: Breakage): { headers: Record<string, string>; sent: string } {
+function brokenRequest(
+  action: Action,
+  body: string,
+  broken: Breakage,
+): { headers: Record<string, string>; sent: string } {
   const path = `/wallet/${action}`;
   const now = Math.floor(Date.now() / 1000);
   const good = signV2(TEST_WALLET_SECRET, 'POST', path, body, now, nonce()) as Record<string, string>;
@@ -380,7 +532,10 @@ function brokenRequest(action: Action, body: string, broken: Breakage): { header
     case 'signature': {
       const signature = good['X-Signature']!;
       const replaced = (value: string) => ({ headers: { ...good, 'X-Signature': value }, sent: body });
-      const other = (headers: Record<string, string>) => ({ headers: { ...good, 'X-Signature': headers['X-Signature']! }, sent: body });
+      const other = (headers: Record<string, string>) => ({
+        headers: { ...good, 'X-Signature': headers['X-Signature']! },
+        sent: body,
+      });
       switch (broken.how) {
         case 'flip': {
           const char = signature[broken.at]!;
@@ -398,7 +553,16 @@ function brokenRequest(action: Action, body: string, broken: Breakage): { header
         case 'secretPrefix':
           return other(signV2(TEST_WALLET_SECRET.slice(0, -1), 'POST', path, body, now, good['X-Nonce']!));
         case 'otherPath':
-          return other(signV2(TEST_WALLET_SECRET, 'POST', action === 'getbalance' ? '/wallet/opentrade' : '/wallet/getbalance', body, now, good['X-Nonce']!));
+          return other(
+            signV2(
+              TEST_WALLET_SECRET,
+              'POST',
+              action === 'getbalance' ? '/wallet/opentrade' : '/wallet/getbalance',
+              body,
+              now,
+              good['X-Nonce']!,
+            ),
+          );
         case 'otherBody':
           return { headers: good, sent: `${body} ` };
         case 'otherMethod':
@@ -422,7 +586,10 @@ function brokenRequest(action: Action, body: string, broken: Breakage): { header
         hashText = JSON.stringify(signLegacy(`${TEST_WALLET_SECRET}x`, texts));
       }
       const open = body.indexOf('{');
-      const sent = open === -1 ? body : `${body.slice(0, open + 1)}"hash":${hashText}${/^\s*\}/.test(body.slice(open + 1)) ? '' : ','}${body.slice(open + 1)}`;
+      const sent =
+        open === -1
+          ? body
+          : `${body.slice(0, open + 1)}"hash":${hashText}${/^\s*\}/.test(body.slice(open + 1)) ? '' : ','}${body.slice(open + 1)}`;
       return { headers: {}, sent };
     }
   }
@@ -431,11 +598,25 @@ function brokenRequest(action: Action, body: string, broken: Breakage): { header
 describe('the wallet fuzz generators', () => {
   it('reach every status of docs/wallet-api.md#statuses except InvalidDigest on signed requests (a sanity check of the generators)', async () => {
     const seen = new Set<string>();
-    const samples = fc.sample(fc.tuple(fc.constantFrom<Action>('getbalance', 'opentrade', 'closetrade'), fc.constant(null)).chain(([action]) => fc.tuple(fc.constant(action), bodyFor(action))), { numRuns: 150, seed: 7 });
+    const samples = fc.sample(
+      fc
+        .tuple(fc.constantFrom<Action>('getbalance', 'opentrade', 'closetrade'), fc.constant(null))
+        .chain(([action]) => fc.tuple(fc.constant(action), bodyFor(action))),
+      { numRuns: 150, seed: 7 },
+    );
     for (const [action, generated] of samples) {
       const response = await signedSend(action, await resolveBody(generated));
       seen.add(String((response.body as { status: string }).status));
     }
-    expect([...seen].sort()).toEqual(expect.arrayContaining(['CurrencyMismatch', 'DuplicateTransaction', 'InvalidRequest', 'InvalidToken', 'Ok', 'Unauthorized']));
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining([
+        'CurrencyMismatch',
+        'DuplicateTransaction',
+        'InvalidRequest',
+        'InvalidToken',
+        'Ok',
+        'Unauthorized',
+      ]),
+    );
   });
 });

@@ -31,17 +31,46 @@ afterAll(async () => {
   await first.stop();
 });
 
-const withCookie = (cookie: string, headers: Record<string, string> = {}) => ({ Cookie: `${SESSION_COOKIE}=${cookie}`, ...headers });
+const withCookie = (cookie: string, headers: Record<string, string> = {}) => ({
+  Cookie: `${SESSION_COOKIE}=${cookie}`,
+  ...headers,
+});
 const get = (on: TestApi, path: string, cookie: string) => on.http.request('GET', path, null, withCookie(cookie));
-const post = (on: TestApi, path: string, cookie: string, body: string, headers: Record<string, string> = FORM) => on.http.request('POST', path, body, withCookie(cookie, headers));
-const signedOut = (response: { status: number; headers: Record<string, unknown> }) => response.status === 303 && response.headers.location === '/console/login';
+const post = (on: TestApi, path: string, cookie: string, body: string, headers: Record<string, string> = FORM) =>
+  on.http.request('POST', path, body, withCookie(cookie, headers));
+const signedOut = (response: { status: number; headers: Record<string, unknown> }) =>
+  response.status === 303 && response.headers.location === '/console/login';
 
 describe('roles', () => {
   it('let each role see and do what it allows, and refuse the rest with 403', async () => {
     const expected: Record<string, Record<string, number>> = {
-      viewer: { '/console/dashboard': 200, '/console/accounts': 200, '/console/runs': 403, '/console/reconciliation': 403, '/console/match': 403, '/console/audit': 403, '/console/users': 403 },
-      finance: { '/console/dashboard': 200, '/console/accounts': 200, '/console/runs': 200, '/console/reconciliation': 200, '/console/match': 200, '/console/audit': 200, '/console/users': 403 },
-      admin: { '/console/dashboard': 200, '/console/accounts': 200, '/console/runs': 200, '/console/reconciliation': 200, '/console/match': 200, '/console/audit': 200, '/console/users': 200 },
+      viewer: {
+        '/console/dashboard': 200,
+        '/console/accounts': 200,
+        '/console/runs': 403,
+        '/console/reconciliation': 403,
+        '/console/match': 403,
+        '/console/audit': 403,
+        '/console/users': 403,
+      },
+      finance: {
+        '/console/dashboard': 200,
+        '/console/accounts': 200,
+        '/console/runs': 200,
+        '/console/reconciliation': 200,
+        '/console/match': 200,
+        '/console/audit': 200,
+        '/console/users': 403,
+      },
+      admin: {
+        '/console/dashboard': 200,
+        '/console/accounts': 200,
+        '/console/runs': 200,
+        '/console/reconciliation': 200,
+        '/console/match': 200,
+        '/console/audit': 200,
+        '/console/users': 200,
+      },
     };
     const login = await api.createAccount();
     await api.deposit(login, '10.00');
@@ -52,11 +81,20 @@ describe('roles', () => {
       expect({ role, seen }).toEqual({ role, seen: expected[role] });
       const statement = await get(api, `/console/accounts/${login}/statement?format=csv`, cookie);
       expect({ role, status: statement.status }).toEqual({ role, status: role === 'viewer' ? 403 : 200 });
-      const created = await post(api, '/console/users', cookie, `_csrf=${csrf}&username=made-by-${role}&password=${encodeURIComponent('long enough password')}&role=viewer`);
+      const created = await post(
+        api,
+        '/console/users',
+        cookie,
+        `_csrf=${csrf}&username=made-by-${role}&password=${encodeURIComponent('long enough password')}&role=viewer`,
+      );
       expect({ role, status: created.status }).toEqual({ role, status: role === 'admin' ? 303 : 403 });
     }
-    const users = (await api.admin('GET', '/admin/users')).body as { items: Array<{ username: string; createdBy: string }> };
-    expect(users.items.filter((user) => user.username.startsWith('made-by-'))).toEqual([expect.objectContaining({ username: 'made-by-admin', createdBy: 'user:admin-3' })]);
+    const users = (await api.admin('GET', '/admin/users')).body as {
+      items: Array<{ username: string; createdBy: string }>;
+    };
+    expect(users.items.filter((user) => user.username.startsWith('made-by-'))).toEqual([
+      expect.objectContaining({ username: 'made-by-admin', createdBy: 'user:admin-3' }),
+    ]);
   });
 });
 
@@ -84,11 +122,17 @@ describe('sessions', () => {
 
   it('end when idle too long, when too old, when an admin ends them, and when the user is disabled', async () => {
     const idle = await api.consoleSession('viewer');
-    await first.sql.query(`UPDATE console_sessions SET last_seen_at = now() - interval '31 minutes' WHERE user_id = (SELECT id FROM console_users WHERE username = $1)`, [idle.username]);
+    await first.sql.query(
+      `UPDATE console_sessions SET last_seen_at = now() - interval '31 minutes' WHERE user_id = (SELECT id FROM console_users WHERE username = $1)`,
+      [idle.username],
+    );
     expect(signedOut(await get(api, '/console/accounts', idle.cookie))).toBe(true);
 
     const old = await api.consoleSession('viewer');
-    await first.sql.query(`UPDATE console_sessions SET expires_at = now() - interval '1 second' WHERE user_id = (SELECT id FROM console_users WHERE username = $1)`, [old.username]);
+    await first.sql.query(
+      `UPDATE console_sessions SET expires_at = now() - interval '1 second' WHERE user_id = (SELECT id FROM console_users WHERE username = $1)`,
+      [old.username],
+    );
     expect(signedOut(await get(api, '/console/accounts', old.cookie))).toBe(true);
 
     const ended = await api.consoleSession('viewer');
@@ -98,18 +142,31 @@ describe('sessions', () => {
     const disabled = await api.consoleSession('viewer');
     expect((await api.admin('PATCH', `/admin/users/${disabled.username}`, { disabled: true })).status).toBe(200);
     expect(signedOut(await get(other, '/console/accounts', disabled.cookie))).toBe(true);
-    const again = await api.http.request('POST', '/console/login', `username=${disabled.username}&password=${encodeURIComponent(disabled.password)}`, FORM);
+    const again = await api.http.request(
+      'POST',
+      '/console/login',
+      `username=${disabled.username}&password=${encodeURIComponent(disabled.password)}`,
+      FORM,
+    );
     expect(again.status).toBe(401);
   });
 
   it('are refused every POST without the session CSRF token, which changes nothing', async () => {
     const { cookie, csrf } = await api.consoleSession('admin');
-    const body = (token: string) => `${token}username=not-made&password=${encodeURIComponent('long enough password')}&role=viewer`;
-    for (const token of ['', '_csrf=&', `_csrf=${csrf.slice(0, -1)}x&`, `_csrf=${(await api.consoleSession('admin')).csrf}&`]) {
+    const body = (token: string) =>
+      `${token}username=not-made&password=${encodeURIComponent('long enough password')}&role=viewer`;
+    for (const token of [
+      '',
+      '_csrf=&',
+      `_csrf=${csrf.slice(0, -1)}x&`,
+      `_csrf=${(await api.consoleSession('admin')).csrf}&`,
+    ]) {
       expect((await post(api, '/console/users', cookie, body(token))).status).toBe(403);
     }
     expect((await post(api, '/console/logout', cookie, '')).status).toBe(403);
-    expect((await post(api, '/console/match/run', cookie, 'reference,amount\n', { 'Content-Type': 'text/csv' })).status).toBe(403);
+    expect(
+      (await post(api, '/console/match/run', cookie, 'reference,amount\n', { 'Content-Type': 'text/csv' })).status,
+    ).toBe(403);
     expect((await api.admin('GET', '/admin/users')).text).not.toContain('not-made');
     expect((await get(api, '/console/accounts', cookie)).status).toBe(200); // still signed in
     expect((await post(api, '/console/users', cookie, body(`_csrf=${csrf}&`))).status).toBe(303);
@@ -120,11 +177,30 @@ describe('sessions', () => {
     const target = await api.consoleSession('viewer');
     const disabled = await api.consoleSession('viewer');
     expect((await post(api, `/console/users/${disabled.username}/disable`, cookie, `_csrf=${csrf}`)).status).toBe(303);
-    const userRow = async (username: string) => (await first.sql.query('SELECT role, disabled_at IS NOT NULL AS disabled FROM console_users WHERE username = $1', [username])).rows[0];
+    const userRow = async (username: string) =>
+      (
+        await first.sql.query(
+          'SELECT role, disabled_at IS NOT NULL AS disabled FROM console_users WHERE username = $1',
+          [username],
+        )
+      ).rows[0];
     const sessionsOf = async (username: string) =>
-      (await first.sql.query('SELECT count(*)::int AS n FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE u.username = $1 AND s.revoked_at IS NULL', [username])).rows[0].n;
-    const before = { target: await userRow(target.username), disabled: await userRow(disabled.username), sessions: await sessionsOf(target.username) };
-    expect(before).toMatchObject({ target: { role: 'viewer', disabled: false }, disabled: { disabled: true }, sessions: 1 });
+      (
+        await first.sql.query(
+          'SELECT count(*)::int AS n FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE u.username = $1 AND s.revoked_at IS NULL',
+          [username],
+        )
+      ).rows[0].n;
+    const before = {
+      target: await userRow(target.username),
+      disabled: await userRow(disabled.username),
+      sessions: await sessionsOf(target.username),
+    };
+    expect(before).toMatchObject({
+      target: { role: 'viewer', disabled: false },
+      disabled: { disabled: true },
+      sessions: 1,
+    });
     const actions: Array<[string, string]> = [
       [target.username, 'role'],
       [target.username, 'disable'],
@@ -133,13 +209,21 @@ describe('sessions', () => {
     ];
     for (const [username, action] of actions) {
       for (const token of ['', '_csrf=&', `_csrf=${csrf.slice(0, -1)}x&`, `_csrf=${target.csrf}&`]) {
-        expect((await post(other, `/console/users/${username}/${action}`, cookie, `${token}role=admin`)).status).toBe(403);
+        expect((await post(other, `/console/users/${username}/${action}`, cookie, `${token}role=admin`)).status).toBe(
+          403,
+        );
       }
     }
-    expect({ target: await userRow(target.username), disabled: await userRow(disabled.username), sessions: await sessionsOf(target.username) }).toEqual(before);
+    expect({
+      target: await userRow(target.username),
+      disabled: await userRow(disabled.username),
+      sessions: await sessionsOf(target.username),
+    }).toEqual(before);
     expect((await get(api, '/console/accounts', target.cookie)).status).toBe(200); // the target's session was not ended
     // with the token, the same action does change it
-    expect((await post(other, `/console/users/${target.username}/role`, cookie, `_csrf=${csrf}&role=finance`)).status).toBe(303);
+    expect(
+      (await post(other, `/console/users/${target.username}/role`, cookie, `_csrf=${csrf}&role=finance`)).status,
+    ).toBe(303);
     expect(await userRow(target.username)).toMatchObject({ role: 'finance' });
   });
 
@@ -148,7 +232,11 @@ describe('sessions', () => {
     const behindProxy = new TestApi(proxied);
     try {
       const { username, password } = await api.consoleSession('viewer');
-      const signIn = (on: TestApi) => on.http.request('POST', '/console/login', `username=${username}&password=${encodeURIComponent(password)}`, { ...FORM, 'X-Forwarded-Proto': 'https' });
+      const signIn = (on: TestApi) =>
+        on.http.request('POST', '/console/login', `username=${username}&password=${encodeURIComponent(password)}`, {
+          ...FORM,
+          'X-Forwarded-Proto': 'https',
+        });
       expect(String((await signIn(behindProxy)).headers['set-cookie'])).toMatch(/; Secure$/);
       expect(String((await signIn(api)).headers['set-cookie'])).not.toMatch(/Secure/);
     } finally {
@@ -164,8 +252,12 @@ describe('the audit log', () => {
     const login = await api.createAccount();
     expect((await get(api, '/console/reconciliation?run=1', cookie)).status).toBe(200);
     expect((await get(api, `/console/accounts/${login}/statement?format=csv`, cookie)).status).toBe(200);
-    const { items } = (await api.admin('GET', '/admin/audit?limit=50')).body as { items: Array<{ actor: string; action: string; target: string | null }> };
-    const mine = items.filter((item) => item.actor === `user:${username}` || item.target === username).map((item) => [item.actor, item.action, item.target]);
+    const { items } = (await api.admin('GET', '/admin/audit?limit=50')).body as {
+      items: Array<{ actor: string; action: string; target: string | null }>;
+    };
+    const mine = items
+      .filter((item) => item.actor === `user:${username}` || item.target === username)
+      .map((item) => [item.actor, item.action, item.target]);
     expect(mine.reverse()).toEqual([
       ['admin-api', 'user.create', username],
       [`user:${username}`, 'login', null],
@@ -185,9 +277,13 @@ describe('audit paging', () => {
     const whole = await api.admin('GET', `/admin/audit?limit=${total}`);
     expect(whole.body).toMatchObject({ nextBefore: null });
     expect((whole.body as { items: unknown[] }).items).toHaveLength(total);
-    const firstPage = (await api.admin('GET', `/admin/audit?limit=${total - 1}`)).body as { items: unknown[]; nextBefore: string };
+    const firstPage = (await api.admin('GET', `/admin/audit?limit=${total - 1}`)).body as {
+      items: unknown[];
+      nextBefore: string;
+    };
     expect(firstPage.items).toHaveLength(total - 1);
-    const lastPage = (await api.admin('GET', `/admin/audit?limit=${total - 1}&before=${firstPage.nextBefore}`)).body as { items: unknown[]; nextBefore: string | null };
+    const lastPage = (await api.admin('GET', `/admin/audit?limit=${total - 1}&before=${firstPage.nextBefore}`))
+      .body as { items: unknown[]; nextBefore: string | null };
     expect(lastPage).toMatchObject({ nextBefore: null });
     expect(lastPage.items).toHaveLength(1);
   });
@@ -195,20 +291,34 @@ describe('audit paging', () => {
 
 describe('the last enabled admin', () => {
   const enabledAdmins = async () =>
-    (await first.sql.query(`SELECT username FROM console_users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY username`)).rows.map((row) => row.username as string);
+    (
+      await first.sql.query(
+        `SELECT username FROM console_users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY username`,
+      )
+    ).rows.map((row) => row.username as string);
   const createAdmin = async (username: string) =>
-    expect((await api.admin('POST', '/admin/users', { username, password: 'last-admin-password-0123', role: 'admin' })).status).toBe(201);
+    expect(
+      (await api.admin('POST', '/admin/users', { username, password: 'last-admin-password-0123', role: 'admin' }))
+        .status,
+    ).toBe(201);
 
   it('can be neither disabled nor demoted, even by two admins demoting each other at once', async () => {
     await createAdmin('keeper-a');
-    await first.sql.query(`UPDATE console_users SET disabled_at = now() WHERE role = 'admin' AND username <> 'keeper-a'`);
+    await first.sql.query(
+      `UPDATE console_users SET disabled_at = now() WHERE role = 'admin' AND username <> 'keeper-a'`,
+    );
     expect(await enabledAdmins()).toEqual(['keeper-a']);
-    expect(await api.admin('PATCH', '/admin/users/keeper-a', { disabled: true })).toMatchObject({ status: 400, body: { message: expect.stringContaining('last enabled admin') } });
+    expect(await api.admin('PATCH', '/admin/users/keeper-a', { disabled: true })).toMatchObject({
+      status: 400,
+      body: { message: expect.stringContaining('last enabled admin') },
+    });
     expect((await api.admin('PATCH', '/admin/users/keeper-a', { role: 'viewer' })).status).toBe(400);
     expect(await enabledAdmins()).toEqual(['keeper-a']);
 
     await createAdmin('keeper-b');
-    const answers = await Promise.all(['keeper-a', 'keeper-b'].map((username) => api.admin('PATCH', `/admin/users/${username}`, { role: 'finance' })));
+    const answers = await Promise.all(
+      ['keeper-a', 'keeper-b'].map((username) => api.admin('PATCH', `/admin/users/${username}`, { role: 'finance' })),
+    );
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
     expect(await enabledAdmins()).toHaveLength(1);
   });
@@ -217,8 +327,10 @@ describe('the last enabled admin', () => {
 describe('throttling', () => {
   it('refuses sign-ins of a username after too many failures, with the time to wait, even with the right password', async () => {
     const { username, password } = await api.consoleSession('viewer');
-    const signIn = (secret: string) => other.http.request('POST', '/console/login', `username=${username}&password=${encodeURIComponent(secret)}`, FORM);
-    for (let attempt = 1; attempt <= THROTTLE_LIMITS['console-user'].failuresMax; attempt += 1) expect((await signIn('wrong password, long enough')).status).toBe(401);
+    const signIn = (secret: string) =>
+      other.http.request('POST', '/console/login', `username=${username}&password=${encodeURIComponent(secret)}`, FORM);
+    for (let attempt = 1; attempt <= THROTTLE_LIMITS['console-user'].failuresMax; attempt += 1)
+      expect((await signIn('wrong password, long enough')).status).toBe(401);
     const throttled = await signIn(password);
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
@@ -241,4 +353,3 @@ describe('throttling', () => {
     expect((await other.admin('GET', '/admin/users', undefined, 'wrong-key-12')).status).toBe(429);
   });
 });
-

@@ -5,7 +5,15 @@ import { signLegacy, signV2 } from '@wallet-service/client';
 import { TestApi } from '../../support/api';
 import { MANAGER_PASSWORD } from '../../support/manager';
 import { bucketsOf, stateSnapshot } from '../../support/probes';
-import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, ledgerDiscrepancies, startTestService, UNTHROTTLED, type TestService } from '../../support/test-service';
+import {
+  TEST_ADMIN_KEY,
+  TEST_OPERATOR_KEY,
+  TEST_WALLET_SECRET,
+  ledgerDiscrepancies,
+  startTestService,
+  UNTHROTTLED,
+  type TestService,
+} from '../../support/test-service';
 
 /**
  * Every credential against every API: a wallet token, the operator key, the admin key, the wallet
@@ -37,7 +45,9 @@ beforeAll(async () => {
   expect((await api.balanceOperation(login, 'credit', '50')).status).toBe(200);
   for (const role of ROLES) {
     const managerLogin = api.takeLogin() + 500_000;
-    expect((await api.admin('POST', '/admin/managers', { login: managerLogin, password: MANAGER_PASSWORD, role })).status).toBe(201);
+    expect(
+      (await api.admin('POST', '/admin/managers', { login: managerLogin, password: MANAGER_PASSWORD, role })).status,
+    ).toBe(201);
     const client = await ManagerClient.connect(target.service.managerPort);
     const answer = await client.login(managerLogin, MANAGER_PASSWORD);
     await client.close();
@@ -85,12 +95,29 @@ describe('wallet API', () => {
         const body = JSON.stringify(walletFields(path, credential.value));
         const attempts: Array<[string, Record<string, string>, string]> = [
           ['unsigned, credential in the body and headers', carrying(credential.value), body],
-          ['v2-signed with the credential', signV2(credential.value, 'POST', path, body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex')), body],
+          [
+            'v2-signed with the credential',
+            signV2(
+              credential.value,
+              'POST',
+              path,
+              body,
+              Math.floor(Date.now() / 1000),
+              randomBytes(16).toString('hex'),
+            ),
+            body,
+          ],
           ['legacy-signed with the credential', {}, legacyBody(credential.value, walletFields(path, credential.value))],
         ];
         for (const [how, headers, payload] of attempts) {
           const response = await api.http.request('POST', path, payload, headers);
-          expect({ credential: credential.name, path, how, status: response.status, answer: (response.body as { status: string }).status }).toEqual({
+          expect({
+            credential: credential.name,
+            path,
+            how,
+            status: response.status,
+            answer: (response.body as { status: string }).status,
+          }).toEqual({
             credential: credential.name,
             path,
             how,
@@ -107,15 +134,25 @@ describe('wallet API', () => {
     const before = await stateSnapshot(target.sql);
     for (const credential of others('wallet token')) {
       for (const path of WALLET_PATHS) {
-        const answer = await api.wallet.call(path.slice('/wallet/'.length) as 'getbalance', walletFields(path, credential.value));
-        expect({ credential: credential.name, path, status: answer.status }).toEqual({ credential: credential.name, path, status: 'InvalidToken' });
+        const answer = await api.wallet.call(
+          path.slice('/wallet/'.length) as 'getbalance',
+          walletFields(path, credential.value),
+        );
+        expect({ credential: credential.name, path, status: answer.status }).toEqual({
+          credential: credential.name,
+          path,
+          status: 'InvalidToken',
+        });
       }
     }
     // nor is the wallet token a launch token
     expect(await api.wallet.call('authenticate', { token: walletToken })).toMatchObject({ status: 'InvalidToken' });
     expect(await stateSnapshot(target.sql)).toEqual(before);
     const trade = walletFields('/wallet/opentrade', walletToken);
-    expect(await api.wallet.call('getbalance', { token: walletToken, currency: 'USD' })).toMatchObject({ status: 'Ok', balance: '150.00' });
+    expect(await api.wallet.call('getbalance', { token: walletToken, currency: 'USD' })).toMatchObject({
+      status: 'Ok',
+      balance: '150.00',
+    });
     expect(await api.wallet.call('opentrade', trade)).toMatchObject({ status: 'Ok', balance: '149.00' });
     expect(await api.wallet.call('closetrade', trade)).toMatchObject({ status: 'Ok', balance: '150.00' });
   });
@@ -130,7 +167,12 @@ describe('operator API', () => {
   it('issues a launch token for the operator key only', async () => {
     const before = await stateSnapshot(target.sql);
     for (const credential of others('operator key')) {
-      const response = await api.http.request('POST', '/operator/launch-tokens', JSON.stringify({ login }), carrying(credential.value));
+      const response = await api.http.request(
+        'POST',
+        '/operator/launch-tokens',
+        JSON.stringify({ login }),
+        carrying(credential.value),
+      );
       expect({ credential: credential.name, status: response.status, body: response.body }).toEqual({
         credential: credential.name,
         status: 401,
@@ -150,8 +192,18 @@ describe('admin API', () => {
     { method: 'GET', path: `/admin/accounts/${login}`, body: null, ok: 200 },
     { method: 'PATCH', path: `/admin/accounts/${login}`, body: JSON.stringify({ status: 'active' }), ok: 200 },
     { method: 'GET', path: `/admin/accounts/${login}/transactions`, body: null, ok: 200 },
-    { method: 'POST', path: '/admin/balance', body: JSON.stringify({ accountId: login, operation: 'add', amount: '1' }), ok: 200 },
-    { method: 'POST', path: '/admin/managers', body: JSON.stringify({ login: 8_000_002, password: 'long-enough-password', role: 'SESSION_ADMIN' }), ok: 201 },
+    {
+      method: 'POST',
+      path: '/admin/balance',
+      body: JSON.stringify({ accountId: login, operation: 'add', amount: '1' }),
+      ok: 200,
+    },
+    {
+      method: 'POST',
+      path: '/admin/managers',
+      body: JSON.stringify({ login: 8_000_002, password: 'long-enough-password', role: 'SESSION_ADMIN' }),
+      ok: 201,
+    },
     { method: 'GET', path: '/admin/reconciliation', body: null, ok: 200 },
     { method: 'GET', path: '/admin/reports/daily-totals?format=csv', body: null, ok: 200 },
     { method: 'GET', path: `/admin/accounts/${login}/statement?format=json`, body: null, ok: 200 },
@@ -160,13 +212,25 @@ describe('admin API', () => {
   ];
 
   it('refuses every credential but the admin key on every endpoint, reconciliation included, and changes nothing', async () => {
-    const runs = async () => (await target.sql.query(`SELECT count(*)::int AS n FROM reconciliation_runs`)).rows[0].n as number;
-    const managers = async () => (await target.sql.query(`SELECT count(*)::int AS n FROM managers`)).rows[0].n as number;
+    const runs = async () =>
+      (await target.sql.query(`SELECT count(*)::int AS n FROM reconciliation_runs`)).rows[0].n as number;
+    const managers = async () =>
+      (await target.sql.query(`SELECT count(*)::int AS n FROM managers`)).rows[0].n as number;
     const before = [await stateSnapshot(target.sql), await runs(), await managers()];
     for (const credential of others('admin key')) {
       for (const endpoint of endpoints()) {
-        const response = await api.http.request(endpoint.method, endpoint.path, endpoint.body, carrying(credential.value));
-        expect({ credential: credential.name, endpoint: endpoint.path, status: response.status, body: response.body }).toEqual({
+        const response = await api.http.request(
+          endpoint.method,
+          endpoint.path,
+          endpoint.body,
+          carrying(credential.value),
+        );
+        expect({
+          credential: credential.name,
+          endpoint: endpoint.path,
+          status: response.status,
+          body: response.body,
+        }).toEqual({
           credential: credential.name,
           endpoint: endpoint.path,
           status: 401,
@@ -177,8 +241,13 @@ describe('admin API', () => {
     expect([await stateSnapshot(target.sql), await runs(), await managers()]).toEqual(before);
 
     for (const endpoint of endpoints()) {
-      const response = await api.http.request(endpoint.method, endpoint.path, endpoint.body, { Authorization: `Bearer ${TEST_ADMIN_KEY}` });
-      expect({ endpoint: endpoint.path, status: response.status }).toEqual({ endpoint: endpoint.path, status: endpoint.ok });
+      const response = await api.http.request(endpoint.method, endpoint.path, endpoint.body, {
+        Authorization: `Bearer ${TEST_ADMIN_KEY}`,
+      });
+      expect({ endpoint: endpoint.path, status: response.status }).toEqual({
+        endpoint: endpoint.path,
+        status: endpoint.ok,
+      });
     }
     // the reconciliation and the match: every run is kept in the history
     expect(await runs()).toBe((before[1] as number) + 2);
@@ -202,15 +271,28 @@ describe('manager TCP API', () => {
     const anonymous = await ManagerClient.connect(target.service.managerPort);
     const before = await stateSnapshot(target.sql);
     const buckets = await bucketsOf(target.sql, login);
-    const refused = [...credentials.filter((credential) => !credential.name.startsWith('manager token') || credential.name.endsWith('VIEWER')), { name: 'no session', value: '' }];
+    const refused = [
+      ...credentials.filter(
+        (credential) => !credential.name.startsWith('manager token') || credential.name.endsWith('VIEWER'),
+      ),
+      { name: 'no session', value: '' },
+    ];
     try {
       for (const credential of refused) {
         for (const [command, data, error] of FINANCE) {
-          const answer = await anonymous.command(command, { login, ...data }, credential.value ? { token: credential.value } : {});
+          const answer = await anonymous.command(
+            command,
+            { login, ...data },
+            credential.value ? { token: credential.value } : {},
+          );
           expect({ credential: credential.name, command, answer }).toEqual({
             credential: credential.name,
             command,
-            answer: { extID: expect.any(String), status: 401, data: { error, message: 'Invalid login or insufficient permissions' } },
+            answer: {
+              extID: expect.any(String),
+              status: 401,
+              data: { error, message: 'Invalid login or insufficient permissions' },
+            },
           });
         }
       }
@@ -225,7 +307,10 @@ describe('manager TCP API', () => {
     } finally {
       await anonymous.close();
     }
-    const { rows } = await target.sql.query(`SELECT actor, count(*)::int AS n FROM journal_entries WHERE login = $1 AND actor LIKE 'manager:%' GROUP BY actor`, [login]);
+    const { rows } = await target.sql.query(
+      `SELECT actor, count(*)::int AS n FROM journal_entries WHERE login = $1 AND actor LIKE 'manager:%' GROUP BY actor`,
+      [login],
+    );
     expect(rows.map((row) => row.n)).toEqual([8, 8, 8]);
     // each role moved 1 in and 1 out of each bucket
     expect(await bucketsOf(target.sql, login)).toEqual({ ...buckets, version: String(Number(buckets.version) + 24) });
@@ -236,7 +321,15 @@ describe('manager TCP API', () => {
     const anonymous = await ManagerClient.connect(target.service.managerPort);
     try {
       const viewerLogin = api.takeLogin() + 500_000;
-      expect((await api.admin('POST', '/admin/managers', { login: viewerLogin, password: MANAGER_PASSWORD, role: 'SESSION_VIEWER' })).status).toBe(201);
+      expect(
+        (
+          await api.admin('POST', '/admin/managers', {
+            login: viewerLogin,
+            password: MANAGER_PASSWORD,
+            role: 'SESSION_VIEWER',
+          })
+        ).status,
+      ).toBe(201);
       expect(await viewer.login(viewerLogin, MANAGER_PASSWORD)).toMatchObject({ status: 200 });
       const before = await stateSnapshot(target.sql);
       for (const [command, data, error] of FINANCE) {
@@ -252,8 +345,16 @@ describe('manager TCP API', () => {
       for (const credential of [...credentials, { name: 'no session', value: '' }]) {
         for (const [command, data] of reads) {
           const answer = await anonymous.command(command, data, credential.value ? { token: credential.value } : {});
-          const expected = credential.name.startsWith('manager token') ? (command === 'GetFinanceRecord' ? 404 : 200) : 401;
-          expect({ credential: credential.name, command, status: answer.status }).toEqual({ credential: credential.name, command, status: expected });
+          const expected = credential.name.startsWith('manager token')
+            ? command === 'GetFinanceRecord'
+              ? 404
+              : 200
+            : 401;
+          expect({ credential: credential.name, command, status: answer.status }).toEqual({
+            credential: credential.name,
+            command,
+            status: expected,
+          });
         }
       }
     } finally {
@@ -277,12 +378,18 @@ describe('web console', () => {
   ];
 
   it('opens no page to any credential but the session cookie, whether sent as the cookie or as a bearer', async () => {
-    const runs = async () => (await target.sql.query(`SELECT count(*)::int AS n FROM reconciliation_runs`)).rows[0].n as number;
+    const runs = async () =>
+      (await target.sql.query(`SELECT count(*)::int AS n FROM reconciliation_runs`)).rows[0].n as number;
     const before = await runs();
     for (const credential of others('console cookie')) {
       for (const [method, path, body] of pages()) {
         const response = await api.http.request(method, path, body, carrying(credential.value));
-        expect({ credential: credential.name, path, status: response.status, location: response.headers.location }).toEqual({
+        expect({
+          credential: credential.name,
+          path,
+          status: response.status,
+          location: response.headers.location,
+        }).toEqual({
           credential: credential.name,
           path,
           status: 303,
@@ -293,17 +400,30 @@ describe('web console', () => {
     }
     expect(await runs()).toBe(before);
     for (const [method, path, body] of pages()) {
-      const response = await api.http.request(method, path, body, { Cookie: `${SESSION_COOKIE}=${consoleCookie}`, 'X-CSRF-Token': consoleCsrf });
+      const response = await api.http.request(method, path, body, {
+        Cookie: `${SESSION_COOKIE}=${consoleCookie}`,
+        'X-CSRF-Token': consoleCsrf,
+      });
       expect({ path, status: response.status }).toEqual({ path, status: 200 });
     }
     expect(await runs()).toBe(before + 1);
   });
 
   it("signs in with the user's own password only", async () => {
-    const signIn = (password: string) => api.http.request('POST', '/console/login', `username=${consoleUser.username}&password=${encodeURIComponent(password)}`, FORM);
+    const signIn = (password: string) =>
+      api.http.request(
+        'POST',
+        '/console/login',
+        `username=${consoleUser.username}&password=${encodeURIComponent(password)}`,
+        FORM,
+      );
     for (const credential of others('console password')) {
       const response = await signIn(credential.value);
-      expect({ credential: credential.name, status: response.status, cookies: response.headers['set-cookie'] ?? [] }).toEqual({
+      expect({
+        credential: credential.name,
+        status: response.status,
+        cookies: response.headers['set-cookie'] ?? [],
+      }).toEqual({
         credential: credential.name,
         status: 401,
         cookies: [],

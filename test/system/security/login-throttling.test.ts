@@ -1,6 +1,9 @@
 import net from 'node:net';
 import { ManagerClient } from '@wallet-service/client';
-import { LOGIN_FAILURES_PER_ADDRESS_MAX, LOGIN_FAILURES_PER_LOGIN_MAX } from '../../../src/core/managers/manager-auth-service';
+import {
+  LOGIN_FAILURES_PER_ADDRESS_MAX,
+  LOGIN_FAILURES_PER_LOGIN_MAX,
+} from '../../../src/core/managers/manager-auth-service';
 import { TestApi } from '../../support/api';
 import { MANAGER_PASSWORD } from '../../support/manager';
 import { startTestService, type TestService } from '../../support/test-service';
@@ -32,7 +35,9 @@ interface Answer {
 }
 
 /** A manager API connection from `localAddress`: sends commands, resolves answers by extID. */
-async function connectFrom(localAddress: string): Promise<(command: string, data: Record<string, unknown>) => Promise<Answer>> {
+async function connectFrom(
+  localAddress: string,
+): Promise<(command: string, data: Record<string, unknown>) => Promise<Answer>> {
   const socket = net.connect({ port: target.service.managerPort, host: '127.0.0.1', localAddress });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
@@ -68,7 +73,10 @@ async function createManager(role = 'SESSION_MANAGER'): Promise<number> {
 }
 
 async function failuresOf(column: 'login' | 'address', value: string | number): Promise<number> {
-  const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM manager_login_failures WHERE ${column} = $1`, [String(value)]);
+  const { rows } = await target.sql.query(
+    `SELECT count(*)::int AS n FROM manager_login_failures WHERE ${column} = $1`,
+    [String(value)],
+  );
   return rows[0].n;
 }
 
@@ -78,7 +86,9 @@ const count = (answers: Answer[], status: number) => answers.filter((answer) => 
 it('concurrent guesses cannot get past the per-login limit: at most five are checked, then even the right password is refused with 429', async () => {
   const login = await createManager();
   const command = await connectFrom('127.0.0.11');
-  const burst = await Promise.all(Array.from({ length: 12 }, (_, guess) => command('Login', { login, password: `guess-${guess}` })));
+  const burst = await Promise.all(
+    Array.from({ length: 12 }, (_, guess) => command('Login', { login, password: `guess-${guess}` })),
+  );
   expect(statuses(burst).every((status) => status === 401 || status === 429)).toBe(true);
   expect(count(burst, 401)).toBeLessThanOrEqual(LOGIN_FAILURES_PER_LOGIN_MAX);
   expect(await failuresOf('login', login)).toBeLessThanOrEqual(LOGIN_FAILURES_PER_LOGIN_MAX);
@@ -99,8 +109,13 @@ it('concurrent guesses cannot get past the per-login limit: at most five are che
   expect(await elsewhere('Login', { login, password: MANAGER_PASSWORD })).toMatchObject({ status: 429 });
   // another manager is not affected from this address (5 failures are far below the address limit)
   const other = await createManager();
-  expect(await command('Login', { login: other, password: MANAGER_PASSWORD })).toMatchObject({ status: 200, data: { role: 'SESSION_MANAGER' } });
-  const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM manager_sessions WHERE manager_login = $1`, [login]);
+  expect(await command('Login', { login: other, password: MANAGER_PASSWORD })).toMatchObject({
+    status: 200,
+    data: { role: 'SESSION_MANAGER' },
+  });
+  const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM manager_sessions WHERE manager_login = $1`, [
+    login,
+  ]);
   expect(rows[0].n).toBe(0);
 });
 
@@ -111,7 +126,9 @@ it('per address: failures spread over several logins lock out the address, even 
   const perLogin = LOGIN_FAILURES_PER_ADDRESS_MAX / logins.length; // 4 logins x 5 = the address limit, each login at its own limit
   expect(perLogin).toBeLessThanOrEqual(LOGIN_FAILURES_PER_LOGIN_MAX);
   const answers = await Promise.all(
-    logins.flatMap((login) => Array.from({ length: perLogin }, (_, guess) => attacker('Login', { login, password: `guess-${guess}` }))),
+    logins.flatMap((login) =>
+      Array.from({ length: perLogin }, (_, guess) => attacker('Login', { login, password: `guess-${guess}` })),
+    ),
   );
   expect(statuses(answers).every((status) => status === 401 || status === 429)).toBe(true);
   expect(await failuresOf('address', '127.0.0.21')).toBeLessThanOrEqual(LOGIN_FAILURES_PER_ADDRESS_MAX);
@@ -126,14 +143,20 @@ it('per address: failures spread over several logins lock out the address, even 
 
   // The address is locked out: the right password of a login that never failed is refused...
   expect(await failuresOf('login', untouched)).toBe(0);
-  expect(await attacker('Login', { login: untouched, password: MANAGER_PASSWORD })).toMatchObject({ status: 429, data: { error: 'TOO_MANY_REQUESTS' } });
+  expect(await attacker('Login', { login: untouched, password: MANAGER_PASSWORD })).toMatchObject({
+    status: 429,
+    data: { error: 'TOO_MANY_REQUESTS' },
+  });
   // ...also on a new connection from that address...
   const again = await connectFrom('127.0.0.21');
   expect(await again('Login', { login: untouched, password: MANAGER_PASSWORD })).toMatchObject({ status: 429 });
   // ...while another address logs into it at once, and can move money.
   const honest = await ManagerClient.connect(target.service.managerPort);
   try {
-    expect(await honest.login(untouched, MANAGER_PASSWORD)).toMatchObject({ status: 200, data: { role: 'SESSION_ADMIN' } });
+    expect(await honest.login(untouched, MANAGER_PASSWORD)).toMatchObject({
+      status: 200,
+      data: { role: 'SESSION_ADMIN' },
+    });
     const account = await api.createAccount();
     expect(await honest.command('BalanceIn', { login: account, amount: 1 })).toMatchObject({ status: 200 });
   } finally {
@@ -147,8 +170,12 @@ it('never answers a throttled Login with a session, whatever the concurrency', a
   for (let guess = 0; guess < LOGIN_FAILURES_PER_LOGIN_MAX; guess += 1) {
     expect(await command('Login', { login, password: `guess-${guess}` })).toMatchObject({ status: 401 });
   }
-  const rights = await Promise.all(Array.from({ length: 8 }, () => command('Login', { login, password: MANAGER_PASSWORD })));
+  const rights = await Promise.all(
+    Array.from({ length: 8 }, () => command('Login', { login, password: MANAGER_PASSWORD })),
+  );
   expect(statuses(rights)).toEqual(Array(8).fill(429));
-  const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM manager_sessions WHERE manager_login = $1`, [login]);
+  const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM manager_sessions WHERE manager_login = $1`, [
+    login,
+  ]);
   expect(rows[0].n).toBe(0);
 });

@@ -5,7 +5,12 @@ import { hashToken } from '../../../src/shared/tokens';
 import { signV2 } from '@wallet-service/client';
 import { TestApi } from '../../support/api';
 import { bucketsOf, stateSnapshot } from '../../support/probes';
-import { TEST_WALLET_SECRET, ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
+import {
+  TEST_WALLET_SECRET,
+  ledgerDiscrepancies,
+  startTestService,
+  type TestService,
+} from '../../support/test-service';
 
 /**
  * Attacks on the wallet API's signatures and tokens with two instances on one database: a captured
@@ -23,9 +28,20 @@ interface CapturedRequest {
   headers: Record<string, string>;
 }
 
-function signed(path: string, fields: Record<string, unknown>, options: { nonce?: string; timestampS?: number; secret?: string } = {}): CapturedRequest {
+function signed(
+  path: string,
+  fields: Record<string, unknown>,
+  options: { nonce?: string; timestampS?: number; secret?: string } = {},
+): CapturedRequest {
   const body = JSON.stringify(fields);
-  const headers = signV2(options.secret ?? TEST_WALLET_SECRET, 'POST', path, body, options.timestampS ?? nowS(), options.nonce ?? newNonce());
+  const headers = signV2(
+    options.secret ?? TEST_WALLET_SECRET,
+    'POST',
+    path,
+    body,
+    options.timestampS ?? nowS(),
+    options.nonce ?? newNonce(),
+  );
   return { path, body, headers };
 }
 
@@ -97,7 +113,9 @@ describe('two instances on one database', () => {
       expect(await statusOf(onFirst, signed('/wallet/getbalance', { token, currency: 'USD' }, { nonce }))).toBe('Ok');
       const before = await stateSnapshot(first.sql);
       expect(await statusOf(onSecond, signed('/wallet/opentrade', trade(token, '5'), { nonce }))).toBe('InvalidDigest');
-      expect(await statusOf(onSecond, signed('/wallet/getbalance', { token, currency: 'EUR' }, { nonce }))).toBe('InvalidDigest');
+      expect(await statusOf(onSecond, signed('/wallet/getbalance', { token, currency: 'EUR' }, { nonce }))).toBe(
+        'InvalidDigest',
+      );
       expect(await stateSnapshot(first.sql)).toEqual(before);
       expect(await bucketsOf(first.sql, login)).toMatchObject({ balance: '10000', held: '0' });
     });
@@ -106,9 +124,14 @@ describe('two instances on one database', () => {
       const { token } = await onFirst.player('1.00');
       const otherLogin = await onFirst.createAccount();
       const nonce = newNonce();
-      const authenticated = await send(onFirst, signed('/wallet/authenticate', { token: await onFirst.launchToken(otherLogin) }, { nonce }));
+      const authenticated = await send(
+        onFirst,
+        signed('/wallet/authenticate', { token: await onFirst.launchToken(otherLogin) }, { nonce }),
+      );
       expect(authenticated.body).toMatchObject({ status: 'Ok' });
-      expect(await statusOf(onSecond, signed('/wallet/getbalance', { token, currency: 'USD' }, { nonce }))).toBe('InvalidDigest');
+      expect(await statusOf(onSecond, signed('/wallet/getbalance', { token, currency: 'USD' }, { nonce }))).toBe(
+        'InvalidDigest',
+      );
     });
 
     it('accepts one copy of a request sent many times at once to both instances', async () => {
@@ -129,7 +152,12 @@ describe('two instances on one database', () => {
      * seconds; retried if the second changed while the request was under way, so that the offset the
      * server saw is exactly `offsetS`.
      */
-    async function stampedStatus(api: TestApi, path: string, fields: Record<string, unknown>, offsetS: number): Promise<string> {
+    async function stampedStatus(
+      api: TestApi,
+      path: string,
+      fields: Record<string, unknown>,
+      offsetS: number,
+    ): Promise<string> {
       for (let attempt = 0; attempt < 10; attempt += 1) {
         const sentAt = nowS();
         const status = await statusOf(api, signed(path, fields, { timestampS: sentAt + offsetS }));
@@ -167,7 +195,12 @@ describe('two instances on one database', () => {
     it('refuses a stale request even with a nonce never seen before, and does not consume that nonce', async () => {
       const { token } = await onFirst.player('3.00');
       const nonce = newNonce();
-      expect(await statusOf(onFirst, signed('/wallet/getbalance', { token, currency: 'USD' }, { nonce, timestampS: nowS() - 120 }))).toBe('InvalidDigest');
+      expect(
+        await statusOf(
+          onFirst,
+          signed('/wallet/getbalance', { token, currency: 'USD' }, { nonce, timestampS: nowS() - 120 }),
+        ),
+      ).toBe('InvalidDigest');
       expect(await statusOf(onSecond, signed('/wallet/getbalance', { token, currency: 'USD' }, { nonce }))).toBe('Ok');
     });
   });
@@ -180,17 +213,28 @@ describe('two instances on one database', () => {
       expect(await onFirst.wallet.call('opentrade', opened)).toMatchObject({ status: 'Ok', balance: '90.00' });
       const before = await stateSnapshot(first.sql);
       for (const api of [onFirst, onSecond]) {
-        expect(await api.wallet.call('closetrade', { ...opened, token: other.token, amount: '20' })).toMatchObject({ status: 'Unauthorized' });
-        expect(await api.wallet.call('closetrade', { ...opened, token: other.token, amount: '0' })).toMatchObject({ status: 'Unauthorized' });
+        expect(await api.wallet.call('closetrade', { ...opened, token: other.token, amount: '20' })).toMatchObject({
+          status: 'Unauthorized',
+        });
+        expect(await api.wallet.call('closetrade', { ...opened, token: other.token, amount: '0' })).toMatchObject({
+          status: 'Unauthorized',
+        });
         // the other user's token cannot take over the key either
-        expect(await api.wallet.call('opentrade', { ...opened, token: other.token })).toMatchObject({ status: 'DuplicateTransaction' });
+        expect(await api.wallet.call('opentrade', { ...opened, token: other.token })).toMatchObject({
+          status: 'DuplicateTransaction',
+        });
       }
       expect(await stateSnapshot(first.sql)).toEqual(before);
       expect(await bucketsOf(first.sql, owner.login)).toMatchObject({ balance: '9000', held: '1000' });
       expect(await bucketsOf(first.sql, other.login)).toMatchObject({ balance: '10000', held: '0', version: '1' });
       // the owner still closes it, once
-      expect(await onSecond.wallet.call('closetrade', { ...opened, amount: '20' })).toMatchObject({ status: 'Ok', balance: '110.00' });
-      expect(await onFirst.wallet.call('closetrade', { ...opened, token: other.token, amount: '20' })).toMatchObject({ status: 'Unauthorized' });
+      expect(await onSecond.wallet.call('closetrade', { ...opened, amount: '20' })).toMatchObject({
+        status: 'Ok',
+        balance: '110.00',
+      });
+      expect(await onFirst.wallet.call('closetrade', { ...opened, token: other.token, amount: '20' })).toMatchObject({
+        status: 'Unauthorized',
+      });
       expect(await bucketsOf(first.sql, owner.login)).toMatchObject({ balance: '11000', held: '0' });
       expect(await bucketsOf(first.sql, other.login)).toMatchObject({ balance: '10000', version: '1' });
     });
@@ -198,7 +242,10 @@ describe('two instances on one database', () => {
     it('refuses a launch token reused on the other instance', async () => {
       const login = await onFirst.createAccount();
       const launch = await onFirst.launchToken(login);
-      expect(await onFirst.wallet.call('authenticate', { token: launch })).toMatchObject({ status: 'Ok', userId: String(login) });
+      expect(await onFirst.wallet.call('authenticate', { token: launch })).toMatchObject({
+        status: 'Ok',
+        userId: String(login),
+      });
       const before = await stateSnapshot(first.sql);
       expect(await onSecond.wallet.call('authenticate', { token: launch })).toMatchObject({ status: 'InvalidToken' });
       expect(await onFirst.wallet.call('authenticate', { token: launch })).toMatchObject({ status: 'InvalidToken' });
@@ -208,7 +255,11 @@ describe('two instances on one database', () => {
     it('exchanges a launch token sent to both instances at once exactly once', async () => {
       const login = await onFirst.createAccount();
       const launch = await onFirst.launchToken(login);
-      const answers = await Promise.all(Array.from({ length: 10 }, (_, index) => (index % 2 ? onSecond : onFirst).wallet.call('authenticate', { token: launch })));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, index) =>
+          (index % 2 ? onSecond : onFirst).wallet.call('authenticate', { token: launch }),
+        ),
+      );
       expect(answers.filter((answer) => answer.status === 'Ok')).toHaveLength(1);
       expect(answers.filter((answer) => answer.status === 'InvalidToken')).toHaveLength(9);
       const { rows } = await first.sql.query(`SELECT count(*)::int AS n FROM wallet_tokens WHERE login = $1`, [login]);
@@ -219,7 +270,9 @@ describe('two instances on one database', () => {
       const login = await onFirst.createAccount();
       const launch = await onFirst.launchToken(login);
       const fresh = await onFirst.launchToken(login);
-      await first.sql.query(`UPDATE launch_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hashToken(launch)]);
+      await first.sql.query(`UPDATE launch_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+        hashToken(launch),
+      ]);
       const before = await stateSnapshot(first.sql);
       expect(await onSecond.wallet.call('authenticate', { token: launch })).toMatchObject({ status: 'InvalidToken' });
       expect(await onFirst.wallet.call('authenticate', { token: launch })).toMatchObject({ status: 'InvalidToken' });
@@ -283,28 +336,43 @@ describe('wallet secret rotation', () => {
     const { login, token } = await player();
     const wallet = client(both, which === 'old' ? OLD : NEW, scheme);
     const opened = trade(token, '10');
-    expect(await wallet.call('getbalance', { token, currency: 'USD' })).toEqual({ status: 'Ok', balance: '100.00', currency: 'USD' });
+    expect(await wallet.call('getbalance', { token, currency: 'USD' })).toEqual({
+      status: 'Ok',
+      balance: '100.00',
+      currency: 'USD',
+    });
     expect(await wallet.call('opentrade', opened)).toMatchObject({ status: 'Ok', balance: '90.00' });
-    expect(await wallet.call('closetrade', { ...opened, amount: '15' })).toMatchObject({ status: 'Ok', balance: '105.00' });
+    expect(await wallet.call('closetrade', { ...opened, amount: '15' })).toMatchObject({
+      status: 'Ok',
+      balance: '105.00',
+    });
     const fresh = await wallet.call('authenticate', { token: await api.launchToken(login) });
     expect(fresh).toMatchObject({ status: 'Ok', userId: String(login) });
     expect(await bucketsOf(both.sql, login)).toMatchObject({ balance: '10500', held: '0', version: '3' });
   });
 
-  it.each([['v2'], ['legacy']] as const)('refuses the old secret (%s) on an instance configured with the new one only, and moves nothing', async (scheme) => {
-    const { login, token } = await player();
-    const oldWallet = client(newOnly, OLD, scheme);
-    const launch = await api.launchToken(login);
-    const before = await stateSnapshot(both.sql);
-    expect(await oldWallet.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'InvalidDigest' });
-    expect(await oldWallet.call('opentrade', trade(token, '10'))).toMatchObject({ status: 'InvalidDigest' });
-    expect(await oldWallet.call('authenticate', { token: launch })).toMatchObject({ status: 'InvalidDigest' });
-    expect(await stateSnapshot(both.sql)).toEqual(before);
-    // the new secret works there, and a secret never configured works nowhere
-    expect(await client(newOnly, NEW, scheme).call('opentrade', trade(token, '10'))).toMatchObject({ status: 'Ok', balance: '90.00' });
-    for (const target of [both, newOnly]) {
-      expect(await client(target, OTHER, scheme).call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'InvalidDigest' });
-    }
-    expect(await bucketsOf(both.sql, login)).toMatchObject({ balance: '9000', held: '1000', version: '2' });
-  });
+  it.each([['v2'], ['legacy']] as const)(
+    'refuses the old secret (%s) on an instance configured with the new one only, and moves nothing',
+    async (scheme) => {
+      const { login, token } = await player();
+      const oldWallet = client(newOnly, OLD, scheme);
+      const launch = await api.launchToken(login);
+      const before = await stateSnapshot(both.sql);
+      expect(await oldWallet.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'InvalidDigest' });
+      expect(await oldWallet.call('opentrade', trade(token, '10'))).toMatchObject({ status: 'InvalidDigest' });
+      expect(await oldWallet.call('authenticate', { token: launch })).toMatchObject({ status: 'InvalidDigest' });
+      expect(await stateSnapshot(both.sql)).toEqual(before);
+      // the new secret works there, and a secret never configured works nowhere
+      expect(await client(newOnly, NEW, scheme).call('opentrade', trade(token, '10'))).toMatchObject({
+        status: 'Ok',
+        balance: '90.00',
+      });
+      for (const target of [both, newOnly]) {
+        expect(await client(target, OTHER, scheme).call('getbalance', { token, currency: 'USD' })).toMatchObject({
+          status: 'InvalidDigest',
+        });
+      }
+      expect(await bucketsOf(both.sql, login)).toMatchObject({ balance: '9000', held: '1000', version: '2' });
+    },
+  );
 });

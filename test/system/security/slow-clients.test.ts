@@ -58,9 +58,11 @@ async function slowClient(port: number, prefix: string, drip: string, everyMs: n
   });
   if (prefix) socket.write(prefix);
   let index = 0;
-  const timer = drip ? setInterval(() => {
-    if (!socket.destroyed && socket.writable) socket.write(drip[index++ % drip.length]!);
-  }, everyMs) : undefined;
+  const timer = drip
+    ? setInterval(() => {
+        if (!socket.destroyed && socket.writable) socket.write(drip[index++ % drip.length]!);
+      }, everyMs)
+    : undefined;
   socket.once('close', () => clearInterval(timer));
   cleanups.push(() => {
     clearInterval(timer);
@@ -89,7 +91,9 @@ describe('HTTP', () => {
     const { login, token } = await api.player('100.00');
     const port = target.service.httpPort;
     const loris = await Promise.all(
-      Array.from({ length: 20 }, () => slowClient(port, 'POST /wallet/getbalance HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'abcdefgh', 250)),
+      Array.from({ length: 20 }, () =>
+        slowClient(port, 'POST /wallet/getbalance HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'abcdefgh', 250),
+      ),
     );
     // While they trickle, the wallet API answers others, and moves money for them.
     const served: string[] = [];
@@ -118,7 +122,13 @@ describe('HTTP', () => {
     try {
       const { login } = await slowApi.player('100.00');
       // a complete admin deposit, except that its body arrives one byte every 200 ms
-      const body = JSON.stringify({ accountId: login, operation: 'add', amount: '5.00', comment: 'slow body', referenceId: 'slow-body-1' });
+      const body = JSON.stringify({
+        accountId: login,
+        operation: 'add',
+        amount: '5.00',
+        comment: 'slow body',
+        referenceId: 'slow-body-1',
+      });
       const headers = [
         'POST /admin/balance HTTP/1.1',
         'Host: 127.0.0.1',
@@ -162,14 +172,27 @@ describe('manager TCP', () => {
     const { client: loggedIn } = await managerClient(api, target.service.managerPort);
     // a session token from a Login on another connection, used as __token on a connection that never logs in
     const managerLogin = api.takeLogin() + 500_000;
-    expect((await api.admin('POST', '/admin/managers', { login: managerLogin, password: MANAGER_PASSWORD, role: 'SESSION_DEALER' })).status).toBe(201);
+    expect(
+      (
+        await api.admin('POST', '/admin/managers', {
+          login: managerLogin,
+          password: MANAGER_PASSWORD,
+          role: 'SESSION_DEALER',
+        })
+      ).status,
+    ).toBe(201);
     const issuer = await ManagerClient.connect(target.service.managerPort);
     const token = String((await issuer.login(managerLogin, MANAGER_PASSWORD)).data.token);
     await issuer.close();
     const withToken = await ManagerClient.connect(target.service.managerPort);
-    cleanups.push(() => void loggedIn.close(), () => void withToken.close());
+    cleanups.push(
+      () => void loggedIn.close(),
+      () => void withToken.close(),
+    );
 
-    const loris = await Promise.all(Array.from({ length: 30 }, () => slowClient(target.service.managerPort, '{"command":"Ping"', ' ', 100)));
+    const loris = await Promise.all(
+      Array.from({ length: 30 }, () => slowClient(target.service.managerPort, '{"command":"Ping"', ' ', 100)),
+    );
     const answers: number[] = [];
     const until = Date.now() + LOGIN_TIMEOUT_MS + 1000;
     while (Date.now() < until) {

@@ -36,8 +36,12 @@ let schemaBefore: unknown;
 
 /** Every table, function and index of the schema: nothing may be dropped or added by a request. */
 async function schema(sql: pg.Pool): Promise<unknown> {
-  const tables = await sql.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
-  const routines = await sql.query(`SELECT routine_name FROM information_schema.routines WHERE routine_schema = 'public' ORDER BY 1`);
+  const tables = await sql.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+  );
+  const routines = await sql.query(
+    `SELECT routine_name FROM information_schema.routines WHERE routine_schema = 'public' ORDER BY 1`,
+  );
   const indexes = await sql.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`);
   return { tables: tables.rows, routines: routines.rows, indexes: indexes.rows };
 }
@@ -66,10 +70,15 @@ describe('wallet API', () => {
       const trade = { token, currency: 'USD', externalTradeType: text, externalTradeId: `${text}#${index}` };
       expect(await api.wallet.call('opentrade', { ...trade, amount: '1' })).toMatchObject({ status: 'Ok' });
       expect(await api.wallet.call('opentrade', { ...trade, amount: '1' })).toMatchObject({ status: 'Ok' });
-      expect(await api.wallet.call('opentrade', { ...trade, amount: '2' })).toMatchObject({ status: 'DuplicateTransaction' });
+      expect(await api.wallet.call('opentrade', { ...trade, amount: '2' })).toMatchObject({
+        status: 'DuplicateTransaction',
+      });
       expect(await api.wallet.call('closetrade', { ...trade, amount: '3' })).toMatchObject({ status: 'Ok' });
     }
-    const { rows } = await target.sql.query(`SELECT trade_type, trade_id, state FROM trades WHERE login = $1 ORDER BY trade_id`, [login]);
+    const { rows } = await target.sql.query(
+      `SELECT trade_type, trade_id, state FROM trades WHERE login = $1 ORDER BY trade_id`,
+      [login],
+    );
     expect(rows).toEqual(
       NASTY.map((text, index) => ({ trade_type: text, trade_id: `${text}#${index}`, state: 'closed' })).sort((a, b) =>
         a.trade_id < b.trade_id ? -1 : a.trade_id > b.trade_id ? 1 : 0,
@@ -83,11 +92,17 @@ describe('wallet API', () => {
     for (const [index, text] of NASTY.entries()) {
       const trade = { currency: 'USD', amount: '1', externalTradeType: 'sql', externalTradeId: `sql-${index}` };
       expect(await api.wallet.call('authenticate', { token: text })).toMatchObject({ status: 'InvalidToken' });
-      expect(await api.wallet.call('getbalance', { token: text, currency: 'USD' })).toMatchObject({ status: 'InvalidToken' });
+      expect(await api.wallet.call('getbalance', { token: text, currency: 'USD' })).toMatchObject({
+        status: 'InvalidToken',
+      });
       expect(await api.wallet.call('opentrade', { ...trade, token: text })).toMatchObject({ status: 'InvalidToken' });
       expect(await api.wallet.call('closetrade', { ...trade, token: text })).toMatchObject({ status: 'InvalidToken' });
-      expect(await api.wallet.call('getbalance', { token, currency: text })).toMatchObject({ status: 'InvalidRequest' });
-      expect(await api.wallet.call('opentrade', { ...trade, token, currency: text })).toMatchObject({ status: 'InvalidRequest' });
+      expect(await api.wallet.call('getbalance', { token, currency: text })).toMatchObject({
+        status: 'InvalidRequest',
+      });
+      expect(await api.wallet.call('opentrade', { ...trade, token, currency: text })).toMatchObject({
+        status: 'InvalidRequest',
+      });
     }
     const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM trades WHERE login = $1`, [login]);
     expect(rows[0].n).toBe(0);
@@ -99,22 +114,38 @@ describe('admin API', () => {
   it('stores names, comments and referenceIds verbatim, and a password as typed', async () => {
     for (const [index, text] of NASTY.entries()) {
       const login = 9_100 + index;
-      expect(await api.admin('POST', '/admin/accounts', { login, currency: 'USD', name: text })).toMatchObject({ status: 201, body: { name: text } });
-      const operation = { accountId: login, operation: 'add', amount: '5', comment: text, referenceId: `${text}@${index}` };
+      expect(await api.admin('POST', '/admin/accounts', { login, currency: 'USD', name: text })).toMatchObject({
+        status: 201,
+        body: { name: text },
+      });
+      const operation = {
+        accountId: login,
+        operation: 'add',
+        amount: '5',
+        comment: text,
+        referenceId: `${text}@${index}`,
+      };
       expect(await api.admin('POST', '/admin/balance', operation)).toMatchObject({ status: 200, body: true });
       expect(await api.admin('POST', '/admin/balance', operation)).toMatchObject({ status: 200, body: true });
       expect(await api.admin('POST', '/admin/balance', { ...operation, amount: '6' })).toMatchObject({ status: 409 });
-      const page = (await api.admin('GET', `/admin/accounts/${login}/transactions`)).body as { items: Array<{ comment: string; referenceId: string }> };
+      const page = (await api.admin('GET', `/admin/accounts/${login}/transactions`)).body as {
+        items: Array<{ comment: string; referenceId: string }>;
+      };
       expect(page.items.map((item) => [item.comment, item.referenceId])).toEqual([[text, `${text}@${index}`]]);
       expect(await api.account(login)).toMatchObject({ name: text, balance: '5.00' });
     }
     // a password is never stored, but one made of metacharacters works as typed
     const managerLogin = 9_200;
     const password = NASTY[0]!;
-    expect((await api.admin('POST', '/admin/managers', { login: managerLogin, password, role: 'SESSION_VIEWER' })).status).toBe(201);
+    expect(
+      (await api.admin('POST', '/admin/managers', { login: managerLogin, password, role: 'SESSION_VIEWER' })).status,
+    ).toBe(201);
     const client = await ManagerClient.connect(target.service.managerPort);
     try {
-      expect(await client.login(managerLogin, password)).toMatchObject({ status: 200, data: { role: 'SESSION_VIEWER' } });
+      expect(await client.login(managerLogin, password)).toMatchObject({
+        status: 200,
+        data: { role: 'SESSION_VIEWER' },
+      });
     } finally {
       await client.close();
     }
@@ -163,7 +194,9 @@ describe('admin API', () => {
   it('matches and saves such references verbatim in a reconciliation run', async () => {
     const login = await api.createAccount();
     for (const [index, text] of NASTY.entries()) {
-      expect(await manager.command('BalanceIn', { login, amount: 1, referenceId: `${text}~${index}` })).toMatchObject({ status: 200 });
+      expect(await manager.command('BalanceIn', { login, amount: 1, referenceId: `${text}~${index}` })).toMatchObject({
+        status: 200,
+      });
     }
     const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
     const today = new Date().toISOString().slice(0, 10);
@@ -172,14 +205,19 @@ describe('admin API', () => {
       ...NASTY.map((text, index) => `${quote(`${text}~${index}`)},1.00,USD,${today}`),
       ...NASTY.map((text) => `${quote(`${text}!`)},2.00,USD,${today}`),
     ].join('\n');
-    const response = await api.http.request('POST', '/admin/reconciliation/match?dryRun=false', csv, { Authorization: `Bearer ${TEST_ADMIN_KEY}` });
+    const response = await api.http.request('POST', '/admin/reconciliation/match?dryRun=false', csv, {
+      Authorization: `Bearer ${TEST_ADMIN_KEY}`,
+    });
     expect(response.status).toBe(200);
     const { rows } = await target.sql.query(
       `SELECT outcome, reference FROM reconciliation_matches WHERE run_id = (SELECT max(id) FROM reconciliation_runs) AND outcome <> 'missing_in_file'`,
     );
     const saved = rows.map((row) => `${row.outcome} ${row.reference}`).sort();
     expect(saved).toEqual(
-      [...NASTY.map((text, index) => `matched ${text}~${index}`), ...NASTY.map((text) => `missing_in_ledger ${text}!`)].sort(),
+      [
+        ...NASTY.map((text, index) => `matched ${text}~${index}`),
+        ...NASTY.map((text) => `missing_in_ledger ${text}!`),
+      ].sort(),
     );
   });
 });
@@ -188,7 +226,10 @@ describe('operator API', () => {
   it('refuses such a login with 400 and issues nothing', async () => {
     const before = (await target.sql.query(`SELECT count(*)::int AS n FROM launch_tokens`)).rows[0].n;
     for (const text of NASTY) {
-      expect(await api.operator('POST', '/operator/launch-tokens', { login: text })).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST' } });
+      expect(await api.operator('POST', '/operator/launch-tokens', { login: text })).toMatchObject({
+        status: 400,
+        body: { error: 'INVALID_REQUEST' },
+      });
     }
     expect((await target.sql.query(`SELECT count(*)::int AS n FROM launch_tokens`)).rows[0].n).toBe(before);
   });
@@ -201,8 +242,14 @@ describe('manager TCP API', () => {
       const data = { login, amount: 2, comment: text, referenceId: `${text}^${index}` };
       const first = await manager.command('CreditInSync', data, { extID: text });
       expect(first).toMatchObject({ extID: text, status: 200, data: { comment: text, profit: 2 } });
-      expect(await manager.command('CreditInSync', data)).toMatchObject({ status: 200, data: { order: first.data.order } });
-      expect(await manager.command('CreditIn', { ...data, amount: 3 })).toMatchObject({ status: 409, data: { error: 'DUPLICATE' } });
+      expect(await manager.command('CreditInSync', data)).toMatchObject({
+        status: 200,
+        data: { order: first.data.order },
+      });
+      expect(await manager.command('CreditIn', { ...data, amount: 3 })).toMatchObject({
+        status: 409,
+        data: { error: 'DUPLICATE' },
+      });
       expect(await manager.command('BalanceIn', { login, amount: 1, comment: text })).toMatchObject({ status: 200 });
     }
     const { rows } = await target.sql.query(
@@ -212,7 +259,9 @@ describe('manager TCP API', () => {
     expect(rows).toEqual(NASTY.map((text, index) => ({ comment: text, idempotency_key: `${text}^${index}` })));
     const listed = await manager.command('GetTransactionsByLogin', { login });
     // records are listed by close time (seconds): compare as sets of comments
-    expect((listed.data.records as Array<{ comment: string }>).map((record) => record.comment).sort()).toEqual(NASTY.flatMap((text) => [text, text]).sort());
+    expect((listed.data.records as Array<{ comment: string }>).map((record) => record.comment).sort()).toEqual(
+      NASTY.flatMap((text) => [text, text]).sort(),
+    );
     expect(await api.account(login)).toMatchObject({ balance: `${NASTY.length}.00`, credit: `${2 * NASTY.length}.00` });
   });
 
@@ -220,13 +269,34 @@ describe('manager TCP API', () => {
     const login = await api.createAccount();
     for (const text of NASTY) {
       expect(await manager.command(text, { login })).toMatchObject({ status: 400, data: { error: 'UNKNOWN_COMMAND' } });
-      expect(await manager.command('BalanceIn', { login: text, amount: 1 })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
-      expect(await manager.command('BalanceIn', { login, amount: text })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
-      expect(await manager.command('BalanceIn', { login, amount: 1, order: text })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
-      expect(await manager.command('GetFinanceRecord', { order: text })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
-      expect(await manager.command('GetTransactionsByLogin', { login: text })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
-      expect(await manager.command('Login', { login: text, password: MANAGER_PASSWORD })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
-      expect(await manager.command('Subscribe', { channels: [text] })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
+      expect(await manager.command('BalanceIn', { login: text, amount: 1 })).toMatchObject({
+        status: 400,
+        data: { error: 'INVALID_DATA' },
+      });
+      expect(await manager.command('BalanceIn', { login, amount: text })).toMatchObject({
+        status: 400,
+        data: { error: 'INVALID_DATA' },
+      });
+      expect(await manager.command('BalanceIn', { login, amount: 1, order: text })).toMatchObject({
+        status: 400,
+        data: { error: 'INVALID_DATA' },
+      });
+      expect(await manager.command('GetFinanceRecord', { order: text })).toMatchObject({
+        status: 400,
+        data: { error: 'INVALID_DATA' },
+      });
+      expect(await manager.command('GetTransactionsByLogin', { login: text })).toMatchObject({
+        status: 400,
+        data: { error: 'INVALID_DATA' },
+      });
+      expect(await manager.command('Login', { login: text, password: MANAGER_PASSWORD })).toMatchObject({
+        status: 400,
+        data: { error: 'INVALID_DATA' },
+      });
+      expect(await manager.command('Subscribe', { channels: [text] })).toMatchObject({
+        status: 400,
+        data: { error: 'INVALID_DATA' },
+      });
     }
     expect(await manager.command('Ping')).toMatchObject({ status: 200 });
     expect(await api.account(login)).toMatchObject({ balance: '0.00', version: 0 });

@@ -33,9 +33,19 @@ afterAll(async () => {
 
 const from = (address: string, headers: Record<string, string> = {}) => ({ 'X-Forwarded-For': address, ...headers });
 const signIn = (api: TestApi, address: string, username: string, password: string) =>
-  api.http.request('POST', '/console/login', `username=${encodeURIComponent(username)}&password=${encodeURIComponent(password)}`, from(address, FORM));
+  api.http.request(
+    'POST',
+    '/console/login',
+    `username=${encodeURIComponent(username)}&password=${encodeURIComponent(password)}`,
+    from(address, FORM),
+  );
 const bearer = (api: TestApi, address: string, path: string, key: string, method = 'GET', body: unknown = null) =>
-  api.http.request(method, path, body === null ? null : JSON.stringify(body), from(address, { Authorization: `Bearer ${key}` }));
+  api.http.request(
+    method,
+    path,
+    body === null ? null : JSON.stringify(body),
+    from(address, { Authorization: `Bearer ${key}` }),
+  );
 const statusesOf = (responses: Array<{ status: number }>) => responses.map((response) => response.status);
 const countOf = (statuses: number[], status: number) => statuses.filter((each) => each === status).length;
 
@@ -48,12 +58,18 @@ async function createConsoleUser(): Promise<{ username: string; password: string
 }
 
 async function countedFailures(scope: string, subject: string): Promise<number> {
-  const { rows } = await first.sql.query('SELECT count(*)::int AS n FROM auth_failures WHERE scope = $1 AND subject = $2', [scope, subject]);
+  const { rows } = await first.sql.query(
+    'SELECT count(*)::int AS n FROM auth_failures WHERE scope = $1 AND subject = $2',
+    [scope, subject],
+  );
   return rows[0].n;
 }
 
 async function sessionsOf(username: string): Promise<number> {
-  const { rows } = await first.sql.query('SELECT count(*)::int AS n FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE u.username = $1', [username]);
+  const { rows } = await first.sql.query(
+    'SELECT count(*)::int AS n FROM console_sessions s JOIN console_users u ON u.id = s.user_id WHERE u.username = $1',
+    [username],
+  );
   return rows[0].n;
 }
 
@@ -63,7 +79,9 @@ describe('console sign-in', () => {
     const address = '203.0.113.1';
     const burst = await Promise.all(
       Array.from({ length: GUESSES_AT_ONCE + 1 }, (_, guess) =>
-        guess === GUESSES_AT_ONCE / 2 ? signIn(apis[guess % 2]!, address, username, password) : signIn(apis[guess % 2]!, address, username, `wrong guess ${guess}`),
+        guess === GUESSES_AT_ONCE / 2
+          ? signIn(apis[guess % 2]!, address, username, password)
+          : signIn(apis[guess % 2]!, address, username, `wrong guess ${guess}`),
       ),
     );
     const statuses = statusesOf(burst);
@@ -91,12 +109,17 @@ describe('console sign-in', () => {
     const { failuresMax } = THROTTLE_LIMITS['console-address'];
     const untouched = await createConsoleUser();
     // 60 guesses at once over 15 usernames (4 each, under the username limit)
-    const burst = await Promise.all(Array.from({ length: GUESSES_AT_ONCE }, (_, guess) => signIn(apis[guess % 2]!, address, `nobody-${guess % 15}`, `wrong guess ${guess}`)));
+    const burst = await Promise.all(
+      Array.from({ length: GUESSES_AT_ONCE }, (_, guess) =>
+        signIn(apis[guess % 2]!, address, `nobody-${guess % 15}`, `wrong guess ${guess}`),
+      ),
+    );
     const statuses = statusesOf(burst);
     expect(countOf(statuses, 401)).toBe(failuresMax);
     expect(countOf(statuses, 429)).toBe(GUESSES_AT_ONCE - failuresMax);
     expect(await countedFailures('console-address', address)).toBe(failuresMax);
-    for (const api of apis) expect((await signIn(api, address, untouched.username, untouched.password)).status).toBe(429);
+    for (const api of apis)
+      expect((await signIn(api, address, untouched.username, untouched.password)).status).toBe(429);
     expect(await countedFailures('console-user', untouched.username)).toBe(0);
     expect(await sessionsOf(untouched.username)).toBe(0);
     // another address signs the same user in at once
@@ -118,7 +141,11 @@ describe('console sign-in', () => {
 describe('bearer keys', () => {
   it('answer at most ten of 60 wrong admin keys sent at once to two instances with 401, the rest 429', async () => {
     const address = '203.0.113.30';
-    const burst = await Promise.all(Array.from({ length: GUESSES_AT_ONCE }, (_, guess) => bearer(apis[guess % 2]!, address, '/admin/users', `wrong-key-${guess}`)));
+    const burst = await Promise.all(
+      Array.from({ length: GUESSES_AT_ONCE }, (_, guess) =>
+        bearer(apis[guess % 2]!, address, '/admin/users', `wrong-key-${guess}`),
+      ),
+    );
     const statuses = statusesOf(burst);
     expect(countOf(statuses, 401)).toBe(THROTTLE_LIMITS['bearer-address'].failuresMax);
     expect(countOf(statuses, 429)).toBe(GUESSES_AT_ONCE - THROTTLE_LIMITS['bearer-address'].failuresMax);
@@ -136,12 +163,16 @@ describe('bearer keys', () => {
       const admin = await bearer(api, address, '/admin/users', TEST_ADMIN_KEY);
       expect(admin.status).toBe(429);
       expect(Number(admin.headers['retry-after'])).toBeGreaterThan(0);
-      expect((await bearer(api, address, '/operator/launch-tokens', TEST_OPERATOR_KEY, 'POST', { login })).status).toBe(429);
+      expect((await bearer(api, address, '/operator/launch-tokens', TEST_OPERATOR_KEY, 'POST', { login })).status).toBe(
+        429,
+      );
       // no key at all is refused the same way
       expect((await api.http.request('GET', '/admin/users', null, from(address))).status).toBe(429);
     }
     // another address is not touched
-    expect((await bearer(apis[1], '203.0.113.41', '/operator/launch-tokens', TEST_OPERATOR_KEY, 'POST', { login })).status).toBe(201);
+    expect(
+      (await bearer(apis[1], '203.0.113.41', '/operator/launch-tokens', TEST_OPERATOR_KEY, 'POST', { login })).status,
+    ).toBe(201);
   });
 
   it('lock an address out of the admin API after wrong operator keys on the other instance', async () => {

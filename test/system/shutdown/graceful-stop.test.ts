@@ -4,7 +4,12 @@ import { WalletClient } from '@wallet-service/client';
 import { bucketsOf } from '../../support/probes';
 import { TestApi } from '../../support/api';
 import { eventually, managerClient } from '../../support/manager';
-import { TEST_WALLET_SECRET, ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
+import {
+  TEST_WALLET_SECRET,
+  ledgerDiscrepancies,
+  startTestService,
+  type TestService,
+} from '../../support/test-service';
 import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById } from './support';
 
 /**
@@ -39,17 +44,29 @@ async function players(): Promise<Player[]> {
   return made;
 }
 
-const tradeOf = (player: Player, id: string) => ({ token: player.token, currency: 'USD', amount: '1', externalTradeType: TRADE_TYPE, externalTradeId: id });
+const tradeOf = (player: Player, id: string) => ({
+  token: player.token,
+  currency: 'USD',
+  amount: '1',
+  externalTradeType: TRADE_TYPE,
+  externalTradeId: id,
+});
 
 /** Opens `sockets` keep-alive connections of the client, so that the requests that follow need no new connection. */
 async function warm(wallet: WalletClient, sockets: number): Promise<void> {
-  const answers = await Promise.all(Array.from({ length: sockets }, () => wallet.http.request('GET', '/healthz', null)));
+  const answers = await Promise.all(
+    Array.from({ length: sockets }, () => wallet.http.request('GET', '/healthz', null)),
+  );
   expect(answers.map((answer) => answer.status)).toEqual(Array(sockets).fill(200));
 }
 
 /** Until the service has received `count` HTTP requests that it has not answered yet. */
 async function untilHttpInFlight(count: number): Promise<void> {
-  await eventually(async () => (await target.service.metrics.httpInFlight.get()).values[0]?.value === count, 5000, `${count} HTTP requests in flight`);
+  await eventually(
+    async () => (await target.service.metrics.httpInFlight.get()).values[0]?.value === count,
+    5000,
+    `${count} HTTP requests in flight`,
+  );
 }
 
 /** What a wallet client saw: an answer, or a connection error (refused, reset). */
@@ -57,20 +74,36 @@ type WalletOutcome = { id: string; login: number; response?: HttpJsonResponse; e
 
 async function sendTrade(wallet: WalletClient, player: Player, id: string): Promise<WalletOutcome> {
   const outcome = await settle(wallet.send('opentrade', tradeOf(player, id)));
-  return outcome.ok ? { id, login: player.login, response: outcome.value } : { id, login: player.login, error: outcome.error };
+  return outcome.ok
+    ? { id, login: player.login, response: outcome.value }
+    : { id, login: player.login, error: outcome.error };
 }
 
-const isOk = (outcome: WalletOutcome) => outcome.response?.status === 200 && (outcome.response.body as { status: string }).status === 'Ok';
+const isOk = (outcome: WalletOutcome) =>
+  outcome.response?.status === 200 && (outcome.response.body as { status: string }).status === 'Ok';
 /** A refusal that tells the platform to retry: 503, or no connection at all. */
 const isRefusal = (outcome: WalletOutcome) => outcome.response?.status === 503 || outcome.error !== undefined;
 
 /** The ledger after the stop: each Ok trade exactly once, nothing of a refused one, buckets equal to a replay. */
-async function expectLedgerMatches(everyPlayer: Player[], outcomes: WalletOutcome[], syncApplied: Map<number, number>): Promise<void> {
+async function expectLedgerMatches(
+  everyPlayer: Player[],
+  outcomes: WalletOutcome[],
+  syncApplied: Map<number, number>,
+): Promise<void> {
   const trades = await tradesById(target.sql, TRADE_TYPE);
   const entries = await tradeEntriesByKey(target.sql, TRADE_TYPE);
   for (const outcome of outcomes) {
-    const seen = { id: outcome.id, trade: trades.get(outcome.id), entries: entries.get(`${TRADE_TYPE}:${outcome.id}`) ?? 0 };
-    if (isOk(outcome)) expect(seen).toEqual({ id: outcome.id, trade: { login: String(outcome.login), state: 'open', stake: '100' }, entries: 1 });
+    const seen = {
+      id: outcome.id,
+      trade: trades.get(outcome.id),
+      entries: entries.get(`${TRADE_TYPE}:${outcome.id}`) ?? 0,
+    };
+    if (isOk(outcome))
+      expect(seen).toEqual({
+        id: outcome.id,
+        trade: { login: String(outcome.login), state: 'open', stake: '100' },
+        entries: 1,
+      });
     else expect(seen).toEqual({ id: outcome.id, trade: undefined, entries: 0 });
   }
   expect(trades.size).toBe(outcomes.filter(isOk).length);
@@ -78,7 +111,11 @@ async function expectLedgerMatches(everyPlayer: Player[], outcomes: WalletOutcom
     const opened = outcomes.filter((outcome) => outcome.login === player.login && isOk(outcome)).length;
     const deposited = syncApplied.get(player.login) ?? 0;
     const { balance, held } = await bucketsOf(target.sql, player.login);
-    expect({ login: player.login, balance, held }).toEqual({ login: player.login, balance: String(10000 - 100 * opened + 200 * deposited), held: String(100 * opened) });
+    expect({ login: player.login, balance, held }).toEqual({
+      login: player.login,
+      balance: String(10000 - 100 * opened + 200 * deposited),
+      held: String(100 * opened),
+    });
   }
   expect(await ledgerDiscrepancies(target.sql)).toEqual([]);
 }
@@ -98,17 +135,33 @@ it('stop() under load answers what is in flight, refuses what comes after, and l
   const locks = await holdAccountLocks(target.sql, logins);
   let walletInFlight: Promise<WalletOutcome>[];
   let pooledBefore: Promise<WalletOutcome>[];
-  let syncInFlight: Promise<{ referenceId: string; login: number; answer: Awaited<ReturnType<typeof settle<ManagerAnswer>>> }>[];
+  let syncInFlight: Promise<{
+    referenceId: string;
+    login: number;
+    answer: Awaited<ReturnType<typeof settle<ManagerAnswer>>>;
+  }>[];
   try {
-    walletInFlight = Array.from({ length: WALLET_REQUESTS }, (_, index) => sendTrade(inFlightWallet, everyPlayer[index % PLAYERS]!, `in-flight-${index}`));
-    pooledBefore = Array.from({ length: 4 }, (_, index) => sendTrade(pooledWallet, everyPlayer[index]!, `pooled-before-${index}`));
+    walletInFlight = Array.from({ length: WALLET_REQUESTS }, (_, index) =>
+      sendTrade(inFlightWallet, everyPlayer[index % PLAYERS]!, `in-flight-${index}`),
+    );
+    pooledBefore = Array.from({ length: 4 }, (_, index) =>
+      sendTrade(pooledWallet, everyPlayer[index]!, `pooled-before-${index}`),
+    );
     syncInFlight = Array.from({ length: SYNC_COMMANDS }, async (_, index) => {
       const login = logins[index % PLAYERS]!;
       const referenceId = `sync-${index}`;
-      return { referenceId, login, answer: await settle(manager.command('BalanceInSync', { login, amount: 2, referenceId })) };
+      return {
+        referenceId,
+        login,
+        answer: await settle(manager.command('BalanceInSync', { login, amount: 2, referenceId })),
+      };
     });
     // In flight: every Sync command has its waiter, and both wallet lanes are blocked on a row lock.
-    await eventually(async () => (await target.service.metrics.syncWaiters.get()).values[0]?.value === SYNC_COMMANDS, 5000, 'sync waiters');
+    await eventually(
+      async () => (await target.service.metrics.syncWaiters.get()).values[0]?.value === SYNC_COMMANDS,
+      5000,
+      'sync waiters',
+    );
     await eventually(async () => (await lockWaiters(target.sql)) >= 2, 5000, 'wallet lanes blocked');
     await untilHttpInFlight(WALLET_REQUESTS + 4);
   } catch (error) {
@@ -118,7 +171,9 @@ it('stop() under load answers what is in flight, refuses what comes after, and l
 
   const stopped = target.service.stop();
   // After the stop: new requests on the pooled connections, a new connection, and new manager commands.
-  const pooledAfter = Array.from({ length: 8 }, (_, index) => sendTrade(pooledWallet, everyPlayer[index % PLAYERS]!, `after-stop-${index}`));
+  const pooledAfter = Array.from({ length: 8 }, (_, index) =>
+    sendTrade(pooledWallet, everyPlayer[index % PLAYERS]!, `after-stop-${index}`),
+  );
   const managerAfter = [
     settle(manager.command('BalanceInSync', { login: logins[0], amount: 2, referenceId: 'after-stop-sync' })),
     settle(manager.command('BalanceIn', { login: logins[0], amount: 2, referenceId: 'after-stop-plain' })),
@@ -136,12 +191,21 @@ it('stop() under load answers what is in flight, refuses what comes after, and l
   pooledWallet.close();
 
   // Everything in flight was answered, and applied.
-  expect(walletOutcomes.filter((outcome) => !isOk(outcome)).map((outcome) => [outcome.id, outcome.response?.status ?? outcome.error])).toEqual([]);
+  expect(
+    walletOutcomes
+      .filter((outcome) => !isOk(outcome))
+      .map((outcome) => [outcome.id, outcome.response?.status ?? outcome.error]),
+  ).toEqual([]);
   for (const { referenceId, answer } of syncOutcomes) {
-    expect({ referenceId, answered: answer.ok, status: answer.ok ? answer.value.status : undefined }).toEqual({ referenceId, answered: true, status: 200 });
+    expect({ referenceId, answered: answer.ok, status: answer.ok ? answer.value.status : undefined }).toEqual({
+      referenceId,
+      answered: true,
+      status: 200,
+    });
   }
   // Nothing that came after the stop was taken on.
-  for (const outcome of afterOutcomes) expect({ id: outcome.id, refused: isRefusal(outcome) }).toEqual({ id: outcome.id, refused: true });
+  for (const outcome of afterOutcomes)
+    expect({ id: outcome.id, refused: isRefusal(outcome) }).toEqual({ id: outcome.id, refused: true });
   for (const answer of await Promise.all(managerAfter)) {
     // 503 SHUTTING_DOWN, or the connection was already closed
     if (answer.ok) expect(answer.value).toMatchObject({ status: 503, data: { error: 'SHUTTING_DOWN' } });
@@ -156,7 +220,8 @@ it('stop() under load answers what is in flight, refuses what comes after, and l
   expect(health.ok ? health.value.status : 503).toBe(503);
 
   const applied = new Map<number, number>();
-  for (const { login, answer } of syncOutcomes) if (answer.ok && answer.value.status === 200) applied.set(login, (applied.get(login) ?? 0) + 1);
+  for (const { login, answer } of syncOutcomes)
+    if (answer.ok && answer.value.status === 200) applied.set(login, (applied.get(login) ?? 0) + 1);
   await expectLedgerMatches(everyPlayer, [...walletOutcomes, ...afterOutcomes], applied);
   const { rows } = await target.sql.query(`SELECT key FROM idempotency_keys WHERE key LIKE 'after-stop-%'`);
   expect(rows).toEqual([]);
@@ -174,9 +239,15 @@ it('stop() while Sync commands outlive their timeout: each is answered 504 SYNC_
 
   const locks = await holdAccountLocks(target.sql, logins);
   let walletInFlight: Promise<WalletOutcome>[];
-  let syncInFlight: Promise<{ referenceId: string; login: number; answer: Awaited<ReturnType<typeof settle<ManagerAnswer>>> }>[];
+  let syncInFlight: Promise<{
+    referenceId: string;
+    login: number;
+    answer: Awaited<ReturnType<typeof settle<ManagerAnswer>>>;
+  }>[];
   try {
-    walletInFlight = Array.from({ length: WALLET_REQUESTS }, (_, index) => sendTrade(wallet, everyPlayer[index % PLAYERS]!, `slow-${index}`));
+    walletInFlight = Array.from({ length: WALLET_REQUESTS }, (_, index) =>
+      sendTrade(wallet, everyPlayer[index % PLAYERS]!, `slow-${index}`),
+    );
     // a command is either waiting for its event or already answered (its 200 ms ran out first, on a
     // busy machine); the stop comes once every one of them has reached the service
     let answeredBeforeStop = 0;
@@ -188,7 +259,11 @@ it('stop() while Sync commands outlive their timeout: each is answered 504 SYNC_
       return { referenceId, login, answer };
     });
     const waiting = async () => (await target.service.metrics.syncWaiters.get()).values[0]?.value ?? 0;
-    await eventually(async () => (await waiting()) + answeredBeforeStop === SYNC_COMMANDS, 5000, 'sync commands waiting or answered');
+    await eventually(
+      async () => (await waiting()) + answeredBeforeStop === SYNC_COMMANDS,
+      5000,
+      'sync commands waiting or answered',
+    );
     await eventually(async () => (await lockWaiters(target.sql)) >= 2, 5000, 'wallet lanes blocked');
     await untilHttpInFlight(WALLET_REQUESTS);
   } catch (error) {
@@ -203,13 +278,21 @@ it('stop() while Sync commands outlive their timeout: each is answered 504 SYNC_
   const syncOutcomes = await Promise.all(syncInFlight);
   wallet.close();
 
-  expect(walletOutcomes.filter((outcome) => !isOk(outcome)).map((outcome) => [outcome.id, outcome.response?.status ?? outcome.error, outcome.response?.text])).toEqual([]);
+  expect(
+    walletOutcomes
+      .filter((outcome) => !isOk(outcome))
+      .map((outcome) => [outcome.id, outcome.response?.status ?? outcome.error, outcome.response?.text]),
+  ).toEqual([]);
   const orders: number[] = [];
   for (const { referenceId, answer } of syncOutcomes) {
     expect({ referenceId, answered: answer.ok, answer: answer.ok ? answer.value : undefined }).toEqual({
       referenceId,
       answered: true,
-      answer: { extID: expect.any(String), status: 504, data: { error: 'SYNC_TIMEOUT', kind: 'trade', order: expect.any(Number) } },
+      answer: {
+        extID: expect.any(String),
+        status: 504,
+        data: { error: 'SYNC_TIMEOUT', kind: 'trade', order: expect.any(Number) },
+      },
     });
     if (answer.ok) orders.push(answer.value.data.order as number);
   }

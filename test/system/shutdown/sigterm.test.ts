@@ -7,7 +7,13 @@ import { bucketsOf } from '../../support/probes';
 import { TestApi } from '../../support/api';
 import { createTestDatabase } from '../../support/database';
 import { eventually, MANAGER_PASSWORD } from '../../support/manager';
-import { TEST_ADMIN_KEY, TEST_OPERATOR_KEY, TEST_WALLET_SECRET, ledgerDiscrepancies, type TestService } from '../../support/test-service';
+import {
+  TEST_ADMIN_KEY,
+  TEST_OPERATOR_KEY,
+  TEST_WALLET_SECRET,
+  ledgerDiscrepancies,
+  type TestService,
+} from '../../support/test-service';
 import { holdAccountLocks, lockWaiters, settle, tradeEntriesByKey, tradesById } from './support';
 
 /**
@@ -47,24 +53,48 @@ it('answers what is in flight after SIGTERM, then exits 0, with every acknowledg
   const players: Array<{ login: number; token: string }> = [];
   for (let index = 0; index < 4; index += 1) players.push(await api.player('100.00'));
   const managerLogin = api.takeLogin() + 500_000;
-  expect((await api.admin('POST', '/admin/managers', { login: managerLogin, password: MANAGER_PASSWORD, role: 'SESSION_MANAGER' })).status).toBe(201);
+  expect(
+    (
+      await api.admin('POST', '/admin/managers', {
+        login: managerLogin,
+        password: MANAGER_PASSWORD,
+        role: 'SESSION_MANAGER',
+      })
+    ).status,
+  ).toBe(201);
   const manager = await ManagerClient.connect(service.managerPort);
   expect(await manager.login(managerLogin, MANAGER_PASSWORD)).toMatchObject({ status: 200 });
   await Promise.all(Array.from({ length: 20 }, () => wallet.http.request('GET', '/healthz', null))); // open the connections first
 
-  const locks = await holdAccountLocks(sql, players.map((player) => player.login));
-  let trades: Promise<{ id: string; login: number; outcome: Awaited<ReturnType<typeof settle<{ status: number; body: unknown }>>> }>[];
+  const locks = await holdAccountLocks(
+    sql,
+    players.map((player) => player.login),
+  );
+  let trades: Promise<{
+    id: string;
+    login: number;
+    outcome: Awaited<ReturnType<typeof settle<{ status: number; body: unknown }>>>;
+  }>[];
   let syncs: Promise<{ login: number; answer: Awaited<ReturnType<typeof settle<ManagerAnswer>>> }>[];
   try {
     trades = Array.from({ length: 20 }, async (_, index) => {
       const player = players[index % players.length]!;
       const id = `t-${index}`;
-      const fields = { token: player.token, currency: 'USD', amount: '1', externalTradeType: TRADE_TYPE, externalTradeId: id };
+      const fields = {
+        token: player.token,
+        currency: 'USD',
+        amount: '1',
+        externalTradeType: TRADE_TYPE,
+        externalTradeId: id,
+      };
       return { id, login: player.login, outcome: await settle(wallet.send('opentrade', fields)) };
     });
     syncs = Array.from({ length: 8 }, async (_, index) => {
       const login = players[index % players.length]!.login;
-      return { login, answer: await settle(manager.command('BalanceInSync', { login, amount: 2, referenceId: `sigterm-${index}` })) };
+      return {
+        login,
+        answer: await settle(manager.command('BalanceInSync', { login, amount: 2, referenceId: `sigterm-${index}` })),
+      };
     });
     const metric = async (name: string) => {
       const text = (await api.http.request('GET', '/metrics', null)).text;
@@ -94,7 +124,11 @@ it('answers what is in flight after SIGTERM, then exits 0, with every acknowledg
   await manager.close();
 
   for (const { id, outcome } of tradeOutcomes) {
-    expect({ id, status: outcome.ok ? outcome.value.status : outcome.error, body: outcome.ok ? outcome.value.body : undefined }).toEqual({
+    expect({
+      id,
+      status: outcome.ok ? outcome.value.status : outcome.error,
+      body: outcome.ok ? outcome.value.body : undefined,
+    }).toEqual({
       id,
       status: 200,
       body: { status: 'Ok', balance: expect.any(String), currency: 'USD' },
@@ -106,7 +140,11 @@ it('answers what is in flight after SIGTERM, then exits 0, with every acknowledg
   const entries = await tradeEntriesByKey(sql, TRADE_TYPE);
   expect(stored.size).toBe(20);
   for (const { id, login } of tradeOutcomes) {
-    expect({ id, trade: stored.get(id), entries: entries.get(`${TRADE_TYPE}:${id}`) }).toEqual({ id, trade: { login: String(login), state: 'open', stake: '100' }, entries: 1 });
+    expect({ id, trade: stored.get(id), entries: entries.get(`${TRADE_TYPE}:${id}`) }).toEqual({
+      id,
+      trade: { login: String(login), state: 'open', stake: '100' },
+      entries: 1,
+    });
   }
   for (const player of players) {
     const { balance, held } = await bucketsOf(sql, player.login);

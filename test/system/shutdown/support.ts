@@ -31,9 +31,20 @@ export async function lockWaiters(sql: pg.Pool): Promise<number> {
 }
 
 /** Rows of `trades` per external trade id (0 or 1: a key is applied at most once). */
-export async function tradesById(sql: pg.Pool, tradeType: string): Promise<Map<string, { login: string; state: string; stake: string }>> {
-  const { rows } = await sql.query(`SELECT trade_id, login::text, state, stake_minor::text AS stake FROM trades WHERE trade_type = $1`, [tradeType]);
-  return new Map(rows.map((row) => [row.trade_id as string, { login: row.login as string, state: row.state as string, stake: row.stake as string }]));
+export async function tradesById(
+  sql: pg.Pool,
+  tradeType: string,
+): Promise<Map<string, { login: string; state: string; stake: string }>> {
+  const { rows } = await sql.query(
+    `SELECT trade_id, login::text, state, stake_minor::text AS stake FROM trades WHERE trade_type = $1`,
+    [tradeType],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.trade_id as string,
+      { login: row.login as string, state: row.state as string, stake: row.stake as string },
+    ]),
+  );
 }
 
 /** Journal entries of wallet trades per trade key (`type:id`, the entry's actor): exactly once for an acknowledged opentrade. */

@@ -64,7 +64,14 @@ describe('POST /admin/accounts', () => {
     const btc = api.takeLogin();
     const jpyResponse = await api.admin('POST', '/admin/accounts', { login: jpy, currency: 'JPY' });
     expect(jpyResponse.status).toBe(201);
-    expect(jpyResponse.body).toMatchObject({ login: jpy, currency: 'JPY', name: null, balance: '0', credit: '0', held: '0' });
+    expect(jpyResponse.body).toMatchObject({
+      login: jpy,
+      currency: 'JPY',
+      name: null,
+      balance: '0',
+      credit: '0',
+      held: '0',
+    });
     const btcResponse = await api.admin('POST', '/admin/accounts', { login: btc, currency: 'BTC' });
     expect(btcResponse.body).toMatchObject({ balance: '0.00000000', available: '0.00000000' });
   });
@@ -78,13 +85,16 @@ describe('POST /admin/accounts', () => {
     expect(await api.account(login)).toMatchObject({ currency: 'USD', name: `user ${login}`, balance: '5.00' });
   });
 
-  it.each([['XYZ'], ['usd'], ['US'], ['']])('refuses the unknown currency %j with 400 and creates nothing', async (currency) => {
-    const login = api.takeLogin();
-    const response = await api.admin('POST', '/admin/accounts', { login, currency });
-    expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: 'INVALID_REQUEST', message: expect.any(String) });
-    expect((await api.admin('GET', `/admin/accounts/${login}`)).status).toBe(404);
-  });
+  it.each([['XYZ'], ['usd'], ['US'], ['']])(
+    'refuses the unknown currency %j with 400 and creates nothing',
+    async (currency) => {
+      const login = api.takeLogin();
+      const response = await api.admin('POST', '/admin/accounts', { login, currency });
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'INVALID_REQUEST', message: expect.any(String) });
+      expect((await api.admin('GET', `/admin/accounts/${login}`)).status).toBe(404);
+    },
+  );
 
   it.each([
     ['zero', 0],
@@ -95,8 +105,13 @@ describe('POST /admin/accounts', () => {
     ['2^63', '9223372036854775808'],
   ])('refuses a bad login (%s) with 400', async (_name, login) => {
     const before = await stateSnapshot(target.sql);
-    const body = login === '9223372036854775808' ? `{"login":9223372036854775808,"currency":"USD"}` : JSON.stringify({ login, currency: 'USD' });
-    const response = await api.http.request('POST', '/admin/accounts', body, { Authorization: `Bearer ${target.config.adminApiKey}` });
+    const body =
+      login === '9223372036854775808'
+        ? `{"login":9223372036854775808,"currency":"USD"}`
+        : JSON.stringify({ login, currency: 'USD' });
+    const response = await api.http.request('POST', '/admin/accounts', body, {
+      Authorization: `Bearer ${target.config.adminApiKey}`,
+    });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: 'INVALID_REQUEST', message: expect.any(String) });
     expect(await stateSnapshot(target.sql)).toEqual(before);
@@ -145,7 +160,12 @@ describe('POST /admin/balance operations', () => {
     await expectOk(login, 'add', '200');
     await expectOk(login, 'add', '-0.50');
     await expectOk(login, 'add', 1.25); // a JSON number, read by its text
-    expect(await api.account(login)).toMatchObject({ balance: '201.75', credit: '0.00', held: '0.00', withdrawable: '201.75' });
+    expect(await api.account(login)).toMatchObject({
+      balance: '201.75',
+      credit: '0.00',
+      held: '0.00',
+      withdrawable: '201.75',
+    });
     expect(await entriesOf(login)).toEqual([
       expect.objectContaining({ operation: 'add', balance: '20000', credit: '0', held: '0', actorKind: 'admin' }),
       expect.objectContaining({ operation: 'add', balance: '50', credit: '0' }),
@@ -245,22 +265,30 @@ describe('POST /admin/balance operations', () => {
 });
 
 describe('POST /admin/balance refusals', () => {
-  it.each([['sub'], ['commission'], ['swap']])('refuses %s beyond the balance with 422, never taking credit', async (operation) => {
-    const login = await accountWith('10', '100');
-    const before = await stateSnapshot(target.sql);
-    const response = await balanceOp(login, operation, '10.01');
-    expect(response.status).toBe(422);
-    expect(response.body).toEqual({ error: 'INSUFFICIENT_FUNDS', message: expect.any(String) });
-    expect(await stateSnapshot(target.sql)).toEqual(before);
-    expect(await api.account(login)).toMatchObject({ balance: '10.00', credit: '100.00', available: '110.00' });
-  });
+  it.each([['sub'], ['commission'], ['swap']])(
+    'refuses %s beyond the balance with 422, never taking credit',
+    async (operation) => {
+      const login = await accountWith('10', '100');
+      const before = await stateSnapshot(target.sql);
+      const response = await balanceOp(login, operation, '10.01');
+      expect(response.status).toBe(422);
+      expect(response.body).toEqual({ error: 'INSUFFICIENT_FUNDS', message: expect.any(String) });
+      expect(await stateSnapshot(target.sql)).toEqual(before);
+      expect(await api.account(login)).toMatchObject({ balance: '10.00', credit: '100.00', available: '110.00' });
+    },
+  );
 
   it('never lets credit be withdrawn: balance 10 and credit 100, sub 11 is 422', async () => {
     const login = await accountWith('10', '100');
     const response = await balanceOp(login, 'sub', '11');
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ error: 'INSUFFICIENT_FUNDS' });
-    expect(await api.account(login)).toMatchObject({ balance: '10.00', credit: '100.00', withdrawable: '10.00', version: 2 });
+    expect(await api.account(login)).toMatchObject({
+      balance: '10.00',
+      credit: '100.00',
+      withdrawable: '10.00',
+      version: 2,
+    });
     // the whole balance can go, the credit stays
     await expectOk(login, 'sub', '10');
     expect(await api.account(login)).toMatchObject({ balance: '0.00', credit: '100.00', withdrawable: '0.00' });
@@ -341,7 +369,9 @@ describe('referenceId', () => {
       `SELECT count(*)::int AS entries, sum(balance_delta_minor)::text AS total FROM journal_entries WHERE idempotency_key = 'dep-1'`,
     );
     expect(rows[0]).toEqual({ entries: 1, total: '1000' });
-    const records = await target.sql.query(`SELECT count(*)::int AS n FROM finance_records WHERE reference_id = 'dep-1'`);
+    const records = await target.sql.query(
+      `SELECT count(*)::int AS n FROM finance_records WHERE reference_id = 'dep-1'`,
+    );
     expect(records.rows[0].n).toBe(1);
   });
 
@@ -350,7 +380,9 @@ describe('referenceId', () => {
     const other = await api.createAccount();
     await expectOk(login, 'add', '10', { referenceId: 'dep-2' });
     const before = await stateSnapshot(target.sql);
-    const refusedBefore = await target.sql.query(`SELECT count(*)::int AS n FROM refused_duplicates WHERE idempotency_key = 'dep-2'`);
+    const refusedBefore = await target.sql.query(
+      `SELECT count(*)::int AS n FROM refused_duplicates WHERE idempotency_key = 'dep-2'`,
+    );
     expect(refusedBefore.rows[0].n).toBe(0);
     const variants: [number, string, string, Record<string, unknown>][] = [
       [login, 'add', '11', {}],
@@ -374,7 +406,9 @@ describe('referenceId', () => {
     expect(rows).toEqual([{ login, balance: '1000', credit: '0' }]);
     expect(await stateSnapshot(target.sql)).toEqual(before);
     // the refusals are recorded for the finance team
-    const refused = await target.sql.query(`SELECT count(*)::int AS n FROM refused_duplicates WHERE idempotency_key = 'dep-2'`);
+    const refused = await target.sql.query(
+      `SELECT count(*)::int AS n FROM refused_duplicates WHERE idempotency_key = 'dep-2'`,
+    );
     expect(refused.rows[0].n).toBe(variants.length);
     expect(await api.account(login)).toMatchObject({ balance: '10.00', credit: '0.00' });
     expect(await api.account(other)).toMatchObject({ balance: '0.00' });
@@ -387,7 +421,9 @@ describe('referenceId', () => {
     // balance is 10 now: a new sub of 60 would be refused, the replay is not a new sub
     await expectOk(login, 'sub', '60', { referenceId: 'wd-1' });
     expect(await api.account(login)).toMatchObject({ balance: '10.00' });
-    const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM journal_entries WHERE idempotency_key = 'wd-1'`);
+    const { rows } = await target.sql.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE idempotency_key = 'wd-1'`,
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -404,9 +440,13 @@ describe('referenceId', () => {
     const responses = await Promise.all(
       Array.from({ length: 12 }, () => balanceOp(login, 'add', '7.5', { referenceId: 'dep-race' })),
     );
-    expect(responses.map((response) => [response.status, response.body])).toEqual(Array.from({ length: 12 }, () => [200, true]));
+    expect(responses.map((response) => [response.status, response.body])).toEqual(
+      Array.from({ length: 12 }, () => [200, true]),
+    );
     expect(await api.account(login)).toMatchObject({ balance: '7.50', version: 1 });
-    const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM journal_entries WHERE idempotency_key = 'dep-race'`);
+    const { rows } = await target.sql.query(
+      `SELECT count(*)::int AS n FROM journal_entries WHERE idempotency_key = 'dep-race'`,
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -427,7 +467,8 @@ describe('GET /admin/accounts/:login/transactions', () => {
 
   async function sevenEntries() {
     const login = await api.createAccount();
-    for (let i = 1; i <= 7; i += 1) await expectOk(login, 'add', String(i), { comment: `deposit ${i}`, referenceId: `tx-${login}-${i}` });
+    for (let i = 1; i <= 7; i += 1)
+      await expectOk(login, 'add', String(i), { comment: `deposit ${i}`, referenceId: `tx-${login}-${i}` });
     return login;
   }
 
@@ -453,7 +494,13 @@ describe('GET /admin/accounts/:login/transactions', () => {
       referenceId: null,
       comment: null,
     });
-    expect(items[1]).toMatchObject({ version: 2, operation: 'credit', creditChange: '20.00', balanceAfter: '100.00', creditAfter: '20.00' });
+    expect(items[1]).toMatchObject({
+      version: 2,
+      operation: 'credit',
+      creditChange: '20.00',
+      balanceAfter: '100.00',
+      creditAfter: '20.00',
+    });
     expect(items[2]).toMatchObject({
       version: 1,
       operation: 'add',
@@ -488,7 +535,15 @@ describe('GET /admin/accounts/:login/transactions', () => {
     expect(seen.map((entry) => entry.comment)).toEqual([7, 6, 5, 4, 3, 2, 1].map((i) => `deposit ${i}`));
     expect(seen.map((entry) => entry.version)).toEqual([7, 6, 5, 4, 3, 2, 1]);
     expect(new Set(seen.map((entry) => entry.id)).size).toBe(7);
-    expect(seen.map((entry) => entry.balanceAfter)).toEqual(['28.00', '21.00', '15.00', '10.00', '6.00', '3.00', '1.00']);
+    expect(seen.map((entry) => entry.balanceAfter)).toEqual([
+      '28.00',
+      '21.00',
+      '15.00',
+      '10.00',
+      '6.00',
+      '3.00',
+      '1.00',
+    ]);
   });
 
   it('ends with nextCursor null when the last page is exactly full, and lists all by default', async () => {
@@ -528,7 +583,10 @@ describe('GET /admin/accounts/:login/transactions', () => {
     ['non-numeric version', Buffer.from('v1:abc').toString('base64url')],
   ])('refuses an invalid cursor (%s) with 400', async (_name, cursor) => {
     const login = await sevenEntries();
-    const response = await api.admin('GET', `/admin/accounts/${login}/transactions?cursor=${encodeURIComponent(cursor)}`);
+    const response = await api.admin(
+      'GET',
+      `/admin/accounts/${login}/transactions?cursor=${encodeURIComponent(cursor)}`,
+    );
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: 'INVALID_REQUEST', message: expect.any(String) });
   });
@@ -558,8 +616,18 @@ describe('admin authentication', () => {
     ['GET', '/admin/accounts/:login', (login) => `/admin/accounts/${login}`, () => undefined],
     ['PATCH', '/admin/accounts/:login', (login) => `/admin/accounts/${login}`, () => ({ status: 'disabled' })],
     ['GET', '/admin/accounts/:login/transactions', (login) => `/admin/accounts/${login}/transactions`, () => undefined],
-    ['POST', '/admin/balance', () => '/admin/balance', (login) => ({ accountId: login, operation: 'add', amount: '1' })],
-    ['POST', '/admin/managers', () => '/admin/managers', () => ({ login: 'mgr', password: 'secret-password-1', role: 'SESSION_ADMIN' })],
+    [
+      'POST',
+      '/admin/balance',
+      () => '/admin/balance',
+      (login) => ({ accountId: login, operation: 'add', amount: '1' }),
+    ],
+    [
+      'POST',
+      '/admin/managers',
+      () => '/admin/managers',
+      () => ({ login: 'mgr', password: 'secret-password-1', role: 'SESSION_ADMIN' }),
+    ],
   ];
   const badCredentials = (adminKey: string): [string, Record<string, string>][] => [
     ['no key', {}],
@@ -572,19 +640,27 @@ describe('admin authentication', () => {
     ['basic auth', { Authorization: `Basic ${Buffer.from(`admin:${adminKey}`).toString('base64')}` }],
   ];
 
-  it.each(endpoints)('%s %s refuses every wrong credential with 401 UNAUTHORIZED and changes nothing', async (method, _name, path, body) => {
-    const login = await accountWith('10');
-    const before = await stateSnapshot(target.sql);
-    for (const [credential, headers] of badCredentials(target.config.adminApiKey)) {
-      const payload = body(login);
-      const response = await api.http.request(method, path(login), payload === undefined ? null : JSON.stringify(payload), headers);
-      expect({ credential, status: response.status, body: response.body }).toEqual({
-        credential,
-        status: 401,
-        body: { error: 'UNAUTHORIZED', message: expect.any(String) },
-      });
-    }
-    expect(await stateSnapshot(target.sql)).toEqual(before);
-    expect(await bucketsOf(target.sql, login)).toMatchObject({ balance: '1000' });
-  });
+  it.each(endpoints)(
+    '%s %s refuses every wrong credential with 401 UNAUTHORIZED and changes nothing',
+    async (method, _name, path, body) => {
+      const login = await accountWith('10');
+      const before = await stateSnapshot(target.sql);
+      for (const [credential, headers] of badCredentials(target.config.adminApiKey)) {
+        const payload = body(login);
+        const response = await api.http.request(
+          method,
+          path(login),
+          payload === undefined ? null : JSON.stringify(payload),
+          headers,
+        );
+        expect({ credential, status: response.status, body: response.body }).toEqual({
+          credential,
+          status: 401,
+          body: { error: 'UNAUTHORIZED', message: expect.any(String) },
+        });
+      }
+      expect(await stateSnapshot(target.sql)).toEqual(before);
+      expect(await bucketsOf(target.sql, login)).toMatchObject({ balance: '1000' });
+    },
+  );
 });

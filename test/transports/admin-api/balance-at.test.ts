@@ -13,7 +13,13 @@ const ENTRY_GAP_MS = 30;
 let target: TestService;
 let api: TestApi;
 let login: number;
-let entries: Array<{ id: string; created_at: Date; balance_after_minor: string; credit_after_minor: string; held_after_minor: string }>;
+let entries: Array<{
+  id: string;
+  created_at: Date;
+  balance_after_minor: string;
+  credit_after_minor: string;
+  held_after_minor: string;
+}>;
 
 beforeAll(async () => {
   target = await startTestService();
@@ -32,7 +38,10 @@ beforeAll(async () => {
 afterAll(() => target.stop());
 
 function balanceOf(account: number, at?: string) {
-  return api.admin('GET', `/admin/accounts/${account}/balance${at === undefined ? '' : `?at=${encodeURIComponent(at)}`}`);
+  return api.admin(
+    'GET',
+    `/admin/accounts/${account}/balance${at === undefined ? '' : `?at=${encodeURIComponent(at)}`}`,
+  );
 }
 
 const balanceAt = (at?: string) => balanceOf(login, at);
@@ -44,7 +53,14 @@ it('reads each bucket as every entry left it, and zero before the first', async 
   expect(entries).toHaveLength(3);
   const before = await balanceAt(new Date(entries[0]!.created_at.getTime() - ENTRY_GAP_MS).toISOString());
   expect(before.status).toBe(200);
-  expect(before.body).toMatchObject({ login, currency: 'USD', balance: '0.00', credit: '0.00', held: '0.00', entry: null });
+  expect(before.body).toMatchObject({
+    login,
+    currency: 'USD',
+    balance: '0.00',
+    credit: '0.00',
+    held: '0.00',
+    entry: null,
+  });
 
   const expected = [
     { balance: '100.00', credit: '0.00', available: '100.00' },
@@ -94,52 +110,74 @@ describe('against a replay of the journal', () => {
   /** The buckets after every entry booked before `atMs`, summed from the entries' deltas. */
   function replay(journal: readonly JournalRow[], atMs: bigint) {
     const counted = journal.filter((row) => BigInt(row.at_us) < atMs * 1000n);
-    const sum = (field: 'balance' | 'credit' | 'held') => counted.reduce((total, row) => total + BigInt(row[field]), 0n);
+    const sum = (field: 'balance' | 'credit' | 'held') =>
+      counted.reduce((total, row) => total + BigInt(row[field]), 0n);
     return { balance: sum('balance'), credit: sum('credit'), held: sum('held'), entryId: counted.at(-1)?.id ?? null };
   }
 
   const minor = (amount: string) => BigInt(amount.replace('.', ''));
 
-  it('answers every moment of accounts of 1 to 50 entries as the journal replayed up to it', async () => {
-    const logins = await Promise.all(Array.from({ length: ENTRIES_MAX }, () => api.createAccount()));
-    const fill = async (login: number, count: number) => {
-      for (let index = 1; index <= count; index += 1) {
-        // deposits of varying size, a bonus and a withdrawal now and then: every bucket moves
-        const operation = index % 7 === 0 ? 'credit' : index % 5 === 0 ? 'sub' : 'add';
-        const answer = await api.balanceOperation(login, operation, `${index}.${String(index % 100).padStart(2, '0')}`);
-        expect(answer.status).toBe(200);
+  it(
+    'answers every moment of accounts of 1 to 50 entries as the journal replayed up to it',
+    async () => {
+      const logins = await Promise.all(Array.from({ length: ENTRIES_MAX }, () => api.createAccount()));
+      const fill = async (login: number, count: number) => {
+        for (let index = 1; index <= count; index += 1) {
+          // deposits of varying size, a bonus and a withdrawal now and then: every bucket moves
+          const operation = index % 7 === 0 ? 'credit' : index % 5 === 0 ? 'sub' : 'add';
+          const answer = await api.balanceOperation(
+            login,
+            operation,
+            `${index}.${String(index % 100).padStart(2, '0')}`,
+          );
+          expect(answer.status).toBe(200);
+        }
+      };
+      for (let start = 0; start < logins.length; start += ACCOUNTS_IN_PARALLEL) {
+        await Promise.all(
+          logins.slice(start, start + ACCOUNTS_IN_PARALLEL).map((login, offset) => fill(login, start + offset + 1)),
+        );
       }
-    };
-    for (let start = 0; start < logins.length; start += ACCOUNTS_IN_PARALLEL) {
-      await Promise.all(logins.slice(start, start + ACCOUNTS_IN_PARALLEL).map((login, offset) => fill(login, start + offset + 1)));
-    }
 
-    const { rows } = await target.sql.query<JournalRow>(
-      `SELECT id::text, login::text, (extract(epoch FROM created_at) * 1000000)::bigint::text AS at_us,
+      const { rows } = await target.sql.query<JournalRow>(
+        `SELECT id::text, login::text, (extract(epoch FROM created_at) * 1000000)::bigint::text AS at_us,
               balance_delta_minor::text AS balance, credit_delta_minor::text AS credit, held_delta_minor::text AS held
          FROM journal_entries WHERE login = ANY ($1::bigint[]) ORDER BY journal_entries.login, journal_entries.account_version`,
-      [logins],
-    );
-    const checkAccount = async (login: number, count: number) => {
-      const journal = rows.filter((row) => row.login === String(login));
-      expect(journal).toHaveLength(count);
-      // each entry's millisecond (the entry itself counted only when booked before it) and the next one
-      const moments = journal.flatMap((row) => [BigInt(row.at_us) / 1000n, BigInt(row.at_us) / 1000n + 1n]);
-      for (const atMs of moments) {
-        const answer = await balanceOf(login, new Date(Number(atMs)).toISOString()).then((response) => response.body as Record<string, string> & { entry: { id: number } | null });
-        const expected = replay(journal, atMs);
-        expect({ balance: minor(answer.balance), credit: minor(answer.credit), held: minor(answer.held), entryId: answer.entry === null ? null : String(answer.entry.id) }).toEqual(expected);
+        [logins],
+      );
+      const checkAccount = async (login: number, count: number) => {
+        const journal = rows.filter((row) => row.login === String(login));
+        expect(journal).toHaveLength(count);
+        // each entry's millisecond (the entry itself counted only when booked before it) and the next one
+        const moments = journal.flatMap((row) => [BigInt(row.at_us) / 1000n, BigInt(row.at_us) / 1000n + 1n]);
+        for (const atMs of moments) {
+          const answer = await balanceOf(login, new Date(Number(atMs)).toISOString()).then(
+            (response) => response.body as Record<string, string> & { entry: { id: number } | null },
+          );
+          const expected = replay(journal, atMs);
+          expect({
+            balance: minor(answer.balance),
+            credit: minor(answer.credit),
+            held: minor(answer.held),
+            entryId: answer.entry === null ? null : String(answer.entry.id),
+          }).toEqual(expected);
+        }
+        // now, with no moment, is after every entry: the account as it stands
+        const now = (await balanceOf(login)).body as Record<string, string>;
+        const account = await api.account(login);
+        expect(minor(now.balance)).toBe(replay(journal, BigInt(Date.now() + 1000)).balance);
+        expect(now.balance).toBe(account.balance);
+      };
+      for (let start = 0; start < logins.length; start += ACCOUNTS_IN_PARALLEL) {
+        await Promise.all(
+          logins
+            .slice(start, start + ACCOUNTS_IN_PARALLEL)
+            .map((login, offset) => checkAccount(login, start + offset + 1)),
+        );
       }
-      // now, with no moment, is after every entry: the account as it stands
-      const now = (await balanceOf(login)).body as Record<string, string>;
-      const account = await api.account(login);
-      expect(minor(now.balance)).toBe(replay(journal, BigInt(Date.now() + 1000)).balance);
-      expect(now.balance).toBe(account.balance);
-    };
-    for (let start = 0; start < logins.length; start += ACCOUNTS_IN_PARALLEL) {
-      await Promise.all(logins.slice(start, start + ACCOUNTS_IN_PARALLEL).map((login, offset) => checkAccount(login, start + offset + 1)));
-    }
-  }, REPLAY_TEST_TIMEOUT_MS);
+    },
+    REPLAY_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('at the exact instant of an entry', () => {
@@ -167,7 +205,10 @@ describe('at the exact instant of an entry', () => {
     const at = instant.toISOString();
 
     expect((await balanceOf(account, at)).body).toMatchObject({ balance: '10.00', entry: { version: 1 } });
-    expect((await balanceOf(account, new Date(instant.getTime() + 1).toISOString())).body).toMatchObject({ balance: '12.50', entry: { version: 2 } });
+    expect((await balanceOf(account, new Date(instant.getTime() + 1).toISOString())).body).toMatchObject({
+      balance: '12.50',
+      entry: { version: 2 },
+    });
 
     const statement = await api.admin('GET', `/admin/accounts/${account}/statement?from=${encodeURIComponent(at)}`);
     expect(statement.status).toBe(200);

@@ -35,7 +35,21 @@ interface DashboardBody {
   currencies: CurrencyFigures[];
 }
 
-const AMOUNT_FIGURES = ['deposits', 'withdrawals', 'bonusGranted', 'bonusRemoved', 'adjustmentsIn', 'adjustmentsOut', 'fees', 'swaps', 'debits', 'stakes', 'payouts', 'houseResult', 'settledResult'];
+const AMOUNT_FIGURES = [
+  'deposits',
+  'withdrawals',
+  'bonusGranted',
+  'bonusRemoved',
+  'adjustmentsIn',
+  'adjustmentsOut',
+  'fees',
+  'swaps',
+  'debits',
+  'stakes',
+  'payouts',
+  'houseResult',
+  'settledResult',
+];
 
 beforeAll(async () => {
   target = await startTestService();
@@ -65,15 +79,23 @@ async function command(name: string, data: Record<string, unknown>): Promise<num
 }
 
 async function orderOfReference(referenceId: string): Promise<number> {
-  const { rows } = await target.sql.query('SELECT order_no::int AS order FROM finance_records WHERE reference_id = $1', [referenceId]);
+  const { rows } = await target.sql.query(
+    'SELECT order_no::int AS order FROM finance_records WHERE reference_id = $1',
+    [referenceId],
+  );
   return rows[0].order as number;
 }
 
 async function trade(token: string, currency: string, stake: string, payout: string | null): Promise<void> {
   tradeSeq += 1;
   const key = { externalTradeType: 'options', externalTradeId: `dash-${tradeSeq}` };
-  expect(await api.wallet.call('opentrade', { token, currency, amount: stake, ...key })).toMatchObject({ status: 'Ok' });
-  if (payout !== null) expect(await api.wallet.call('closetrade', { token, currency, amount: payout, ...key })).toMatchObject({ status: 'Ok' });
+  expect(await api.wallet.call('opentrade', { token, currency, amount: stake, ...key })).toMatchObject({
+    status: 'Ok',
+  });
+  if (payout !== null)
+    expect(await api.wallet.call('closetrade', { token, currency, amount: payout, ...key })).toMatchObject({
+      status: 'Ok',
+    });
 }
 
 /** The hand-counted totals of this workload are in the first test. */
@@ -162,11 +184,18 @@ async function ledgerFigures(from: Date, to: Date): Promise<Map<string, DayFigur
           ['houseResult', 'coalesce(s.stakes, 0) - coalesce(s.payouts, 0)'],
           ['settledResult', 's.settled_result'],
         ]
-          .map(([name, sum]) => `round(coalesce(${sum}, 0)::numeric / 10::numeric ^ c.scale, c.scale)::text AS "${name}"`)
+          .map(
+            ([name, sum]) => `round(coalesce(${sum}, 0)::numeric / 10::numeric ^ c.scale, c.scale)::text AS "${name}"`,
+          )
           .join(', ')}) units`,
     [from, to],
   );
-  return new Map(rows.map(({ currency, accounts_traded: accountsTraded, ...figures }) => [`${currency} ${figures.day}`, { ...figures, accountsTraded } as DayFigures]));
+  return new Map(
+    rows.map(({ currency, accounts_traded: accountsTraded, ...figures }) => [
+      `${currency} ${figures.day}`,
+      { ...figures, accountsTraded } as DayFigures,
+    ]),
+  );
 }
 
 /** A day the ledger has nothing for: every amount zero in the currency's scale. */
@@ -180,7 +209,10 @@ function totals(currency: CurrencyFigures): Record<string, string | number> {
     const minor = currency.days.reduce((total, day) => total + BigInt(String(day[figure]).replace('.', '')), 0n);
     return minor.toString();
   };
-  return { ...Object.fromEntries(AMOUNT_FIGURES.map((figure) => [figure, sum(figure)])), accountsTraded: currency.days.reduce((total, day) => total + Number(day.accountsTraded), 0) };
+  return {
+    ...Object.fromEntries(AMOUNT_FIGURES.map((figure) => [figure, sum(figure)])),
+    accountsTraded: currency.days.reduce((total, day) => total + Number(day.accountsTraded), 0),
+  };
 }
 
 describe('the figures', () => {
@@ -241,7 +273,13 @@ describe('the figures', () => {
               count(*) FILTER (WHERE a.held_minor > 0)::int AS holders
          FROM accounts a JOIN currencies c ON c.code = a.currency GROUP BY a.currency, c.scale ORDER BY a.currency`,
     );
-    expect(body.currencies.map(({ currency, exposure }) => ({ currency, held: exposure.held, holders: exposure.accountsWithOpenTrades }))).toEqual(rows);
+    expect(
+      body.currencies.map(({ currency, exposure }) => ({
+        currency,
+        held: exposure.held,
+        holders: exposure.accountsWithOpenTrades,
+      })),
+    ).toEqual(rows);
     expect(rows).toEqual([
       { currency: 'BTC', held: '0.20000000', holders: 1 },
       { currency: 'USD', held: '12.00', holders: 1 },
@@ -252,9 +290,13 @@ describe('the figures', () => {
 
   it('counts a date-time period to the instant: nothing after its end', async () => {
     const { rows } = await target.sql.query('SELECT min(created_at) AS first FROM journal_entries');
-    const body = (await dashboard(`?from=${period.from}&to=${encodeURIComponent((rows[0].first as Date).toISOString())}`)).body as DashboardBody;
+    const body = (
+      await dashboard(`?from=${period.from}&to=${encodeURIComponent((rows[0].first as Date).toISOString())}`)
+    ).body as DashboardBody;
     for (const currency of body.currencies) {
-      expect(currency.days.every((day) => AMOUNT_FIGURES.every((figure) => /^0\.0+$/.test(String(day[figure]))))).toBe(true);
+      expect(currency.days.every((day) => AMOUNT_FIGURES.every((figure) => /^0\.0+$/.test(String(day[figure]))))).toBe(
+        true,
+      );
     }
   });
 });
@@ -274,7 +316,10 @@ describe('periods', () => {
     expect((year.body as DashboardBody).currencies[0]!.days).toHaveLength(366);
     const longer = await dashboard('?from=2025-01-01&to=2026-01-02');
     expect(longer.status).toBe(400);
-    expect(longer.body).toEqual({ error: 'INVALID_REQUEST', message: 'the dashboard covers at most 366 days; this period touches 367' });
+    expect(longer.body).toEqual({
+      error: 'INVALID_REQUEST',
+      message: 'the dashboard covers at most 366 days; this period touches 367',
+    });
   });
 
   it('refuses an impossible date, an inverted period and an unknown parameter', async () => {

@@ -15,7 +15,17 @@ interface Report {
   clean: boolean;
   replicaLagS: number | null;
   checks: Array<{ check: string; discrepancies: number }>;
-  discrepancies: { count: number; items: Array<{ check: string; login: string | null; subject: string; expected: string; found: string; entryIds: string[] }> };
+  discrepancies: {
+    count: number;
+    items: Array<{
+      check: string;
+      login: string | null;
+      subject: string;
+      expected: string;
+      found: string;
+      entryIds: string[];
+    }>;
+  };
   exceptions: Record<string, { count: number; items: Array<Record<string, unknown>> }>;
 }
 
@@ -26,7 +36,13 @@ async function serviceWithWorkload(): Promise<{ target: TestService; api: TestAp
   const { login, token } = await api.player('500.00');
   await api.balanceOperation(login, 'credit', '50.00', 'bonus-1');
   await api.balanceOperation(login, 'sub', '20.00', 'wd-1');
-  const trade = (id: string, amount: string) => ({ token, currency: 'USD', externalTradeType: 'rec', externalTradeId: id, amount });
+  const trade = (id: string, amount: string) => ({
+    token,
+    currency: 'USD',
+    externalTradeType: 'rec',
+    externalTradeId: id,
+    amount,
+  });
   await api.wallet.call('opentrade', trade('won', '100'));
   await api.wallet.call('closetrade', trade('won', '180'));
   await api.wallet.call('opentrade', trade('lost', '60'));
@@ -44,7 +60,11 @@ async function reconcile(api: TestApi, query = ''): Promise<Report> {
   return response.body as Report;
 }
 
-const failing = (report: Report) => report.checks.filter((check) => check.discrepancies > 0).map((check) => check.check).sort();
+const failing = (report: Report) =>
+  report.checks
+    .filter((check) => check.discrepancies > 0)
+    .map((check) => check.check)
+    .sort();
 
 describe('invariant checks', () => {
   let target: TestService;
@@ -85,17 +105,31 @@ describe('invariant checks', () => {
          FROM accounts WHERE login = $1 RETURNING id`,
       [login],
     );
-    await target.sql.query(`INSERT INTO postings (entry_id, book, amount_minor) VALUES ($1, 'balance', 100)`, [rows[0].id]);
-    await target.sql.query(`UPDATE accounts SET balance_minor = balance_minor + 100, version = version + 1 WHERE login = $1`, [login]);
+    await target.sql.query(`INSERT INTO postings (entry_id, book, amount_minor) VALUES ($1, 'balance', 100)`, [
+      rows[0].id,
+    ]);
+    await target.sql.query(
+      `UPDATE accounts SET balance_minor = balance_minor + 100, version = version + 1 WHERE login = $1`,
+      [login],
+    );
     const report = await reconcile(api);
     expect(failing(report)).toEqual(['currency_sums_to_zero', 'entry_balances']);
-    expect(report.discrepancies.items.find((item) => item.check === 'entry_balances')).toMatchObject({ entryIds: [String(rows[0].id)], found: '100' });
-    expect(report.discrepancies.items.find((item) => item.check === 'currency_sums_to_zero')).toMatchObject({ subject: 'USD', found: '100' });
+    expect(report.discrepancies.items.find((item) => item.check === 'entry_balances')).toMatchObject({
+      entryIds: [String(rows[0].id)],
+      found: '100',
+    });
+    expect(report.discrepancies.items.find((item) => item.check === 'currency_sums_to_zero')).toMatchObject({
+      subject: 'USD',
+      found: '100',
+    });
   });
 
   it('find postings of no journal entry, and entries and trades of no account', async () => {
     const { rows } = await target.sql.query(`SELECT max(id) + 1000 AS id FROM journal_entries`);
-    await target.sql.query(`INSERT INTO postings (entry_id, book, amount_minor) VALUES ($1, 'house', 5), ($1, 'balance', -5)`, [rows[0].id]);
+    await target.sql.query(
+      `INSERT INTO postings (entry_id, book, amount_minor) VALUES ($1, 'house', 5), ($1, 'balance', -5)`,
+      [rows[0].id],
+    );
     const stranger = login + 1_000_000;
     await target.sql.query(
       `INSERT INTO trades (trade_type, trade_id, order_no, login, currency, state, stake_minor, stake_from_credit_minor, payout_minor, close_balance_minor, closed_at)
@@ -134,14 +168,18 @@ describe('invariant checks', () => {
     const tradeless = await api.createAccount();
     await target.sql.query(`UPDATE accounts SET held_minor = 4000 WHERE login = $1`, [tradeless]);
     const report = await reconcile(api);
-    expect(report.discrepancies.items.filter((item) => item.check === 'held_equals_open_stakes' && item.login === String(tradeless))).toEqual([
-      expect.objectContaining({ expected: '0', found: '4000' }),
-    ]);
+    expect(
+      report.discrepancies.items.filter(
+        (item) => item.check === 'held_equals_open_stakes' && item.login === String(tradeless),
+      ),
+    ).toEqual([expect.objectContaining({ expected: '0', found: '4000' })]);
   });
 
   it('make the command line exit non-zero on a discrepancy and zero on a clean ledger', async () => {
     const cli = (args: string[]) =>
-      run(path.resolve('node_modules/.bin/tsx'), ['src/transports/cli/main.ts', ...args], { env: { ...process.env, DATABASE_URL: target.databaseUrl } }).then(
+      run(path.resolve('node_modules/.bin/tsx'), ['src/transports/cli/main.ts', ...args], {
+        env: { ...process.env, DATABASE_URL: target.databaseUrl },
+      }).then(
         (result) => ({ code: 0, stdout: result.stdout }),
         (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
       );
@@ -173,13 +211,23 @@ describe('exceptions and reports', () => {
     const trade = { token, currency: 'USD', externalTradeType: 'rec', externalTradeId: 'never-opened', amount: '5' };
     await api.wallet.call('closetrade', trade);
     await api.balanceOperation(login, 'sub', '1.00', 'wd-1'); // wd-1 was 20.00: refused
-    await target.sql.query(`INSERT INTO sync_timeouts (order_no, command, ext_id) VALUES (424242, 'BalanceInSync', 'x-1')`);
+    await target.sql.query(
+      `INSERT INTO sync_timeouts (order_no, command, ext_id) VALUES (424242, 'BalanceInSync', 'x-1')`,
+    );
     const report = await reconcile(api, '?staleHoldAgeS=0');
     expect(report.clean).toBe(true);
-    expect(report.exceptions.orphanCloses.items).toEqual([expect.objectContaining({ trade_id: 'never-opened', amount_minor: '500' })]);
-    expect(report.exceptions.staleHolds.items).toEqual([expect.objectContaining({ trade_id: 'open', amount_minor: '2500' })]);
-    expect(report.exceptions.refusedDuplicates.items).toEqual([expect.objectContaining({ idempotency_key: 'wd-1', source: 'admin' })]);
-    expect(report.exceptions.syncTimeouts.items).toEqual([expect.objectContaining({ order_no: '424242', outcome: 'not applied' })]);
+    expect(report.exceptions.orphanCloses.items).toEqual([
+      expect.objectContaining({ trade_id: 'never-opened', amount_minor: '500' }),
+    ]);
+    expect(report.exceptions.staleHolds.items).toEqual([
+      expect.objectContaining({ trade_id: 'open', amount_minor: '2500' }),
+    ]);
+    expect(report.exceptions.refusedDuplicates.items).toEqual([
+      expect.objectContaining({ idempotency_key: 'wd-1', source: 'admin' }),
+    ]);
+    expect(report.exceptions.syncTimeouts.items).toEqual([
+      expect.objectContaining({ order_no: '424242', outcome: 'not applied' }),
+    ]);
     expect((await reconcile(api)).exceptions.staleHolds.count).toBe(0); // younger than the default age
   });
 
@@ -190,7 +238,10 @@ describe('exceptions and reports', () => {
     for (let attempt = 2; attempt <= 12; attempt += 1) {
       expect((await api.balanceOperation(own, 'add', `${attempt}.00`, 'dup-order')).status).toBe(409);
     }
-    const listed = (await reconcile(api)).exceptions.refusedDuplicates.items as Array<{ id: string; idempotency_key: string }>;
+    const listed = (await reconcile(api)).exceptions.refusedDuplicates.items as Array<{
+      id: string;
+      idempotency_key: string;
+    }>;
     const ids = listed.map((item) => BigInt(item.id));
     expect(listed.filter((item) => item.idempotency_key === 'dup-order')).toHaveLength(11);
     expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
@@ -200,18 +251,35 @@ describe('exceptions and reports', () => {
     const account = await api.account(login);
     const json = await api.admin('GET', `/admin/accounts/${login}/statement?from=2000-01-01`);
     expect(json.status).toBe(200);
-    const statement = json.body as { opening: Record<string, string>; entries: Array<{ balance_after: string }>; closing: Record<string, string> };
+    const statement = json.body as {
+      opening: Record<string, string>;
+      entries: Array<{ balance_after: string }>;
+      closing: Record<string, string>;
+    };
     expect(statement.opening).toEqual({ balance: '0.00', credit: '0.00', held: '0.00' });
     expect(statement.closing).toEqual({ balance: account.balance, credit: account.credit, held: account.held });
     expect(statement.entries).toHaveLength(9);
 
     const csv = await api.admin('GET', `/admin/accounts/${login}/statement?from=2000-01-01&format=csv`);
-    const { rows: audited } = await target.sql.query(`SELECT actor, action, target, detail->>'format' AS format, detail->>'from' AS from FROM audit_log ORDER BY id DESC LIMIT 1`);
-    expect(audited[0]).toEqual({ actor: 'admin-api', action: 'statement.download', target: String(login), format: 'csv', from: '2000-01-01T00:00:00.000Z' });
+    const { rows: audited } = await target.sql.query(
+      `SELECT actor, action, target, detail->>'format' AS format, detail->>'from' AS from FROM audit_log ORDER BY id DESC LIMIT 1`,
+    );
+    expect(audited[0]).toEqual({
+      actor: 'admin-api',
+      action: 'statement.download',
+      target: String(login),
+      format: 'csv',
+      from: '2000-01-01T00:00:00.000Z',
+    });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const lines = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
     expect(lines[0]).toMatchObject({ line: 'opening', balance: '0.00' });
-    expect(lines.at(-1)).toMatchObject({ line: 'closing', balance: account.balance, credit: account.credit, held: account.held });
+    expect(lines.at(-1)).toMatchObject({
+      line: 'closing',
+      balance: account.balance,
+      credit: account.credit,
+      held: account.held,
+    });
     expect(csv.text).toMatch(/,545\.00,/); // unquoted decimals: a spreadsheet reads them as numbers
     // a period that ends before the account existed: opening and closing are zero
     const before = await api.admin('GET', `/admin/accounts/${login}/statement?from=2000-01-01&to=2000-02-01`);
@@ -220,8 +288,14 @@ describe('exceptions and reports', () => {
 
   it('total each operation per day and currency, and export every posting', async () => {
     const totals = await api.admin('GET', '/admin/reports/daily-totals');
-    const rows = (totals.body as { totals: Array<{ operation: string; entries: number; balance: string; held: string }> }).totals;
-    expect(rows.find((row) => row.operation === 'trade_open')).toMatchObject({ entries: 3, balance: '-185.00', held: '185.00' });
+    const rows = (
+      totals.body as { totals: Array<{ operation: string; entries: number; balance: string; held: string }> }
+    ).totals;
+    expect(rows.find((row) => row.operation === 'trade_open')).toMatchObject({
+      entries: 3,
+      balance: '-185.00',
+      held: '185.00',
+    });
     expect(rows.find((row) => row.operation === 'balance_in')).toMatchObject({ entries: 1, balance: '70.00' });
 
     const exported = await api.admin('GET', '/admin/ledger/export');
@@ -231,7 +305,9 @@ describe('exceptions and reports', () => {
     const sum = postings.reduce((total, row) => total + BigInt(row.amount!.replace('.', '')), 0n);
     expect(sum).toBe(0n);
     // the download is in the audit log, as a console user's would be
-    const { rows: audited } = await target.sql.query(`SELECT actor, action, target, detail ? 'from' AS has_period FROM audit_log ORDER BY id DESC LIMIT 1`);
+    const { rows: audited } = await target.sql.query(
+      `SELECT actor, action, target, detail ? 'from' AS has_period FROM audit_log ORDER BY id DESC LIMIT 1`,
+    );
     expect(audited[0]).toEqual({ actor: 'admin-api', action: 'ledger.export', target: null, has_period: true });
   });
 
@@ -243,7 +319,10 @@ describe('exceptions and reports', () => {
   it('refuse impossible dates rather than rolling them into the next month', async () => {
     for (const date of ['2026-02-30', '2026-13-01', '2025-02-29', '2026-04-31']) {
       const response = await api.admin('GET', `/admin/reports/daily-totals?from=${date}`);
-      expect(response).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST', message: expect.stringContaining(date) } });
+      expect(response).toMatchObject({
+        status: 400,
+        body: { error: 'INVALID_REQUEST', message: expect.stringContaining(date) },
+      });
     }
     expect((await api.admin('GET', '/admin/reports/daily-totals?from=2024-02-29&to=2024-02-29')).status).toBe(200);
   });
@@ -257,7 +336,9 @@ describe('exceptions and reports', () => {
     const day = await api.admin('GET', `/admin/accounts/${login}/statement?from=${rows[0].first}&to=${rows[0].last}`);
     expect(day.status).toBe(200);
     const all = await api.admin('GET', `/admin/accounts/${login}/statement?from=2000-01-01`);
-    expect((day.body as { entries: unknown[] }).entries).toHaveLength((all.body as { entries: unknown[] }).entries.length);
+    expect((day.body as { entries: unknown[] }).entries).toHaveLength(
+      (all.body as { entries: unknown[] }).entries.length,
+    );
   });
 });
 
@@ -286,9 +367,17 @@ describe('matching external records', () => {
   it('refuses a file with a record longer than MATCH_RECORD_CHARS_MAX as unreadable, and keeps no run', async () => {
     const runsBefore = await target.sql.query(`SELECT count(*)::int AS runs FROM reconciliation_runs`);
     const huge = `reference,amount,currency,date\n${'x'.repeat(MATCH_RECORD_CHARS_MAX + 1)},1,USD,2026-11-01\n`;
-    const response = await api.http.request('POST', '/admin/reconciliation/match', huge, { Authorization: `Bearer ${target.config.adminApiKey}`, 'Content-Type': 'text/csv' });
-    expect(response).toMatchObject({ status: 400, body: { error: 'INVALID_REQUEST', message: expect.stringContaining('not readable CSV') } });
-    expect((await target.sql.query(`SELECT count(*)::int AS runs FROM reconciliation_runs`)).rows).toEqual(runsBefore.rows);
+    const response = await api.http.request('POST', '/admin/reconciliation/match', huge, {
+      Authorization: `Bearer ${target.config.adminApiKey}`,
+      'Content-Type': 'text/csv',
+    });
+    expect(response).toMatchObject({
+      status: 400,
+      body: { error: 'INVALID_REQUEST', message: expect.stringContaining('not readable CSV') },
+    });
+    expect((await target.sql.query(`SELECT count(*)::int AS runs FROM reconciliation_runs`)).rows).toEqual(
+      runsBefore.rows,
+    );
   });
 
   it('reports matched, mismatched and missing records on both sides, and keeps a dry run in the history', async () => {
@@ -304,7 +393,8 @@ describe('matching external records', () => {
       counts: { matched: 1, amount_mismatch: 1, missing_in_ledger: 1, missing_in_file: 1 },
       invalidRows: { count: 1 },
     });
-    const exceptions = (response.body as { exceptions: { items: Array<{ outcome: string; reference: string }> } }).exceptions.items;
+    const exceptions = (response.body as { exceptions: { items: Array<{ outcome: string; reference: string }> } })
+      .exceptions.items;
     expect(exceptions.map((item) => [item.outcome, item.reference]).sort()).toEqual([
       ['amount_mismatch', 'wd-1'],
       ['missing_in_file', 'bonus-1'],
@@ -315,13 +405,19 @@ describe('matching external records', () => {
   });
 
   it('matches within the allowed drift and saves an applied run; the command line does the same', async () => {
-    const response = await api.http.request('POST', `/admin/reconciliation/match?${columns}&driftMinor=1&dryRun=false`, providerCsv, {
-      Authorization: `Bearer ${target.config.adminApiKey}`,
-    });
+    const response = await api.http.request(
+      'POST',
+      `/admin/reconciliation/match?${columns}&driftMinor=1&dryRun=false`,
+      providerCsv,
+      {
+        Authorization: `Bearer ${target.config.adminApiKey}`,
+      },
+    );
     expect(response.body).toMatchObject({ dryRun: false, counts: { matched: 2, amount_mismatch: 0 } });
-    const { rows } = await target.sql.query(`SELECT outcome, count(*)::int AS n FROM reconciliation_matches WHERE run_id = $1 GROUP BY 1 ORDER BY 1`, [
-      (response.body as { runId: string }).runId,
-    ]);
+    const { rows } = await target.sql.query(
+      `SELECT outcome, count(*)::int AS n FROM reconciliation_matches WHERE run_id = $1 GROUP BY 1 ORDER BY 1`,
+      [(response.body as { runId: string }).runId],
+    );
     expect(rows).toEqual([
       { outcome: 'matched', n: 2 },
       { outcome: 'missing_in_file', n: 1 },
@@ -332,11 +428,27 @@ describe('matching external records', () => {
     writeFileSync(file, providerCsv);
     const result = await run(
       path.resolve('node_modules/.bin/tsx'),
-      ['src/transports/cli/main.ts', 'match', file, '--reference-column', 'ref', '--amount-column', 'value', '--currency-column', 'ccy', '--date-column', 'when', '--json'],
+      [
+        'src/transports/cli/main.ts',
+        'match',
+        file,
+        '--reference-column',
+        'ref',
+        '--amount-column',
+        'value',
+        '--currency-column',
+        'ccy',
+        '--date-column',
+        'when',
+        '--json',
+      ],
       { env: { ...process.env, DATABASE_URL: target.databaseUrl } },
     ).catch((error: { code: number; stdout: string }) => error);
     expect((result as { code?: number }).code).toBe(1);
-    expect(JSON.parse((result as { stdout: string }).stdout)).toMatchObject({ dryRun: true, counts: { matched: 1, amount_mismatch: 1 } });
+    expect(JSON.parse((result as { stdout: string }).stdout)).toMatchObject({
+      dryRun: true,
+      counts: { matched: 1, amount_mismatch: 1 },
+    });
     expect(login).toBeGreaterThan(0);
   });
 });

@@ -53,7 +53,10 @@ interface MatchReport {
 }
 
 function match(csv: string, query: string) {
-  return api.http.request('POST', `/admin/reconciliation/match?${query}`, csv, { Authorization: `Bearer ${target.config.adminApiKey}`, 'Content-Type': 'text/csv' });
+  return api.http.request('POST', `/admin/reconciliation/match?${query}`, csv, {
+    Authorization: `Bearer ${target.config.adminApiKey}`,
+    'Content-Type': 'text/csv',
+  });
 }
 
 async function cli(args: string[]) {
@@ -94,7 +97,12 @@ describe('the history of runs', () => {
       `SELECT actor, action, detail->>'runId' AS run FROM audit_log WHERE detail->>'runId' = ANY ($1) ORDER BY id`,
       [listed.slice(0, 3).map((run) => run.id)],
     );
-    expect(audited).toEqual(listed.slice(0, 3).reverse().map((run) => ({ actor: run.actor, action: `${run.kind}.run`, run: run.id })));
+    expect(audited).toEqual(
+      listed
+        .slice(0, 3)
+        .reverse()
+        .map((run) => ({ actor: run.actor, action: `${run.kind}.run`, run: run.id })),
+    );
 
     for (const [run, answer] of [
       [listed[2]!, reconciled.body],
@@ -117,7 +125,9 @@ describe('the history of runs', () => {
 
   it('lists runs by their number past the tenth, not by its text ("9" after "12")', async () => {
     while ((await runs('?limit=100')).length < 12) {
-      expect((await match('reference,amount,currency,date\nnot-there,1.00,USD,2026-11-01\n', 'dryRun=true')).status).toBe(200);
+      expect(
+        (await match('reference,amount,currency,date\nnot-there,1.00,USD,2026-11-01\n', 'dryRun=true')).status,
+      ).toBe(200);
     }
     const ids = (await runs('?limit=100')).map((run) => BigInt(run.id));
     expect(ids).toEqual([...ids].sort((a, b) => (a > b ? -1 : 1)));
@@ -129,7 +139,10 @@ describe('the history of runs', () => {
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
-      const response = await api.admin('GET', `/admin/reconciliation/runs?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const response = await api.admin(
+        'GET',
+        `/admin/reconciliation/runs?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       const page = response.body as Page;
       expect(page.items).toHaveLength(1);
       walked.push(page.items[0]!.id);
@@ -140,7 +153,11 @@ describe('the history of runs', () => {
 
     for (const query of ['?limit=0', '?limit=101', '?kind=audit', '?cursor=nonsense', '?offset=1']) {
       const response = await api.admin('GET', `/admin/reconciliation/runs${query}`);
-      expect({ query, status: response.status, error: (response.body as { error: string }).error }).toEqual({ query, status: 400, error: 'INVALID_REQUEST' });
+      expect({ query, status: response.status, error: (response.body as { error: string }).error }).toEqual({
+        query,
+        status: 400,
+        error: 'INVALID_REQUEST',
+      });
     }
     const reconciliationRun = all.find((run) => run.kind === 'reconciliation')!;
     for (const [path, status] of [
@@ -155,12 +172,14 @@ describe('the history of runs', () => {
       const response = await api.admin('GET', path);
       expect({ path, status: response.status }).toEqual({ path, status });
     }
-    expect((await api.admin('GET', '/admin/reconciliation/runs', undefined, 'wrong-key-0123456789abcdef')).status).toBe(401);
+    expect((await api.admin('GET', '/admin/reconciliation/runs', undefined, 'wrong-key-0123456789abcdef')).status).toBe(
+      401,
+    );
   });
 });
 
 describe('drill-down', () => {
-  it("leads from a discrepancy of a kept run to its entries, with their postings and account", async () => {
+  it('leads from a discrepancy of a kept run to its entries, with their postings and account', async () => {
     const login = await api.createAccount();
     await api.deposit(login, '12.34');
     await target.sql.query('UPDATE accounts SET balance_minor = balance_minor + 1 WHERE login = $1', [login]);
@@ -174,7 +193,9 @@ describe('drill-down', () => {
     }
     const reopened = (await api.admin('GET', `/admin/reconciliation/runs/${runId}`)).body as {
       summary: { clean: boolean; discrepancies: number };
-      result: { discrepancies: { count: number; items: Array<{ login: string; subject: string; entryIds: string[] }> } };
+      result: {
+        discrepancies: { count: number; items: Array<{ login: string; subject: string; entryIds: string[] }> };
+      };
     };
     expect(reopened.summary).toMatchObject({ clean: false, discrepancies: reopened.result.discrepancies.count });
     const ofAccount = reopened.result.discrepancies.items.filter((discrepancy) => discrepancy.login === String(login));
@@ -248,10 +269,20 @@ describe('matching: groups, totals and the items CSV', () => {
     const response = await match(file, `${columns}&referenceDelimiter=;&sumRepeated=true&dryRun=false`);
     expect(response.status).toBe(200);
     const report = response.body as MatchReport;
-    expect(report.invalidRows.items).toEqual(['line 14: reference part-9 appears twice', 'line 16: currency EUR, other rows of reference part-6 are USD']);
+    expect(report.invalidRows.items).toEqual([
+      'line 14: reference part-9 appears twice',
+      'line 16: currency EUR, other rows of reference part-6 are USD',
+    ]);
     const item = (reference: string) => report.exceptions.items.find((candidate) => candidate.reference === reference);
     expect(item('dep-1; dep-2')).toBeUndefined(); // matched: not an exception
-    expect(item('dep-3;dep-4')).toMatchObject({ outcome: 'amount_mismatch', match: 'one-to-many', fileAmount: '70.00', ledgerAmount: '60.00', lines: [3], detail: 'differs by 1000 minor units' });
+    expect(item('dep-3;dep-4')).toMatchObject({
+      outcome: 'amount_mismatch',
+      match: 'one-to-many',
+      fileAmount: '70.00',
+      ledgerAmount: '60.00',
+      lines: [3],
+      detail: 'differs by 1000 minor units',
+    });
     expect(item('dep-5;nope-1')).toEqual({
       outcome: 'partially_missing',
       match: 'one-to-many',
@@ -269,10 +300,32 @@ describe('matching: groups, totals and the items CSV', () => {
       ],
       detail: 'not in the ledger: nope-1',
     });
-    expect(item('part-8')).toMatchObject({ outcome: 'amount_mismatch', match: 'many-to-one', fileAmount: '90.00', ledgerAmount: '100.00', lines: [7, 8] });
-    expect(item('part-7')).toMatchObject({ outcome: 'missing_in_ledger', match: 'many-to-one', fileAmount: '15.00', ledgerAmount: null, lines: [9, 10] });
-    expect(item('single-1')).toMatchObject({ outcome: 'missing_in_ledger', match: 'one-to-one', fileAmount: '1.00', lines: [13] });
-    expect(item('part-6')).toMatchObject({ outcome: 'missing_in_ledger', match: 'one-to-one', fileAmount: '1.00', lines: [15] });
+    expect(item('part-8')).toMatchObject({
+      outcome: 'amount_mismatch',
+      match: 'many-to-one',
+      fileAmount: '90.00',
+      ledgerAmount: '100.00',
+      lines: [7, 8],
+    });
+    expect(item('part-7')).toMatchObject({
+      outcome: 'missing_in_ledger',
+      match: 'many-to-one',
+      fileAmount: '15.00',
+      ledgerAmount: null,
+      lines: [9, 10],
+    });
+    expect(item('single-1')).toMatchObject({
+      outcome: 'missing_in_ledger',
+      match: 'one-to-one',
+      fileAmount: '1.00',
+      lines: [13],
+    });
+    expect(item('part-6')).toMatchObject({
+      outcome: 'missing_in_ledger',
+      match: 'one-to-one',
+      fileAmount: '1.00',
+      lines: [15],
+    });
     expect(item('single-0')).toMatchObject({ outcome: 'missing_in_file', ledgerAmount: '7.00', lines: [] });
     // dep-1;dep-2, part-9, the formula and eur-1
     expect(report.counts).toMatchObject({ matched: 4, amount_mismatch: 2, partially_missing: 1, missing_in_ledger: 3 });
@@ -281,11 +334,15 @@ describe('matching: groups, totals and the items CSV', () => {
   it('totals per currency and outcome are the sums over the items of the CSV, whose text cannot run as a formula', async () => {
     const response = await match(file, `${columns}&referenceDelimiter=;&sumRepeated=true`);
     const report = response.body as MatchReport;
-    const csv = await api.http.request('GET', `/admin/reconciliation/runs/${report.runId}/items.csv`, null, { Authorization: `Bearer ${target.config.adminApiKey}` });
+    const csv = await api.http.request('GET', `/admin/reconciliation/runs/${report.runId}/items.csv`, null, {
+      Authorization: `Bearer ${target.config.adminApiKey}`,
+    });
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="match-run-${report.runId}.csv"`);
-    const { rows: audited } = await target.sql.query(`SELECT actor, action, target FROM audit_log ORDER BY id DESC LIMIT 1`);
+    const { rows: audited } = await target.sql.query(
+      `SELECT actor, action, target FROM audit_log ORDER BY id DESC LIMIT 1`,
+    );
     expect(audited[0]).toEqual({ actor: 'admin-api', action: 'match.items.download', target: String(report.runId) });
     const lines = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
     const itemsCount = Object.values(report.counts).reduce((sum, count) => sum + count, 0);
@@ -293,7 +350,13 @@ describe('matching: groups, totals and the items CSV', () => {
     expect(lines.map((line) => line.item)).toEqual(lines.map((_, index) => String(index + 1)));
 
     const formula = lines.find((line) => line.reference.includes('HYPERLINK'))!;
-    expect(formula).toMatchObject({ reference: `'${FORMULA}`, outcome: 'matched', file_amount: '5.00', ledger_amount: '5.00', difference: '0.00' });
+    expect(formula).toMatchObject({
+      reference: `'${FORMULA}`,
+      outcome: 'matched',
+      file_amount: '5.00',
+      ledger_amount: '5.00',
+      difference: '0.00',
+    });
     expect(lines.find((line) => line.reference === 'dep-3;dep-4')).toMatchObject({
       match: 'one-to-many',
       file_amount: '70.00',
@@ -302,10 +365,19 @@ describe('matching: groups, totals and the items CSV', () => {
       file_lines: '3',
       parts: 'line 3=70.00; dep-3=50.00; dep-4=10.00',
     });
-    expect(lines.find((line) => line.reference === 'dep-5;nope-1')).toMatchObject({ outcome: 'partially_missing', parts: 'line 4=25.00; dep-5=20.00; nope-1=missing' });
-    expect(lines.find((line) => line.reference === 'part-9')).toMatchObject({ match: 'many-to-one', outcome: 'matched', file_lines: '5 6', parts: 'line 5=30.00; line 6=70.00; part-9=100.00' });
+    expect(lines.find((line) => line.reference === 'dep-5;nope-1')).toMatchObject({
+      outcome: 'partially_missing',
+      parts: 'line 4=25.00; dep-5=20.00; nope-1=missing',
+    });
+    expect(lines.find((line) => line.reference === 'part-9')).toMatchObject({
+      match: 'many-to-one',
+      outcome: 'matched',
+      file_lines: '5 6',
+      parts: 'line 5=30.00; line 6=70.00; part-9=100.00',
+    });
     for (const line of lines) {
-      for (const amount of [line.file_amount, line.ledger_amount, line.difference]) expect(amount).toMatch(/^(-?\d+\.\d{2})?$/);
+      for (const amount of [line.file_amount, line.ledger_amount, line.difference])
+        expect(amount).toMatch(/^(-?\d+\.\d{2})?$/);
     }
 
     // the totals, summed again from the CSV's lines in minor units
@@ -320,13 +392,35 @@ describe('matching: groups, totals and the items CSV', () => {
       sums.set(key, sum);
     }
     expect(
-      report.totals.map((total) => [total.currency, total.outcome, total.count, parseMinorUnits(total.fileAmount, 2), parseMinorUnits(total.ledgerAmount, 2)]).sort(),
+      report.totals
+        .map((total) => [
+          total.currency,
+          total.outcome,
+          total.count,
+          parseMinorUnits(total.fileAmount, 2),
+          parseMinorUnits(total.ledgerAmount, 2),
+        ])
+        .sort(),
     ).toEqual([...sums.entries()].map(([key, sum]) => [...key.split(' '), sum.count, sum.file, sum.ledger]).sort());
-    expect(report.totals).toContainEqual({ currency: 'EUR', outcome: 'matched', count: 1, fileAmount: '10.00', ledgerAmount: '10.00' });
-    expect(report.totals).toContainEqual({ currency: 'USD', outcome: 'partially_missing', count: 1, fileAmount: '25.00', ledgerAmount: '20.00' });
+    expect(report.totals).toContainEqual({
+      currency: 'EUR',
+      outcome: 'matched',
+      count: 1,
+      fileAmount: '10.00',
+      ledgerAmount: '10.00',
+    });
+    expect(report.totals).toContainEqual({
+      currency: 'USD',
+      outcome: 'partially_missing',
+      count: 1,
+      fileAmount: '25.00',
+      ledgerAmount: '20.00',
+    });
 
     // kept in the history: the run's summary has the same totals
-    const reopened = (await api.admin('GET', `/admin/reconciliation/runs/${report.runId}`)).body as Run & { result: MatchReport };
+    const reopened = (await api.admin('GET', `/admin/reconciliation/runs/${report.runId}`)).body as Run & {
+      result: MatchReport;
+    };
     expect(reopened.summary).toMatchObject({ totals: report.totals, counts: report.counts });
     expect(reopened.options).toMatchObject({ referenceDelimiter: ';', sumRepeated: true, driftMinor: '0' });
     expect(reopened.result).toEqual(report);
@@ -340,7 +434,11 @@ describe('matching: groups, totals and the items CSV', () => {
       'line 10: reference part-7 appears twice',
       'line 16: reference part-6 appears twice',
     ]);
-    const outcomes = Object.fromEntries(report.exceptions.items.filter((item) => item.outcome !== 'missing_in_file').map((item) => [item.reference, item.outcome]));
+    const outcomes = Object.fromEntries(
+      report.exceptions.items
+        .filter((item) => item.outcome !== 'missing_in_file')
+        .map((item) => [item.reference, item.outcome]),
+    );
     expect(outcomes).toEqual({
       'dep-1; dep-2': 'missing_in_ledger',
       'dep-3;dep-4': 'missing_in_ledger',
@@ -362,9 +460,17 @@ describe('matching: groups, totals and the items CSV', () => {
     writeFileSync(csvFile, 'reference,amount,currency\ndep-1|dep-2,300.00,USD\n');
     const result = await cli(['match', csvFile, '--reference-delimiter', '|', '--sum-repeated', '--json']);
     const report = JSON.parse(result.stdout) as MatchReport & { dryRun: boolean };
-    expect(report).toMatchObject({ dryRun: true, counts: { matched: 1, amount_mismatch: 0, partially_missing: 0, missing_in_ledger: 0 } });
+    expect(report).toMatchObject({
+      dryRun: true,
+      counts: { matched: 1, amount_mismatch: 0, partially_missing: 0, missing_in_ledger: 0 },
+    });
     const [latest] = await runs('?limit=1');
-    expect(latest).toMatchObject({ id: report.runId, kind: 'match', actor: `cli:${os.userInfo().username}`, dryRun: true });
+    expect(latest).toMatchObject({
+      id: report.runId,
+      kind: 'match',
+      actor: `cli:${os.userInfo().username}`,
+      dryRun: true,
+    });
   });
 });
 
@@ -374,7 +480,11 @@ describe('the SDK', () => {
     const login = await api.createAccount();
     await api.balanceOperation(login, 'add', '1.00', `sdk-${login}-a`);
     await api.balanceOperation(login, 'add', '2.50', `sdk-${login}-b`);
-    const report = await admin.matchExternalRecords({ csv: `reference,amount,currency\nsdk-${login}-a;sdk-${login}-b,3.50,USD\n`, referenceDelimiter: ';', dryRun: 'false' });
+    const report = await admin.matchExternalRecords({
+      csv: `reference,amount,currency\nsdk-${login}-a;sdk-${login}-b,3.50,USD\n`,
+      referenceDelimiter: ';',
+      dryRun: 'false',
+    });
     await admin.reconcile();
     const runs = [];
     for await (const run of admin.runs({ kind: 'match', pageSize: 1 })) runs.push(run);
@@ -388,4 +498,3 @@ describe('the SDK', () => {
     expect(await admin.getJournalEntry({ id: entry!.id })).toEqual({ ...entry, login });
   });
 });
-

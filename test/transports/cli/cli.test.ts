@@ -14,7 +14,9 @@ import { startTestService, type TestService } from '../../support/test-service';
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
 const EXIT_ERROR = 2;
-const VERSION = (JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string }
+).version;
 
 let workDir: string;
 
@@ -32,7 +34,11 @@ function expectCouldNotRun(run: EntryPointRun, line: RegExp): void {
 
 describe('in the default setup (no DATABASE_URL: the embedded PostgreSQL)', () => {
   const cli = (args: string[], options: { closeStdout?: boolean } = {}) =>
-    runEntryPoint('src/transports/cli/main.ts', args, { cwd: workDir, env: { DATA_DIR: path.join(workDir, 'data') }, ...options });
+    runEntryPoint('src/transports/cli/main.ts', args, {
+      cwd: workDir,
+      env: { DATA_DIR: path.join(workDir, 'data') },
+      ...options,
+    });
 
   it('exits 0 on a clean ledger and 1 on findings', async () => {
     const clean = await cli(['reconcile', '--json']);
@@ -50,10 +56,19 @@ describe('in the default setup (no DATABASE_URL: the embedded PostgreSQL)', () =
     expectCouldNotRun(await cli(['statement', '--login', '424242']), /^wallet-cli: account 424242 does not exist$/);
     expectCouldNotRun(await cli(['statement', '--login', 'abc']), /^wallet-cli: --login must be a positive integer$/);
     expectCouldNotRun(await cli(['totals', '--from', '2026-02-30']), /not a real date: 2026-02-30/);
-    expectCouldNotRun(await cli(['match', path.join(workDir, 'missing.csv')]), /^wallet-cli: no such file or directory: .*missing\.csv$/);
-    expectCouldNotRun(await cli(['export', '--out', path.join(workDir, 'no-dir', 'ledger.csv')]), /^wallet-cli: no such file or directory: .*no-dir/);
+    expectCouldNotRun(
+      await cli(['match', path.join(workDir, 'missing.csv')]),
+      /^wallet-cli: no such file or directory: .*missing\.csv$/,
+    );
+    expectCouldNotRun(
+      await cli(['export', '--out', path.join(workDir, 'no-dir', 'ledger.csv')]),
+      /^wallet-cli: no such file or directory: .*no-dir/,
+    );
     expectCouldNotRun(await cli(['reconcile', '--colour']), /unknown option '--colour'/);
-    expectCouldNotRun(await cli(['export', '--from', '2000-01-01'], { closeStdout: true }), /^wallet-cli: the output was closed before the end \(EPIPE\)$/);
+    expectCouldNotRun(
+      await cli(['export', '--from', '2000-01-01'], { closeStdout: true }),
+      /^wallet-cli: the output was closed before the end \(EPIPE\)$/,
+    );
   });
 
   it('prints its version and its help with exit 0', async () => {
@@ -76,48 +91,82 @@ describe('with DATABASE_URL, from the environment or from .env', () => {
   afterAll(() => target.stop());
 
   const cli = (args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) =>
-    runEntryPoint('src/transports/cli/main.ts', args, { cwd: options.cwd ?? workDir, env: { DATA_DIR: path.join(workDir, 'unused'), ...options.env } });
+    runEntryPoint('src/transports/cli/main.ts', args, {
+      cwd: options.cwd ?? workDir,
+      env: { DATA_DIR: path.join(workDir, 'unused'), ...options.env },
+    });
 
   it('exports every command as JSON with --json', async () => {
     const env = { DATABASE_URL: target.databaseUrl };
     const statement = await cli(['statement', '--login', String(login), '--json'], { env });
     expect(statement.code).toBe(EXIT_OK);
-    expect(JSON.parse(statement.stdout)).toMatchObject({ login: String(login), currency: 'USD', closing: { balance: '250.00' } });
+    expect(JSON.parse(statement.stdout)).toMatchObject({
+      login: String(login),
+      currency: 'USD',
+      closing: { balance: '250.00' },
+    });
     const ledger = await cli(['export', '--json'], { env });
-    const postings = ledger.stdout.trim().split('\n').map((line) => JSON.parse(line) as { login: string; book: string; amount: string });
-    expect(postings.filter((posting) => posting.login === String(login)).map((posting) => [posting.book, posting.amount]).sort()).toEqual([
+    const postings = ledger.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { login: string; book: string; amount: string });
+    expect(
+      postings
+        .filter((posting) => posting.login === String(login))
+        .map((posting) => [posting.book, posting.amount])
+        .sort(),
+    ).toEqual([
       ['balance', '250.00'],
       ['cash', '-250.00'],
     ]);
     // downloads of ledger data are in the audit log, as the console's and the admin API's are
-    const { rows: audited } = await target.sql.query(`SELECT actor, action, target, detail->>'format' AS format FROM audit_log WHERE actor LIKE 'cli:%' ORDER BY id`);
+    const { rows: audited } = await target.sql.query(
+      `SELECT actor, action, target, detail->>'format' AS format FROM audit_log WHERE actor LIKE 'cli:%' ORDER BY id`,
+    );
     expect(audited.map(({ action, target: what, format }) => [action, what, format])).toEqual([
       ['statement.download', String(login), 'json'],
       ['ledger.export', null, 'jsonl'],
     ]);
     const totals = await cli(['totals', '--json'], { env });
-    expect(JSON.parse(totals.stdout)).toMatchObject({ totals: [expect.objectContaining({ currency: 'USD', operation: 'add', balance: '250.00' })] });
+    expect(JSON.parse(totals.stdout)).toMatchObject({
+      totals: [expect.objectContaining({ currency: 'USD', operation: 'add', balance: '250.00' })],
+    });
   });
 
   it('creates the first console admin, reading the password from standard input, and lists the users', async () => {
     const env = { DATABASE_URL: target.databaseUrl };
-    const created = await runEntryPoint('src/transports/cli/main.ts', ['users', 'create', '--username', 'first-admin', '--role', 'admin', '--json'], {
-      cwd: workDir,
-      env,
-      input: 'the first admin password\n',
-    });
+    const created = await runEntryPoint(
+      'src/transports/cli/main.ts',
+      ['users', 'create', '--username', 'first-admin', '--role', 'admin', '--json'],
+      {
+        cwd: workDir,
+        env,
+        input: 'the first admin password\n',
+      },
+    );
     expect(created.code).toBe(EXIT_OK);
-    expect(JSON.parse(created.stdout)).toMatchObject({ username: 'first-admin', role: 'admin', disabled: false, createdBy: expect.stringMatching(/^cli:/) });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      username: 'first-admin',
+      role: 'admin',
+      disabled: false,
+      createdBy: expect.stringMatching(/^cli:/),
+    });
     const signIn = await fetch(`${target.baseUrl}/console/login`, {
       method: 'POST',
       body: new URLSearchParams({ username: 'first-admin', password: 'the first admin password' }),
       redirect: 'manual',
     });
     expect(signIn.status).toBe(303);
-    const short = await runEntryPoint('src/transports/cli/main.ts', ['users', 'create', '--username', 'second', '--role', 'viewer'], { cwd: workDir, env, input: 'short\n' });
+    const short = await runEntryPoint(
+      'src/transports/cli/main.ts',
+      ['users', 'create', '--username', 'second', '--role', 'viewer'],
+      { cwd: workDir, env, input: 'short\n' },
+    );
     expectCouldNotRun(short, /^wallet-cli: a password is 12 to 256 characters$/);
     const list = await cli(['users', 'list', '--json'], { env });
-    expect(JSON.parse(list.stdout)).toEqual({ items: [expect.objectContaining({ username: 'first-admin', role: 'admin' })] });
+    expect(JSON.parse(list.stdout)).toEqual({
+      items: [expect.objectContaining({ username: 'first-admin', role: 'admin' })],
+    });
   });
 
   it('reads DATABASE_URL from .env: 1 on a corrupted ledger, 2 on an unreachable server', async () => {
@@ -134,7 +183,10 @@ describe('with DATABASE_URL, from the environment or from .env', () => {
       await target.sql.query('UPDATE accounts SET balance_minor = balance_minor - 1 WHERE login = $1', [login]);
     }
     writeFileSync(path.join(project, '.env'), 'DATABASE_URL=postgres://wallet:secret@127.0.0.1:1/wallet\n');
-    expectCouldNotRun(await cli(['reconcile'], { cwd: project }), /^wallet-cli: cannot use PostgreSQL at 127\.0\.0\.1:1\/wallet \(DATABASE_URL\): connection refused/);
+    expectCouldNotRun(
+      await cli(['reconcile'], { cwd: project }),
+      /^wallet-cli: cannot use PostgreSQL at 127\.0\.0\.1:1\/wallet \(DATABASE_URL\): connection refused/,
+    );
     // the environment wins over .env, as for the service
     expect((await cli(['reconcile'], { cwd: project, env: { DATABASE_URL: target.databaseUrl } })).code).toBe(EXIT_OK);
   });

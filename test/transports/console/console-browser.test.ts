@@ -15,7 +15,16 @@ import { startTestService, type TestService } from '../../support/test-service';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FOUND = existsSync(CHROMIUM);
 const BROWSER_TESTS_REQUIRED = process.env.REQUIRE_BROWSER_TESTS === '1';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = path.resolve(__dirname, '../../artifacts/console');
 /** Longest wait for one browser step, in milliseconds. */
 const STEP_TIMEOUT_MS = 15_000;
@@ -30,7 +39,9 @@ const LONG_REFERENCE = `psp-${'x'.repeat(120)}`;
 if (!CHROMIUM_FOUND) {
   if (BROWSER_TESTS_REQUIRED) {
     it('needs Chromium here (REQUIRE_BROWSER_TESTS=1)', () => {
-      throw new Error(`the browser tests must run here (REQUIRE_BROWSER_TESTS=1) and there is no Chromium at ${CHROMIUM}: apt-get install chromium`);
+      throw new Error(
+        `the browser tests must run here (REQUIRE_BROWSER_TESTS=1) and there is no Chromium at ${CHROMIUM}: apt-get install chromium`,
+      );
     });
   } else {
     process.stderr.write(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)\n`);
@@ -80,17 +91,23 @@ if (!CHROMIUM_FOUND) {
     const [file] = await Promise.all([page.waitForEvent('download'), click()]);
     const saved = path.join(ARTIFACTS, file.suggestedFilename());
     await file.saveAs(saved);
-    return { name: file.suggestedFilename(), lines: parse(readFileSync(saved, 'utf8'), { columns: true }) as Array<Record<string, string>> };
+    return {
+      name: file.suggestedFilename(),
+      lines: parse(readFileSync(saved, 'utf8'), { columns: true }) as Array<Record<string, string>>,
+    };
   };
   /** A data attribute of every element the selector finds, in order. */
-  const dataOf = async (selector: string, attribute: string) => Promise.all((await page.locator(selector).all()).map((element) => element.getAttribute(`data-${attribute}`)));
+  const dataOf = async (selector: string, attribute: string) =>
+    Promise.all((await page.locator(selector).all()).map((element) => element.getAttribute(`data-${attribute}`)));
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     target = await startTestService();
     api = new TestApi(target);
-    expect((await api.admin('POST', '/admin/users', { username: USERNAME, password: PASSWORD, role: 'finance' })).status).toBe(201);
+    expect(
+      (await api.admin('POST', '/admin/users', { username: USERNAME, password: PASSWORD, role: 'finance' })).status,
+    ).toBe(201);
     expect((await api.admin('POST', '/admin/users', { ...VIEWER, role: 'viewer' })).status).toBe(201);
     expect((await api.admin('POST', '/admin/users', { ...ADMIN, role: 'admin' })).status).toBe(201);
     const { login: player, token } = await api.player('250.00');
@@ -109,7 +126,9 @@ if (!CHROMIUM_FOUND) {
       if (i < 24) await api.wallet.call('closetrade', { ...trade, amount: i % 2 === 0 ? '3.5' : '0' });
     }
     alice = api.takeLogin();
-    expect((await api.admin('POST', '/admin/accounts', { login: alice, currency: 'EUR', name: 'Alice Liddell' })).status).toBe(201);
+    expect(
+      (await api.admin('POST', '/admin/accounts', { login: alice, currency: 'EUR', name: 'Alice Liddell' })).status,
+    ).toBe(201);
     await api.deposit(alice, '40.00');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: PAGE_WIDTH_PX, height: 860 } });
@@ -141,7 +160,9 @@ if (!CHROMIUM_FOUND) {
     expect(page.url()).not.toContain(encodeURIComponent(PASSWORD));
     await expect(page.locator('#who').textContent()).resolves.toContain(`${USERNAME} · finance`);
     const cookies = await context.cookies();
-    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite, cookie.path])).toEqual([['wallet_console_session', true, 'Strict', '/console']]);
+    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite, cookie.path])).toEqual([
+      ['wallet_console_session', true, 'Strict', '/console'],
+    ]);
     expect(cookies[0]!.value).not.toContain(PASSWORD);
   });
 
@@ -152,19 +173,20 @@ if (!CHROMIUM_FOUND) {
     expect(await usd.locator('[data-figure-total="withdrawals"] .value').textContent()).toBe('5.00 USD');
     expect(await usd.locator('[data-figure-total="bonus"] .value').textContent()).toBe('20.00 USD');
     expect(await usd.locator('[data-figure-total="house-result"] .value').textContent()).toBe('9.50 USD');
-    expect(await usd.locator('[data-figure-total="exposure"] .value').textContent()).toMatch(/^2\.00 USD\s*1 account\(s\) with open trades$/);
-    expect(await page.locator('section[data-currency="EUR"] [data-figure-total="deposits"] .value').textContent()).toBe('40.00 EUR');
+    expect(await usd.locator('[data-figure-total="exposure"] .value').textContent()).toMatch(
+      /^2\.00 USD\s*1 account\(s\) with open trades$/,
+    );
+    expect(await page.locator('section[data-currency="EUR"] [data-figure-total="deposits"] .value').textContent()).toBe(
+      '40.00 EUR',
+    );
     const today = new Date().toISOString().slice(0, 10);
     const todayRow = usd.locator(`table[data-chart-source="flows"] tr[data-day="${today}"]`);
     expect(await todayRow.locator('[data-figure="deposits"]').textContent()).toBe('335.25 USD');
     expect(await usd.locator('table[data-chart-source="trading"] tbody tr').count()).toBe(31);
     // Chart.js, served by the console, drew both charts of both currencies
-    expect(await page.evaluate(`[...document.querySelectorAll('canvas')].map((canvas) => Boolean(Chart.getChart(canvas)))`)).toEqual([
-      true,
-      true,
-      true,
-      true,
-    ]);
+    expect(
+      await page.evaluate(`[...document.querySelectorAll('canvas')].map((canvas) => Boolean(Chart.getChart(canvas)))`),
+    ).toEqual([true, true, true, true]);
     await screenshot('03-dashboard-30-days');
     await page.click('#days-90');
     await page.waitForURL('**/console/dashboard?days=90');
@@ -196,7 +218,9 @@ if (!CHROMIUM_FOUND) {
     expect(await bucket('credit')).toBe(account.credit);
     expect(await bucket('held')).toBe(account.held);
     expect(await page.locator('#ledger tbody tr').count()).toBe(25);
-    expect(await page.locator('#ledger tbody tr').first().locator('td').first().textContent()).toBe(String(account.version));
+    expect(await page.locator('#ledger tbody tr').first().locator('td').first().textContent()).toBe(
+      String(account.version),
+    );
     expect(await page.locator('#ledger tbody tr').first().locator('td').nth(3).textContent()).toBe('-2.00 USD');
     await screenshot('06-account');
 
@@ -217,7 +241,9 @@ if (!CHROMIUM_FOUND) {
     await page.selectOption('#filter-operation', 'trade_open');
     await page.click('#filter-ledger');
     await page.waitForURL(/operation=trade_open/);
-    expect(await page.locator('#ledger tbody tr td:nth-child(3)').allTextContents()).toEqual(Array(24).fill('trade_open'));
+    expect(await page.locator('#ledger tbody tr td:nth-child(3)').allTextContents()).toEqual(
+      Array(24).fill('trade_open'),
+    );
     await screenshot('08-account-filtered');
     await page.selectOption('#filter-operation', '');
     await page.fill('#filter-reference', 'psp-100');
@@ -257,7 +283,12 @@ if (!CHROMIUM_FOUND) {
     expect(statement.name).toMatch(new RegExp(`^statement-${login}-2000-01-01-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
     expect(statement.lines[0]).toMatchObject({ line: 'opening', balance: '0.00', credit: '0.00', held: '0.00' });
     expect(statement.lines.filter((line) => line.line === 'entry')).toHaveLength(Number(account.version));
-    expect(statement.lines.at(-1)).toMatchObject({ line: 'closing', balance: account.balance, credit: account.credit, held: account.held });
+    expect(statement.lines.at(-1)).toMatchObject({
+      line: 'closing',
+      balance: account.balance,
+      credit: account.credit,
+      held: account.held,
+    });
   });
 
   it('runs the reconciliation, then reopens it from the history as it was', async () => {
@@ -277,7 +308,9 @@ if (!CHROMIUM_FOUND) {
     await page.click('nav >> text=History');
     await page.waitForURL('**/console/runs');
     const row = page.locator(`#runs tr[data-run="${runId}"]`);
-    await expect(row.textContent()).resolves.toMatch(new RegExp(`user:${USERNAME}\\s+reconciliation\\s.*\\sclean`, 's'));
+    await expect(row.textContent()).resolves.toMatch(
+      new RegExp(`user:${USERNAME}\\s+reconciliation\\s.*\\sclean`, 's'),
+    );
     await screenshot('12-history');
     await row.locator('a').click();
     await page.waitForURL(`**/console/runs/${runId}`);
@@ -291,7 +324,9 @@ if (!CHROMIUM_FOUND) {
     await page.click('nav >> text=Match');
     await page.waitForURL('**/console/match');
     const now = new Date().toISOString();
-    const csv = ['reference,amount,currency,date', `psp-100;psp-101,85.25,USD,${now}`, `psp-404,9.99,USD,${now}`].join('\n');
+    const csv = ['reference,amount,currency,date', `psp-100;psp-101,85.25,USD,${now}`, `psp-404,9.99,USD,${now}`].join(
+      '\n',
+    );
     await page.setInputFiles('#match-file', { name: 'provider.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.fill('#reference-delimiter', ';');
     await screenshot('14-match');
@@ -313,7 +348,9 @@ if (!CHROMIUM_FOUND) {
     await screenshot('15-match-run');
     const items = await download(() => page.click('#download-items'));
     expect(items.name).toMatch(/^match-run-\d+\.csv$/);
-    expect(items.lines.map((line) => [line.outcome, line.match, line.reference, line.file_amount, line.ledger_amount])).toEqual([
+    expect(
+      items.lines.map((line) => [line.outcome, line.match, line.reference, line.file_amount, line.ledger_amount]),
+    ).toEqual([
       ['matched', 'one-to-many', 'psp-100;psp-101', '85.25', '85.25'],
       ['missing_in_ledger', 'one-to-one', 'psp-404', '9.99', ''],
       ['missing_in_file', 'one-to-one', 'bonus-1', '', '20.00'],
@@ -325,7 +362,15 @@ if (!CHROMIUM_FOUND) {
     await page.click('nav >> text=Audit log');
     await page.waitForURL('**/console/audit');
     const actions = await page.locator('#audit tbody tr td:nth-child(3)').allTextContents();
-    expect(actions).toEqual(expect.arrayContaining(['ledger.download', 'statement.download', 'reconciliation.run', 'match.run', 'match.items.download']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'ledger.download',
+        'statement.download',
+        'reconciliation.run',
+        'match.run',
+        'match.items.download',
+      ]),
+    );
     await screenshot('16-audit');
     await signOut();
     expect(await context.cookies()).toEqual([]);
@@ -341,7 +386,14 @@ if (!CHROMIUM_FOUND) {
     expect(await page.locator('#export-ledger').count()).toBe(0);
     expect(await page.locator('#statement-form').count()).toBe(0);
     await screenshot('17-viewer-account');
-    for (const refused of ['/console/reconciliation', '/console/runs', '/console/match', '/console/audit', '/console/users', `/console/accounts/${login}/ledger.csv`]) {
+    for (const refused of [
+      '/console/reconciliation',
+      '/console/runs',
+      '/console/match',
+      '/console/audit',
+      '/console/users',
+      `/console/accounts/${login}/ledger.csv`,
+    ]) {
       const response = await page.goto(`${target.baseUrl}${refused}`);
       expect([refused, response?.status()]).toEqual([refused, 403]);
     }
@@ -352,10 +404,20 @@ if (!CHROMIUM_FOUND) {
 
   it('lets an admin manage the console users', async () => {
     await signIn(ADMIN.username, ADMIN.password);
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Dashboard', 'Accounts', 'Reconciliation', 'Match', 'History', 'Audit log', 'Users']);
+    expect(await page.locator('nav a').allTextContents()).toEqual([
+      'Dashboard',
+      'Accounts',
+      'Reconciliation',
+      'Match',
+      'History',
+      'Audit log',
+      'Users',
+    ]);
     await page.click('nav >> text=Users');
     await page.waitForURL('**/console/users');
-    expect((await dataOf('#users tbody tr', 'username')).sort()).toEqual([ADMIN.username, USERNAME, VIEWER.username].sort());
+    expect((await dataOf('#users tbody tr', 'username')).sort()).toEqual(
+      [ADMIN.username, USERNAME, VIEWER.username].sort(),
+    );
     await screenshot('19-users');
     await signOut();
   });
@@ -363,9 +425,14 @@ if (!CHROMIUM_FOUND) {
   it('fitted every page in 1280 px, with no CSP violation and no script error', () => {
     expect(overflows).toEqual([]);
     // nothing but the refusals this test provoked on purpose
-    const refusedByViewer = ['/console/reconciliation', '/console/runs', '/console/match', '/console/audit', '/console/users', `/console/accounts/${login}/ledger.csv`].map(
-      (refused) => `${refused}: Failed to load resource: the server responded with a status of 403 (Forbidden)`,
-    );
+    const refusedByViewer = [
+      '/console/reconciliation',
+      '/console/runs',
+      '/console/match',
+      '/console/audit',
+      '/console/users',
+      `/console/accounts/${login}/ledger.csv`,
+    ].map((refused) => `${refused}: Failed to load resource: the server responded with a status of 403 (Forbidden)`);
     expect(pageErrors.map((error) => error.replace(target.baseUrl, ''))).toEqual([
       '/console/login: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
       ...refusedByViewer,

@@ -1,6 +1,14 @@
 import type { HttpJsonResponse } from '@wallet-service/client';
 import { TestApi } from '../../support/api';
-import { nestedArrays, nestedObjects, rawAdmin, rawObject, rawOperator, signedWallet, stateSnapshot } from '../../support/probes';
+import {
+  nestedArrays,
+  nestedObjects,
+  rawAdmin,
+  rawObject,
+  rawOperator,
+  signedWallet,
+  stateSnapshot,
+} from '../../support/probes';
 import { ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
 
 /**
@@ -84,7 +92,12 @@ describe('admin API: POST /admin/balance', () => {
   const valid = balanceBody({});
 
   it('accepts the valid body the cases below are derived from', async () => {
-    const response = await rawAdmin(api, 'POST', '/admin/balance', balanceBody({ amount: '"0.01"', operation: '"sub"' }));
+    const response = await rawAdmin(
+      api,
+      'POST',
+      '/admin/balance',
+      balanceBody({ amount: '"0.01"', operation: '"sub"' }),
+    );
     expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: true });
     await api.deposit(LOGIN, '0.01');
   });
@@ -138,7 +151,9 @@ describe('admin API: POST /admin/balance', () => {
     ['referenceId as a number', { referenceId: '123' }],
     ['referenceId of 129 characters', { referenceId: JSON.stringify('r'.repeat(129)) }],
   ])('refuses %s with 400 INVALID_REQUEST', async (_name, fields) => {
-    await expectRefusedUnchanged(() => rawAdmin(api, 'POST', '/admin/balance', balanceBody(fields as Record<string, string>)));
+    await expectRefusedUnchanged(() =>
+      rawAdmin(api, 'POST', '/admin/balance', balanceBody(fields as Record<string, string>)),
+    );
   });
 
   it.each([['accountId'], ['operation'], ['amount']])('refuses a body without %s with 400', async (field) => {
@@ -225,7 +240,9 @@ describe('admin API: paths and query strings', () => {
   ])('refuses the login %j in a path with 400 INVALID_REQUEST', async (login) => {
     await expectRefusedUnchanged(() => rawAdmin(api, 'GET', `/admin/accounts/${login}`, null));
     await expectRefusedUnchanged(() => rawAdmin(api, 'GET', `/admin/accounts/${login}/transactions`, null));
-    await expectRefusedUnchanged(() => rawAdmin(api, 'PATCH', `/admin/accounts/${login}`, rawObject({ status: '"disabled"' })));
+    await expectRefusedUnchanged(() =>
+      rawAdmin(api, 'PATCH', `/admin/accounts/${login}`, rawObject({ status: '"disabled"' })),
+    );
   });
 
   it.each([
@@ -267,7 +284,9 @@ describe('operator API: POST /operator/launch-tokens', () => {
     ['an unknown field', { login: String(LOGIN), ttl: '99999' }],
     ['no login', {}],
   ])('refuses %s with 400 INVALID_REQUEST', async (_name, fields) => {
-    await expectRefusedUnchanged(() => rawOperator(api, '/operator/launch-tokens', rawObject(fields as Record<string, string>)));
+    await expectRefusedUnchanged(() =>
+      rawOperator(api, '/operator/launch-tokens', rawObject(fields as Record<string, string>)),
+    );
   });
 
   it('refuses a body over 16 KiB with 413 INVALID_REQUEST', async () => {
@@ -367,7 +386,9 @@ describe('wallet API (v2-signed, so that requests reach validation)', () => {
       await expectInvalidRequest('/wallet/closetrade', rawObject({ ...fields, amount }));
     }
     expect(await api.account(PLAYER)).toMatchObject({ held: '10.00' });
-    expect((await signedWallet(api, '/wallet/closetrade', rawObject({ ...fields, amount: '"10"' }))).body).toMatchObject({ status: 'Ok' });
+    expect(
+      (await signedWallet(api, '/wallet/closetrade', rawObject({ ...fields, amount: '"10"' }))).body,
+    ).toMatchObject({ status: 'Ok' });
     expect(await api.account(PLAYER)).toMatchObject({ held: '0.00', balance: '100.00' });
   });
 
@@ -408,14 +429,24 @@ describe('wallet API (v2-signed, so that requests reach validation)', () => {
     if (answer.status === 'InvalidRequest') {
       expect(await stateSnapshot(target.sql)).toEqual(before);
     } else {
-      const { rows } = await target.sql.query(`SELECT open_data FROM trades WHERE trade_id = $1`, [JSON.parse(fields.externalTradeId)]);
+      const { rows } = await target.sql.query(`SELECT open_data FROM trades WHERE trade_id = $1`, [
+        JSON.parse(fields.externalTradeId),
+      ]);
       expect(rows).toEqual([{ open_data: { note: 'a\u0000b' } }]);
     }
   });
 
   it('never confuses two trade ids that differ only in unpaired surrogate escapes', async () => {
-    const first = await signedWallet(api, '/wallet/opentrade', rawObject(tradeFields({ externalTradeId: '"s\\ud800"', amount: '"1"' })));
-    const second = await signedWallet(api, '/wallet/opentrade', rawObject(tradeFields({ externalTradeId: '"s\\udbff"', amount: '"2"' })));
+    const first = await signedWallet(
+      api,
+      '/wallet/opentrade',
+      rawObject(tradeFields({ externalTradeId: '"s\\ud800"', amount: '"1"' })),
+    );
+    const second = await signedWallet(
+      api,
+      '/wallet/opentrade',
+      rawObject(tradeFields({ externalTradeId: '"s\\udbff"', amount: '"2"' })),
+    );
     const outcome = [(first.body as { status: string }).status, (second.body as { status: string }).status];
     // either both are refused as unreadable text, or they are two distinct trades
     expect([
@@ -429,8 +460,18 @@ describe('wallet API (v2-signed, so that requests reach validation)', () => {
 describe('admin referenceIds with unpaired surrogate escapes', () => {
   it('never swallows a deposit whose referenceId differs from another only in unpaired surrogates', async () => {
     const login = await api.createAccount();
-    const first = await rawAdmin(api, 'POST', '/admin/balance', rawObject({ accountId: String(login), operation: '"add"', amount: '"10"', referenceId: '"dep-\\ud800"' }));
-    const second = await rawAdmin(api, 'POST', '/admin/balance', rawObject({ accountId: String(login), operation: '"add"', amount: '"10"', referenceId: '"dep-\\udbff"' }));
+    const first = await rawAdmin(
+      api,
+      'POST',
+      '/admin/balance',
+      rawObject({ accountId: String(login), operation: '"add"', amount: '"10"', referenceId: '"dep-\\ud800"' }),
+    );
+    const second = await rawAdmin(
+      api,
+      'POST',
+      '/admin/balance',
+      rawObject({ accountId: String(login), operation: '"add"', amount: '"10"', referenceId: '"dep-\\udbff"' }),
+    );
     const outcome = [first.status, second.status];
     // either both are refused as unreadable text, or both deposits are applied
     expect([
@@ -468,14 +509,22 @@ describe('SQL metacharacters are data', () => {
   it('stores comments and referenceIds verbatim, and referenceIds stay once-only', async () => {
     const login = await api.createAccount();
     for (const [index, text] of NASTY.entries()) {
-      const body = { accountId: login, operation: 'add', amount: String(index + 1), comment: text, referenceId: `${text}#${index}` };
+      const body = {
+        accountId: login,
+        operation: 'add',
+        amount: String(index + 1),
+        comment: text,
+        referenceId: `${text}#${index}`,
+      };
       const response = await api.admin('POST', '/admin/balance', body);
       expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: true });
       const replay = await api.admin('POST', '/admin/balance', body);
       expect({ status: replay.status, body: replay.body }).toEqual({ status: 200, body: true });
     }
     expect(await api.account(login)).toMatchObject({ balance: '21.00', version: NASTY.length });
-    const page = (await api.admin('GET', `/admin/accounts/${login}/transactions`)).body as { items: { comment: string; referenceId: string }[] };
+    const page = (await api.admin('GET', `/admin/accounts/${login}/transactions`)).body as {
+      items: { comment: string; referenceId: string }[];
+    };
     expect(page.items.map((entry) => [entry.comment, entry.referenceId])).toEqual(
       [...NASTY.entries()].reverse().map(([index, text]) => [text, `${text}#${index}`]),
     );
@@ -505,7 +554,9 @@ describe('SQL metacharacters are data', () => {
         `SELECT trade_type, state, stake_minor::text AS stake, payout_minor::text AS payout, open_data FROM trades WHERE trade_id = $1`,
         [trade.externalTradeId],
       );
-      expect(rows).toEqual([{ trade_type: trade.externalTradeType, state: 'closed', stake: '100', payout: '200', open_data: trade.data }]);
+      expect(rows).toEqual([
+        { trade_type: trade.externalTradeType, state: 'closed', stake: '100', payout: '200', open_data: trade.data },
+      ]);
     }
     expect(await api.account(login)).toMatchObject({ balance: `${100 + NASTY.length}.00`, held: '0.00' });
     const { rows } = await target.sql.query(

@@ -2,7 +2,13 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import type { HttpJsonResponse } from '@wallet-service/client';
 import { TestApi } from '../../support/api';
 import { rawAdmin, rawObject, rawOperator, signedWallet } from '../../support/probes';
-import { ledgerDiscrepancies, startTestService, TEST_OPERATOR_KEY, UNTHROTTLED, type TestService } from '../../support/test-service';
+import {
+  ledgerDiscrepancies,
+  startTestService,
+  TEST_OPERATOR_KEY,
+  UNTHROTTLED,
+  type TestService,
+} from '../../support/test-service';
 
 /**
  * The served OpenAPI document against the real service: every operation it lists is called (success
@@ -11,7 +17,10 @@ import { ledgerDiscrepancies, startTestService, TEST_OPERATOR_KEY, UNTHROTTLED, 
 
 interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
+  >;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
@@ -70,17 +79,24 @@ function conformance(path: string, method: string, response: HttpJsonResponse, l
   exercised.add(`${method} ${path}`);
   const declared = operation.responses[String(response.status)];
   if (!declared) {
-    return [`${where}: answered ${response.status}, not declared (declared: ${Object.keys(operation.responses).join(', ')}); body ${response.text.slice(0, 200)}`];
+    return [
+      `${where}: answered ${response.status}, not declared (declared: ${Object.keys(operation.responses).join(', ')}); body ${response.text.slice(0, 200)}`,
+    ];
   }
   const contentType = String(response.headers['content-type'] ?? '');
   const declaredTypes = Object.keys(declared.content ?? {});
   const mediaType = declaredTypes.find((type) => contentType.startsWith(type));
-  if (declaredTypes.length > 0 && !mediaType) return [`${where}: content-type ${contentType} is not one of ${declaredTypes.join(', ')}`];
+  if (declaredTypes.length > 0 && !mediaType)
+    return [`${where}: content-type ${contentType} is not one of ${declaredTypes.join(', ')}`];
   if (mediaType !== 'application/json' || !declared.content?.[mediaType]?.schema) return [];
   const problems: string[] = [];
-  const validate = validatorFor(`${DOC_ID}${pointer('paths', path, method, 'responses', String(response.status), 'content', 'application/json', 'schema')}`);
+  const validate = validatorFor(
+    `${DOC_ID}${pointer('paths', path, method, 'responses', String(response.status), 'content', 'application/json', 'schema')}`,
+  );
   if (!validate(response.body)) {
-    problems.push(`${where}: ${response.status} body ${response.text.slice(0, 300)} does not match the schema: ${ajv.errorsText(validate.errors)}`);
+    problems.push(
+      `${where}: ${response.status} body ${response.text.slice(0, 300)} does not match the schema: ${ajv.errorsText(validate.errors)}`,
+    );
   }
   return problems;
 }
@@ -93,7 +109,9 @@ async function check(path: string, method: string, cases: Case[]): Promise<void>
   for (const [label, send, expectedStatus] of cases) {
     const response = await send();
     if (response.status !== expectedStatus) {
-      problems.push(`${method.toUpperCase()} ${path} [${label}]: expected HTTP ${expectedStatus}, got ${response.status} ${response.text.slice(0, 200)}`);
+      problems.push(
+        `${method.toUpperCase()} ${path} [${label}]: expected HTTP ${expectedStatus}, got ${response.status} ${response.text.slice(0, 200)}`,
+      );
     }
     problems.push(...conformance(path, method, response, label));
   }
@@ -106,7 +124,13 @@ function tradeKey() {
 }
 
 const admin = (method: string, path: string, body?: unknown, key?: string | null) =>
-  rawAdmin(api, method, path, body === undefined ? null : JSON.stringify(body), key === undefined ? target.config.adminApiKey : key);
+  rawAdmin(
+    api,
+    method,
+    path,
+    body === undefined ? null : JSON.stringify(body),
+    key === undefined ? target.config.adminApiKey : key,
+  );
 const wrongKey = 'wrong-key-0123456789abcdef';
 const oversizedPad = 'p'.repeat(17 * 1024);
 
@@ -119,7 +143,11 @@ describe('the document', () => {
         if (!METHODS.includes(method)) continue;
         for (const [status, response] of Object.entries(operation.responses)) {
           if (response.content?.['application/json']?.schema === undefined) continue;
-          expect(() => validatorFor(`${DOC_ID}${pointer('paths', path, method, 'responses', status, 'content', 'application/json', 'schema')}`)).not.toThrow();
+          expect(() =>
+            validatorFor(
+              `${DOC_ID}${pointer('paths', path, method, 'responses', status, 'content', 'application/json', 'schema')}`,
+            ),
+          ).not.toThrow();
           compiled += 1;
         }
       }
@@ -145,7 +173,11 @@ describe('wallet API', () => {
     await check('/wallet/authenticate', 'post', [
       ['Ok', () => api.wallet.send('authenticate', { token: launch }), 200],
       ['InvalidToken (used twice)', () => api.wallet.send('authenticate', { token: launch }), 200],
-      ['InvalidDigest (unsigned)', () => api.http.request('POST', '/wallet/authenticate', JSON.stringify({ token: launch })), 200],
+      [
+        'InvalidDigest (unsigned)',
+        () => api.http.request('POST', '/wallet/authenticate', JSON.stringify({ token: launch })),
+        200,
+      ],
       ['InvalidRequest (malformed)', () => signedWallet(api, '/wallet/authenticate', '{"token":'), 200],
     ]);
   });
@@ -172,10 +204,26 @@ describe('wallet API', () => {
     await check('/wallet/opentrade', 'post', [
       ['Ok', () => api.wallet.send('opentrade', { token, amount: '4', currency: 'USD', ...key }), 200],
       ['Ok (replay)', () => api.wallet.send('opentrade', { token, amount: '4', currency: 'USD', ...key }), 200],
-      ['DuplicateTransaction', () => api.wallet.send('opentrade', { token: other.token, amount: '4', currency: 'USD', ...key }), 200],
-      ['InsufficientFunds', () => api.wallet.send('opentrade', { token, amount: '6.01', currency: 'USD', ...tradeKey() }), 200],
-      ['InvalidRequest (zero)', () => api.wallet.send('opentrade', { token, amount: '0', currency: 'USD', ...tradeKey() }), 200],
-      ['InvalidRequest (oversized)', () => api.wallet.send('opentrade', { token, amount: '1', currency: 'USD', ...tradeKey(), data: oversizedPad }), 200],
+      [
+        'DuplicateTransaction',
+        () => api.wallet.send('opentrade', { token: other.token, amount: '4', currency: 'USD', ...key }),
+        200,
+      ],
+      [
+        'InsufficientFunds',
+        () => api.wallet.send('opentrade', { token, amount: '6.01', currency: 'USD', ...tradeKey() }),
+        200,
+      ],
+      [
+        'InvalidRequest (zero)',
+        () => api.wallet.send('opentrade', { token, amount: '0', currency: 'USD', ...tradeKey() }),
+        200,
+      ],
+      [
+        'InvalidRequest (oversized)',
+        () => api.wallet.send('opentrade', { token, amount: '1', currency: 'USD', ...tradeKey(), data: oversizedPad }),
+        200,
+      ],
     ]);
   });
 
@@ -185,11 +233,32 @@ describe('wallet API', () => {
     const key = tradeKey();
     await api.wallet.call('opentrade', { token: owner.token, amount: '2', currency: 'USD', ...key });
     await check('/wallet/closetrade', 'post', [
-      ['Unauthorized (other user)', () => api.wallet.send('closetrade', { token: other.token, amount: '3', currency: 'USD', ...key }), 200],
+      [
+        'Unauthorized (other user)',
+        () => api.wallet.send('closetrade', { token: other.token, amount: '3', currency: 'USD', ...key }),
+        200,
+      ],
       ['Ok', () => api.wallet.send('closetrade', { token: owner.token, amount: '3', currency: 'USD', ...key }), 200],
-      ['Ok (orphan close)', () => api.wallet.send('closetrade', { token: owner.token, amount: '3', currency: 'USD', ...tradeKey() }), 200],
-      ['DuplicateTransaction', () => api.wallet.send('closetrade', { token: owner.token, amount: '4', currency: 'USD', ...key }), 200],
-      ['InvalidDigest', () => api.http.request('POST', '/wallet/closetrade', JSON.stringify({ token: owner.token, amount: '3', currency: 'USD', ...key })), 200],
+      [
+        'Ok (orphan close)',
+        () => api.wallet.send('closetrade', { token: owner.token, amount: '3', currency: 'USD', ...tradeKey() }),
+        200,
+      ],
+      [
+        'DuplicateTransaction',
+        () => api.wallet.send('closetrade', { token: owner.token, amount: '4', currency: 'USD', ...key }),
+        200,
+      ],
+      [
+        'InvalidDigest',
+        () =>
+          api.http.request(
+            'POST',
+            '/wallet/closetrade',
+            JSON.stringify({ token: owner.token, amount: '3', currency: 'USD', ...key }),
+          ),
+        200,
+      ],
     ]);
     expect(await api.account(owner.login)).toMatchObject({ balance: '11.00', held: '0.00' });
   });
@@ -205,7 +274,11 @@ describe('operator API', () => {
       ['invalid login', () => rawOperator(api, '/operator/launch-tokens', JSON.stringify({ login: 'x' })), 400],
       ['malformed', () => rawOperator(api, '/operator/launch-tokens', '{'), 400],
       ['no key', () => rawOperator(api, '/operator/launch-tokens', JSON.stringify({ login }), null), 401],
-      ['admin key', () => rawOperator(api, '/operator/launch-tokens', JSON.stringify({ login }), target.config.adminApiKey), 401],
+      [
+        'admin key',
+        () => rawOperator(api, '/operator/launch-tokens', JSON.stringify({ login }), target.config.adminApiKey),
+        401,
+      ],
       ['disabled', () => rawOperator(api, '/operator/launch-tokens', JSON.stringify({ login: disabled })), 403],
       ['unknown login', () => rawOperator(api, '/operator/launch-tokens', JSON.stringify({ login: 99999991 })), 404],
     ]);
@@ -217,12 +290,20 @@ describe('admin API', () => {
     const login = api.takeLogin();
     await check('/admin/accounts', 'post', [
       ['created', () => admin('POST', '/admin/accounts', { login, currency: 'USD', name: 'n' }), 201],
-      ['created without name', () => admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'BTC' }), 201],
+      [
+        'created without name',
+        () => admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'BTC' }),
+        201,
+      ],
       ['duplicate', () => admin('POST', '/admin/accounts', { login, currency: 'USD' }), 409],
       ['unknown currency', () => admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'XYZ' }), 400],
       ['unknown field', () => admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'USD', x: 1 }), 400],
       ['no key', () => admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'USD' }, null), 401],
-      ['operator key', () => admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'USD' }, TEST_OPERATOR_KEY), 401],
+      [
+        'operator key',
+        () => admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'USD' }, TEST_OPERATOR_KEY),
+        401,
+      ],
     ]);
   });
 
@@ -257,7 +338,11 @@ describe('admin API', () => {
     const cursor = (first.body as { nextCursor: string }).nextCursor;
     await check('/admin/accounts', 'get', [
       ['first page', async () => first, 200],
-      ['next page', () => admin('GET', `/admin/accounts?limit=1&sort=-created&cursor=${encodeURIComponent(cursor)}`), 200],
+      [
+        'next page',
+        () => admin('GET', `/admin/accounts?limit=1&sort=-created&cursor=${encodeURIComponent(cursor)}`),
+        200,
+      ],
       ['searched', () => admin('GET', '/admin/accounts?search=user&status=active&sort=-balance'), 200],
       ['nothing found', () => admin('GET', '/admin/accounts?search=nobody%25at_all'), 200],
       ['bad sort', () => admin('GET', '/admin/accounts?sort=password'), 400],
@@ -276,7 +361,11 @@ describe('admin API', () => {
     const cursor = (first.body as { nextCursor: string }).nextCursor;
     await check('/admin/accounts/{login}/transactions', 'get', [
       ['first page', async () => first, 200],
-      ['next page', () => admin('GET', `/admin/accounts/${login}/transactions?limit=2&cursor=${encodeURIComponent(cursor)}`), 200],
+      [
+        'next page',
+        () => admin('GET', `/admin/accounts/${login}/transactions?limit=2&cursor=${encodeURIComponent(cursor)}`),
+        200,
+      ],
       ['all', () => admin('GET', `/admin/accounts/${login}/transactions`), 200],
       ['empty', async () => admin('GET', `/admin/accounts/${await api.createAccount()}/transactions`), 200],
       ['bad limit', () => admin('GET', `/admin/accounts/${login}/transactions?limit=0`), 400],
@@ -289,13 +378,55 @@ describe('admin API', () => {
   it('POST /admin/balance', async () => {
     const login = await api.createAccount();
     await check('/admin/balance', 'post', [
-      ['applied', () => admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '10', referenceId: `oa-${login}` }), 200],
-      ['replayed', () => admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '10', referenceId: `oa-${login}` }), 200],
-      ['reference reused', () => admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '11', referenceId: `oa-${login}` }), 409],
-      ['insufficient', () => admin('POST', '/admin/balance', { accountId: login, operation: 'sub', amount: '10.01' }), 422],
+      [
+        'applied',
+        () =>
+          admin('POST', '/admin/balance', {
+            accountId: login,
+            operation: 'add',
+            amount: '10',
+            referenceId: `oa-${login}`,
+          }),
+        200,
+      ],
+      [
+        'replayed',
+        () =>
+          admin('POST', '/admin/balance', {
+            accountId: login,
+            operation: 'add',
+            amount: '10',
+            referenceId: `oa-${login}`,
+          }),
+        200,
+      ],
+      [
+        'reference reused',
+        () =>
+          admin('POST', '/admin/balance', {
+            accountId: login,
+            operation: 'add',
+            amount: '11',
+            referenceId: `oa-${login}`,
+          }),
+        409,
+      ],
+      [
+        'insufficient',
+        () => admin('POST', '/admin/balance', { accountId: login, operation: 'sub', amount: '10.01' }),
+        422,
+      ],
       ['zero amount', () => admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '0' }), 400],
-      ['unknown account', () => admin('POST', '/admin/balance', { accountId: 99999995, operation: 'add', amount: '1' }), 404],
-      ['operator key', () => admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '1' }, TEST_OPERATOR_KEY), 401],
+      [
+        'unknown account',
+        () => admin('POST', '/admin/balance', { accountId: 99999995, operation: 'add', amount: '1' }),
+        404,
+      ],
+      [
+        'operator key',
+        () => admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '1' }, TEST_OPERATOR_KEY),
+        401,
+      ],
     ]);
     expect(await api.account(login)).toMatchObject({ balance: '10.00' });
   });
@@ -306,9 +437,25 @@ describe('admin API', () => {
     await check('/admin/managers', 'post', [
       ['created', () => manager({ login, password: 'correct horse battery', role: 'SESSION_MANAGER' }), 201],
       ['duplicate', () => manager({ login, password: 'another password', role: 'SESSION_DEALER' }), 409],
-      ['unknown role', () => manager({ login: api.takeLogin(), password: 'correct horse battery', role: 'SESSION_GOD' }), 400],
-      ['password shorter than the documented minLength 8', () => manager({ login: api.takeLogin(), password: 'short', role: 'SESSION_VIEWER' }), 400],
-      ['operator key', () => manager({ login: api.takeLogin(), password: 'correct horse battery', role: 'SESSION_ADMIN' }, TEST_OPERATOR_KEY), 401],
+      [
+        'unknown role',
+        () => manager({ login: api.takeLogin(), password: 'correct horse battery', role: 'SESSION_GOD' }),
+        400,
+      ],
+      [
+        'password shorter than the documented minLength 8',
+        () => manager({ login: api.takeLogin(), password: 'short', role: 'SESSION_VIEWER' }),
+        400,
+      ],
+      [
+        'operator key',
+        () =>
+          manager(
+            { login: api.takeLogin(), password: 'correct horse battery', role: 'SESSION_ADMIN' },
+            TEST_OPERATOR_KEY,
+          ),
+        401,
+      ],
     ]);
   });
 
@@ -316,11 +463,44 @@ describe('admin API', () => {
     const login = await api.createAccount();
     const pad = { comment: oversizedPad };
     const problems = [
-      ...conformance('/admin/balance', 'post', await admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '1', ...pad }), 'oversized'),
-      ...conformance('/admin/accounts', 'post', await admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'USD', name: oversizedPad }), 'oversized'),
-      ...conformance('/admin/accounts/{login}', 'patch', await admin('PATCH', `/admin/accounts/${login}`, { status: 'active', ...pad }), 'oversized'),
-      ...conformance('/admin/managers', 'post', await admin('POST', '/admin/managers', { login: api.takeLogin(), password: oversizedPad, role: 'SESSION_VIEWER' }), 'oversized'),
-      ...conformance('/operator/launch-tokens', 'post', await rawOperator(api, '/operator/launch-tokens', rawObject({ login: String(login), pad: JSON.stringify(oversizedPad) })), 'oversized'),
+      ...conformance(
+        '/admin/balance',
+        'post',
+        await admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '1', ...pad }),
+        'oversized',
+      ),
+      ...conformance(
+        '/admin/accounts',
+        'post',
+        await admin('POST', '/admin/accounts', { login: api.takeLogin(), currency: 'USD', name: oversizedPad }),
+        'oversized',
+      ),
+      ...conformance(
+        '/admin/accounts/{login}',
+        'patch',
+        await admin('PATCH', `/admin/accounts/${login}`, { status: 'active', ...pad }),
+        'oversized',
+      ),
+      ...conformance(
+        '/admin/managers',
+        'post',
+        await admin('POST', '/admin/managers', {
+          login: api.takeLogin(),
+          password: oversizedPad,
+          role: 'SESSION_VIEWER',
+        }),
+        'oversized',
+      ),
+      ...conformance(
+        '/operator/launch-tokens',
+        'post',
+        await rawOperator(
+          api,
+          '/operator/launch-tokens',
+          rawObject({ login: String(login), pad: JSON.stringify(oversizedPad) }),
+        ),
+        'oversized',
+      ),
     ];
     expect(problems).toEqual([]);
     expect(await api.account(login)).toMatchObject({ balance: '0.00', version: 0 });
@@ -374,7 +554,11 @@ describe('reconciliation endpoints', () => {
     await check('/admin/users', 'post', [
       ['created', () => admin('POST', '/admin/users', { username: 'olga', password, role: 'viewer' }), 201],
       ['taken', () => admin('POST', '/admin/users', { username: 'olga', password, role: 'viewer' }), 409],
-      ['short password', () => admin('POST', '/admin/users', { username: 'pete', password: 'short', role: 'viewer' }), 400],
+      [
+        'short password',
+        () => admin('POST', '/admin/users', { username: 'pete', password: 'short', role: 'viewer' }),
+        400,
+      ],
       ['no key', () => admin('POST', '/admin/users', { username: 'pete', password, role: 'viewer' }, null), 401],
     ]);
     await check('/admin/users', 'get', [['list', () => admin('GET', '/admin/users'), 200]]);
@@ -384,7 +568,9 @@ describe('reconciliation endpoints', () => {
       ['nothing to change', () => admin('PATCH', '/admin/users/olga', {}), 400],
       ['no such user', () => admin('PATCH', '/admin/users/nobody', { disabled: true }), 404],
     ]);
-    await check('/admin/users/{username}/sessions', 'delete', [['ended', () => admin('DELETE', '/admin/users/olga/sessions'), 200]]);
+    await check('/admin/users/{username}/sessions', 'delete', [
+      ['ended', () => admin('DELETE', '/admin/users/olga/sessions'), 200],
+    ]);
     await check('/admin/audit', 'get', [
       ['first page', () => admin('GET', '/admin/audit?limit=2'), 200],
       ['bad paging', () => admin('GET', '/admin/audit?before=abc'), 400],
@@ -402,7 +588,12 @@ describe('reconciliation endpoints', () => {
   it('POST /admin/reconciliation/match', async () => {
     const csv = 'reference,amount,currency,date\nnope-1,1.00,USD,2026-11-01\n';
     const match = (query: string, body: string, key: string | null = target.config.adminApiKey) =>
-      api.http.request('POST', `/admin/reconciliation/match${query}`, body, key ? { Authorization: `Bearer ${key}`, 'Content-Type': 'text/csv' } : {});
+      api.http.request(
+        'POST',
+        `/admin/reconciliation/match${query}`,
+        body,
+        key ? { Authorization: `Bearer ${key}`, 'Content-Type': 'text/csv' } : {},
+      );
     await check('/admin/reconciliation/match', 'post', [
       ['dry run', () => match('', csv), 200],
       ['no usable row', () => match('?referenceColumn=ref', csv), 400],
@@ -432,10 +623,15 @@ describe('the run history and the drill-down', () => {
   const matchRun = async () => {
     const login = await api.createAccount();
     await api.balanceOperation(login, 'add', '1.00', `run-1-${login}`);
-    const response = await api.http.request('POST', '/admin/reconciliation/match?referenceDelimiter=;&sumRepeated=true&dryRun=false', csv, {
-      Authorization: `Bearer ${target.config.adminApiKey}`,
-      'Content-Type': 'text/csv',
-    });
+    const response = await api.http.request(
+      'POST',
+      '/admin/reconciliation/match?referenceDelimiter=;&sumRepeated=true&dryRun=false',
+      csv,
+      {
+        Authorization: `Bearer ${target.config.adminApiKey}`,
+        'Content-Type': 'text/csv',
+      },
+    );
     expect(response.status).toBe(200);
     return (response.body as { runId: string }).runId;
   };
@@ -472,7 +668,11 @@ describe('the run history and the drill-down', () => {
     const reconciled = (await admin('GET', '/admin/reconciliation')).body as { runId: string };
     await check('/admin/reconciliation/runs/{id}/items.csv', 'get', [
       ['csv', () => admin('GET', `/admin/reconciliation/runs/${matched}/items.csv`), 200],
-      ['a reconciliation run has no items', () => admin('GET', `/admin/reconciliation/runs/${reconciled.runId}/items.csv`), 404],
+      [
+        'a reconciliation run has no items',
+        () => admin('GET', `/admin/reconciliation/runs/${reconciled.runId}/items.csv`),
+        404,
+      ],
       ['unknown', () => admin('GET', '/admin/reconciliation/runs/99999999/items.csv'), 404],
       ['not a number', () => admin('GET', '/admin/reconciliation/runs/0/items.csv'), 400],
       ['no key', () => admin('GET', `/admin/reconciliation/runs/${matched}/items.csv`, undefined, null), 401],
@@ -482,7 +682,9 @@ describe('the run history and the drill-down', () => {
   it('GET /admin/ledger/entries/{id}', async () => {
     const login = await api.createAccount();
     await api.deposit(login, '3.21');
-    const entryId = ((await admin('GET', `/admin/accounts/${login}/transactions`)).body as { items: Array<{ id: number }> }).items[0]!.id;
+    const entryId = (
+      (await admin('GET', `/admin/accounts/${login}/transactions`)).body as { items: Array<{ id: number }> }
+    ).items[0]!.id;
     await check('/admin/ledger/entries/{id}', 'get', [
       ['found', () => admin('GET', `/admin/ledger/entries/${entryId}`), 200],
       ['unknown', () => admin('GET', '/admin/ledger/entries/99999999'), 404],

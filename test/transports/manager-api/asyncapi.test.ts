@@ -32,7 +32,10 @@ interface Reference {
 interface AsyncApiDocument {
   asyncapi: string;
   channels: Record<string, { messages: Record<string, Reference> }>;
-  operations: Record<string, { action: string; channel: Reference; messages: Reference[]; reply?: { channel: Reference; messages: Reference[] } }>;
+  operations: Record<
+    string,
+    { action: string; channel: Reference; messages: Reference[]; reply?: { channel: Reference; messages: Reference[] } }
+  >;
   components: { messages: Record<string, { payload: { properties: { command?: { const: string } } } }> };
 }
 
@@ -47,7 +50,10 @@ const exercised = new Map<string, Set<string>>();
 const clients: ManagerClient[] = [];
 
 beforeAll(async () => {
-  target = await startTestService({ MANAGER_SYNC_TIMEOUT_MS: String(SYNC_TIMEOUT_MS), ACCOUNT_LOCK_TIMEOUT_MS: String(ACCOUNT_LOCK_TIMEOUT_MS) });
+  target = await startTestService({
+    MANAGER_SYNC_TIMEOUT_MS: String(SYNC_TIMEOUT_MS),
+    ACCOUNT_LOCK_TIMEOUT_MS: String(ACCOUNT_LOCK_TIMEOUT_MS),
+  });
   api = new TestApi(target);
   const response = await api.http.request('GET', '/asyncapi.json', null);
   expect(response.status).toBe(200);
@@ -88,7 +94,9 @@ function expectReply(operation: string, answer: unknown): string {
   const matched = replies.find((message) => payloadValidator(message)(answer));
   if (!matched) {
     const problems = replies.map((message) => `${message}: ${ajv.errorsText(payloadValidator(message).errors)}`);
-    throw new Error(`${operation} answered ${JSON.stringify(answer)}, which matches none of its replies:\n${problems.join('\n')}`);
+    throw new Error(
+      `${operation} answered ${JSON.stringify(answer)}, which matches none of its replies:\n${problems.join('\n')}`,
+    );
   }
   const seen = exercised.get(operation) ?? new Set<string>();
   exercised.set(operation, seen.add(matched));
@@ -98,7 +106,11 @@ function expectReply(operation: string, answer: unknown): string {
 /** The receive operation of a command (its request message names the command). */
 function operationOf(command: string): string {
   const found = Object.entries(doc.operations).find(
-    ([, operation]) => operation.action === 'receive' && operation.messages.some((message) => doc.components.messages[messageName(message)]!.payload.properties.command?.const === command),
+    ([, operation]) =>
+      operation.action === 'receive' &&
+      operation.messages.some(
+        (message) => doc.components.messages[messageName(message)]!.payload.properties.command?.const === command,
+      ),
   );
   if (!found) throw new Error(`the document has no operation for ${command}`);
   return found[0];
@@ -144,20 +156,34 @@ async function loggedIn(role = 'SESSION_MANAGER'): Promise<ManagerClient> {
   const { client, login } = await managerClient(api, target.service.managerPort, role);
   clients.push(client);
   const connection = await connect();
-  await exchange(connection, 'Login', { login, password: MANAGER_PASSWORD }, { status: 200, message: 'LoginResultAnswer' });
+  await exchange(
+    connection,
+    'Login',
+    { login, password: MANAGER_PASSWORD },
+    { status: 200, message: 'LoginResultAnswer' },
+  );
   return connection;
 }
 
 it('passes @asyncapi/parser with no error and no warning', async () => {
   const diagnostics = await new Parser().validate(served);
-  const listed = diagnostics.map((diagnostic) => `${DiagnosticSeverity[diagnostic.severity]} ${diagnostic.code}: ${diagnostic.message} at ${diagnostic.path.join('/')}`);
+  const listed = diagnostics.map(
+    (diagnostic) =>
+      `${DiagnosticSeverity[diagnostic.severity]} ${diagnostic.code}: ${diagnostic.message} at ${diagnostic.path.join('/')}`,
+  );
   expect(listed.filter((line) => /^(Error|Warning) /.test(line))).toEqual([]);
-  expect(diagnostics.map((diagnostic) => String(diagnostic.code)).filter((code) => !(code in ACCEPTED_INFORMATION))).toEqual([]);
+  expect(
+    diagnostics.map((diagnostic) => String(diagnostic.code)).filter((code) => !(code in ACCEPTED_INFORMATION)),
+  ).toEqual([]);
   expect(doc.asyncapi).toBe('3.0.0');
 });
 
 it('documents every command the server runs, and Subscribe', () => {
-  const documented = Object.values(doc.operations).filter((operation) => operation.action === 'receive').map((operation) => doc.components.messages[messageName(operation.messages[0]!)]!.payload.properties.command!.const);
+  const documented = Object.values(doc.operations)
+    .filter((operation) => operation.action === 'receive')
+    .map(
+      (operation) => doc.components.messages[messageName(operation.messages[0]!)]!.payload.properties.command!.const,
+    );
   // the command table, Subscribe included: what the TCP server looks commands up in
   const run = Object.keys(MANAGER_COMMANDS);
   expect(documented.sort()).toEqual(run.sort());
@@ -166,7 +192,12 @@ it('documents every command the server runs, and Subscribe', () => {
 it('describes the real answer to every command, the refusals and every trade:event a subscriber receives', async () => {
   const anonymous = await connect();
   await exchange(anonymous, 'Ping', {}, { status: 200, message: 'PongAnswer' });
-  await exchange(anonymous, 'Login', { login: 999_999, password: 'wrong-password' }, { status: 401, message: 'ErrorAnswer' });
+  await exchange(
+    anonymous,
+    'Login',
+    { login: 999_999, password: 'wrong-password' },
+    { status: 401, message: 'ErrorAnswer' },
+  );
   await exchange(anonymous, 'Subscribe', { channels: ['trade:event'] }, { status: 401, message: 'ErrorAnswer' });
   await exchange(anonymous, 'GetFinanceRecord', { order: 1 }, { status: 401, message: 'ErrorAnswer' });
   await exchange(anonymous, 'BalanceIn', { login: 1, amount: 1 }, { status: 401, message: 'ErrorAnswer' });
@@ -176,33 +207,108 @@ it('describes the real answer to every command, the refusals and every trade:eve
   await exchange(subscriber, 'Subscribe', { chanels: ['trade:event'] }, { status: 200, message: 'SubscribedAnswer' });
   const events: ManagerEvent[] = [];
   subscriber.on('event', (event: ManagerEvent) => events.push(event));
-  await exchange(subscriber, 'CreditInSync', { login: 1, amount: 1, comment: 'viewer' }, { status: 401, message: 'ErrorAnswer' });
+  await exchange(
+    subscriber,
+    'CreditInSync',
+    { login: 1, amount: 1, comment: 'viewer' },
+    { status: 401, message: 'ErrorAnswer' },
+  );
 
   const manager = await loggedIn();
   const login = await api.createAccount();
-  const deposit = await exchange(manager, 'BalanceIn', { login, amount: 100 }, { status: 200, message: 'AcknowledgementAnswer' });
-  await exchange(manager, 'BalanceIn', { login, amount: 105, order: deposit.data.order }, { status: 200, message: 'AcknowledgementAnswer' });
-  await exchange(manager, 'BalanceInSync', { login, amount: '50.25', comment: 'sync', referenceId: `ref-${login}` }, { status: 200, message: 'TradeEventDataAnswer' });
-  await exchange(manager, 'BalanceInSync', { login, amount: '50.25', comment: 'sync', referenceId: `ref-${login}` }, { status: 200, message: 'TradeEventDataAnswer' });
+  const deposit = await exchange(
+    manager,
+    'BalanceIn',
+    { login, amount: 100 },
+    { status: 200, message: 'AcknowledgementAnswer' },
+  );
+  await exchange(
+    manager,
+    'BalanceIn',
+    { login, amount: 105, order: deposit.data.order },
+    { status: 200, message: 'AcknowledgementAnswer' },
+  );
+  await exchange(
+    manager,
+    'BalanceInSync',
+    { login, amount: '50.25', comment: 'sync', referenceId: `ref-${login}` },
+    { status: 200, message: 'TradeEventDataAnswer' },
+  );
+  await exchange(
+    manager,
+    'BalanceInSync',
+    { login, amount: '50.25', comment: 'sync', referenceId: `ref-${login}` },
+    { status: 200, message: 'TradeEventDataAnswer' },
+  );
   await exchange(manager, 'BalanceIn', { login, amount: -1 }, { status: 400, message: 'ErrorAnswer' });
-  await exchange(manager, 'BalanceIn', { login: login + 1_000_000, amount: 1 }, { status: 401, message: 'ErrorAnswer' });
-  const withdrawal = await exchange(manager, 'BalanceOut', { login, amount: -10 }, { status: 200, message: 'AcknowledgementAnswer' });
+  await exchange(
+    manager,
+    'BalanceIn',
+    { login: login + 1_000_000, amount: 1 },
+    { status: 401, message: 'ErrorAnswer' },
+  );
+  const withdrawal = await exchange(
+    manager,
+    'BalanceOut',
+    { login, amount: -10 },
+    { status: 200, message: 'AcknowledgementAnswer' },
+  );
   await exchange(manager, 'BalanceOutSync', { login, amount: -10.5 }, { status: 200, message: 'TradeEventDataAnswer' });
   await exchange(manager, 'BalanceOutSync', { login, amount: -1_000_000 }, { status: 400, message: 'ErrorAnswer' });
   await exchange(manager, 'CreditIn', { login, amount: 20 }, { status: 400, message: 'ErrorAnswer', malformed: true });
-  const credit = await exchange(manager, 'CreditIn', { login, amount: 20, comment: 'bonus' }, { status: 200, message: 'AcknowledgementAnswer' });
-  const creditSync = await exchange(manager, 'CreditInSync', { login, amount: 30, comment: 'bonus', open_time: 1_700_000_000 }, { status: 200, message: 'TradeEventDataAnswer' });
+  const credit = await exchange(
+    manager,
+    'CreditIn',
+    { login, amount: 20, comment: 'bonus' },
+    { status: 200, message: 'AcknowledgementAnswer' },
+  );
+  const creditSync = await exchange(
+    manager,
+    'CreditInSync',
+    { login, amount: 30, comment: 'bonus', open_time: 1_700_000_000 },
+    { status: 200, message: 'TradeEventDataAnswer' },
+  );
   await exchange(manager, 'CreditOut', { login, amount: -5 }, { status: 200, message: 'AcknowledgementAnswer' });
   await exchange(manager, 'CreditOutSync', { login, amount: -5 }, { status: 200, message: 'TradeEventDataAnswer' });
   await exchange(manager, 'CreditOut', { login, amount: -1_000 }, { status: 400, message: 'ErrorAnswer' });
-  await exchange(manager, 'DeleteBalance', { order: credit.data.order }, { status: 200, message: 'AcknowledgementAnswer' });
-  await exchange(manager, 'DeleteBalanceSync', { order: withdrawal.data.order }, { status: 200, message: 'TradeEventDataAnswer' });
-  await exchange(manager, 'DeleteBalanceSync', { order: creditSync.data.order }, { status: 400, message: 'ErrorAnswer' });
-  await exchange(manager, 'DeleteBalanceSync', { order: 'one' }, { status: 400, message: 'ErrorAnswer', malformed: true });
-  await exchange(manager, 'GetFinanceRecord', { order: deposit.data.order }, { status: 200, message: 'TradeEventDataAnswer' });
+  await exchange(
+    manager,
+    'DeleteBalance',
+    { order: credit.data.order },
+    { status: 200, message: 'AcknowledgementAnswer' },
+  );
+  await exchange(
+    manager,
+    'DeleteBalanceSync',
+    { order: withdrawal.data.order },
+    { status: 200, message: 'TradeEventDataAnswer' },
+  );
+  await exchange(
+    manager,
+    'DeleteBalanceSync',
+    { order: creditSync.data.order },
+    { status: 400, message: 'ErrorAnswer' },
+  );
+  await exchange(
+    manager,
+    'DeleteBalanceSync',
+    { order: 'one' },
+    { status: 400, message: 'ErrorAnswer', malformed: true },
+  );
+  await exchange(
+    manager,
+    'GetFinanceRecord',
+    { order: deposit.data.order },
+    { status: 200, message: 'TradeEventDataAnswer' },
+  );
   await exchange(manager, 'GetFinanceRecord', { order: 999_999_999 }, { status: 404, message: 'ErrorAnswer' });
   await exchange(manager, 'GetTransactionsByLogin', { login }, { status: 200, message: 'TransactionsAnswer' });
-  await exchange(manager, 'GetTransactionsByLogin', { login: login + 1_000_000 }, { status: 404, message: 'ErrorAnswer' });
+  await exchange(
+    manager,
+    'GetTransactionsByLogin',
+    { login: login + 1_000_000 },
+    { status: 404, message: 'ErrorAnswer' },
+  );
 
   // a command no operation describes is refused with the error shape
   const unknown = await manager.command('Launch', {});
@@ -223,18 +329,35 @@ it('describes the real answer to every command, the refusals and every trade:eve
     // a withdrawal the balance will not cover, timed out too: refused once the row is released
     const uncovered = manager.command('BalanceOutSync', { login, amount: -1_000_000 });
     await eventually(() => held.length === 2, SYNC_TIMEOUT_MS + 5000, 'both answers');
-    expect(held.map((answer) => [answer.status, answer.data.error])).toEqual([[409, 'DUPLICATE_EXTID'], [504, 'SYNC_TIMEOUT']]);
+    expect(held.map((answer) => [answer.status, answer.data.error])).toEqual([
+      [409, 'DUPLICATE_EXTID'],
+      [504, 'SYNC_TIMEOUT'],
+    ]);
     expect(expectReply('Ping', held[0])).toBe('ErrorAnswer');
     expect(expectReply('BalanceInSync', held[1])).toBe('SyncTimeoutAnswer');
     refusedOrder = (await uncovered).data.order as number;
     expect(expectReply('BalanceOutSync', await uncovered)).toBe('SyncTimeoutAnswer');
-    await exchange(manager, 'GetFinanceRecord', { order: held[1]!.data.order }, { status: 200, message: 'FinanceRequestPendingAnswer' });
+    await exchange(
+      manager,
+      'GetFinanceRecord',
+      { order: held[1]!.data.order },
+      { status: 200, message: 'FinanceRequestPendingAnswer' },
+    );
   } finally {
     await blocker.query('ROLLBACK');
     blocker.release();
   }
-  await eventually(async () => (await manager.command('GetFinanceRecord', { order: refusedOrder })).data.state !== 10, 5000, 'the refusal');
-  await exchange(manager, 'GetFinanceRecord', { order: refusedOrder }, { status: 200, message: 'FinanceRequestRefusedAnswer' });
+  await eventually(
+    async () => (await manager.command('GetFinanceRecord', { order: refusedOrder })).data.state !== 10,
+    5000,
+    'the refusal',
+  );
+  await exchange(
+    manager,
+    'GetFinanceRecord',
+    { order: refusedOrder },
+    { status: 200, message: 'FinanceRequestRefusedAnswer' },
+  );
 
   // a line that is no message: answered with extID null, then the connection closes
   const raw = net.connect(target.service.managerPort, '127.0.0.1');
@@ -246,12 +369,23 @@ it('describes the real answer to every command, the refusals and every trade:eve
 
   // wallet trades reach subscribers too, with their stake, payout and key
   const player = await api.player('100');
-  const trade = { token: player.token, currency: 'USD', externalTradeType: 'asyncapi', externalTradeId: `t-${player.login}` };
+  const trade = {
+    token: player.token,
+    currency: 'USD',
+    externalTradeType: 'asyncapi',
+    externalTradeId: `t-${player.login}`,
+  };
   await api.wallet.call('opentrade', { ...trade, amount: '10' });
   await api.wallet.call('closetrade', { ...trade, amount: '19.5' });
 
-  await eventually(() => events.filter((event) => event.data.login === player.login).length >= 3, 5000, 'the wallet trade events');
-  expect(events.filter((event) => event.data.login === login).map((event) => event.type)).toEqual(expect.arrayContaining(['EV_RECORD_ADD', 'EV_RECORD_UPDATE', 'EV_RECORD_DELETE']));
+  await eventually(
+    () => events.filter((event) => event.data.login === player.login).length >= 3,
+    5000,
+    'the wallet trade events',
+  );
+  expect(events.filter((event) => event.data.login === login).map((event) => event.type)).toEqual(
+    expect.arrayContaining(['EV_RECORD_ADD', 'EV_RECORD_UPDATE', 'EV_RECORD_DELETE']),
+  );
   const eventMessage = messageName(doc.operations.tradeEvent!.messages[0]!);
   for (const event of events) {
     const validate = payloadValidator(eventMessage);

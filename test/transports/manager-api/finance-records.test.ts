@@ -44,7 +44,10 @@ async function postingsOf(order: number): Promise<Array<{ operation: string; boo
 }
 
 async function orderOfReference(referenceId: string): Promise<number> {
-  const { rows } = await target.sql.query(`SELECT order_no::int AS order FROM finance_records WHERE reference_id = $1`, [referenceId]);
+  const { rows } = await target.sql.query(
+    `SELECT order_no::int AS order FROM finance_records WHERE reference_id = $1`,
+    [referenceId],
+  );
   return rows[0].order as number;
 }
 
@@ -71,7 +74,9 @@ describe('updates by order', () => {
     const update = await manager.command('BalanceInSync', { login, amount: 12, order: created.data.order });
     expect(update).toMatchObject({ status: 200, data: { profit: 12, comment: 'PSP deposit 77' } });
     // a new record without a comment takes the default (docs/manager-api.md#finance-commands)
-    expect(await manager.command('BalanceInSync', { login, amount: 1 })).toMatchObject({ data: { comment: 'Finance' } });
+    expect(await manager.command('BalanceInSync', { login, amount: 1 })).toMatchObject({
+      data: { comment: 'Finance' },
+    });
   });
 
   it("refuses an update naming another login's order, and moves nothing", async () => {
@@ -79,19 +84,31 @@ describe('updates by order', () => {
     const intruder = await api.createAccount();
     const created = await manager.command('BalanceInSync', { login: owner, amount: 10 });
     const answer = await manager.command('BalanceIn', { login: intruder, amount: 99, order: created.data.order });
-    expect(answer).toMatchObject({ status: 400, data: { error: 'INVALID_DATA', message: expect.stringContaining('another login') } });
+    expect(answer).toMatchObject({
+      status: 400,
+      data: { error: 'INVALID_DATA', message: expect.stringContaining('another login') },
+    });
     expect(await api.account(intruder)).toMatchObject({ balance: '0.00' });
-    expect(await manager.command('GetFinanceRecord', { order: created.data.order })).toMatchObject({ data: { login: owner, profit: 10 } });
+    expect(await manager.command('GetFinanceRecord', { order: created.data.order })).toMatchObject({
+      data: { login: owner, profit: 10 },
+    });
   });
 
   it('refuses times in milliseconds and a close before the open, with nothing moved', async () => {
     const login = await api.createAccount();
-    expect(await manager.command('BalanceIn', { login, amount: 5, open_time: 1_795_303_455_000 })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
-    expect(await manager.command('BalanceIn', { login, amount: 5, open_time: 1_795_303_455, close_time: 1_795_303_400 })).toMatchObject({
+    expect(await manager.command('BalanceIn', { login, amount: 5, open_time: 1_795_303_455_000 })).toMatchObject({
+      status: 400,
+      data: { error: 'INVALID_DATA' },
+    });
+    expect(
+      await manager.command('BalanceIn', { login, amount: 5, open_time: 1_795_303_455, close_time: 1_795_303_400 }),
+    ).toMatchObject({
       status: 400,
       data: { error: 'INVALID_DATA', message: expect.stringContaining('close_time') },
     });
-    expect(await manager.command('BalanceInSync', { login, amount: 5, open_time: 1_795_303_400, close_time: 1_795_303_455 })).toMatchObject({
+    expect(
+      await manager.command('BalanceInSync', { login, amount: 5, open_time: 1_795_303_400, close_time: 1_795_303_455 }),
+    ).toMatchObject({
       status: 200,
       data: { open_time: 1_795_303_400, close_time: 1_795_303_455 },
     });
@@ -105,7 +122,10 @@ describe('DeleteBalance', () => {
     const created = await manager.command('CreditInSync', { login, amount: 30, comment: 'welcome bonus' });
     const order = created.data.order as number;
     const deleted = await manager.command('DeleteBalanceSync', { order });
-    expect(deleted).toMatchObject({ status: 200, data: { order, login, cmd: 7, state: 6, profit: 30, comment: 'welcome bonus' } });
+    expect(deleted).toMatchObject({
+      status: 200,
+      data: { order, login, cmd: 7, state: 6, profit: 30, comment: 'welcome bonus' },
+    });
     await eventually(() => eventsOf(order).length === 2);
     expect(eventsOf(order).map((event) => event.type)).toEqual(['EV_RECORD_ADD', 'EV_RECORD_DELETE']);
     expect(eventsOf(order)[1]!.data).toEqual(deleted.data);
@@ -118,21 +138,35 @@ describe('DeleteBalance', () => {
     expect(await api.account(login)).toMatchObject({ credit: '0.00' });
     // once only: a repeat answers the first deletion and moves nothing
     expect(await manager.command('DeleteBalanceSync', { order })).toMatchObject({ status: 200, data: deleted.data });
-    expect(await manager.command('DeleteBalance', { order })).toMatchObject({ status: 200, data: { accepted: true, order, state: 12, login, cmd: 7, amount: 30 } });
+    expect(await manager.command('DeleteBalance', { order })).toMatchObject({
+      status: 200,
+      data: { accepted: true, order, state: 12, login, cmd: 7, amount: 30 },
+    });
     expect(await postingsOf(order)).toHaveLength(4);
     expect(await manager.command('GetFinanceRecord', { order })).toMatchObject({ data: { state: 6 } });
     // a deleted record cannot be updated
-    expect(await manager.command('CreditIn', { login, amount: 40, order, comment: 'again' })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
+    expect(await manager.command('CreditIn', { login, amount: 40, order, comment: 'again' })).toMatchObject({
+      status: 400,
+      data: { error: 'INVALID_DATA' },
+    });
   });
 
   it('refuses a deletion that would make a bucket negative, and one of a record that does not exist', async () => {
     const login = await api.createAccount();
     const deposit = await manager.command('BalanceInSync', { login, amount: 100 });
     await manager.command('BalanceOutSync', { login, amount: -80 });
-    expect(await manager.command('DeleteBalanceSync', { order: deposit.data.order })).toMatchObject({ status: 400, data: { error: 'NOT_ENOUGH_MONEY' } });
-    expect(await manager.command('GetFinanceRecord', { order: deposit.data.order })).toMatchObject({ data: { state: 3 } });
+    expect(await manager.command('DeleteBalanceSync', { order: deposit.data.order })).toMatchObject({
+      status: 400,
+      data: { error: 'NOT_ENOUGH_MONEY' },
+    });
+    expect(await manager.command('GetFinanceRecord', { order: deposit.data.order })).toMatchObject({
+      data: { state: 3 },
+    });
     expect(await api.account(login)).toMatchObject({ balance: '20.00' });
-    expect(await manager.command('DeleteBalance', { order: 999_999_999 })).toMatchObject({ status: 404, data: { error: 'NOT_FOUND' } });
+    expect(await manager.command('DeleteBalance', { order: 999_999_999 })).toMatchObject({
+      status: 404,
+      data: { error: 'NOT_FOUND' },
+    });
   });
 
   it('is refused to a viewer with the family error, like the other finance commands', async () => {
@@ -168,15 +202,29 @@ describe('events', () => {
       const plain = await manager.command(command, { login, amount, comment: `${command} plain`, order });
       expect(plain).toMatchObject({ status: 200, data: { accepted: true, order, state: 11, login, cmd, amount } });
       await eventually(() => eventsOf(order).length === 2, 5000, `${command} update event`);
-      expect(eventsOf(order)[1]).toMatchObject({ type: 'EV_RECORD_UPDATE', data: { order, cmd, state: 3, profit: amount, comment: `${command} plain` } });
+      expect(eventsOf(order)[1]).toMatchObject({
+        type: 'EV_RECORD_UPDATE',
+        data: { order, cmd, state: 3, profit: amount, comment: `${command} plain` },
+      });
     }
-    for (const [operation, cmd] of [['add', 6], ['sub', 8], ['credit', 7], ['debit', 6], ['adjustment', 13], ['commission', 15], ['swap', 18]] as const) {
+    for (const [operation, cmd] of [
+      ['add', 6],
+      ['sub', 8],
+      ['credit', 7],
+      ['debit', 6],
+      ['adjustment', 13],
+      ['commission', 15],
+      ['swap', 18],
+    ] as const) {
       const referenceId = `event-${operation}-${login}`;
       expect((await api.balanceOperation(login, operation, '1.00', referenceId)).status).toBe(200);
       const order = await orderOfReference(referenceId);
       await eventually(() => eventsOf(order).length === 1, 5000, `${operation} event`);
       const profit = ['sub', 'commission', 'swap'].includes(operation) ? -1 : 1;
-      expect(eventsOf(order)[0]).toMatchObject({ type: 'EV_RECORD_ADD', data: { order, login, cmd, state: 3, profit } });
+      expect(eventsOf(order)[0]).toMatchObject({
+        type: 'EV_RECORD_ADD',
+        data: { order, login, cmd, state: 3, profit },
+      });
     }
   });
 });

@@ -30,7 +30,9 @@ async function connect(role: string): Promise<ManagerClient> {
   return client;
 }
 
-async function entriesOf(login: number): Promise<Array<{ operation: string; balance_delta_minor: string; credit_delta_minor: string }>> {
+async function entriesOf(
+  login: number,
+): Promise<Array<{ operation: string; balance_delta_minor: string; credit_delta_minor: string }>> {
   const { rows } = await target.sql.query(
     `SELECT operation, balance_delta_minor, credit_delta_minor FROM journal_entries WHERE login = $1 ORDER BY id`,
     [login],
@@ -47,7 +49,10 @@ describe('Login', () => {
     const ok = await client.command('Login', { login, password: MANAGER_PASSWORD });
     expect(ok).toMatchObject({ status: 200, data: { role: 'SESSION_DEALER' } });
     expect(String(ok.data.token)).toMatch(/^[0-9a-f]{64}$/);
-    expect(await client.command('Login', { login, password: 'wrong-password' })).toMatchObject({ status: 401, data: { error: 'UNAUTHORIZED' } });
+    expect(await client.command('Login', { login, password: 'wrong-password' })).toMatchObject({
+      status: 401,
+      data: { error: 'UNAUTHORIZED' },
+    });
     const { rows } = await target.sql.query(`SELECT password_hash FROM managers WHERE login = $1`, [login]);
     expect(rows[0].password_hash).toMatch(/^scrypt\$/);
   });
@@ -55,20 +60,34 @@ describe('Login', () => {
   it('accepts the token as __token on another connection', async () => {
     const login = await api.createAccount();
     const managerLogin = api.takeLogin() + 500_000;
-    await api.admin('POST', '/admin/managers', { login: managerLogin, password: MANAGER_PASSWORD, role: 'SESSION_MANAGER' });
+    await api.admin('POST', '/admin/managers', {
+      login: managerLogin,
+      password: MANAGER_PASSWORD,
+      role: 'SESSION_MANAGER',
+    });
     const first = await ManagerClient.connect(target.service.managerPort);
     const second = await ManagerClient.connect(target.service.managerPort);
     clients.push(first, second);
-    const token = String((await first.command('Login', { login: managerLogin, password: MANAGER_PASSWORD })).data.token);
-    expect(await second.command('BalanceIn', { login, amount: 1 })).toMatchObject({ status: 401, data: { error: 'ADD_BALANCE_ERROR' } });
-    expect(await second.command('BalanceIn', { login, amount: 1 }, { token })).toMatchObject({ status: 200, data: { accepted: true } });
-    expect(await second.command('BalanceIn', { login, amount: 1 }, { token: 'f'.repeat(64) })).toMatchObject({ status: 401 });
+    const token = String(
+      (await first.command('Login', { login: managerLogin, password: MANAGER_PASSWORD })).data.token,
+    );
+    expect(await second.command('BalanceIn', { login, amount: 1 })).toMatchObject({
+      status: 401,
+      data: { error: 'ADD_BALANCE_ERROR' },
+    });
+    expect(await second.command('BalanceIn', { login, amount: 1 }, { token })).toMatchObject({
+      status: 200,
+      data: { accepted: true },
+    });
+    expect(await second.command('BalanceIn', { login, amount: 1 }, { token: 'f'.repeat(64) })).toMatchObject({
+      status: 401,
+    });
     expect(await api.account(login)).toMatchObject({ balance: '1.00' });
   });
 });
 
 describe('finance commands', () => {
-  it('BalanceIn acknowledges with ScaleTrade\'s shape and moves the balance', async () => {
+  it("BalanceIn acknowledges with ScaleTrade's shape and moves the balance", async () => {
     const login = await api.createAccount();
     const answer = await manager.command('BalanceIn', { login, amount: 250.5, comment: 'gateway deposit' });
     expect(answer).toEqual({
@@ -77,12 +96,18 @@ describe('finance commands', () => {
       data: { accepted: true, order: expect.any(Number), state: 10, login, cmd: 6, amount: 250.5 },
     });
     expect(await api.account(login)).toMatchObject({ balance: '250.50', credit: '0.00' });
-    expect(await entriesOf(login)).toEqual([{ operation: 'balance_in', balance_delta_minor: '25050', credit_delta_minor: '0' }]);
+    expect(await entriesOf(login)).toEqual([
+      { operation: 'balance_in', balance_delta_minor: '25050', credit_delta_minor: '0' },
+    ]);
   });
 
   it('BalanceInSync answers with the trade event data alone', async () => {
     const login = await api.createAccount();
-    const answer = await manager.command('BalanceInSync', { login, amount: 250.0, comment: 'Payment gateway deposit' }, { extID: 'deposit-req-1001' });
+    const answer = await manager.command(
+      'BalanceInSync',
+      { login, amount: 250.0, comment: 'Payment gateway deposit' },
+      { extID: 'deposit-req-1001' },
+    );
     expect(answer).toEqual({
       extID: 'deposit-req-1001',
       status: 200,
@@ -105,7 +130,10 @@ describe('finance commands', () => {
     await api.deposit(login, '200');
     await api.balanceOperation(login, 'credit', '1000');
     const answer = await manager.command('BalanceOutSync', { login, amount: -150.0, comment: 'Manual withdrawal' });
-    expect(answer).toMatchObject({ status: 200, data: { login, cmd: 8, state: 3, profit: -150, comment: 'Manual withdrawal' } });
+    expect(answer).toMatchObject({
+      status: 200,
+      data: { login, cmd: 8, state: 3, profit: -150, comment: 'Manual withdrawal' },
+    });
     const refused = await manager.command('BalanceOutSync', { login, amount: -50.01 });
     expect(refused).toMatchObject({ status: 400, data: { error: 'NOT_ENOUGH_MONEY' } });
     expect(await api.account(login)).toMatchObject({ balance: '50.00', credit: '1000.00' });
@@ -114,11 +142,20 @@ describe('finance commands', () => {
   it('CreditInSync requires a comment and credits the credit bucket; CreditOut stops at the credit', async () => {
     const login = await api.createAccount();
     await api.deposit(login, '500');
-    expect(await manager.command('CreditInSync', { login, amount: 300 })).toMatchObject({ status: 400, data: { error: 'INVALID_DATA' } });
+    expect(await manager.command('CreditInSync', { login, amount: 300 })).toMatchObject({
+      status: 400,
+      data: { error: 'INVALID_DATA' },
+    });
     const answer = await manager.command('CreditInSync', { login, amount: 300.0, comment: 'Promotion credit' });
     expect(answer).toMatchObject({ status: 200, data: { cmd: 7, state: 3, profit: 300, comment: 'Promotion credit' } });
-    expect(await manager.command('CreditOutSync', { login, amount: -300.01 })).toMatchObject({ status: 400, data: { error: 'NOT_ENOUGH_MONEY' } });
-    expect(await manager.command('CreditOut', { login, amount: -100 })).toMatchObject({ status: 200, data: { accepted: true, cmd: 9, amount: -100 } });
+    expect(await manager.command('CreditOutSync', { login, amount: -300.01 })).toMatchObject({
+      status: 400,
+      data: { error: 'NOT_ENOUGH_MONEY' },
+    });
+    expect(await manager.command('CreditOut', { login, amount: -100 })).toMatchObject({
+      status: 200,
+      data: { accepted: true, cmd: 9, amount: -100 },
+    });
     expect(await api.account(login)).toMatchObject({ balance: '500.00', credit: '200.00', withdrawable: '500.00' });
   });
 
@@ -179,17 +216,32 @@ describe('finance commands', () => {
     const plain = await manager.command('BalanceIn', { login, amount: 10, referenceId: 'psp-1' });
     expect(again.data).toEqual(first.data);
     expect(plain.data).toMatchObject({ accepted: true, order: first.data.order, state: 10 });
-    expect(await manager.command('BalanceIn', { login, amount: 11, referenceId: 'psp-1' })).toMatchObject({ status: 409, data: { error: 'DUPLICATE' } });
+    expect(await manager.command('BalanceIn', { login, amount: 11, referenceId: 'psp-1' })).toMatchObject({
+      status: 409,
+      data: { error: 'DUPLICATE' },
+    });
     expect(await api.account(login)).toMatchObject({ balance: '10.00' });
   });
 
-  it('lists a login\'s records with GetTransactionsByLogin', async () => {
+  it("lists a login's records with GetTransactionsByLogin", async () => {
     const login = await api.createAccount();
     await manager.command('BalanceIn', { login, amount: 5 });
     await manager.command('CreditIn', { login, amount: 7, comment: 'bonus' });
     const answer = await manager.command('GetTransactionsByLogin', { login });
-    expect(answer).toMatchObject({ status: 200, data: { login, records: [{ cmd: 6, profit: 5 }, { cmd: 7, profit: 7 }] } });
-    expect(await manager.command('GetFinanceRecord', { order: 1 })).toMatchObject({ status: 404, data: { error: 'NOT_FOUND' } });
+    expect(answer).toMatchObject({
+      status: 200,
+      data: {
+        login,
+        records: [
+          { cmd: 6, profit: 5 },
+          { cmd: 7, profit: 7 },
+        ],
+      },
+    });
+    expect(await manager.command('GetFinanceRecord', { order: 1 })).toMatchObject({
+      status: 404,
+      data: { error: 'NOT_FOUND' },
+    });
   });
 });
 
@@ -235,12 +287,16 @@ describe('protocol', () => {
     async (line) => {
       const { client } = await managerClient(api, target.service.managerPort);
       const answers: Array<{ extID: unknown; status: number; data: { error: string } }> = [];
-      client.on('answer', (answer: { extID: unknown; status: number; data: { error: string } }) => answers.push(answer));
+      client.on('answer', (answer: { extID: unknown; status: number; data: { error: string } }) =>
+        answers.push(answer),
+      );
       const closed = new Promise<string>((resolve) => client.once('close', () => resolve('closed')));
       client.sendRaw(`${line}\r\n`);
       const stillOpen = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 3000).unref());
       expect(await Promise.race([closed, stillOpen])).toBe('closed');
-      expect(answers).toEqual([{ extID: null, status: 400, data: { error: 'INVALID_DATA', message: 'the body must be a JSON object' } }]);
+      expect(answers).toEqual([
+        { extID: null, status: 400, data: { error: 'INVALID_DATA', message: 'the body must be a JSON object' } },
+      ]);
     },
   );
 });
@@ -255,7 +311,8 @@ describe('trade:event stream', () => {
     const seen = collectEvents(subscriber);
     const seenToo = collectEvents(otherSpelling);
     const answers = [];
-    for (let i = 1; i <= 20; i += 1) answers.push(await manager.command(i % 2 ? 'BalanceIn' : 'BalanceInSync', { login, amount: i }));
+    for (let i = 1; i <= 20; i += 1)
+      answers.push(await manager.command(i % 2 ? 'BalanceIn' : 'BalanceInSync', { login, amount: i }));
     const orders = answers.map((answer) => answer.data.order);
     await eventually(() => seen.length >= 20 && seenToo.length >= 20);
     const ofLogin = seen.filter((event) => event.data.login === login);
@@ -273,7 +330,11 @@ describe('trade:event stream', () => {
     await api.wallet.call('opentrade', { ...trade, amount: '10' });
     await api.wallet.call('closetrade', { ...trade, amount: '19' });
     await eventually(() => seen.filter((event) => event.data.login === login).length >= 3);
-    expect(seen.filter((event) => event.data.login === login).map((event) => [event.type, event.data.cmd, event.data.profit])).toEqual([
+    expect(
+      seen
+        .filter((event) => event.data.login === login)
+        .map((event) => [event.type, event.data.cmd, event.data.profit]),
+    ).toEqual([
       ['EV_RECORD_ADD', 6, 100],
       ['EV_RECORD_ADD', 0, 0],
       ['EV_RECORD_UPDATE', 0, 9],
@@ -292,9 +353,13 @@ describe('login throttling', () => {
   it('lets ten correct logins of one manager sent at once all succeed', async () => {
     const login = api.takeLogin() + 500_000;
     await api.admin('POST', '/admin/managers', { login, password: MANAGER_PASSWORD, role: 'SESSION_DEALER' });
-    const connections = await Promise.all(Array.from({ length: 10 }, () => ManagerClient.connect(target.service.managerPort)));
+    const connections = await Promise.all(
+      Array.from({ length: 10 }, () => ManagerClient.connect(target.service.managerPort)),
+    );
     clients.push(...connections);
-    const answers = await Promise.all(connections.map((client) => client.command('Login', { login, password: MANAGER_PASSWORD })));
+    const answers = await Promise.all(
+      connections.map((client) => client.command('Login', { login, password: MANAGER_PASSWORD })),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
   });
 
@@ -306,8 +371,13 @@ describe('login throttling', () => {
     for (let attempt = 0; attempt < 5; attempt += 1) {
       expect(await client.command('Login', { login, password: `guess-${attempt}` })).toMatchObject({ status: 401 });
     }
-    expect(await client.command('Login', { login, password: MANAGER_PASSWORD })).toMatchObject({ status: 429, data: { error: 'TOO_MANY_REQUESTS' } });
-    const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM manager_login_failures WHERE login = $1`, [login]);
+    expect(await client.command('Login', { login, password: MANAGER_PASSWORD })).toMatchObject({
+      status: 429,
+      data: { error: 'TOO_MANY_REQUESTS' },
+    });
+    const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM manager_login_failures WHERE login = $1`, [
+      login,
+    ]);
     expect(rows[0].n).toBe(5);
   });
 });

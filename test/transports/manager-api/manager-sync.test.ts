@@ -30,7 +30,10 @@ describe('Sync commands when the event cannot arrive in time', () => {
     let answer;
     try {
       answer = await manager.command('BalanceInSync', { login, amount: 42, comment: 'late' });
-      expect(answer).toMatchObject({ status: 504, data: { error: 'SYNC_TIMEOUT', kind: 'trade', order: expect.any(Number) } });
+      expect(answer).toMatchObject({
+        status: 504,
+        data: { error: 'SYNC_TIMEOUT', kind: 'trade', order: expect.any(Number) },
+      });
       // the order it named is known while its command waits: pending, not 404
       expect(await manager.command('GetFinanceRecord', { order: answer.data.order })).toEqual({
         extID: expect.any(String),
@@ -41,7 +44,9 @@ describe('Sync commands when the event cannot arrive in time', () => {
       await blocker.query('ROLLBACK');
       blocker.release();
     }
-    await eventually(async () => (await manager.command('GetFinanceRecord', { order: answer.data.order })).data.state === 3);
+    await eventually(
+      async () => (await manager.command('GetFinanceRecord', { order: answer.data.order })).data.state === 3,
+    );
     expect(await manager.command('GetFinanceRecord', { order: answer.data.order })).toMatchObject({
       status: 200,
       data: { order: answer.data.order, login, cmd: 6, state: 3, profit: 42, comment: 'late' },
@@ -90,7 +95,9 @@ describe('two instances on one database', () => {
     const seen = collectEvents(subscriber);
     const answer = await writer.command('BalanceInSync', { login, amount: 5 });
     await eventually(() => seen.some((event) => event.data.order === answer.data.order));
-    expect(seen.filter((event) => event.data.order === answer.data.order)).toEqual([{ event: 'trade:event', type: 'EV_RECORD_ADD', data: answer.data }]);
+    expect(seen.filter((event) => event.data.order === answer.data.order)).toEqual([
+      { event: 'trade:event', type: 'EV_RECORD_ADD', data: answer.data },
+    ]);
     await Promise.all([subscriber.close(), writer.close()]);
   });
 
@@ -103,7 +110,9 @@ describe('two instances on one database', () => {
       Promise.all(Array.from({ length: 25 }, () => onSecond.command('BalanceIn', { login, amount: 3 }))),
     ]);
     expect(syncAnswers.map((answer) => answer.status)).toEqual(Array(25).fill(200));
-    expect(syncAnswers.every((answer) => answer.data.cmd === 6 && answer.data.state === 3 && answer.data.profit === 2)).toBe(true);
+    expect(
+      syncAnswers.every((answer) => answer.data.cmd === 6 && answer.data.state === 3 && answer.data.profit === 2),
+    ).toBe(true);
     expect(plainAnswers.map((answer) => answer.status)).toEqual(Array(25).fill(200));
     expect(await api.account(login)).toMatchObject({ balance: '125.00' });
     expect(await ledgerDiscrepancies(first.sql)).toEqual([]);

@@ -16,7 +16,10 @@ import { ledgerDiscrepancies, startTestService, type TestService } from '../../s
  */
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/tls');
-const TLS_ENV = { MANAGER_TLS_CERT_FILE: path.join(FIXTURES, 'localhost.crt'), MANAGER_TLS_KEY_FILE: path.join(FIXTURES, 'localhost.key') };
+const TLS_ENV = {
+  MANAGER_TLS_CERT_FILE: path.join(FIXTURES, 'localhost.crt'),
+  MANAGER_TLS_KEY_FILE: path.join(FIXTURES, 'localhost.key'),
+};
 /**
  * The login deadline of both instances here (production: 30 s): short, so that the deadline tests
  * are quick, yet long enough for a Login's password check on a busy machine.
@@ -47,7 +50,9 @@ afterAll(async () => {
 
 /** A TLS client that trusts only the fixture certificate (and so checks the server's identity). */
 async function connectTls(): Promise<ManagerClient> {
-  const client = await ManagerClient.connect(secure.service.managerPort, '127.0.0.1', { tls: { ca: readFileSync(TLS_ENV.MANAGER_TLS_CERT_FILE) } });
+  const client = await ManagerClient.connect(secure.service.managerPort, '127.0.0.1', {
+    tls: { ca: readFileSync(TLS_ENV.MANAGER_TLS_CERT_FILE) },
+  });
   clients.push(client);
   return client;
 }
@@ -118,7 +123,10 @@ it('streams trade:events over TLS, also those committed through another instance
   const account = await api.createAccount();
   const deposit = await manager.command('BalanceIn', { login: account, amount: 3 });
   await eventually(() => events.some((event) => event.data.order === deposit.data.order), 5000, 'the event over TLS');
-  expect(events.find((event) => event.data.order === deposit.data.order)).toMatchObject({ type: 'EV_RECORD_ADD', data: { login: account, profit: 3 } });
+  expect(events.find((event) => event.data.order === deposit.data.order)).toMatchObject({
+    type: 'EV_RECORD_ADD',
+    data: { login: account, profit: 3 },
+  });
 });
 
 it('gives a plain-text client on the TLS port no answer, and applies nothing it sends', async () => {
@@ -137,7 +145,9 @@ it('gives a plain-text client on the TLS port no answer, and applies nothing it 
   expect(await received).not.toContain('extID');
 
   expect(await api.account(account)).toMatchObject({ balance: '0.00' });
-  const { rows } = await secure.sql.query('SELECT count(*)::int AS entries FROM journal_entries WHERE login = $1', [account]);
+  const { rows } = await secure.sql.query('SELECT count(*)::int AS entries FROM journal_entries WHERE login = $1', [
+    account,
+  ]);
   expect(rows[0]).toEqual({ entries: 0 });
 });
 
@@ -161,10 +171,12 @@ it('answers a message over the size limit with an error and closes, as on plain 
   await closed;
 });
 
-it('refuses to start with a key that is not the certificate\'s, in one line', async () => {
+it("refuses to start with a key that is not the certificate's, in one line", async () => {
   const mismatched = { ...TLS_ENV, MANAGER_TLS_KEY_FILE: path.join(FIXTURES, 'other.key') };
   const failure = startTestService(mismatched, secure.databaseUrl);
-  await expect(failure).rejects.toThrow(/^MANAGER_TLS_KEY_FILE \(.*other\.key\) is not the private key of the certificate in MANAGER_TLS_CERT_FILE \(.*localhost\.crt\)[^\n]*$/);
+  await expect(failure).rejects.toThrow(
+    /^MANAGER_TLS_KEY_FILE \(.*other\.key\) is not the private key of the certificate in MANAGER_TLS_CERT_FILE \(.*localhost\.crt\)[^\n]*$/,
+  );
 });
 
 // last: it stops the TLS instance
@@ -179,7 +191,11 @@ it('answers a Sync command in flight over TLS on stop, then closes the connectio
   await blocker.query('BEGIN');
   await blocker.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [account]);
   const inFlight = client.command('BalanceInSync', { login: account, amount: 1 });
-  await eventually(() => secure.service.metrics.syncWaiters.get().then((metric) => metric.values[0]?.value === 1), 5000, 'the command waits');
+  await eventually(
+    () => secure.service.metrics.syncWaiters.get().then((metric) => metric.values[0]?.value === 1),
+    5000,
+    'the command waits',
+  );
   const stopped = secure.service.stop();
   await blocker.query('ROLLBACK');
   blocker.release();

@@ -1,5 +1,11 @@
 import type pg from 'pg';
-import { isFinanceRecord, ManagerApiClient, ManagerClient, UncertainOutcomeError, type ManagerAnswer } from '@wallet-service/client';
+import {
+  isFinanceRecord,
+  ManagerApiClient,
+  ManagerClient,
+  UncertainOutcomeError,
+  type ManagerAnswer,
+} from '@wallet-service/client';
 import { TestApi } from '../../support/api';
 import { eventually, managerClient, MANAGER_PASSWORD } from '../../support/manager';
 import { ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
@@ -23,7 +29,10 @@ let api: TestApi;
 let manager: ManagerClient;
 
 beforeAll(async () => {
-  target = await startTestService({ MANAGER_SYNC_TIMEOUT_MS: String(SYNC_TIMEOUT_MS), ACCOUNT_LOCK_TIMEOUT_MS: String(ACCOUNT_LOCK_TIMEOUT_MS) });
+  target = await startTestService({
+    MANAGER_SYNC_TIMEOUT_MS: String(SYNC_TIMEOUT_MS),
+    ACCOUNT_LOCK_TIMEOUT_MS: String(ACCOUNT_LOCK_TIMEOUT_MS),
+  });
   api = new TestApi(target);
   manager = (await managerClient(api, target.service.managerPort)).client;
 });
@@ -56,7 +65,11 @@ const lookUp = (order: number) => manager.command('GetFinanceRecord', { order })
 
 /** Waits until the order's command has ended (its lookup is no longer pending) and returns the lookup. */
 async function settledLookUp(order: number): Promise<ManagerAnswer> {
-  await eventually(async () => (await lookUp(order)).data.state !== STATE_PENDING, ACCOUNT_LOCK_TIMEOUT_MS + 5000, `order ${order} settled`);
+  await eventually(
+    async () => (await lookUp(order)).data.state !== STATE_PENDING,
+    ACCOUNT_LOCK_TIMEOUT_MS + 5000,
+    `order ${order} settled`,
+  );
   return lookUp(order);
 }
 
@@ -72,33 +85,54 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
     let order: number;
     try {
       const timedOut = await manager.command('BalanceInSync', command);
-      expect(timedOut).toMatchObject({ status: 504, data: { error: 'SYNC_TIMEOUT', kind: 'trade', order: expect.any(Number) } });
+      expect(timedOut).toMatchObject({
+        status: 504,
+        data: { error: 'SYNC_TIMEOUT', kind: 'trade', order: expect.any(Number) },
+      });
       order = timedOut.data.order as number;
       expect(await lookUp(order)).toMatchObject({ status: 200, data: { order, login, cmd: 6, state: STATE_PENDING } });
       // a retry while the row is still held names the same order
-      expect(await manager.command('BalanceInSync', command)).toMatchObject({ status: 504, data: { error: 'SYNC_TIMEOUT', order } });
+      expect(await manager.command('BalanceInSync', command)).toMatchObject({
+        status: 504,
+        data: { error: 'SYNC_TIMEOUT', order },
+      });
 
       const refused = await settledLookUp(order);
       expect(refused).toEqual({
         extID: expect.any(String),
         status: 200,
-        data: { order, login, cmd: 6, state: STATE_REFUSED, error: 'ACCOUNT_BUSY', message: expect.stringMatching(/locked/) },
+        data: {
+          order,
+          login,
+          cmd: 6,
+          state: STATE_REFUSED,
+          error: 'ACCOUNT_BUSY',
+          message: expect.stringMatching(/locked/),
+        },
       });
     } finally {
       await row.release();
     }
     // definitive: released, nothing applies by itself, and the order still answers its refusal
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await lookUp(order)).toMatchObject({ status: 200, data: { order, state: STATE_REFUSED, error: 'ACCOUNT_BUSY' } });
+    expect(await lookUp(order)).toMatchObject({
+      status: 200,
+      data: { order, state: STATE_REFUSED, error: 'ACCOUNT_BUSY' },
+    });
     expect(await balanceOf(login)).toBe('0.00');
 
     const retried = await manager.command('BalanceInSync', command);
-    expect(retried).toMatchObject({ status: 200, data: { order, login, cmd: 6, state: 3, profit: 25, comment: 'named' } });
+    expect(retried).toMatchObject({
+      status: 200,
+      data: { order, login, cmd: 6, state: 3, profit: 25, comment: 'named' },
+    });
     expect(await lookUp(order)).toEqual({ extID: expect.any(String), status: 200, data: retried.data });
     // once more: a replay, nothing moves again
     expect(await manager.command('BalanceInSync', command)).toMatchObject({ status: 200, data: { order, profit: 25 } });
     expect(await balanceOf(login)).toBe('25.00');
-    const { rows } = await target.sql.query(`SELECT order_no::int AS order FROM finance_records WHERE login = $1`, [login]);
+    const { rows } = await target.sql.query(`SELECT order_no::int AS order FROM finance_records WHERE login = $1`, [
+      login,
+    ]);
     expect(rows).toEqual([{ order }]);
   });
 
@@ -113,12 +147,22 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
     } finally {
       await row.release();
     }
-    let report = (await api.admin('GET', '/admin/reconciliation')).body as { exceptions: { syncTimeouts: { items: Array<Record<string, unknown>> } } };
+    let report = (await api.admin('GET', '/admin/reconciliation')).body as {
+      exceptions: { syncTimeouts: { items: Array<Record<string, unknown>> } };
+    };
     expect(report.exceptions.syncTimeouts.items.filter((item) => item.order_no === String(order))).toEqual([
-      expect.objectContaining({ command: 'BalanceInSync', outcome: 'refused', refusal: 'ACCOUNT_BUSY', applied_order_no: null }),
+      expect.objectContaining({
+        command: 'BalanceInSync',
+        outcome: 'refused',
+        refusal: 'ACCOUNT_BUSY',
+        applied_order_no: null,
+      }),
     ]);
 
-    expect(await manager.command('BalanceIn', command)).toMatchObject({ status: 200, data: { accepted: true, order, state: 10, amount: 7 } });
+    expect(await manager.command('BalanceIn', command)).toMatchObject({
+      status: 200,
+      data: { accepted: true, order, state: 10, amount: 7 },
+    });
     expect(await lookUp(order)).toMatchObject({ status: 200, data: { order, login, cmd: 6, state: 3, profit: 7 } });
     expect(await balanceOf(login)).toBe('7.00');
     report = (await api.admin('GET', '/admin/reconciliation')).body as typeof report;
@@ -153,7 +197,10 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
     let answers: ManagerAnswer[];
     try {
       // sent at once: neither can see the other's 504 when its order is named
-      answers = await Promise.all([manager.command('BalanceInSync', command), manager.command('BalanceInSync', command)]);
+      answers = await Promise.all([
+        manager.command('BalanceInSync', command),
+        manager.command('BalanceInSync', command),
+      ]);
       expect(answers.map((answer) => [answer.status, answer.data.error])).toEqual([
         [504, 'SYNC_TIMEOUT'],
         [504, 'SYNC_TIMEOUT'],
@@ -163,9 +210,12 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
       await row.release();
     }
     const lookups = await Promise.all(answers.map((answer) => settledLookUp(answer.data.order as number)));
-    const { rows } = await target.sql.query(`SELECT order_no::int AS order FROM finance_records WHERE login = $1`, [login]);
+    const { rows } = await target.sql.query(`SELECT order_no::int AS order FROM finance_records WHERE login = $1`, [
+      login,
+    ]);
     expect(rows).toHaveLength(1);
-    for (const lookup of lookups) expect(lookup).toMatchObject({ status: 200, data: { order: rows[0].order, login, state: 3, profit: 3 } });
+    for (const lookup of lookups)
+      expect(lookup).toMatchObject({ status: 200, data: { order: rows[0].order, login, state: 3, profit: 3 } });
     expect(await balanceOf(login)).toBe('3.00');
   });
 });
@@ -174,7 +224,11 @@ describe('the SDK', () => {
   it("types GetFinanceRecord of a named order: pending, then refused with the reason, then the retry's record", async () => {
     const { client: helper, login: managerLogin } = await managerClient(api, target.service.managerPort);
     await helper.close();
-    const sdk = await ManagerApiClient.connect({ port: target.service.managerPort, login: managerLogin, password: MANAGER_PASSWORD });
+    const sdk = await ManagerApiClient.connect({
+      port: target.service.managerPort,
+      login: managerLogin,
+      password: MANAGER_PASSWORD,
+    });
     try {
       const login = await api.createAccount();
       const command = { login, amount: '4.00', referenceId: `named-sdk-${login}` };
@@ -185,9 +239,20 @@ describe('the SDK', () => {
         expect(timedOut).toBeInstanceOf(UncertainOutcomeError);
         order = (timedOut as UncertainOutcomeError).details.order!;
         expect(await sdk.getFinanceRecord({ order })).toEqual({ order, login, cmd: 6, state: STATE_PENDING });
-        await eventually(async () => (await sdk.getFinanceRecord({ order })).state !== STATE_PENDING, ACCOUNT_LOCK_TIMEOUT_MS + 5000, 'the refusal');
+        await eventually(
+          async () => (await sdk.getFinanceRecord({ order })).state !== STATE_PENDING,
+          ACCOUNT_LOCK_TIMEOUT_MS + 5000,
+          'the refusal',
+        );
         const refused = await sdk.getFinanceRecord({ order });
-        expect(refused).toEqual({ order, login, cmd: 6, state: STATE_REFUSED, error: 'ACCOUNT_BUSY', message: expect.any(String) });
+        expect(refused).toEqual({
+          order,
+          login,
+          cmd: 6,
+          state: STATE_REFUSED,
+          error: 'ACCOUNT_BUSY',
+          message: expect.any(String),
+        });
         expect(isFinanceRecord(refused)).toBe(false);
       } finally {
         await row.release();
@@ -211,7 +276,11 @@ describe('the order of a plain (not Sync) command', () => {
     } finally {
       await row.release();
     }
-    expect(busy).toEqual({ extID: expect.any(String), status: 503, data: { error: 'ACCOUNT_BUSY', message: expect.any(String) } });
+    expect(busy).toEqual({
+      extID: expect.any(String),
+      status: 503,
+      data: { error: 'ACCOUNT_BUSY', message: expect.any(String) },
+    });
     expect(await manager.command('BalanceOut', { login, amount: -5 })).toEqual({
       extID: expect.any(String),
       status: 400,
@@ -223,7 +292,10 @@ describe('the order of a plain (not Sync) command', () => {
     const order = accepted.data.order as number;
     expect(await lookUp(order)).toMatchObject({ status: 200, data: { order, login, cmd: 6, state: 3, profit: 5 } });
     const withdrawal = await manager.command('BalanceOut', { login, amount: -5 });
-    expect(await lookUp(withdrawal.data.order as number)).toMatchObject({ status: 200, data: { order: withdrawal.data.order, cmd: 8, state: 3, profit: -5 } });
+    expect(await lookUp(withdrawal.data.order as number)).toMatchObject({
+      status: 200,
+      data: { order: withdrawal.data.order, cmd: 8, state: 3, profit: -5 },
+    });
     expect(await balanceOf(login)).toBe('0.00');
   });
 

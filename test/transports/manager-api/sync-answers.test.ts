@@ -47,10 +47,15 @@ describe('Sync answers under contention', () => {
       writers.map((writer, i) => writer.command('BalanceInSync', { login, amount: 200 + i, order, comment: `c${i}` })),
     );
     answers.forEach((answer, i) => {
-      expect(answer).toMatchObject({ status: 200, data: { order, login, cmd: 6, state: 3, profit: 200 + i, comment: `c${i}` } });
+      expect(answer).toMatchObject({
+        status: 200,
+        data: { order, login, cmd: 6, state: 3, profit: 200 + i, comment: `c${i}` },
+      });
     });
     // every update was broadcast once, and the record ends at the amount of the last one applied
-    await eventually(() => events.filter((event) => event.type === 'EV_RECORD_UPDATE' && event.data.order === order).length === 10);
+    await eventually(
+      () => events.filter((event) => event.type === 'EV_RECORD_UPDATE' && event.data.order === order).length === 10,
+    );
     const last = events.filter((event) => event.data.order === order).at(-1)!;
     const record = await first.command('GetFinanceRecord', { order });
     expect(record.data).toEqual(last.data);
@@ -115,10 +120,20 @@ describe('Sync answers under contention', () => {
   it('answers a replayed Sync command with the outcome of its first application', async () => {
     const login = await api.createAccount();
     const manager = await connect();
-    const first = await manager.command('BalanceInSync', { login, amount: 40, comment: 'psp', referenceId: 'sync-replay-1' });
+    const first = await manager.command('BalanceInSync', {
+      login,
+      amount: 40,
+      comment: 'psp',
+      referenceId: 'sync-replay-1',
+    });
     // the record changes meanwhile; the replay still answers what the first application did
     await manager.command('BalanceInSync', { login, amount: 45, order: first.data.order, comment: 'corrected' });
-    const replay = await manager.command('BalanceInSync', { login, amount: 40, comment: 'psp', referenceId: 'sync-replay-1' });
+    const replay = await manager.command('BalanceInSync', {
+      login,
+      amount: 40,
+      comment: 'psp',
+      referenceId: 'sync-replay-1',
+    });
     expect(replay).toEqual({ ...first, extID: replay.extID });
     expect(await api.account(login)).toMatchObject({ balance: '45.00' });
   });
@@ -129,7 +144,8 @@ describe('Sync answers under contention', () => {
     const release = await holdAccountLock(target.sql, login);
     const answers: Array<{ extID: string | null; status: number; data: Record<string, unknown> }> = [];
     manager.on('answer', (answer) => answers.push(answer));
-    const line = (amount: number) => `${JSON.stringify({ command: 'BalanceIn', extID: 'same-ext', data: { login, amount } })}\r\n`;
+    const line = (amount: number) =>
+      `${JSON.stringify({ command: 'BalanceIn', extID: 'same-ext', data: { login, amount } })}\r\n`;
     manager.sendRaw(line(7));
     manager.sendRaw(line(9));
     await eventually(() => answers.length === 1);

@@ -33,7 +33,10 @@ describe('POST /operator/launch-tokens', () => {
     );
     expect(rows).toEqual([{ login, ttl_s: 300, used_at: null }]);
     // only a digest of the token is stored
-    const stored = await target.sql.query(`SELECT count(*)::int AS n FROM launch_tokens WHERE encode(token_hash, 'hex') = $1`, [token]);
+    const stored = await target.sql.query(
+      `SELECT count(*)::int AS n FROM launch_tokens WHERE encode(token_hash, 'hex') = $1`,
+      [token],
+    );
     expect(stored.rows[0].n).toBe(0);
   });
 
@@ -100,15 +103,26 @@ describe('launch token use', () => {
     await api.deposit(login, '12.34');
     const token = await api.launchToken(login);
     const first = await api.wallet.call('authenticate', { token });
-    expect(first).toEqual({ status: 'Ok', walletToken: expect.stringMatching(/^[0-9a-f]{64}$/), userId: String(login), currency: 'USD', balance: '12.34' });
-    expect(await api.wallet.call('getbalance', { token: first.walletToken, currency: 'USD' })).toMatchObject({ status: 'Ok', balance: '12.34' });
+    expect(first).toEqual({
+      status: 'Ok',
+      walletToken: expect.stringMatching(/^[0-9a-f]{64}$/),
+      userId: String(login),
+      currency: 'USD',
+      balance: '12.34',
+    });
+    expect(await api.wallet.call('getbalance', { token: first.walletToken, currency: 'USD' })).toMatchObject({
+      status: 'Ok',
+      balance: '12.34',
+    });
 
     const second = await api.wallet.call('authenticate', { token });
     expect(second).toMatchObject({ status: 'InvalidToken' });
     expect(second.walletToken).toBeUndefined();
     const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM wallet_tokens WHERE login = $1`, [login]);
     expect(rows[0].n).toBe(1);
-    const used = await target.sql.query(`SELECT (used_at IS NOT NULL) AS used FROM launch_tokens WHERE login = $1`, [login]);
+    const used = await target.sql.query(`SELECT (used_at IS NOT NULL) AS used FROM launch_tokens WHERE login = $1`, [
+      login,
+    ]);
     expect(used.rows).toEqual([{ used: true }]);
   });
 
@@ -131,7 +145,9 @@ describe('launch token use', () => {
   it('refuses a token once it expired', async () => {
     const login = await api.createAccount();
     const token = await api.launchToken(login);
-    await target.sql.query(`UPDATE launch_tokens SET expires_at = now() - interval '1 second' WHERE login = $1`, [login]);
+    await target.sql.query(`UPDATE launch_tokens SET expires_at = now() - interval '1 second' WHERE login = $1`, [
+      login,
+    ]);
     expect(await api.wallet.call('authenticate', { token })).toMatchObject({ status: 'InvalidToken' });
   });
 });

@@ -9,9 +9,12 @@ import { startTestService, type TestService } from '../../support/test-service';
  */
 
 describe('the rule', () => {
-  it.each(['=HYPERLINK("http://evil","click")', '+SUM(1+1)', '-2+3', '@cmd|calc', '\tTAB', '\rCR', '=1'])('neutralises %j', (cell) => {
-    expect(neutraliseFormula(cell)).toBe(`'${cell}`);
-  });
+  it.each(['=HYPERLINK("http://evil","click")', '+SUM(1+1)', '-2+3', '@cmd|calc', '\tTAB', '\rCR', '=1'])(
+    'neutralises %j',
+    (cell) => {
+      expect(neutraliseFormula(cell)).toBe(`'${cell}`);
+    },
+  );
 
   it.each(['-150.00', '250.00', '0', '-1', 'deposit', 'a=b', 'ref-1', ''])('keeps %j as it is', (cell) => {
     expect(neutraliseFormula(cell)).toBe(cell);
@@ -29,14 +32,22 @@ describe('in the CSVs the admin API serves', () => {
     target = await startTestService();
     api = new TestApi(target);
     login = await api.createAccount();
-    const response = await api.admin('POST', '/admin/balance', { accountId: login, operation: 'add', amount: '100.00', comment, referenceId });
+    const response = await api.admin('POST', '/admin/balance', {
+      accountId: login,
+      operation: 'add',
+      amount: '100.00',
+      comment,
+      referenceId,
+    });
     expect(response.status).toBe(200);
     await api.balanceOperation(login, 'sub', '40.00', 'wd-1');
   });
   afterAll(() => target.stop());
 
   async function csv(path: string): Promise<Array<Record<string, string>>> {
-    const response = await fetch(`${target.baseUrl}${path}`, { headers: { Authorization: `Bearer ${target.config.adminApiKey}` } });
+    const response = await fetch(`${target.baseUrl}${path}`, {
+      headers: { Authorization: `Bearer ${target.config.adminApiKey}` },
+    });
     expect(response.status).toBe(200);
     return parse(await response.text(), { columns: true }) as Array<Record<string, string>>;
   }

@@ -17,7 +17,12 @@ function tradeKey() {
   return { externalTradeType: 'options', externalTradeId: `t-${tradeSeq}` };
 }
 
-const trade = (token: string, amount: string, key = tradeKey(), currency = 'USD') => ({ token, amount, currency, ...key });
+const trade = (token: string, amount: string, key = tradeKey(), currency = 'USD') => ({
+  token,
+  amount,
+  currency,
+  ...key,
+});
 
 describe('authenticate', () => {
   it('exchanges a launch token for a wallet token and answers the balance', async () => {
@@ -47,7 +52,11 @@ describe('getbalance', () => {
   it('answers balance + credit formatted to the currency scale', async () => {
     const { login, token } = await api.player('30.00');
     await api.balanceOperation(login, 'credit', '50');
-    expect(await api.wallet.call('getbalance', { token, currency: 'USD' })).toEqual({ balance: '80.00', currency: 'USD', status: 'Ok' });
+    expect(await api.wallet.call('getbalance', { token, currency: 'USD' })).toEqual({
+      balance: '80.00',
+      currency: 'USD',
+      status: 'Ok',
+    });
   });
 
   it('answers InsufficientFunds with the balance when the amount exceeds it', async () => {
@@ -57,17 +66,25 @@ describe('getbalance', () => {
       balance: '10.00',
       currency: 'USD',
     });
-    expect(await api.wallet.call('getbalance', { token, currency: 'USD', amount: '10.00' })).toMatchObject({ status: 'Ok' });
+    expect(await api.wallet.call('getbalance', { token, currency: 'USD', amount: '10.00' })).toMatchObject({
+      status: 'Ok',
+    });
   });
 
   it('answers CurrencyMismatch for another currency, known or not', async () => {
     const { token } = await api.player('10.00');
-    expect(await api.wallet.call('getbalance', { token, currency: 'EUR' })).toMatchObject({ status: 'CurrencyMismatch' });
-    expect(await api.wallet.call('getbalance', { token, currency: 'XYZ' })).toMatchObject({ status: 'CurrencyMismatch' });
+    expect(await api.wallet.call('getbalance', { token, currency: 'EUR' })).toMatchObject({
+      status: 'CurrencyMismatch',
+    });
+    expect(await api.wallet.call('getbalance', { token, currency: 'XYZ' })).toMatchObject({
+      status: 'CurrencyMismatch',
+    });
   });
 
   it('answers InvalidToken for an unknown or expired wallet token', async () => {
-    expect(await api.wallet.call('getbalance', { token: 'nope', currency: 'USD' })).toMatchObject({ status: 'InvalidToken' });
+    expect(await api.wallet.call('getbalance', { token: 'nope', currency: 'USD' })).toMatchObject({
+      status: 'InvalidToken',
+    });
     const { token } = await api.player('1.00');
     await target.sql.query(`UPDATE wallet_tokens SET expires_at = now() - interval '1 second'`);
     expect(await api.wallet.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'InvalidToken' });
@@ -85,9 +102,17 @@ describe('opentrade and closetrade', () => {
   it('reserves the stake into held and pays stake + payout on a win', async () => {
     const { login, token } = await api.player('100.00');
     const key = tradeKey();
-    expect(await api.wallet.call('opentrade', trade(token, '40', key))).toEqual({ balance: '60.00', currency: 'USD', status: 'Ok' });
+    expect(await api.wallet.call('opentrade', trade(token, '40', key))).toEqual({
+      balance: '60.00',
+      currency: 'USD',
+      status: 'Ok',
+    });
     expect(await api.account(login)).toMatchObject({ balance: '60.00', held: '40.00', credit: '0.00' });
-    expect(await api.wallet.call('closetrade', trade(token, '76.00', key))).toEqual({ balance: '136.00', currency: 'USD', status: 'Ok' });
+    expect(await api.wallet.call('closetrade', trade(token, '76.00', key))).toEqual({
+      balance: '136.00',
+      currency: 'USD',
+      status: 'Ok',
+    });
     expect(await api.account(login)).toMatchObject({ balance: '136.00', held: '0.00' });
   });
 
@@ -97,8 +122,14 @@ describe('opentrade and closetrade', () => {
     const tie = tradeKey();
     await api.wallet.call('opentrade', trade(token, '10', lost));
     await api.wallet.call('opentrade', trade(token, '20', tie));
-    expect(await api.wallet.call('closetrade', trade(token, '0', lost))).toMatchObject({ status: 'Ok', balance: '70.00' });
-    expect(await api.wallet.call('closetrade', trade(token, '20', tie))).toMatchObject({ status: 'Ok', balance: '90.00' });
+    expect(await api.wallet.call('closetrade', trade(token, '0', lost))).toMatchObject({
+      status: 'Ok',
+      balance: '70.00',
+    });
+    expect(await api.wallet.call('closetrade', trade(token, '20', tie))).toMatchObject({
+      status: 'Ok',
+      balance: '90.00',
+    });
     expect(await api.account(login)).toMatchObject({ balance: '90.00', held: '0.00' });
   });
 
@@ -106,11 +137,19 @@ describe('opentrade and closetrade', () => {
     const { login, token } = await api.player('30.00');
     await api.balanceOperation(login, 'credit', '50.00');
     const won = tradeKey();
-    expect(await api.wallet.call('opentrade', trade(token, '60', won))).toMatchObject({ status: 'Ok', balance: '20.00' });
+    expect(await api.wallet.call('opentrade', trade(token, '60', won))).toMatchObject({
+      status: 'Ok',
+      balance: '20.00',
+    });
     expect(await api.account(login)).toMatchObject({ balance: '0.00', credit: '20.00', held: '60.00' });
     // 100 paid: the 30 taken from credit go back to credit, the other 70 to balance
     await api.wallet.call('closetrade', trade(token, '100', won));
-    expect(await api.account(login)).toMatchObject({ balance: '70.00', credit: '50.00', held: '0.00', withdrawable: '70.00' });
+    expect(await api.account(login)).toMatchObject({
+      balance: '70.00',
+      credit: '50.00',
+      held: '0.00',
+      withdrawable: '70.00',
+    });
 
     const partial = tradeKey();
     await api.wallet.call('opentrade', trade(token, '100', partial)); // 70 from balance, 30 from credit
@@ -120,7 +159,10 @@ describe('opentrade and closetrade', () => {
 
   it('refuses a stake above balance + credit with InsufficientFunds and moves nothing', async () => {
     const { login, token } = await api.player('5.00');
-    expect(await api.wallet.call('opentrade', trade(token, '5.01'))).toMatchObject({ status: 'InsufficientFunds', balance: '5.00' });
+    expect(await api.wallet.call('opentrade', trade(token, '5.01'))).toMatchObject({
+      status: 'InsufficientFunds',
+      balance: '5.00',
+    });
     expect(await api.account(login)).toMatchObject({ balance: '5.00', held: '0.00', version: 1 });
   });
 
@@ -142,15 +184,22 @@ describe('opentrade and closetrade', () => {
     const second = await api.player('100.00');
     const key = tradeKey();
     await api.wallet.call('opentrade', trade(first.token, '10', key));
-    expect(await api.wallet.call('opentrade', trade(first.token, '11', key))).toMatchObject({ status: 'DuplicateTransaction' });
-    expect(await api.wallet.call('opentrade', trade(second.token, '10', key))).toMatchObject({ status: 'DuplicateTransaction' });
+    expect(await api.wallet.call('opentrade', trade(first.token, '11', key))).toMatchObject({
+      status: 'DuplicateTransaction',
+    });
+    expect(await api.wallet.call('opentrade', trade(second.token, '10', key))).toMatchObject({
+      status: 'DuplicateTransaction',
+    });
     await api.wallet.call('closetrade', trade(first.token, '20', key));
-    expect(await api.wallet.call('closetrade', trade(first.token, '21', key))).toMatchObject({ status: 'DuplicateTransaction' });
+    expect(await api.wallet.call('closetrade', trade(first.token, '21', key))).toMatchObject({
+      status: 'DuplicateTransaction',
+    });
     expect(await api.account(first.login)).toMatchObject({ balance: '110.00', held: '0.00' });
     expect(await api.account(second.login)).toMatchObject({ balance: '100.00', held: '0.00' });
-    const { rows } = await target.sql.query(`SELECT count(*)::int AS n FROM refused_duplicates WHERE idempotency_key = $1`, [
-      `options:${key.externalTradeId}`,
-    ]);
+    const { rows } = await target.sql.query(
+      `SELECT count(*)::int AS n FROM refused_duplicates WHERE idempotency_key = $1`,
+      [`options:${key.externalTradeId}`],
+    );
     expect(rows[0].n).toBe(3);
   });
 
@@ -159,7 +208,9 @@ describe('opentrade and closetrade', () => {
     const other = await api.player('100.00');
     const key = tradeKey();
     await api.wallet.call('opentrade', trade(owner.token, '10', key));
-    expect(await api.wallet.call('closetrade', trade(other.token, '20', key))).toMatchObject({ status: 'Unauthorized' });
+    expect(await api.wallet.call('closetrade', trade(other.token, '20', key))).toMatchObject({
+      status: 'Unauthorized',
+    });
     expect(await api.account(owner.login)).toMatchObject({ held: '10.00', balance: '90.00' });
     expect(await api.account(other.login)).toMatchObject({ balance: '100.00' });
   });
@@ -170,34 +221,56 @@ describe('opentrade and closetrade', () => {
     await api.wallet.call('opentrade', trade(token, '10', key));
     await target.sql.query(`UPDATE wallet_tokens SET expires_at = now() - interval '1 day' WHERE login = $1`, [login]);
     expect(await api.wallet.call('opentrade', trade(token, '10'))).toMatchObject({ status: 'InvalidToken' });
-    expect(await api.wallet.call('closetrade', trade(token, '25', key))).toMatchObject({ status: 'Ok', balance: '115.00' });
+    expect(await api.wallet.call('closetrade', trade(token, '25', key))).toMatchObject({
+      status: 'Ok',
+      balance: '115.00',
+    });
   });
 
   it('records a close of a never-opened trade as an orphan, moves nothing, and refuses a later open', async () => {
     const { login, token } = await api.player('100.00');
     const key = tradeKey();
-    expect(await api.wallet.call('closetrade', trade(token, '50', key))).toEqual({ balance: '100.00', currency: 'USD', status: 'Ok' });
-    expect(await api.wallet.call('closetrade', trade(token, '50', key))).toMatchObject({ status: 'Ok', balance: '100.00' });
-    expect(await api.wallet.call('opentrade', trade(token, '50', key))).toMatchObject({ status: 'DuplicateTransaction' });
+    expect(await api.wallet.call('closetrade', trade(token, '50', key))).toEqual({
+      balance: '100.00',
+      currency: 'USD',
+      status: 'Ok',
+    });
+    expect(await api.wallet.call('closetrade', trade(token, '50', key))).toMatchObject({
+      status: 'Ok',
+      balance: '100.00',
+    });
+    expect(await api.wallet.call('opentrade', trade(token, '50', key))).toMatchObject({
+      status: 'DuplicateTransaction',
+    });
     expect(await api.account(login)).toMatchObject({ balance: '100.00', held: '0.00', version: 1 });
-    const { rows } = await target.sql.query(`SELECT state, payout_minor FROM trades WHERE trade_id = $1`, [key.externalTradeId]);
+    const { rows } = await target.sql.query(`SELECT state, payout_minor FROM trades WHERE trade_id = $1`, [
+      key.externalTradeId,
+    ]);
     expect(rows).toEqual([{ state: 'orphan_closed', payout_minor: '5000' }]);
   });
 
   it('answers CurrencyMismatch when the trade currency differs', async () => {
     const { token } = await api.player('100.00');
-    expect(await api.wallet.call('opentrade', trade(token, '1', tradeKey(), 'EUR'))).toMatchObject({ status: 'CurrencyMismatch' });
+    expect(await api.wallet.call('opentrade', trade(token, '1', tradeKey(), 'EUR'))).toMatchObject({
+      status: 'CurrencyMismatch',
+    });
   });
 
   it('answers DuplicateTransaction when an opened or closed trade key comes back in another currency', async () => {
     const { login, token } = await api.player('100.00');
     const key = tradeKey();
     await api.wallet.call('opentrade', trade(token, '10', key));
-    expect(await api.wallet.call('opentrade', trade(token, '10', key, 'EUR'))).toMatchObject({ status: 'DuplicateTransaction' });
+    expect(await api.wallet.call('opentrade', trade(token, '10', key, 'EUR'))).toMatchObject({
+      status: 'DuplicateTransaction',
+    });
     // closing the open trade in another currency is a wrong currency, not a repeat
-    expect(await api.wallet.call('closetrade', trade(token, '20', key, 'EUR'))).toMatchObject({ status: 'CurrencyMismatch' });
+    expect(await api.wallet.call('closetrade', trade(token, '20', key, 'EUR'))).toMatchObject({
+      status: 'CurrencyMismatch',
+    });
     await api.wallet.call('closetrade', trade(token, '20', key));
-    expect(await api.wallet.call('closetrade', trade(token, '20', key, 'EUR'))).toMatchObject({ status: 'DuplicateTransaction' });
+    expect(await api.wallet.call('closetrade', trade(token, '20', key, 'EUR'))).toMatchObject({
+      status: 'DuplicateTransaction',
+    });
     expect(await api.account(login)).toMatchObject({ balance: '110.00', held: '0.00' });
   });
 
@@ -231,7 +304,9 @@ describe('exact money', () => {
     );
     expect(response.status).toBe(200);
     await api.deposit(login, '0.00000001');
-    expect(await api.wallet.call('getbalance', { token, currency: 'BTC' })).toMatchObject({ balance: '90071992.54740994' });
+    expect(await api.wallet.call('getbalance', { token, currency: 'BTC' })).toMatchObject({
+      balance: '90071992.54740994',
+    });
     const key = tradeKey();
     await api.wallet.call('opentrade', trade(token, '0.00000003', key, 'BTC'));
     expect(await api.account(login)).toMatchObject({ balance: '90071992.54740991', held: '0.00000003' });
@@ -246,15 +321,22 @@ describe('exact money', () => {
     const refused = await api.wallet.call('opentrade', trade(token, '3000000000000', tradeKey(), 'JPY'));
     expect(refused).toMatchObject({ status: 'InvalidRequest', message: expect.stringContaining('limit') });
     const key = tradeKey();
-    expect(await api.wallet.call('opentrade', trade(token, '1000000000000', key, 'JPY'))).toMatchObject({ status: 'Ok' });
+    expect(await api.wallet.call('opentrade', trade(token, '1000000000000', key, 'JPY'))).toMatchObject({
+      status: 'Ok',
+    });
     // a payout of 10,000 x the stake settles although the account is near its limit
-    expect(await api.wallet.call('closetrade', trade(token, '10000000000000000', key, 'JPY'))).toMatchObject({ status: 'Ok' });
+    expect(await api.wallet.call('closetrade', trade(token, '10000000000000000', key, 'JPY'))).toMatchObject({
+      status: 'Ok',
+    });
     expect(await api.account(login)).toMatchObject({ balance: '9209999000000000000', held: '0' });
   });
 
   it('accepts trailing zeros and refuses decimals beyond the currency scale', async () => {
     const { token } = await api.player('10');
-    expect(await api.wallet.call('opentrade', trade(token, '1.0000000000'))).toMatchObject({ status: 'Ok', balance: '9.00' });
+    expect(await api.wallet.call('opentrade', trade(token, '1.0000000000'))).toMatchObject({
+      status: 'Ok',
+      balance: '9.00',
+    });
     expect(await api.wallet.call('opentrade', trade(token, '1.001'))).toMatchObject({ status: 'InvalidRequest' });
   });
 });
@@ -263,7 +345,10 @@ describe('signatures', () => {
   it('accepts the legacy body hash and refuses a wrong one', async () => {
     const { token } = await api.player('12.00');
     const legacy = new WalletClient(target.baseUrl, target.config.walletSecrets[0]!, { signing: 'legacy' });
-    expect(await legacy.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'Ok', balance: '12.00' });
+    expect(await legacy.call('getbalance', { token, currency: 'USD' })).toMatchObject({
+      status: 'Ok',
+      balance: '12.00',
+    });
     const wrong = new WalletClient(target.baseUrl, 'another-secret-0123456789', { signing: 'legacy' });
     expect(await wrong.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'InvalidDigest' });
     legacy.close();
@@ -296,28 +381,55 @@ describe('signatures', () => {
 });
 
 describe('the HTTP around the wallet API', () => {
-  it('answers JSON with a request id (the client\'s when sane) and counts the request under its route', async () => {
+  it("answers JSON with a request id (the client's when sane) and counts the request under its route", async () => {
     const { token } = await api.player('5.00');
     const body = JSON.stringify({ token, currency: 'USD' });
     const secret = target.config.walletSecrets[0]!;
-    const signed = () => signV2(secret, 'POST', '/wallet/getbalance', body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
-    const given = await api.http.request('POST', '/wallet/getbalance', body, { ...signed(), 'X-Request-Id': 'platform-42' });
+    const signed = () =>
+      signV2(
+        secret,
+        'POST',
+        '/wallet/getbalance',
+        body,
+        Math.floor(Date.now() / 1000),
+        randomBytes(16).toString('hex'),
+      );
+    const given = await api.http.request('POST', '/wallet/getbalance', body, {
+      ...signed(),
+      'X-Request-Id': 'platform-42',
+    });
     expect(given).toMatchObject({ status: 200, body: { status: 'Ok', balance: '5.00' } });
     expect(given.headers['x-request-id']).toBe('platform-42');
     expect(given.headers['content-type']).toBe('application/json; charset=utf-8');
-    const fresh = await api.http.request('POST', '/wallet/getbalance', body, { ...signed(), 'X-Request-Id': 'not sane!' });
+    const fresh = await api.http.request('POST', '/wallet/getbalance', body, {
+      ...signed(),
+      'X-Request-Id': 'not sane!',
+    });
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
 
     const metrics = (await api.http.request('GET', '/metrics', null)).text;
-    expect(metrics).toMatch(/wallet_http_requests_total\{route="\/wallet\/getbalance",method="POST",status_code="200"\} [1-9]/);
+    expect(metrics).toMatch(
+      /wallet_http_requests_total\{route="\/wallet\/getbalance",method="POST",status_code="200"\} [1-9]/,
+    );
   });
 
   it('reads a gzip body, signed over its JSON, and signs the path without its query string', async () => {
     const { token } = await api.player('6.00');
     const body = JSON.stringify({ token, currency: 'USD' });
     const secret = target.config.walletSecrets[0]!;
-    const signed = () => signV2(secret, 'POST', '/wallet/getbalance', body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
-    const gzipped = await api.http.request('POST', '/wallet/getbalance', gzipSync(body), { ...signed(), 'Content-Encoding': 'gzip' });
+    const signed = () =>
+      signV2(
+        secret,
+        'POST',
+        '/wallet/getbalance',
+        body,
+        Math.floor(Date.now() / 1000),
+        randomBytes(16).toString('hex'),
+      );
+    const gzipped = await api.http.request('POST', '/wallet/getbalance', gzipSync(body), {
+      ...signed(),
+      'Content-Encoding': 'gzip',
+    });
     expect(gzipped).toMatchObject({ status: 200, body: { status: 'Ok', balance: '6.00' } });
     const withQuery = await api.http.request('POST', '/wallet/getbalance?trace=1', body, signed());
     expect(withQuery).toMatchObject({ status: 200, body: { status: 'Ok', balance: '6.00' } });
@@ -328,11 +440,23 @@ describe('the HTTP around the wallet API', () => {
     const key = tradeKey();
     const body = JSON.stringify(trade(token, '3.00', key));
     const secret = target.config.walletSecrets[0]!;
-    const headers = signV2(secret, 'POST', '/wallet/opentrade', body, Math.floor(Date.now() / 1000), randomBytes(16).toString('hex'));
+    const headers = signV2(
+      secret,
+      'POST',
+      '/wallet/opentrade',
+      body,
+      Math.floor(Date.now() / 1000),
+      randomBytes(16).toString('hex'),
+    );
     const { port } = new URL(target.baseUrl);
     await new Promise<void>((resolve, reject) => {
       const socket = net.connect(Number(port), '127.0.0.1', () => {
-        const head = [`POST /wallet/opentrade HTTP/1.1`, `Host: 127.0.0.1`, `Content-Type: application/json`, `Content-Length: ${Buffer.byteLength(body)}`];
+        const head = [
+          `POST /wallet/opentrade HTTP/1.1`,
+          `Host: 127.0.0.1`,
+          `Content-Type: application/json`,
+          `Content-Length: ${Buffer.byteLength(body)}`,
+        ];
         for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
         socket.write(`${head.join('\r\n')}\r\n\r\n${body.slice(0, body.length >> 1)}`);
         // the platform goes away before the rest of the body
@@ -342,21 +466,42 @@ describe('the HTTP around the wallet API', () => {
       socket.on('error', reject);
     });
     // the service is answering, and the half request moved nothing
-    expect(await api.wallet.call('getbalance', { token, currency: 'USD' })).toMatchObject({ status: 'Ok', balance: '8.00' });
-    const { rows } = await target.sql.query('SELECT count(*)::int AS n FROM trades WHERE trade_id = $1', [key.externalTradeId]);
+    expect(await api.wallet.call('getbalance', { token, currency: 'USD' })).toMatchObject({
+      status: 'Ok',
+      balance: '8.00',
+    });
+    const { rows } = await target.sql.query('SELECT count(*)::int AS n FROM trades WHERE trade_id = $1', [
+      key.externalTradeId,
+    ]);
     expect(rows[0].n).toBe(0);
     expect(await api.account(login)).toMatchObject({ balance: '8.00', held: '0.00' });
   });
 
   it('answers its four paths exactly: a trailing slash or other letter case is another path (404)', async () => {
-    expect(await api.http.request('POST', '/wallet/getbalance/', '{}')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
-    expect(await api.http.request('POST', '/wallet/GetBalance', '{}')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+    expect(await api.http.request('POST', '/wallet/getbalance/', '{}')).toMatchObject({
+      status: 404,
+      body: { error: 'NOT_FOUND' },
+    });
+    expect(await api.http.request('POST', '/wallet/GetBalance', '{}')).toMatchObject({
+      status: 404,
+      body: { error: 'NOT_FOUND' },
+    });
   });
 
   it('answers 404 for other methods and paths under /wallet, and refuses an oversized body as InvalidRequest', async () => {
-    expect(await api.http.request('GET', '/wallet/getbalance', null)).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
-    expect(await api.http.request('POST', '/wallet/transfer', '{}')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
-    const oversized = await api.http.request('POST', '/wallet/getbalance', JSON.stringify({ token: 'x'.repeat(20_000) }));
+    expect(await api.http.request('GET', '/wallet/getbalance', null)).toMatchObject({
+      status: 404,
+      body: { error: 'NOT_FOUND' },
+    });
+    expect(await api.http.request('POST', '/wallet/transfer', '{}')).toMatchObject({
+      status: 404,
+      body: { error: 'NOT_FOUND' },
+    });
+    const oversized = await api.http.request(
+      'POST',
+      '/wallet/getbalance',
+      JSON.stringify({ token: 'x'.repeat(20_000) }),
+    );
     expect(oversized).toMatchObject({ status: 200, body: { status: 'InvalidRequest' } });
   });
 });

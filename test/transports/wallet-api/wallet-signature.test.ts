@@ -34,8 +34,12 @@ describe('v2 signatures', () => {
   it('refuses another body, path, nonce or timestamp under the same signature, and a stale timestamp', () => {
     expect(() => verifier.verifyV2(v2Request(signed, BODY.replace('5', '6')))).toThrow(InvalidDigestError);
     expect(() => verifier.verifyV2({ ...v2Request(signed), path: '/wallet/opentrade' })).toThrow(InvalidDigestError);
-    expect(() => verifier.verifyV2(v2Request({ ...signed, 'X-Nonce': NONCE.replace('0', 'f') }))).toThrow(InvalidDigestError);
-    expect(() => verifier.verifyV2(v2Request({ ...signed, 'X-Timestamp': String(NOW_S + 1) }))).toThrow(InvalidDigestError);
+    expect(() => verifier.verifyV2(v2Request({ ...signed, 'X-Nonce': NONCE.replace('0', 'f') }))).toThrow(
+      InvalidDigestError,
+    );
+    expect(() => verifier.verifyV2(v2Request({ ...signed, 'X-Timestamp': String(NOW_S + 1) }))).toThrow(
+      InvalidDigestError,
+    );
     const stale = signV2(SECRET, 'POST', '/wallet/getbalance', BODY, NOW_S - 61, NONCE);
     expect(() => verifier.verifyV2(v2Request(stale))).toThrow('away from server time');
   });
@@ -46,15 +50,22 @@ describe('legacy signatures', () => {
 
   it('accepts the hash of the sorted fields with the secret appended, ignoring data', () => {
     const hash = signLegacy(SECRET, fields);
-    expect(verifier.verifyLegacy({ ...fields, hash, data: { x: 1 } }, { ...fields, hash, data: '{"x":1}' })).toEqual({ scheme: 'legacy', nonce: null });
+    expect(verifier.verifyLegacy({ ...fields, hash, data: { x: 1 } }, { ...fields, hash, data: '{"x":1}' })).toEqual({
+      scheme: 'legacy',
+      nonce: null,
+    });
   });
 
   it('refuses a hash wrong in any one character, or of other fields', () => {
     const hash = signLegacy(SECRET, fields);
     for (let i = 0; i < hash.length; i += 1) {
       const wrong = hash.slice(0, i) + (hash[i] === '0' ? '1' : '0') + hash.slice(i + 1);
-      expect(() => verifier.verifyLegacy({ ...fields, hash: wrong }, { ...fields, hash: wrong })).toThrow(InvalidDigestError);
+      expect(() => verifier.verifyLegacy({ ...fields, hash: wrong }, { ...fields, hash: wrong })).toThrow(
+        InvalidDigestError,
+      );
     }
-    expect(() => verifier.verifyLegacy({ ...fields, amount: '6', hash }, { ...fields, amount: '6', hash })).toThrow(InvalidDigestError);
+    expect(() => verifier.verifyLegacy({ ...fields, amount: '6', hash }, { ...fields, amount: '6', hash })).toThrow(
+      InvalidDigestError,
+    );
   });
 });

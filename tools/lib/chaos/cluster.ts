@@ -78,7 +78,12 @@ export class EmbeddedChaosDatabase implements ChaosDatabase {
   }
 
   private async startPostgres(): Promise<void> {
-    this.postgres = await startEmbeddedPostgres({ dataDir: this.dataDir, database: DATABASE, port: this.pgPort, onLog: () => undefined });
+    this.postgres = await startEmbeddedPostgres({
+      dataDir: this.dataDir,
+      database: DATABASE,
+      port: this.pgPort,
+      onLog: () => undefined,
+    });
     this.url = this.postgres.url;
   }
 
@@ -120,7 +125,13 @@ export class ChaosCluster {
   async start(instanceCount: number, syncTimeoutMs: number): Promise<void> {
     await this.database.start();
     for (let index = 0; index < instanceCount; index += 1) {
-      this.instances.push({ index, httpPort: await findFreePort(), managerPort: await findFreePort(), process: undefined, up: false });
+      this.instances.push({
+        index,
+        httpPort: await findFreePort(),
+        managerPort: await findFreePort(),
+        process: undefined,
+        up: false,
+      });
     }
     // The first instance migrates; the others start after it.
     for (const instance of this.instances) await this.startInstance(instance, syncTimeoutMs);
@@ -162,7 +173,8 @@ export class ChaosCluster {
     instance.process = child;
     const deadline = Date.now() + INSTANCE_READY_TIMEOUT_MS;
     while (!(await this.healthy(instance))) {
-      if (child.exitCode !== null) throw new Error(`instance ${instance.index} exited with ${child.exitCode} while starting`);
+      if (child.exitCode !== null)
+        throw new Error(`instance ${instance.index} exited with ${child.exitCode} while starting`);
       if (Date.now() > deadline) {
         // Never leave a half-started process holding the ports of the next attempt.
         await this.killInstance(instance);
@@ -214,13 +226,14 @@ export class ChaosCluster {
 
   private async healthy(instance: Instance): Promise<boolean> {
     try {
-      const response = await fetch(`http://127.0.0.1:${instance.httpPort}/healthz`, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(`http://127.0.0.1:${instance.httpPort}/healthz`, {
+        signal: AbortSignal.timeout(1000),
+      });
       return response.status === 200;
     } catch {
       return false;
     }
   }
-
 }
 
 function isAlive(pid: number): boolean {

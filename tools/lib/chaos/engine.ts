@@ -32,7 +32,14 @@ export interface ChaosOptions {
 
 export interface ChaosReport {
   durationMs: number;
-  operations: { started: number; acknowledged: number; refused: number; unresolved: number; attempts: number; uncertainAttempts: number };
+  operations: {
+    started: number;
+    acknowledged: number;
+    refused: number;
+    unresolved: number;
+    attempts: number;
+    uncertainAttempts: number;
+  };
   byKind: Record<string, { acknowledged: number; refused: number }>;
   deliberateMismatches: { sent: number; refused: number };
   deliberateReplays: { sent: number; accepted: number };
@@ -108,7 +115,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         deliberate.mismatchSent += 1;
         const answer = await clients.settle({ ...op, attempts: 0 }, resolveDeadline, op.amountMinor + 1n);
         if (answer.definitive && !answer.accepted) deliberate.mismatchRefused += 1;
-        else if (answer.definitive) violations.push(`${op.kind} ${op.key} with another amount was accepted: a key applied twice`);
+        else if (answer.definitive)
+          violations.push(`${op.kind} ${op.key} with another amount was accepted: a key applied twice`);
       }
     };
 
@@ -131,7 +139,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             await settle(late);
           }
         } else {
-          const amount = kind === 'admin-sub' ? BigInt(1 + Math.floor(Math.random() * 99)) : BigInt(100 + Math.floor(Math.random() * 10_000));
+          const amount =
+            kind === 'admin-sub'
+              ? BigInt(1 + Math.floor(Math.random() * 99))
+              : BigInt(100 + Math.floor(Math.random() * 10_000));
           const op = newOp(kind, login, amount);
           if ((await settle(op)) === 'acked') await probe(op);
         }
@@ -203,11 +214,14 @@ async function setUp(cluster: ChaosCluster, accounts: number): Promise<number[]>
                                       NULL, NULL, 'admin', 'chaos', NULL, '\\x00', NULL) FROM unnest($1::bigint[]) AS l`,
       [logins, INITIAL_BALANCE_MINOR.toString()],
     );
-    await client.query(`INSERT INTO wallet_tokens (token_hash, login, expires_at) SELECT unnest($1::bytea[]), unnest($2::bigint[]), now() + interval '1 day'`, [
-      logins.map((login) => hashToken(tokenOf(login))),
-      logins,
+    await client.query(
+      `INSERT INTO wallet_tokens (token_hash, login, expires_at) SELECT unnest($1::bytea[]), unnest($2::bigint[]), now() + interval '1 day'`,
+      [logins.map((login) => hashToken(tokenOf(login))), logins],
+    );
+    await client.query(`INSERT INTO managers (login, role, password_hash) VALUES ($1, 'SESSION_MANAGER', $2)`, [
+      MANAGER_LOGIN,
+      passwordHash,
     ]);
-    await client.query(`INSERT INTO managers (login, role, password_hash) VALUES ($1, 'SESSION_MANAGER', $2)`, [MANAGER_LOGIN, passwordHash]);
   });
   return logins;
 }
@@ -246,7 +260,13 @@ const ACCOUNT_LOCK_MS_MAX = 15_000;
  * Kills instances, hurts the database (its faults in turn, one at a time) and locks an account's
  * row from outside at random moments until the workload ends (three independent loops).
  */
-async function injectFaults(cluster: ChaosCluster, options: ChaosOptions, until: number, faults: ChaosReport['faults'], logins: number[]): Promise<void> {
+async function injectFaults(
+  cluster: ChaosCluster,
+  options: ChaosOptions,
+  until: number,
+  faults: ChaosReport['faults'],
+  logins: number[],
+): Promise<void> {
   const jitter = (mean: number) => mean * (0.5 + Math.random());
   const waitUntil = async (moment: number) => {
     while (Date.now() < Math.min(moment, until)) await sleep(50);
@@ -307,14 +327,22 @@ async function verify(cluster: ChaosCluster, logins: number[], ops: Op[]): Promi
     }
   }
   await cluster.sql(async (client) => {
-    const { rows } = await client.query<{ login: string; balance_minor: string; credit_minor: string; held_minor: string }>(
-      `SELECT login, balance_minor, credit_minor, held_minor FROM accounts WHERE login = ANY($1::bigint[])`,
-      [logins],
-    );
+    const { rows } = await client.query<{
+      login: string;
+      balance_minor: string;
+      credit_minor: string;
+      held_minor: string;
+    }>(`SELECT login, balance_minor, credit_minor, held_minor FROM accounts WHERE login = ANY($1::bigint[])`, [logins]);
     for (const row of rows) {
       const model = expected.get(Number(row.login))!;
-      if (BigInt(row.balance_minor) !== model.balance || BigInt(row.held_minor) !== model.held || row.credit_minor !== '0') {
-        violations.push(`account ${row.login}: database balance ${row.balance_minor} held ${row.held_minor}, model balance ${model.balance} held ${model.held}`);
+      if (
+        BigInt(row.balance_minor) !== model.balance ||
+        BigInt(row.held_minor) !== model.held ||
+        row.credit_minor !== '0'
+      ) {
+        violations.push(
+          `account ${row.login}: database balance ${row.balance_minor} held ${row.held_minor}, model balance ${model.balance} held ${model.held}`,
+        );
       }
     }
     violations.push(...(await exactlyOnce(client, ops)));
@@ -348,13 +376,16 @@ async function exactlyOnce(client: import('pg').Client, ops: Op[]): Promise<stri
       const want = op.outcome === 'acked' ? 1 : 0;
       if (n !== want) violations.push(`${op.kind} ${op.key} (${op.outcome}) has ${n} ledger entries, expected ${want}`);
     } else if (op.kind === 'orphan') {
-      const n = (tradeCount.get(`chaos:${op.key}|trade_open`) ?? 0) + (tradeCount.get(`chaos:${op.key}|trade_close`) ?? 0);
+      const n =
+        (tradeCount.get(`chaos:${op.key}|trade_open`) ?? 0) + (tradeCount.get(`chaos:${op.key}|trade_close`) ?? 0);
       if (n !== 0) violations.push(`orphan close ${op.key} moved money (${n} entries)`);
     } else if (op.kind !== 'open-after-orphan') {
       const found = recordCount.get(op.key);
       const want = op.outcome === 'acked' ? 1 : 0;
       if ((found?.n ?? 0) !== want || (found?.entries ?? 0) !== want) {
-        violations.push(`${op.kind} ${op.key} (${op.outcome}) has ${found?.n ?? 0} records and ${found?.entries ?? 0} entries, expected ${want}`);
+        violations.push(
+          `${op.kind} ${op.key} (${op.outcome}) has ${found?.n ?? 0} records and ${found?.entries ?? 0} entries, expected ${want}`,
+        );
       }
     }
   }
@@ -371,5 +402,8 @@ async function answeredOrders(client: import('pg').Client, ops: Op[]): Promise<s
   const orderOf = new Map(rows.map((row) => [row.key, row.order_no]));
   return answered
     .filter((op) => orderOf.get(op.key) !== String(op.order))
-    .map((op) => `${FOREIGN_ANSWER}: ${op.kind} ${op.key} was answered with order ${op.order}, its record is order ${orderOf.get(op.key)}`);
+    .map(
+      (op) =>
+        `${FOREIGN_ANSWER}: ${op.kind} ${op.key} was answered with order ${op.order}, its record is order ${orderOf.get(op.key)}`,
+    );
 }

@@ -53,19 +53,24 @@ export class EventWatchers {
   /** One subscription after another on this instance, for as long as the run lasts. */
   private async watch(instance: Instance): Promise<void> {
     while (!this.stopped) {
-      const client = await ManagerClient.connect(instance.managerPort, '127.0.0.1', { plainNumbers: false }).catch(() => undefined);
+      const client = await ManagerClient.connect(instance.managerPort, '127.0.0.1', { plainNumbers: false }).catch(
+        () => undefined,
+      );
       if (client) {
         this.clients.add(client);
         const subscription: Subscription = { instance: instance.index, since: '', events: [] };
-        client.on('event', (event: ManagerEvent) => subscription.events.push({ ...event, at: new Date().toISOString() }));
+        client.on('event', (event: ManagerEvent) =>
+          subscription.events.push({ ...event, at: new Date().toISOString() }),
+        );
         const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-        const answer = await client.command('Subscribe', { channels: ['trade:event'] }, { token: this.token }).catch(() => undefined);
+        const answer = await client
+          .command('Subscribe', { channels: ['trade:event'] }, { token: this.token })
+          .catch(() => undefined);
         // exact numbers: the status is a LosslessNumber too
         if (String(answer?.status) === '200') {
           subscription.since = new Date().toISOString();
           this.subscriptions.push(subscription);
-        }
-        else void client.close();
+        } else void client.close();
         await closed;
         this.clients.delete(client);
       }
@@ -96,13 +101,17 @@ export class EventWatchers {
           continue;
         }
         if (booked.login !== String(event.data.login) || !sameMinor(String(event.data.profit), booked.profit_minor)) {
-          violations.push(`${EVENT_VIOLATION}: ${where} says ${JSON.stringify(event.data)}, the books ${JSON.stringify(booked)}`);
+          violations.push(
+            `${EVENT_VIOLATION}: ${where} says ${JSON.stringify(event.data)}, the books ${JSON.stringify(booked)}`,
+          );
         }
         if (booked.account_version === null) continue;
         const version = BigInt(booked.account_version);
         const previous = lastVersion.get(booked.login);
         if (previous !== undefined && version !== previous + 1n) {
-          violations.push(`${EVENT_VIOLATION}: ${where} is version ${version} of account ${booked.login} after ${previous} (out of order, or one missing)`);
+          violations.push(
+            `${EVENT_VIOLATION}: ${where} is version ${version} of account ${booked.login} after ${previous} (out of order, or one missing)`,
+          );
         }
         lastVersion.set(booked.login, version);
       }

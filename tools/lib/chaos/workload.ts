@@ -17,7 +17,8 @@ const TCP_TIMEOUT_MS = 8_000;
 const RETRY_BACKOFF_MIN_MS = 50;
 const RETRY_BACKOFF_MAX_MS = 400;
 
-export type OpKind = 'open' | 'close' | 'orphan' | 'open-after-orphan' | 'admin-add' | 'admin-sub' | 'manager-in' | 'manager-in-sync';
+export type OpKind =
+  'open' | 'close' | 'orphan' | 'open-after-orphan' | 'admin-add' | 'admin-sub' | 'manager-in' | 'manager-in-sync';
 
 export interface Op {
   kind: OpKind;
@@ -63,7 +64,9 @@ export class ChaosClients {
       const instance = this.pickInstance();
       op.attempts += 1;
       this.attempts += 1;
-      const answer = instance ? await this.send(op, instance, amountMinor).catch((): Answer => ({ definitive: false })) : { definitive: false as const };
+      const answer = instance
+        ? await this.send(op, instance, amountMinor).catch((): Answer => ({ definitive: false }))
+        : { definitive: false as const };
       if (answer.definitive) return answer;
       this.uncertain += 1;
       if (Date.now() > deadline) return answer;
@@ -100,11 +103,22 @@ export class ChaosClients {
     }
   }
 
-  private async walletCall(instance: Instance, action: 'opentrade' | 'closetrade', op: Op, amountMinor: bigint): Promise<Answer> {
+  private async walletCall(
+    instance: Instance,
+    action: 'opentrade' | 'closetrade',
+    op: Op,
+    amountMinor: bigint,
+  ): Promise<Answer> {
     const client = this.walletClient(instance);
     const response = await client.send(
       action,
-      { token: tokenOf(op.login), amount: decimal(amountMinor), currency: 'USD', externalTradeType: 'chaos', externalTradeId: op.key },
+      {
+        token: tokenOf(op.login),
+        amount: decimal(amountMinor),
+        currency: 'USD',
+        externalTradeType: 'chaos',
+        externalTradeId: op.key,
+      },
       HTTP_TIMEOUT_MS,
     );
     if (response.status !== 200) return { definitive: false };
@@ -114,8 +128,19 @@ export class ChaosClients {
 
   private async adminCall(instance: Instance, op: Op, amountMinor: bigint): Promise<Answer> {
     const client = this.httpClient(instance);
-    const body = { accountId: op.login, operation: op.kind === 'admin-add' ? 'add' : 'sub', amount: decimal(amountMinor), referenceId: op.key };
-    const response = await client.request('POST', '/admin/balance', JSON.stringify(body), { Authorization: `Bearer ${CHAOS_CREDENTIALS.adminApiKey}` }, HTTP_TIMEOUT_MS);
+    const body = {
+      accountId: op.login,
+      operation: op.kind === 'admin-add' ? 'add' : 'sub',
+      amount: decimal(amountMinor),
+      referenceId: op.key,
+    };
+    const response = await client.request(
+      'POST',
+      '/admin/balance',
+      JSON.stringify(body),
+      { Authorization: `Bearer ${CHAOS_CREDENTIALS.adminApiKey}` },
+      HTTP_TIMEOUT_MS,
+    );
     if (response.status >= 500) return { definitive: false };
     return { definitive: true, accepted: response.status === 200, detail: String(response.status) };
   }
@@ -126,19 +151,21 @@ export class ChaosClients {
     const amount = Number(decimal(amountMinor));
     // the key as comment: a Sync answer (the event's data) must carry this command's own comment
     const data = { login: op.login, amount, comment: op.key, referenceId: op.key };
-    const answer = await withTimeout(client.command(sync ? 'BalanceInSync' : 'BalanceIn', data, { token: this.managerToken }), TCP_TIMEOUT_MS).catch(
-      (error: unknown) => {
-        this.dropManager(instance, client);
-        throw error;
-      },
-    );
+    const answer = await withTimeout(
+      client.command(sync ? 'BalanceInSync' : 'BalanceIn', data, { token: this.managerToken }),
+      TCP_TIMEOUT_MS,
+    ).catch((error: unknown) => {
+      this.dropManager(instance, client);
+      throw error;
+    });
     if (answer.status >= 500) return { definitive: false };
     if (answer.status === 200) {
       const own = sync
         ? { login: op.login, cmd: 6, state: 3, profit: amount, comment: op.key }
         : { accepted: true, login: op.login, cmd: 6, amount, state: 10 };
       const foreign = Object.entries(own).filter(([field, value]) => answer.data[field] !== value);
-      if (foreign.length > 0) this.foreignAnswers.push(`${FOREIGN_ANSWER}: ${op.kind} ${op.key} was answered ${JSON.stringify(answer.data)}`);
+      if (foreign.length > 0)
+        this.foreignAnswers.push(`${FOREIGN_ANSWER}: ${op.kind} ${op.key} was answered ${JSON.stringify(answer.data)}`);
       op.order = answer.data.order as number;
     }
     return { definitive: true, accepted: answer.status === 200, detail: String(answer.status) };
@@ -147,7 +174,9 @@ export class ChaosClients {
   private walletClient(instance: Instance): WalletClient {
     let client = this.wallet.get(instance.index);
     if (!client) {
-      client = new WalletClient(`http://127.0.0.1:${instance.httpPort}`, CHAOS_CREDENTIALS.walletSecret, { signing: Math.random() < 0.2 ? 'legacy' : 'v2' });
+      client = new WalletClient(`http://127.0.0.1:${instance.httpPort}`, CHAOS_CREDENTIALS.walletSecret, {
+        signing: Math.random() < 0.2 ? 'legacy' : 'v2',
+      });
       this.wallet.set(instance.index, client);
     }
     return client;

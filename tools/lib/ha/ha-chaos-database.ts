@@ -63,15 +63,24 @@ export class HaChaosDatabase implements ChaosDatabase {
   }
 
   /** Measured for the report; a woken old primary that acknowledged a write is a violation. */
-  report(): { writesUnavailableMs: { count: number; p50: number | null; max: number | null }; oldPrimaryAcknowledgedWrites: number } {
+  report(): {
+    writesUnavailableMs: { count: number; p50: number | null; max: number | null };
+    oldPrimaryAcknowledgedWrites: number;
+  } {
     const sorted = [...this.writesBackMs].sort((a, b) => a - b);
     return {
-      writesUnavailableMs: { count: sorted.length, p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? null, max: sorted.at(-1) ?? null },
+      writesUnavailableMs: {
+        count: sorted.length,
+        p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? null,
+        max: sorted.at(-1) ?? null,
+      },
       oldPrimaryAcknowledgedWrites: this.oldPrimaryAcknowledgedWrites,
     };
   }
 
   violations(): string[] {
-    return this.oldPrimaryAcknowledgedWrites > 0 ? [`a paused old primary acknowledged a write after it woke (${this.oldPrimaryAcknowledgedWrites} times)`] : [];
+    return this.oldPrimaryAcknowledgedWrites > 0
+      ? [`a paused old primary acknowledged a write after it woke (${this.oldPrimaryAcknowledgedWrites} times)`]
+      : [];
   }
 }

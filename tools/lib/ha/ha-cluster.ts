@@ -97,30 +97,61 @@ export class HaCluster {
       });
     }
     this.etcd = this.spawnLogged('etcd', '/usr/bin/etcd', [
-      '--name', 'etcd0', '--data-dir', path.join(this.dir, 'etcd'), '--enable-v2=true', '--log-level', 'warn',
-      '--listen-client-urls', `http://127.0.0.1:${this.etcdPort}`, '--advertise-client-urls', `http://127.0.0.1:${this.etcdPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${etcdPeerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeerPort}`,
-      '--initial-cluster', `etcd0=http://127.0.0.1:${etcdPeerPort}`, '--initial-cluster-state', 'new',
+      '--name',
+      'etcd0',
+      '--data-dir',
+      path.join(this.dir, 'etcd'),
+      '--enable-v2=true',
+      '--log-level',
+      'warn',
+      '--listen-client-urls',
+      `http://127.0.0.1:${this.etcdPort}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${this.etcdPort}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${etcdPeerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${etcdPeerPort}`,
+      '--initial-cluster',
+      `etcd0=http://127.0.0.1:${etcdPeerPort}`,
+      '--initial-cluster-state',
+      'new',
     ]);
-    await this.until(async () => (await fetchJson(`http://127.0.0.1:${this.etcdPort}/version`)) !== undefined, 'etcd answers');
+    await this.until(
+      async () => (await fetchJson(`http://127.0.0.1:${this.etcdPort}/version`)) !== undefined,
+      'etcd answers',
+    );
     for (const node of this.nodes) {
       writeFileSync(node.config, this.patroniConfig(node));
       chownSync(node.config, ...postgresUser());
       this.startPatroni(node);
       // one at a time: the first bootstraps, the others clone it
-      await this.until(async () => (await this.members()).some((member) => member.name === node.name && member.state === 'running'), `${node.name} runs`);
+      await this.until(
+        async () => (await this.members()).some((member) => member.name === node.name && member.state === 'running'),
+        `${node.name} runs`,
+      );
     }
-    await this.until(async () => this.hasLeaderAndSyncStandby(await this.members()), 'a leader and a synchronous standby');
+    await this.until(
+      async () => this.hasLeaderAndSyncStandby(await this.members()),
+      'a leader and a synchronous standby',
+    );
     writeFileSync(path.join(this.dir, 'haproxy.cfg'), this.haproxyConfig());
     this.haproxy = this.spawnLogged('haproxy', '/usr/sbin/haproxy', ['-f', path.join(this.dir, 'haproxy.cfg'), '-db']);
     // HAProxy takes every server for up until its first checks: wait until writes go through steadily
-    await this.until(async () => (await this.writeSucceeds('postgres')) && (await this.writeSucceeds('postgres')), 'writes through HAProxy');
+    await this.until(
+      async () => (await this.writeSucceeds('postgres')) && (await this.writeSucceeds('postgres')),
+      'writes through HAProxy',
+    );
     await this.until(async () => {
       await withClient(this.url.replace(`/${DATABASE}`, '/postgres'), async (client) => {
         const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
         if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
       });
-      await withClient(this.url, (client) => client.query('CREATE TABLE IF NOT EXISTS ha_probe (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz DEFAULT now())'));
+      await withClient(this.url, (client) =>
+        client.query(
+          'CREATE TABLE IF NOT EXISTS ha_probe (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz DEFAULT now())',
+        ),
+      );
       return true;
     }, `the ${DATABASE} database`);
   }
@@ -128,7 +159,8 @@ export class HaCluster {
   /** The members as Patroni's REST API reports them (from any node that answers). */
   async members(): Promise<Member[]> {
     for (const node of this.nodes) {
-      const cluster = (await fetchJson(`http://127.0.0.1:${node.restPort}/cluster`)) as { members?: Member[] } | undefined;
+      const cluster = (await fetchJson(`http://127.0.0.1:${node.restPort}/cluster`)) as
+        { members?: Member[] } | undefined;
       if (cluster?.members) return cluster.members;
     }
     return [];
@@ -153,7 +185,9 @@ export class HaCluster {
    * replica takes over), then SIGCONT. Returns whether the old primary acknowledged a write after it
    * woke (it must not: it has no synchronous standby any more, and Patroni demotes it).
    */
-  async pausePrimary(pauseMs: number): Promise<{ paused: string; writesBackMs: number; oldPrimaryAcknowledgedWrite: boolean }> {
+  async pausePrimary(
+    pauseMs: number,
+  ): Promise<{ paused: string; writesBackMs: number; oldPrimaryAcknowledgedWrite: boolean }> {
     const node = await this.leaderNode();
     const pausedAt = Date.now();
     this.kill(node, 'SIGSTOP');
@@ -181,7 +215,11 @@ export class HaCluster {
   async settle(): Promise<void> {
     await this.until(async () => {
       const members = await this.members();
-      return members.length === NODES && members.every((member) => member.state === 'running' || member.state === 'streaming') && this.hasLeaderAndSyncStandby(members);
+      return (
+        members.length === NODES &&
+        members.every((member) => member.state === 'running' || member.state === 'streaming') &&
+        this.hasLeaderAndSyncStandby(members)
+      );
     }, 'every node running with a synchronous standby');
   }
 
@@ -197,7 +235,9 @@ export class HaCluster {
   }
 
   private hasLeaderAndSyncStandby(members: Member[]): boolean {
-    return members.some((member) => member.role === 'leader') && members.some((member) => member.role === 'sync_standby');
+    return (
+      members.some((member) => member.role === 'leader') && members.some((member) => member.role === 'sync_standby')
+    );
   }
 
   private async leaderNode(): Promise<Node> {
@@ -234,12 +274,23 @@ export class HaCluster {
   }
 
   private startPatroni(node: Node): void {
-    node.patroni = this.spawnLogged(node.name, '/usr/sbin/runuser', ['-u', 'postgres', '--', '/usr/bin/patroni', node.config]);
+    node.patroni = this.spawnLogged(node.name, '/usr/sbin/runuser', [
+      '-u',
+      'postgres',
+      '--',
+      '/usr/bin/patroni',
+      node.config,
+    ]);
   }
 
   /** Sends a signal to a node's Patroni and to its PostgreSQL postmaster and backends. */
   private kill(node: Node, signal: NodeJS.Signals): void {
-    const pids = [node.patroni?.pid, ...descendants(node.patroni?.pid), postmasterPid(node.dataDir), ...descendants(postmasterPid(node.dataDir))];
+    const pids = [
+      node.patroni?.pid,
+      ...descendants(node.patroni?.pid),
+      postmasterPid(node.dataDir),
+      ...descendants(postmasterPid(node.dataDir)),
+    ];
     for (const pid of new Set(pids)) {
       if (pid === undefined) continue;
       try {
@@ -253,7 +304,8 @@ export class HaCluster {
   private spawnLogged(name: string, command: string, args: string[]): ChildProcess {
     const child = spawn(command, args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (/\b(PANIC|CRITICAL)\b/.test(line)) this.log(`${name}: ${line.trim()}`);
+      for (const line of chunk.toString().split('\n'))
+        if (/\b(PANIC|CRITICAL)\b/.test(line)) this.log(`${name}: ${line.trim()}`);
     });
     return child;
   }
@@ -273,7 +325,9 @@ export class HaCluster {
   }
 
   private haproxyConfig(): string {
-    const servers = this.nodes.map((node) => `    server ${node.name} 127.0.0.1:${node.pgPort} check port ${node.restPort}`).join('\n');
+    const servers = this.nodes
+      .map((node) => `    server ${node.name} 127.0.0.1:${node.pgPort} check port ${node.restPort}`)
+      .join('\n');
     return readFileSync(path.join(DEPLOY_DIR, 'haproxy.cfg'), 'utf8')
       .replaceAll('{{WRITE_PORT}}', String(this.writePort))
       .replaceAll('{{READ_PORT}}', String(this.readPort))
@@ -283,7 +337,8 @@ export class HaCluster {
   private async until(condition: () => Promise<boolean>, what: string): Promise<void> {
     const deadline = Date.now() + CLUSTER_READY_TIMEOUT_MS;
     while (!(await condition().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`HA cluster: not reached within ${CLUSTER_READY_TIMEOUT_MS} ms: ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`HA cluster: not reached within ${CLUSTER_READY_TIMEOUT_MS} ms: ${what}`);
       await sleep(POLL_MS);
     }
   }
@@ -306,7 +361,11 @@ function postmasterPid(dataDir: string): number | undefined {
 function descendants(pid: number | undefined): number[] {
   if (pid === undefined) return [];
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
     return children.flatMap((child) => [child, ...descendants(child)]);
   } catch {
     return [];
@@ -332,4 +391,3 @@ async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>
     await client.end();
   }
 }
-
