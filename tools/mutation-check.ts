@@ -75,7 +75,7 @@ export const MUTANTS: Mutant[] = [
     caughtBy: [BALANCE_ENGINE_TEST, 'test/transports/manager-api/finance-records.test.ts'],
   },
   {
-    name: 'update: a missing comment replaces the record\'s',
+    name: "update: a missing comment replaces the record's",
     file: BALANCE_SQL,
     find: 'v_record.comment := coalesce(p_comment, v_record.comment);',
     replace: 'v_record.comment := coalesce(p_comment, p_default_comment);',
@@ -84,22 +84,22 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'funds: a withdrawal may take the bucket below zero (the constraint alone stops it)',
     file: BALANCE_SQL,
-    find: 'IF bucket_minor + v_delta < 0 THEN',
+    find: 'IF v_result.bucket_minor + v_delta < 0 THEN',
     replace: 'IF false THEN',
     caughtBy: [BALANCE_ENGINE_TEST, 'test/transports/admin-api/admin-api.test.ts'],
   },
   {
     name: 'idempotency: a referenceId with other content is replayed',
     file: BALANCE_SQL,
-    find: 'IF v_key.request_digest = p_request_digest THEN',
-    replace: 'IF true THEN',
+    find: 'CASE WHEN v_key.request_digest = p_request_digest THEN',
+    replace: 'CASE WHEN true THEN',
     caughtBy: [BALANCE_ENGINE_TEST, 'test/transports/admin-api/admin-api.test.ts'],
   },
   {
     name: 'delete: a deleted record deleted again',
     file: BALANCE_SQL,
-    find: "  IF v_record.state = 6 THEN\n    outcome := 'REPLAY';",
-    replace: "  IF false THEN\n    outcome := 'REPLAY';",
+    find: "  IF v_record.state = 6 THEN\n    v_result.outcome := 'REPLAY';",
+    replace: "  IF false THEN\n    v_result.outcome := 'REPLAY';",
     caughtBy: [BALANCE_ENGINE_TEST, 'test/transports/manager-api/finance-records.test.ts'],
   },
   {
@@ -119,9 +119,12 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'wallet: a stake above balance + credit accepted',
     file: WALLET_SQL,
-    find: '    IF p_amount > available_minor THEN\n      outcome := \'INSUFFICIENT_FUNDS\';',
-    replace: '    IF false THEN\n      outcome := \'INSUFFICIENT_FUNDS\';',
-    caughtBy: ['test/transports/wallet-api/wallet-api.test.ts', 'test/transports/wallet-api/wallet-concurrency.test.ts'],
+    find: "    IF p_amount > available_minor THEN\n      outcome := 'INSUFFICIENT_FUNDS';",
+    replace: "    IF false THEN\n      outcome := 'INSUFFICIENT_FUNDS';",
+    caughtBy: [
+      'test/transports/wallet-api/wallet-api.test.ts',
+      'test/transports/wallet-api/wallet-concurrency.test.ts',
+    ],
   },
   {
     name: 'ledger: the system book does not take the net change',
@@ -211,7 +214,10 @@ export const MUTANTS: Mutant[] = [
 
 function runTests(files: string[]): boolean {
   try {
-    execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/jest'), ['--silent', ...files], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+    execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/jest'), ['--silent', ...files], {
+      cwd: PROJECT_ROOT,
+      stdio: 'ignore',
+    });
     return true;
   } catch {
     return false;
@@ -225,7 +231,8 @@ function main(): void {
   for (const mutant of mutants) {
     const file = path.join(PROJECT_ROOT, mutant.file);
     const original = readFileSync(file, 'utf8');
-    if (original.split(mutant.find).length !== 2) throw new Error(`mutant "${mutant.name}": its text must occur once in ${mutant.file}`);
+    if (original.split(mutant.find).length !== 2)
+      throw new Error(`mutant "${mutant.name}": its text must occur once in ${mutant.file}`);
     const restore = () => writeFileSync(file, original);
     process.once('SIGINT', restore);
     try {
