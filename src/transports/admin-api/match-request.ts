@@ -20,22 +20,14 @@ export const matchQueryFields = {
   amountColumn: columnName.default(DEFAULT_COLUMNS.amount),
   currencyColumn: columnName.default(DEFAULT_COLUMNS.currency),
   dateColumn: columnName.default(DEFAULT_COLUMNS.date),
-  referenceDelimiter: z
-    .string()
-    .min(1)
-    .max(REFERENCE_DELIMITER_LENGTH_MAX)
-    .optional()
-    .meta({
-      description:
-        'one to many: a row whose reference lists several ledger references separated by this (such as ;) is matched against their sum',
-    }),
-  sumRepeated: z
-    .enum(['true', 'false'])
-    .default('false')
-    .meta({
-      description:
-        'many to one: rows that repeat a reference are matched together against that ledger record (else a repeat is an invalid row)',
-    }),
+  referenceDelimiter: z.string().min(1).max(REFERENCE_DELIMITER_LENGTH_MAX).optional().meta({
+    description:
+      'one to many: a row whose reference lists several ledger references separated by this (such as ;) is matched against their sum',
+  }),
+  sumRepeated: z.enum(['true', 'false']).default('false').meta({
+    description:
+      'many to one: rows that repeat a reference are matched together against that ledger record (else a repeat is an invalid row)',
+  }),
 };
 
 type MatchQuery = z.output<z.ZodObject<typeof matchQueryFields>>;

@@ -15,7 +15,14 @@ import {
   writeStatementJson,
 } from '../reports/report-writers';
 
-import { balanceAtQuery, exportQuery, formatQuery, matchQuery, reconcileQuery, runsQuery } from './reconciliation-api';
+import {
+  balanceAtQuery,
+  exportQuery,
+  formatQuery,
+  matchQuery,
+  reconcileQuery,
+  runsQuery,
+} from './reconciliation-schemas';
 
 /** The reconciliation endpoints of the admin API (mounted under /admin, behind the admin key). */
 export function reconciliationRouter(core: Pick<Core, 'reconciliation' | 'matching' | 'runs'>): Router {

@@ -7,7 +7,7 @@
  */
 
 import { z } from 'zod';
-import type { BalanceOperationResult, NamedOrder } from '../../core/balance-operations/balance-operation-service';
+import type { BalanceOperationResult, NamedOrder } from '../../core/balance-operations/balance-operation-types';
 import { MANAGER_FINANCE_KINDS, type ManagerFinanceFamily } from '../../core/balance-operations/operation-kinds';
 import { formatMinorUnits } from '../../core/money/amount';
 import { LosslessNumber } from '../../shared/json';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeferredResponses, TooManyWaitersError, type DeferredKey, type Waiting } from './deferred-responses';
-import type { LateOutcome } from '../../core/balance-operations/balance-operation-service';
+import type { LateOutcome } from '../../core/balance-operations/balance-operation-types';
 import type { SyncTimeout } from '../../core/balance-operations/sync-timeout-store';
 import type { Logger } from '../../observability/logger';
 import { CONNECTION_CLOSED_ANSWER, protocolErrorAnswer, syncTimeoutAnswer, type ManagerAnswer } from './manager-errors';

@@ -1,9 +1,7 @@
 import { AccountLanes } from '../../../src/core/accounts/account-lanes';
 import type { AccountService } from '../../../src/core/accounts/account-service';
-import {
-  BalanceOperationService,
-  type BalanceOperationRequest,
-} from '../../../src/core/balance-operations/balance-operation-service';
+import { BalanceOperationService } from '../../../src/core/balance-operations/balance-operation-service';
+import type { BalanceOperationRequest } from '../../../src/core/balance-operations/balance-operation-types';
 import type {
   ApplyParams,
   BalanceOperationStore,

@@ -487,18 +487,14 @@ describe('manager Login', () => {
 describe('manager framing', () => {
   const wellFormed = fc.oneof(
     fc.constant({ kind: 'Ping', line: '{"command":"Ping","extID":"EXT"}' }),
-    fc
-      .nat()
-      .map((n) => ({
-        kind: 'GetFinanceRecord',
-        line: `{"command":"GetFinanceRecord","extID":"EXT","__token":${ref('token:VIEWER')},"data":{"order":${ref(`order:any:any:${n}`)}}}`,
-      })),
-    fc
-      .integer({ min: 1, max: 10_000 })
-      .map((cents) => ({
-        kind: 'BalanceIn',
-        line: `{"command":"BalanceIn","extID":"EXT","__token":${ref('token:MANAGER')},"data":{"login":${ref('login:N')},"amount":${(cents / 100).toFixed(2)}}}`,
-      })),
+    fc.nat().map((n) => ({
+      kind: 'GetFinanceRecord',
+      line: `{"command":"GetFinanceRecord","extID":"EXT","__token":${ref('token:VIEWER')},"data":{"order":${ref(`order:any:any:${n}`)}}}`,
+    })),
+    fc.integer({ min: 1, max: 10_000 }).map((cents) => ({
+      kind: 'BalanceIn',
+      line: `{"command":"BalanceIn","extID":"EXT","__token":${ref('token:MANAGER')},"data":{"login":${ref('login:N')},"amount":${(cents / 100).toFixed(2)}}}`,
+    })),
     fc.constant({
       kind: 'GetTransactionsByLogin',
       line: `{"command":"GetTransactionsByLogin","extID":"EXT","__token":${ref('token:DEALER')},"data":{"login":${ref('login:M')}}}`,
