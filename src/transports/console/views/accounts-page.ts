@@ -42,47 +42,28 @@ const STATUS_CHOICES = [
 function accountRow(account: PresentedAccount): SafeHtml {
   const login = String(account.login);
   return html`<tr data-login="${login}">
-    <td class="num"><a href="/console/accounts/${q(login)}">${login}</a></td>
-    <td class="wrap">${account.name ?? '—'}</td>
-    <td>${statusBadge(account.status)}</td>
-    <td class="num">${money(account.balance, account.currency)}</td>
-    <td class="num">${money(account.credit, account.currency)}</td>
-    <td class="num">${money(account.held, account.currency)}</td>
-    <td class="nowrap">${readableTime(account.createdAt)}</td>
-  </tr>`;
+      <td class="num"><a href="/console/accounts/${q(login)}">${login}</a></td>
+      <td class="wrap">${account.name ?? '—'}</td>
+      <td>${statusBadge(account.status)}</td>
+      <td class="num">${money(account.balance, account.currency)}</td>
+      <td class="num">${money(account.credit, account.currency)}</td>
+      <td class="num">${money(account.held, account.currency)}</td>
+      <td class="nowrap">${readableTime(account.createdAt)}</td>
+    </tr>`;
 }
 
 function searchForm(form: AccountListForm): SafeHtml {
-  const search = html`<input
-    type="search"
-    name="search"
-    id="search"
-    maxlength="100"
-    value="${form.search}"
-    autofocus
-  />`;
+  const search = html`<input type="search" name="search" id="search" maxlength="100" value="${form.search}" autofocus>`;
   return html`<section class="card">
-    <form class="inline" method="get" action="/console/accounts" id="account-search">
-      <label>Login or name ${search}</label>
-      <label
-        >Status
-        <select name="status" id="status">
-          ${options(STATUS_CHOICES, form.status)}
-        </select></label
-      >
-      <label
-        >Sort by
-        <select name="sort" id="sort">
-          ${options(Object.entries(SORT_LABELS), form.sort)}
-        </select></label
-      >
-      <button type="submit" class="primary" id="search-accounts">Search</button>
-    </form>
-    <p class="muted">
-      Digits find logins that start with them and names that contain them; other text finds names that contain it, in
-      any case.
-    </p>
-  </section>`;
+      <form class="inline" method="get" action="/console/accounts" id="account-search">
+        <label>Login or name ${search}</label>
+        <label>Status <select name="status" id="status">${options(STATUS_CHOICES, form.status)}</select></label>
+        <label>Sort by <select name="sort" id="sort">${options(Object.entries(SORT_LABELS), form.sort)}</select></label>
+        <button type="submit" class="primary" id="search-accounts">Search</button>
+      </form>
+      <p class="muted">Digits find logins that start with them and names that contain them; \
+other text finds names that contain it, in any case.</p>
+    </section>`;
 }
 
 function pager(model: AccountsPageModel): SafeHtml {
@@ -98,36 +79,21 @@ function pager(model: AccountsPageModel): SafeHtml {
     ? html`<a href="/console/accounts?${query(model.nextCursor)}" id="next-page">Next ${model.pageSize} »</a>`
     : html`<span class="muted">No more accounts</span>`;
   return html`<div class="pager">
-    ${model.firstPage ? html`` : html`<a href="/console/accounts?${query()}" id="first-page">« First page</a>`} ${next}
-  </div>`;
+      ${model.firstPage ? html`` : html`<a href="/console/accounts?${query()}" id="first-page">« First page</a>`}
+      ${next}
+    </div>`;
 }
 
 /** Accounts: searched by login or name, filtered by status, sorted, a page at a time. */
 export function accountsPage(page: PageContext, model: AccountsPageModel): string {
   const rows = model.accounts.map(accountRow);
   const body = html`<h1>Accounts</h1>
-    ${message('error', model.error)} ${searchForm(model.form)}
+    ${message('error', model.error)}
+    ${searchForm(model.form)}
     <table id="accounts">
-      <thead>
-        <tr>
-          <th class="num">Login</th>
-          <th>Name</th>
-          <th>Status</th>
-          <th class="num">Balance</th>
-          <th class="num">Credit</th>
-          <th class="num">Held</th>
-          <th>Opened (UTC)</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          rows.length
-            ? rows
-            : html`<tr>
-                <td colspan="7" class="muted">No account matches.</td>
-              </tr>`
-        }
-      </tbody>
+      <thead><tr><th class="num">Login</th><th>Name</th><th>Status</th><th class="num">Balance</th>\
+<th class="num">Credit</th><th class="num">Held</th><th>Opened (UTC)</th></tr></thead>
+      <tbody>${rows.length ? rows : html`<tr><td colspan="7" class="muted">No account matches.</td></tr>`}</tbody>
     </table>
     ${pager(model)}`;
   return layout({ title: 'Accounts', page, active: 'accounts', body });

@@ -51,19 +51,18 @@ export function dashboardPage(page: PageContext, { dashboard, days }: DashboardP
   const { from, to } = dashboard.period;
   const switches = DASHBOARD_PERIODS_DAYS.map(
     (choice) =>
-      html`<a href="/console/dashboard?days=${choice}" class="${choice === days ? 'active' : ''}" id="days-${choice}"
-        >Last ${choice} days</a
-      >`,
+      html`<a href="/console/dashboard?days=${choice}" class="${choice === days ? 'active' : ''}" id="days-${choice}">\
+Last ${choice} days</a>`,
   );
   const currencies = dashboard.currencies.length
     ? dashboard.currencies.map(currencyDashboard)
     : html`<p class="muted">No accounts yet.</p>`;
   const body = html`<h1>Dashboard</h1>
-    <div class="switch" id="period-switch">${switches}</div>
-    <p class="muted" id="period">
-      ${readableTime(from.toISOString())} – ${readableTime(to.toISOString())} UTC, per UTC day, newest first. Amounts
-      are what the ledger booked, net of corrections.
-    </p>
+    <div class="switch" id="period-switch">
+      ${switches}
+    </div>
+    <p class="muted" id="period">${readableTime(from.toISOString())} – ${readableTime(to.toISOString())} UTC, \
+per UTC day, newest first. Amounts are what the ledger booked, net of corrections.</p>
     ${currencies}`;
   const libraries = [consoleHref(CHART_LIBRARY_ROUTE)];
   return layout({ title: 'Dashboard', page, active: 'dashboard', body, libraries, script: 'dashboard' });
@@ -80,36 +79,21 @@ function daysTable(
   const { currency } = dashboard;
   const units = unitsOf(currency);
   const figureCell = (day: DashboardDay, figure: DayFigure) =>
-    html`<td class="num" data-figure="${figureName(figure)}" data-value="${units(day[figure])}">
-      ${money(units(day[figure]), currency)}
-    </td>`;
+    html`<td class="num" data-figure="${figureName(figure)}" data-value="${units(day[figure])}">\
+${money(units(day[figure]), currency)}</td>`;
   const tradedCell = (day: DashboardDay) => (traded ? html`<td class="num">${day.accountsTraded}</td>` : '');
   const row = (day: DashboardDay) =>
-    html`<tr data-day="${day.day}">
-      <td class="nowrap">${day.day}</td>
-      ${figures.map(([figure]) => figureCell(day, figure))}${tradedCell(day)}
-    </tr>`;
+    html`<tr data-day="${day.day}"><td class="nowrap">${day.day}</td>\
+${figures.map(([figure]) => figureCell(day, figure))}${tradedCell(day)}</tr>`;
   const headings = figures.map(([, label]) => html`<th class="num">${label}</th>`);
   const totals = figures.map(
     ([figure]) => html`<td class="num">${money(units(total(dashboard, figure)), currency)}</td>`,
   );
   return html`<h3>${caption}</h3>
     <table class="days" id="${id}-${currency}" data-chart-source="${id}">
-      <thead>
-        <tr>
-          <th>Day</th>
-          ${headings}${traded ? html`<th class="num">Accounts traded</th>` : ''}
-        </tr>
-      </thead>
-      <tbody>
-        ${[...dashboard.days].reverse().map(row)}
-      </tbody>
-      <tfoot>
-        <tr>
-          <td>Total</td>
-          ${totals}${traded ? html`<td></td>` : ''}
-        </tr>
-      </tfoot>
+      <thead><tr><th>Day</th>${headings}${traded ? html`<th class="num">Accounts traded</th>` : ''}</tr></thead>
+      <tbody>${[...dashboard.days].reverse().map(row)}</tbody>
+      <tfoot><tr><td>Total</td>${totals}${traded ? html`<td></td>` : ''}</tr></tfoot>
     </table>`;
 }
 
@@ -117,30 +101,30 @@ function currencyDashboard(dashboard: CurrencyDashboard): SafeHtml {
   const { currency, exposure } = dashboard;
   const units = unitsOf(currency);
   const figure = (id: string, name: string, value: SafeHtml) =>
-    html`<div class="bucket" data-figure-total="${id}">
-      <div class="name">${name}</div>
-      <div class="value">${value}</div>
-    </div>`;
+    html`<div class="bucket" data-figure-total="${id}"><div class="name">${name}</div>\
+<div class="value">${value}</div></div>`;
   const totalOf = (dayFigure: DayFigure) => money(units(total(dashboard, dayFigure)), currency);
-  const exposureNow = html`${money(units(exposure.heldMinor), currency)}
-    <div class="muted">${exposure.accountsWithOpenTrades} account(s) with open trades</div>`;
+  const exposureNow = html`${money(units(exposure.heldMinor), currency)}<div class="muted">\
+${exposure.accountsWithOpenTrades} account(s) with open trades</div>`;
   const chart = (kind: string, label: string) =>
-    html`<div class="chart">
-      <canvas class="${kind}-chart" role="img" aria-label="${label} per day in ${currency}"></canvas>
-    </div>`;
+    html`<div class="chart"><canvas class="${kind}-chart" role="img" aria-label="${label} per day in ${currency}">\
+</canvas></div>`;
   return html`<section class="card currency" data-currency="${currency}" id="currency-${currency}">
-    <h2>${currency}</h2>
-    <div class="buckets">
-      ${figure('deposits', 'Deposits', totalOf('depositsMinor'))}
-      ${figure('withdrawals', 'Withdrawals', totalOf('withdrawalsMinor'))}
-      ${figure('bonus', 'Bonus granted', totalOf('bonusGrantedMinor'))}
-      ${figure('house-result', 'House result', totalOf('houseResultMinor'))}
-      ${figure('exposure', 'Open exposure now', exposureNow)}
-    </div>
-    <div class="charts">${chart('flows', 'Deposits and withdrawals')} ${chart('result', 'House result')}</div>
-    ${daysTable(dashboard, 'flows', 'Money in and out', FLOW_FIGURES, false)}
-    ${daysTable(dashboard, 'trading', 'Trading', TRADING_FIGURES, true)}
-  </section>`;
+      <h2>${currency}</h2>
+      <div class="buckets">
+        ${figure('deposits', 'Deposits', totalOf('depositsMinor'))}
+        ${figure('withdrawals', 'Withdrawals', totalOf('withdrawalsMinor'))}
+        ${figure('bonus', 'Bonus granted', totalOf('bonusGrantedMinor'))}
+        ${figure('house-result', 'House result', totalOf('houseResultMinor'))}
+        ${figure('exposure', 'Open exposure now', exposureNow)}
+      </div>
+      <div class="charts">
+        ${chart('flows', 'Deposits and withdrawals')}
+        ${chart('result', 'House result')}
+      </div>
+      ${daysTable(dashboard, 'flows', 'Money in and out', FLOW_FIGURES, false)}
+      ${daysTable(dashboard, 'trading', 'Trading', TRADING_FIGURES, true)}
+    </section>`;
 }
 
 function total(dashboard: CurrencyDashboard, figure: DayFigure): bigint {

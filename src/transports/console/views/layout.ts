@@ -42,16 +42,15 @@ const NAV: ReadonlyArray<{ item: NavItem; href: string; label: string; permissio
 function nav(session: ViewSession | undefined, active: NavItem | undefined): SafeHtml {
   if (!session) return html``;
   const links = NAV.filter((link) => roleAllows(session.role, link.permission)).map(
-    (link) => html` <a href="${link.href}" class="${active === link.item ? 'active' : ''}">${link.label}</a>`,
+    (link) => html`
+        <a href="${link.href}" class="${active === link.item ? 'active' : ''}">${link.label}</a>`,
   );
-  const logout = html`<form method="post" action="/console/logout">
-    ${csrfField(session)}<button type="submit" id="logout">Log out</button>
-  </form>`;
-  return html`<nav>
-    ${links}
-    <span class="who" id="who">${session.username} · ${session.role}</span>
-    ${logout}
-  </nav>`;
+  const logout = html`<form method="post" action="/console/logout">${csrfField(session)}\
+<button type="submit" id="logout">Log out</button></form>`;
+  return html`<nav>${links}
+        <span class="who" id="who">${session.username} · ${session.role}</span>
+        ${logout}
+      </nav>`;
 }
 
 export function layout(options: LayoutOptions): string {
@@ -60,32 +59,32 @@ export function layout(options: LayoutOptions): string {
   const script =
     options.script === undefined
       ? html``
-      : html`<script nonce="${nonce}">
-          ${new SafeHtml(pageScript(options.script))};
-        </script>`;
+      : html`<script nonce="${nonce}">${new SafeHtml(pageScript(options.script))}</script>`;
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <link rel="icon" href="data:," />
-        <title>${options.title} · Wallet console</title>
-        ${session ? html`<meta name="csrf-token" content="${session.csrfToken}" />` : ''}
-        <link rel="stylesheet" nonce="${nonce}" href="${consoleHref(STYLESHEET_ROUTE)}" />
-      </head>
-      <body>
-        <header>
-          <div class="bar"><span class="brand">Wallet console</span>${nav(session, options.active)}</div>
-        </header>
-        <main>${options.body}</main>
-        ${libraries} ${script}
-      </body>
-    </html> `.text;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${options.title} · Wallet console</title>
+${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
+<link rel="stylesheet" nonce="${nonce}" href="${consoleHref(STYLESHEET_ROUTE)}">
+</head>
+<body>
+<header><div class="bar"><span class="brand">Wallet console</span>${nav(session, options.active)}</div></header>
+<main>
+${options.body}
+</main>
+${libraries}
+${script}
+</body>
+</html>
+`.text;
 }
 
 /** The hidden field every form that POSTs carries: the session's CSRF token. */
 export function csrfField(session: ViewSession): SafeHtml {
-  return html`<input type="hidden" name="_csrf" value="${session.csrfToken}" />`;
+  return html`<input type="hidden" name="_csrf" value="${session.csrfToken}">`;
 }
 
 export function message(kind: 'error' | 'info', text: string | undefined): SafeHtml {

@@ -8,24 +8,10 @@ export interface LoginPageModel {
 }
 
 export function loginPage(page: PageContext, model: LoginPageModel = {}): string {
-  const username = html`<input
-    type="text"
-    name="username"
-    id="username"
-    required
-    autofocus
-    autocomplete="username"
-    maxlength="64"
-    value="${model.username ?? ''}"
-  />`;
-  const password = html`<input
-    type="password"
-    name="password"
-    id="password"
-    required
-    autocomplete="current-password"
-    maxlength="256"
-  />`;
+  const username = html`<input type="text" name="username" id="username" required autofocus autocomplete="username" \
+maxlength="64" value="${model.username ?? ''}">`;
+  const password = html`<input type="password" name="password" id="password" required autocomplete="current-password" \
+maxlength="256">`;
   const body = html`<section class="card login">
     <h1>Sign in</h1>
     ${message('error', model.error)}

@@ -18,27 +18,19 @@ export interface ReconciliationPageModel {
 }
 
 export function reconciliationPage(page: PageContext, { form, result, error }: ReconciliationPageModel): string {
-  const staleHoldAge = html`<input
-    type="number"
-    name="staleHoldAgeH"
-    min="0"
-    step="1"
-    value="${form.staleHoldAgeH}"
-  />`;
+  const staleHoldAge = html`<input type="number" name="staleHoldAgeH" min="0" step="1" value="${form.staleHoldAgeH}">`;
   const body = html`<h1>Reconciliation</h1>
     ${message('error', error)}
     <section class="card">
       <form class="inline" method="get" action="/console/reconciliation">
-        <label>From (UTC day, optional) <input type="date" name="from" value="${form.from}" /></label>
-        <label>To (UTC day, included, optional) <input type="date" name="to" value="${form.to}" /></label>
+        <label>From (UTC day, optional) <input type="date" name="from" value="${form.from}"></label>
+        <label>To (UTC day, included, optional) <input type="date" name="to" value="${form.to}"></label>
         <label>Stale hold age (hours) ${staleHoldAge}</label>
-        <input type="hidden" name="run" value="1" />
+        <input type="hidden" name="run" value="1">
         <button type="submit" class="primary" id="run-reconciliation">Run reconciliation</button>
       </form>
-      <p class="muted">
-        The invariant checks always cover the whole ledger; the period limits the orphan closes, refused duplicates and
-        sync timeouts. Every run is kept in the <a href="/console/runs">history</a>.
-      </p>
+      <p class="muted">The invariant checks always cover the whole ledger; the period limits the orphan closes, \
+refused duplicates and sync timeouts. Every run is kept in the <a href="/console/runs">history</a>.</p>
     </section>
     ${result ? reportView(result.report, result.currencies) : html``}`;
   return layout({ title: 'Reconciliation', page, active: 'reconciliation', body });

@@ -23,20 +23,15 @@ function reportFacts(report: ReconciliationReport): SafeHtml {
     ? html`<span class="badge ok" id="verdict">CLEAN</span>`
     : html`<span class="badge bad" id="verdict">DISCREPANCIES FOUND</span>`;
   return html`<section class="card" id="report">
-    <h2>Result: ${verdict}</h2>
-    <dl class="facts">
-      <dt>Run</dt>
-      <dd><a href="/console/runs/${q(report.runId)}" id="run-link">${report.runId}</a></dd>
-      <dt>Checked at (UTC)</dt>
-      <dd>${readableTime(report.checkedAt)}</dd>
-      <dt>Read from</dt>
-      <dd>${readFrom(report.replicaLagS)}</dd>
-      <dt>Period (UTC)</dt>
-      <dd>${readableTime(report.period.from)} – ${readableTime(report.period.to)}</dd>
-      <dt>Stale hold age</dt>
-      <dd>${report.staleHoldAgeS / 3600} h</dd>
-    </dl>
-  </section>`;
+      <h2>Result: ${verdict}</h2>
+      <dl class="facts">
+        <dt>Run</dt><dd><a href="/console/runs/${q(report.runId)}" id="run-link">${report.runId}</a></dd>
+        <dt>Checked at (UTC)</dt><dd>${readableTime(report.checkedAt)}</dd>
+        <dt>Read from</dt><dd>${readFrom(report.replicaLagS)}</dd>
+        <dt>Period (UTC)</dt><dd>${readableTime(report.period.from)} – ${readableTime(report.period.to)}</dd>
+        <dt>Stale hold age</dt><dd>${report.staleHoldAgeS / 3600} h</dd>
+      </dl>
+    </section>`;
 }
 
 function discrepancyRow(item: Discrepancy, currencies: LoginCurrencies): SafeHtml {
@@ -45,24 +40,24 @@ function discrepancyRow(item: Discrepancy, currencies: LoginCurrencies): SafeHtm
     (id, index) => html`${index ? ', ' : ''}<a href="/console/entries/${q(id)}" class="entry-link">${id}</a>`,
   );
   return html`<tr>
-    <td><code>${item.check}</code></td>
-    <td>${item.login ? html`<a href="/console/accounts/${q(item.login)}">${item.login}</a>` : '—'}</td>
-    <td class="wrap">${item.subject ?? '—'}</td>
-    <td class="num">${minorMoney(item.expected, currency)}</td>
-    <td class="num">${minorMoney(item.found, currency)}</td>
-    <td class="wrap">${entries}</td>
-  </tr>`;
+      <td><code>${item.check}</code></td>
+      <td>${item.login ? html`<a href="/console/accounts/${q(item.login)}">${item.login}</a>` : '—'}</td>
+      <td class="wrap">${item.subject ?? '—'}</td>
+      <td class="num">${minorMoney(item.expected, currency)}</td>
+      <td class="num">${minorMoney(item.found, currency)}</td>
+      <td class="wrap">${entries}</td>
+    </tr>`;
 }
 
 function checkRow(check: ReconciliationReport['checks'][number]): SafeHtml {
   const status =
     check.discrepancies === 0 ? html`<span class="badge ok">OK</span>` : html`<span class="badge bad">FAILED</span>`;
   return html`<tr>
-    <td><code>${check.check}</code></td>
-    <td>${check.description}</td>
-    <td class="num">${check.discrepancies}</td>
-    <td>${status}</td>
-  </tr>`;
+      <td><code>${check.check}</code></td>
+      <td>${check.description}</td>
+      <td class="num">${check.discrepancies}</td>
+      <td>${status}</td>
+    </tr>`;
 }
 
 export function reportView(report: ReconciliationReport, currencies: LoginCurrencies): SafeHtml {
@@ -71,36 +66,17 @@ export function reportView(report: ReconciliationReport, currencies: LoginCurren
   return html`${reportFacts(report)}
     <h2>Checks</h2>
     <table id="checks">
-      <thead>
-        <tr>
-          <th>Check</th>
-          <th>Description</th>
-          <th class="num">Discrepancies</th>
-          <th>Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${report.checks.map(checkRow)}
-      </tbody>
+      <thead><tr><th>Check</th><th>Description</th><th class="num">Discrepancies</th><th>Status</th></tr></thead>
+      <tbody>${report.checks.map(checkRow)}</tbody>
     </table>
     <h2>Discrepancies ${countBadge(report.discrepancies, 'bad')}</h2>
     ${truncationNote(report.discrepancies)}
     ${
       discrepancies.length
         ? html`<table id="discrepancies">
-            <thead>
-              <tr>
-                <th>Check</th>
-                <th>Login</th>
-                <th>Subject</th>
-                <th class="num">Expected</th>
-                <th class="num">Found</th>
-                <th>Entries</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${discrepancies}
-            </tbody>
+            <thead><tr><th>Check</th><th>Login</th><th>Subject</th><th class="num">Expected</th>\
+<th class="num">Found</th><th>Entries</th></tr></thead>
+            <tbody>${discrepancies}</tbody>
           </table>`
         : html`<p class="muted">None.</p>`
     }
@@ -135,29 +111,22 @@ function exceptionTable(title: string, id: string, listing: Listing<Record<strin
     column.endsWith('_minor') ? html`<th class="num">${heading(column)}</th>` : html`<th>${heading(column)}</th>`,
   );
   const rows = listing.items.map(
-    (item) =>
-      html`<tr>
-        ${columns.map((column) => exceptionCell(item, column))}
-      </tr>`,
+    (item) => html`<tr>
+      ${columns.map((column) => exceptionCell(item, column))}
+    </tr>`,
   );
   return html`<section class="card" id="${id}">
-    <h2>${title} ${countBadge(listing, 'warn')}</h2>
-    ${truncationNote(listing)}
-    ${
-      rows.length
-        ? html`<table>
-            <thead>
-              <tr>
-                ${headings}
-              </tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>`
-        : html`<p class="muted">None.</p>`
-    }
-  </section>`;
+      <h2>${title} ${countBadge(listing, 'warn')}</h2>
+      ${truncationNote(listing)}
+      ${
+        rows.length
+          ? html`<table>
+              <thead><tr>${headings}</tr></thead>
+              <tbody>${rows}</tbody>
+            </table>`
+          : html`<p class="muted">None.</p>`
+      }
+    </section>`;
 }
 
 function cell(value: unknown): string {

@@ -19,19 +19,14 @@ export interface RunPageModel {
 function runFacts(run: PresentedRun): SafeHtml {
   const applied = run.dryRun === null ? '' : run.dryRun ? ' · dry run' : ' · applied';
   return html`<section class="card">
-    <dl class="facts" id="run-facts">
-      <dt>Run</dt>
-      <dd>${run.id} · ${run.kind}${applied}</dd>
-      <dt>Who</dt>
-      <dd id="run-actor">${run.actor}</dd>
-      <dt>When (UTC)</dt>
-      <dd>${readableTime(run.createdAt)}</dd>
-      <dt>Period (UTC)</dt>
-      <dd>${readableTime(run.period.from)} – ${readableTime(run.period.to)}</dd>
-      <dt>Options</dt>
-      <dd><code>${JSON.stringify(run.options)}</code></dd>
-    </dl>
-  </section>`;
+      <dl class="facts" id="run-facts">
+        <dt>Run</dt><dd>${run.id} · ${run.kind}${applied}</dd>
+        <dt>Who</dt><dd id="run-actor">${run.actor}</dd>
+        <dt>When (UTC)</dt><dd>${readableTime(run.createdAt)}</dd>
+        <dt>Period (UTC)</dt><dd>${readableTime(run.period.from)} – ${readableTime(run.period.to)}</dd>
+        <dt>Options</dt><dd><code>${JSON.stringify(run.options)}</code></dd>
+      </dl>
+    </section>`;
 }
 
 function resultView({ run, result, currencies }: RunPageModel): SafeHtml {
@@ -48,13 +43,9 @@ export function runPage(page: PageContext, model: RunPageModel): string {
   const canDownload = page.session !== undefined && roleAllows(page.session.role, 'download');
   const download =
     run.kind === 'match' && canDownload
-      ? html`<div class="actions">
-          <a class="button" href="/console/runs/${q(run.id)}/items.csv" id="download-items"
-            >Download every item (CSV)</a
-          >
-        </div>`
+      ? html`<div class="actions"><a class="button" href="/console/runs/${q(run.id)}/items.csv" id="download-items">\
+Download every item (CSV)</a></div>`
       : html``;
-  const body = html`<h1>Run ${run.id}</h1>
-    ${runFacts(run)}${download}${resultView(model)}`;
+  const body = html`<h1>Run ${run.id}</h1>${runFacts(run)}${download}${resultView(model)}`;
   return layout({ title: `Run ${run.id}`, page, active: 'runs', body });
 }

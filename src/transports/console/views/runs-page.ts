@@ -33,13 +33,13 @@ function runVerdict(run: PresentedRun): SafeHtml {
 
 function runRow(run: PresentedRun): SafeHtml {
   return html`<tr data-run="${run.id}">
-    <td class="num"><a href="/console/runs/${q(run.id)}">${run.id}</a></td>
-    <td>${readableTime(run.createdAt)}</td>
-    <td class="wrap">${run.actor}</td>
-    <td>${run.kind}${run.dryRun === null ? '' : run.dryRun ? ' (dry run)' : ' (applied)'}</td>
-    <td>${readableTime(run.period.from)} – ${readableTime(run.period.to)}</td>
-    <td>${runVerdict(run)}</td>
-  </tr>`;
+      <td class="num"><a href="/console/runs/${q(run.id)}">${run.id}</a></td>
+      <td>${readableTime(run.createdAt)}</td>
+      <td class="wrap">${run.actor}</td>
+      <td>${run.kind}${run.dryRun === null ? '' : run.dryRun ? ' (dry run)' : ' (applied)'}</td>
+      <td>${readableTime(run.period.from)} – ${readableTime(run.period.to)}</td>
+      <td>${runVerdict(run)}</td>
+    </tr>`;
 }
 
 /** The history of reconciliation and matching runs, newest first: each reopens as it was. */
@@ -48,38 +48,24 @@ export function runsPage(page: PageContext, model: RunsPageModel): string {
   const rows = model.runs.map(runRow);
   const kinds = KINDS.map(
     ([kind, label]) =>
-      html`<a href="/console/runs${kind ? `?kind=${kind}` : ''}" class="${model.kind === kind ? 'active' : ''}"
-        >${label}</a
-      >`,
+      html`<a href="/console/runs${kind ? `?kind=${kind}` : ''}" class="${model.kind === kind ? 'active' : ''}">\
+${label}</a>`,
   );
   const older = model.nextCursor
     ? html`<a href="/console/runs?${kindQuery}cursor=${q(model.nextCursor)}" id="older">Older »</a>`
     : html`<span class="muted">No older runs</span>`;
   const body = html`<h1>History of runs</h1>
-    <div class="switch">${kinds}</div>
+    <div class="switch">
+      ${kinds}
+    </div>
     <table id="runs">
-      <thead>
-        <tr>
-          <th class="num">Run</th>
-          <th>When (UTC)</th>
-          <th>Who</th>
-          <th>Kind</th>
-          <th>Period (UTC)</th>
-          <th>Verdict</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${
-          rows.length
-            ? rows
-            : html`<tr>
-                <td colspan="6" class="muted">No runs yet.</td>
-              </tr>`
-        }
-      </tbody>
+      <thead><tr><th class="num">Run</th><th>When (UTC)</th><th>Who</th><th>Kind</th><th>Period (UTC)</th>\
+<th>Verdict</th></tr></thead>
+      <tbody>${rows.length ? rows : html`<tr><td colspan="6" class="muted">No runs yet.</td></tr>`}</tbody>
     </table>
     <div class="pager">
-      ${model.firstPage ? html`` : html`<a href="/console/runs?${kindQuery}" id="newest">« Newest</a>`} ${older}
+      ${model.firstPage ? html`` : html`<a href="/console/runs?${kindQuery}" id="newest">« Newest</a>`}
+      ${older}
     </div>`;
   return layout({ title: 'History', page, active: 'runs', body });
 }
