@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import {
   isFinanceRecord,
   ManagerApiClient,
@@ -7,6 +6,7 @@ import {
   type ManagerAnswer,
 } from '@wallet-service/client';
 import { TestApi } from '../../support/api';
+import { holdAccountLock } from '../../support/probes';
 import { eventually, managerClient, MANAGER_PASSWORD } from '../../support/manager';
 import { ledgerDiscrepancies, startTestService, type TestService } from '../../support/test-service';
 
@@ -45,22 +45,6 @@ afterAll(async () => {
   await target.stop();
 });
 
-/** Holds the account's row from another connection until `release` is called. */
-async function holdRow(login: number): Promise<{ release: () => Promise<void> }> {
-  const blocker: pg.PoolClient = await target.sql.connect();
-  await blocker.query('BEGIN');
-  await blocker.query('SELECT 1 FROM accounts WHERE login = $1 FOR UPDATE', [login]);
-  let released = false;
-  return {
-    release: async () => {
-      if (released) return;
-      released = true;
-      await blocker.query('ROLLBACK');
-      blocker.release();
-    },
-  };
-}
-
 const lookUp = (order: number) => manager.command('GetFinanceRecord', { order });
 
 /** Waits until the order's command has ended (its lookup is no longer pending) and returns the lookup. */
@@ -81,7 +65,7 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
   it('answers pending while the command waits, then ACCOUNT_BUSY naming the order (never 404); a retry with the same referenceId after the release applies under that order, once', async () => {
     const login = await api.createAccount();
     const command = { login, amount: 25, comment: 'named', referenceId: `named-${login}` };
-    const row = await holdRow(login);
+    const releaseRow = await holdAccountLock(target.sql, login);
     let order: number;
     try {
       const timedOut = await manager.command('BalanceInSync', command);
@@ -111,7 +95,7 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
         },
       });
     } finally {
-      await row.release();
+      await releaseRow();
     }
     // definitive: released, nothing applies by itself, and the order still answers its refusal
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -139,13 +123,13 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
   it('takes the named order for a plain retry too, and the reconciliation lists each 504 with what became of its order', async () => {
     const login = await api.createAccount();
     const command = { login, amount: 7, referenceId: `named-plain-${login}` };
-    const row = await holdRow(login);
+    const releaseRow = await holdAccountLock(target.sql, login);
     let order: number;
     try {
       order = (await manager.command('BalanceInSync', command)).data.order as number;
       expect((await settledLookUp(order)).data).toMatchObject({ order, state: STATE_REFUSED, error: 'ACCOUNT_BUSY' });
     } finally {
-      await row.release();
+      await releaseRow();
     }
     let report = (await api.admin('GET', '/admin/reconciliation')).body as {
       exceptions: { syncTimeouts: { items: Array<Record<string, unknown>> } };
@@ -174,13 +158,13 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
   it('answers NOT_ENOUGH_MONEY naming the order of a withdrawal that timed out and was then refused for funds, without a referenceId', async () => {
     const login = await api.createAccount();
     expect(await manager.command('BalanceIn', { login, amount: 10 })).toMatchObject({ status: 200 });
-    const row = await holdRow(login);
+    const releaseRow = await holdAccountLock(target.sql, login);
     let timedOut: ManagerAnswer;
     try {
       timedOut = await manager.command('BalanceOutSync', { login, amount: -50 });
       expect(timedOut).toMatchObject({ status: 504, data: { error: 'SYNC_TIMEOUT' } });
     } finally {
-      await row.release(); // before the lock timeout: the withdrawal runs, and the bucket refuses it
+      await releaseRow(); // before the lock timeout: the withdrawal runs, and the bucket refuses it
     }
     const order = timedOut.data.order as number;
     expect(await settledLookUp(order)).toMatchObject({
@@ -193,7 +177,7 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
   it('resolves both orders of two attempts with one referenceId that each got their own SYNC_TIMEOUT to the one record', async () => {
     const login = await api.createAccount();
     const command = { login, amount: 3, referenceId: `named-twice-${login}` };
-    const row = await holdRow(login);
+    const releaseRow = await holdAccountLock(target.sql, login);
     let answers: ManagerAnswer[];
     try {
       // sent at once: neither can see the other's 504 when its order is named
@@ -207,7 +191,7 @@ describe('an order named in a SYNC_TIMEOUT whose command is then refused', () =>
       ]);
       expect(answers[0]!.data.order).not.toBe(answers[1]!.data.order);
     } finally {
-      await row.release();
+      await releaseRow();
     }
     const lookups = await Promise.all(answers.map((answer) => settledLookUp(answer.data.order as number)));
     const { rows } = await target.sql.query(`SELECT order_no::int AS order FROM finance_records WHERE login = $1`, [
@@ -232,7 +216,7 @@ describe('the SDK', () => {
     try {
       const login = await api.createAccount();
       const command = { login, amount: '4.00', referenceId: `named-sdk-${login}` };
-      const row = await holdRow(login);
+      const releaseRow = await holdAccountLock(target.sql, login);
       let order: number;
       try {
         const timedOut = await sdk.balanceInSync(command).catch((error: unknown) => error);
@@ -255,7 +239,7 @@ describe('the SDK', () => {
         });
         expect(isFinanceRecord(refused)).toBe(false);
       } finally {
-        await row.release();
+        await releaseRow();
       }
       expect(await sdk.balanceInSync(command)).toMatchObject({ order, state: 3, profit: '4.00' });
       const record = await sdk.getFinanceRecord({ order });
@@ -269,12 +253,12 @@ describe('the SDK', () => {
 describe('the order of a plain (not Sync) command', () => {
   it('is acknowledged only once applied, so it always resolves to its record: on a held row or an uncovered withdrawal the refusal names no order', async () => {
     const login = await api.createAccount();
-    const row = await holdRow(login);
+    const releaseRow = await holdAccountLock(target.sql, login);
     let busy: ManagerAnswer;
     try {
       busy = await manager.command('BalanceIn', { login, amount: 5, referenceId: `plain-${login}` });
     } finally {
-      await row.release();
+      await releaseRow();
     }
     expect(busy).toEqual({
       extID: expect.any(String),
